@@ -231,8 +231,8 @@ public class seed_database implements Callable<Integer> {
         err.println("error: " + failure.paragraph());
         if (verbose) {
             e.printStackTrace(err);
-        } else if (failure.exitCode == EXIT_FAILED && failure.getCause() != null) {
-            err.println("(rerun with --verbose for the details)");
+        } else if (!(e instanceof SeedError)) {
+            err.println("(rerun with --verbose for the stack trace)");
         }
         return failure.exitCode;
     }
@@ -669,13 +669,13 @@ public class seed_database implements Callable<Integer> {
 
         static SeedFile read(Path path, String displayPath) {
             if (Files.isDirectory(path)) {
-                throw SeedError.in(displayPath, null, "is a directory, not a seed file");
+                throw SeedError.in(displayPath, null, "this is a directory, not a seed file");
             }
             byte[] bytes;
             try {
                 bytes = Files.readAllBytes(path);
             } catch (IOException e) {
-                throw SeedError.in(displayPath, null, "cannot be read: " + e.getMessage());
+                throw SeedError.in(displayPath, null, "the file cannot be read: " + e.getMessage());
             }
             String text = decodeUtf8(bytes, displayPath);
             var options = new LoaderOptions();
@@ -690,16 +690,28 @@ public class seed_database implements Callable<Integer> {
             try {
                 root = yaml.compose(new java.io.StringReader(text));
             } catch (MarkedYAMLException e) {
-                var mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
-                String problem = Objects.requireNonNullElse(e.getProblem(), e.getContext());
-                throw SeedError.in(displayPath, Pos.of(mark), "is not valid YAML: " + problem);
+                throw yamlError(e, displayPath);
             } catch (YAMLException e) {
-                throw SeedError.in(displayPath, null, "is not valid YAML: " + e.getMessage());
+                throw SeedError.in(displayPath, null, "invalid YAML: " + e.getMessage());
             }
             if (root == null) {
-                throw SeedError.in(displayPath, null, "is empty; a seed file names its table, its key and its rows");
+                throw SeedError.in(displayPath, null, "the file is empty; a seed file names its table, its key and its rows");
             }
             return new Reader(path, displayPath).file(root);
+        }
+
+        private static SeedError yamlError(MarkedYAMLException e, String displayPath) {
+            var mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
+            String problem = Objects.requireNonNullElse(e.getProblem(), e.getContext());
+            if (problem.startsWith("Global tag is not allowed: ")) {
+                String tag = problem.substring(problem.indexOf(": ") + 2).replace(Tag.PREFIX, "!!");
+                return SeedError.in(displayPath, Pos.of(mark), "the tag " + tag + " is not allowed in a seed file: "
+                        + "seed files are data, written with YAML's own types only");
+            }
+            String context = e.getProblem() != null && e.getContext() != null
+                    ? " (" + e.getContext() + (e.getContextMark() != null ? " that starts at " + Pos.of(e.getContextMark()) : "") + ")"
+                    : "";
+            return SeedError.in(displayPath, Pos.of(mark), "invalid YAML: " + problem + context);
         }
 
         /** Strict UTF-8, with the line of the first bad byte. */
@@ -725,7 +737,7 @@ public class seed_database implements Callable<Integer> {
                     line++;
                     start = end + 1;
                 }
-                throw SeedError.in(displayPath, new Pos(line, 1), "is not valid UTF-8 (near byte " + offset + ")");
+                throw SeedError.in(displayPath, new Pos(line, 1), "the file is not valid UTF-8 (a bad byte after byte " + offset + ")");
             }
         }
 
@@ -781,8 +793,8 @@ public class seed_database implements Callable<Integer> {
                         }
                         case "description" -> { }
                         default -> throw SeedError.in(file, entry.getValue().pos,
-                                "unknown setting \"" + entry.getKey() + "\"" + suggestion(entry.getKey(), SETTINGS)
-                                        + " (a seed file has table, key, defaults, rows and description)");
+                                "unknown setting \"" + entry.getKey() + "\"" + suggestion(entry.getKey(), SETTINGS))
+                                .hint("a seed file has table, key, defaults, rows and description");
                     }
                 }
                 var start = Pos.of(root);
@@ -1282,6 +1294,8 @@ public class seed_database implements Callable<Integer> {
                        long unchanged, long notInFile) {}
 
         private static final String ROW = quote("seed.row"), GROUP = quote("seed.group");
+        /** Where a write statement takes an extra condition on the staged rows. */
+        private static final String ROWS = "/*rows*/";
 
         final Session session;
         final Handle handle;
@@ -1291,6 +1305,7 @@ public class seed_database implements Callable<Integer> {
         String stage;
         /** The column group of each row, by row index. */
         int[] rowGroup;
+        java.sql.Savepoint beforeWrites;
 
         Seeder(Session session, SeedFile file) {
             this.session = session;
@@ -1305,6 +1320,13 @@ public class seed_database implements Callable<Integer> {
             session.run("LOCK TABLE " + table.qualified() + " IN SHARE ROW EXCLUSIVE MODE");
             stage(groups);
             rejectDuplicateKeys();
+            try {
+                // PostgreSQL aborts the transaction on an error; rolling back to here lets the
+                // error message still consult the catalog.
+                beforeWrites = handle.getConnection().setSavepoint("seed_file");
+            } catch (SQLException e) {
+                throw SqlErrors.translate(e, session.target);
+            }
             var changes = new ArrayList<RowChange>();
             long inserted = 0, updated = 0;
             for (var group : groups.values()) {
@@ -1313,13 +1335,14 @@ public class seed_database implements Callable<Integer> {
                 if (groupInserted > 0) {
                     requireValuesForInsert(group, groupChanges);
                 }
-                long written = upsert(group);
-                if (written != groupChanges.size()) {
-                    throw SeedError.in(file.displayPath(), null, "wrote " + written + " rows where " + groupChanges.size()
-                            + " differ").hint("the table changed during the run; rerun");
+                long groupUpdated = groupChanges.size() - groupInserted;
+                if (write(updateStatement(group)) != groupUpdated || write(insertStatement(group)) != groupInserted) {
+                    // Cannot happen while the run holds its lock on the table; a check, not an expectation.
+                    throw SeedError.in(file.displayPath(), null, "the rows written differ from the rows that differ")
+                            .hint("the table changed during the run; rerun");
                 }
                 inserted += groupInserted;
-                updated += groupChanges.size() - groupInserted;
+                updated += groupUpdated;
                 changes.addAll(groupChanges);
             }
             checkDeferredConstraints();
@@ -1516,28 +1539,83 @@ public class seed_database implements Callable<Integer> {
             }
         }
 
-        /** One INSERT … ON CONFLICT … DO UPDATE … WHERE IS DISTINCT FROM: unchanged rows are not rewritten. */
-        private long upsert(Group group) {
+        /**
+         * The group's changed rows, written with UPDATE … FROM the stage; only rows whose values
+         * differ are touched. Not INSERT … ON CONFLICT DO UPDATE: that checks NOT NULL and CHECK
+         * constraints on the whole proposed row first, so a row that leaves out a column (which must
+         * keep its value) would fail. The table lock makes the two statements as safe as one.
+         * The statement has a ROWS marker where a row range can be added, to find the row a
+         * constraint refuses.
+         */
+        private String updateStatement(Group group) {
             var values = valueColumns(group);
-            String columns = group.columns().stream().map(c -> quote(c.name())).collect(Collectors.joining(", "));
-            var sql = new StringBuilder("INSERT INTO ").append(table.qualified()).append(" AS t (").append(columns)
-                    .append(") SELECT ").append(columns).append(" FROM ").append(stage).append(" WHERE ").append(GROUP)
-                    .append(" = ").append(group.id()).append(" ORDER BY ").append(ROW)
-                    .append(" ON CONFLICT (").append(file.key().stream().map(seed_database::quote).collect(Collectors.joining(", ")))
-                    .append(")");
             if (values.isEmpty()) {
-                sql.append(" DO NOTHING");
-            } else {
-                sql.append(" DO UPDATE SET ").append(values.stream().map(c -> quote(c.name()) + " = EXCLUDED." + quote(c.name()))
-                                .collect(Collectors.joining(", ")))
-                        .append(" WHERE ").append(values.stream()
-                                .map(c -> c.comparable("t") + " IS DISTINCT FROM " + c.comparable("EXCLUDED"))
-                                .collect(Collectors.joining(" OR ")));
+                return null;
             }
-            try (var statement = handle.getConnection().createStatement()) {
-                return statement.executeLargeUpdate(sql.toString());
+            return "UPDATE " + table.qualified() + " AS t SET "
+                    + values.stream().map(c -> quote(c.name()) + " = s." + quote(c.name())).collect(Collectors.joining(", "))
+                    + " FROM " + stage + " s WHERE " + keyMatch("t", "s") + " AND s." + GROUP + " = " + group.id() + ROWS + " AND ("
+                    + values.stream().map(c -> c.comparable("t") + " IS DISTINCT FROM " + c.comparable("s"))
+                            .collect(Collectors.joining(" OR ")) + ")";
+        }
+
+        /** The group's new rows; columns they leave out get the table's defaults. */
+        private String insertStatement(Group group) {
+            String columns = group.columns().stream().map(c -> quote(c.name())).collect(Collectors.joining(", "));
+            return "INSERT INTO " + table.qualified() + " (" + columns + ") SELECT "
+                    + group.columns().stream().map(c -> "s." + quote(c.name())).collect(Collectors.joining(", "))
+                    + " FROM " + stage + " s WHERE s." + GROUP + " = " + group.id() + ROWS + " AND NOT EXISTS (SELECT 1 FROM "
+                    + table.qualified() + " t WHERE " + keyMatch("t", "s") + ") ORDER BY s." + ROW;
+        }
+
+        /** Runs a write statement for all the group's rows; a refused value is traced to its row. */
+        private long write(String statement) {
+            if (statement == null) {
+                return 0;
+            }
+            try (var sql = handle.getConnection().createStatement()) {
+                return sql.executeLargeUpdate(statement.replace(ROWS, ""));
             } catch (SQLException e) {
-                throw constraintError(e);
+                if (!Objects.requireNonNullElse(e.getSQLState(), "").startsWith("2")) {
+                    throw constraintError(e, null);
+                }
+                rollbackTo(beforeWrites, e);
+                return throwForCulprit(statement, e);
+            }
+        }
+
+        /**
+         * Finds the row PostgreSQL refuses: the shortest prefix of the file's rows for which the
+         * statement fails ends with it (also when the violation needs an earlier row, as a duplicate
+         * value does). Each probe runs inside a savepoint and is rolled back.
+         */
+        private long throwForCulprit(String statement, SQLException original) {
+            int low = 0, high = rows.size() - 1;
+            SQLException refusal = original;
+            try (var sql = handle.getConnection().createStatement()) {
+                while (low < high) {
+                    int middle = (low + high) >>> 1;
+                    var probe = handle.getConnection().setSavepoint();
+                    try {
+                        sql.executeLargeUpdate(statement.replace(ROWS, " AND s." + ROW + " <= " + middle));
+                        low = middle + 1;
+                    } catch (SQLException refused) {
+                        high = middle;
+                        refusal = refused;
+                    }
+                    handle.getConnection().rollback(probe);
+                }
+            } catch (SQLException e) {
+                throw constraintError(original, null);
+            }
+            throw constraintError(refusal, rows.get(low));
+        }
+
+        private void rollbackTo(java.sql.Savepoint savepoint, SQLException cause) {
+            try {
+                handle.getConnection().rollback(savepoint);
+            } catch (SQLException e) {
+                throw SqlErrors.translate(cause, session.target);
             }
         }
 
@@ -1547,24 +1625,47 @@ public class seed_database implements Callable<Integer> {
                 statement.execute("SET CONSTRAINTS ALL IMMEDIATE");
                 statement.execute("SET CONSTRAINTS ALL DEFERRED");
             } catch (SQLException e) {
-                throw constraintError(e);
+                throw constraintError(e, null);
             }
         }
 
-        private SeedError constraintError(SQLException e) {
-            var error = e instanceof PSQLException pg ? pg.getServerErrorMessage() : null;
-            String hint = null;
-            if (error != null && error.getConstraint() != null) {
-                hint = handle.createQuery("""
-                                SELECT coalesce(obj_description(c.oid, 'pg_constraint'), 'the constraint is ' || pg_get_constraintdef(c.oid))
-                                FROM pg_constraint c WHERE c.conname = ? AND c.conrelid = ?::regclass""")
-                        .bind(0, error.getConstraint()).bind(1, table.qualified())
-                        .mapTo(String.class).findOne().orElse(null);
-            }
-            if (Objects.requireNonNullElse(e.getSQLState(), "").startsWith("08")) {
+        /** A refused write: the file, the row when known, PostgreSQL's words, and the constraint's comment or definition. */
+        private SeedError constraintError(SQLException e, SeedRow row) {
+            if (!Objects.requireNonNullElse(e.getSQLState(), "").startsWith("2")) {
                 return SqlErrors.translate(e, session.target);
             }
-            return new SeedError(EXIT_FAILED, file.displayPath(), "table " + table.name() + ": " + SqlErrors.describe(e), hint, e);
+            var error = e instanceof PSQLException pg ? pg.getServerErrorMessage() : null;
+            Pos pos = row == null ? null : row.pos();
+            String hint = null;
+            if (error != null && error.getConstraint() != null) {
+                try {
+                    handle.getConnection().rollback(beforeWrites);
+                } catch (SQLException unusable) {
+                    return new SeedError(EXIT_FAILED, file.displayPath(), SqlErrors.describe(e), null, e);
+                }
+                var constraint = handle.createQuery("""
+                                SELECT coalesce(obj_description(c.oid, 'pg_constraint'), 'the constraint is ' || pg_get_constraintdef(c.oid)),
+                                       array(SELECT a.attname::text FROM pg_attribute a
+                                             WHERE a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey))
+                                FROM pg_constraint c WHERE c.conname = ? AND c.conrelid = ?::regclass""")
+                        .bind(0, error.getConstraint()).bind(1, table.qualified())
+                        .map((rs, ctx) -> Map.entry(rs.getString(1), List.of((String[]) rs.getArray(2).getArray())))
+                        .findOne();
+                if (constraint.isPresent()) {
+                    hint = constraint.get().getKey();
+                    var columns = constraint.get().getValue();
+                    if (row != null && columns.size() == 1 && row.values().containsKey(columns.get(0))) {
+                        pos = row.values().get(columns.get(0)).pos();
+                    }
+                }
+            }
+            if (row != null && error != null && error.getColumn() != null && row.values().containsKey(error.getColumn())) {
+                pos = row.values().get(error.getColumn()).pos();
+            }
+            // Once the row is named, PostgreSQL's "Failing row contains (…)" only repeats it.
+            String message = row == null ? "table " + table.name() + ": " + SqlErrors.describe(e)
+                    : "row " + keyText(row) + ": " + SqlErrors.describe(e).replaceFirst(" \\(Failing row contains .*\\)$", "");
+            return new SeedError(EXIT_FAILED, pos == null ? file.displayPath() : file.displayPath() + ":" + pos, message, hint, e);
         }
 
         private static void appendCopyField(StringBuilder line, String value) {

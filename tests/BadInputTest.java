@@ -1,0 +1,67 @@
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Every case under tests/bad-input/: a seeds directory with one mistake in it (and, beside the
+ * mistake, a real price change, so that "nothing was written" means something), and the
+ * expected.txt that says the exit code and what the error must say. Each run goes against a
+ * database that holds the real seeds, and must leave it exactly as it was.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class BadInputTest {
+
+    final TestDatabase db = TestDatabase.create(BadInputTest.class);
+    final Path corpus = TestDatabase.PROJECT.resolve("tests/bad-input");
+
+    @BeforeAll
+    void seedTheRealData() {
+        var run = db.run(TestDatabase.PROJECT);
+        assertEquals(0, run.exitCode(), run::toString);
+    }
+
+    @AfterAll
+    void dropDatabase() {
+        db.close();
+    }
+
+    @TestFactory
+    Stream<DynamicTest> each_bad_input_is_a_clear_error_and_writes_nothing() throws IOException {
+        List<Path> cases;
+        try (var dirs = Files.list(corpus)) {
+            cases = dirs.filter(Files::isDirectory).sorted().toList();
+        }
+        assertTrue(cases.size() >= 20, "the corpus is there: " + cases);
+        return cases.stream().map(dir -> DynamicTest.dynamicTest(dir.getFileName().toString(), () -> check(dir)));
+    }
+
+    void check(Path dir) {
+        var expected = TestDatabase.read(dir.resolve("expected.txt")).lines()
+                .filter(line -> !line.isBlank() && !line.startsWith("#")).toList();
+        int exitCode = Integer.parseInt(expected.get(0).replace("exit ", "").trim());
+        String before = db.snapshot();
+
+        var run = db.run(TestDatabase.PROJECT, "--seeds", TestDatabase.PROJECT.relativize(dir).toString());
+
+        assertEquals(exitCode, run.exitCode(), run::toString);
+        for (String line : expected.subList(1, expected.size())) {
+            assertTrue(run.err().contains(line), () -> "expected in stderr: " + line + "\n" + run);
+        }
+        assertTrue(run.err().startsWith("error: " + TestDatabase.PROJECT.relativize(dir)), run::toString);
+        assertEquals(1, run.err().lines().count(), () -> "one paragraph, no stack trace:\n" + run);
+        assertFalse(run.out().contains("Done"), run::toString);
+        assertEquals(before, db.snapshot(), "nothing was written");
+    }
+}

@@ -1,0 +1,251 @@
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A database of its own on the real PostgreSQL at TEST_DATABASE_URL (default
+ * postgresql://postgres@127.0.0.1:5432/postgres), created for one test class and dropped after it.
+ * Also what every test needs around it: the project's files, a scratch copy of them to edit,
+ * and the tool run in-process with an environment of the test's choosing.
+ */
+final class TestDatabase implements AutoCloseable {
+
+    static final String SERVER_URL = System.getenv().getOrDefault("TEST_DATABASE_URL",
+            "postgresql://postgres@127.0.0.1:5432/postgres");
+    static final Path PROJECT = findProject();
+    private static final AtomicInteger COUNTER = new AtomicInteger();
+
+    final String name;
+
+    private TestDatabase(String name) {
+        this.name = name;
+    }
+
+    /** A new, empty database named after the test class. */
+    static TestDatabase create(Class<?> testClass) {
+        String name = ("seed_test_" + testClass.getSimpleName() + "_" + ProcessHandle.current().pid() + "_"
+                + COUNTER.incrementAndGet()).toLowerCase();
+        var database = new TestDatabase(name);
+        database.recreate();
+        return database;
+    }
+
+    /** Drops and creates the database again: what losing a Docker volume does. */
+    void recreate() {
+        admin("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+        admin("CREATE DATABASE " + name);
+    }
+
+    @Override
+    public void close() {
+        admin("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+    }
+
+    /** This database's URL, in the postgresql:// form a backend's DATABASE_URL has. */
+    String url() {
+        return urlFor(name);
+    }
+
+    static String urlFor(String database) {
+        var server = seed_database.DatabaseTarget.resolve(SERVER_URL, Map.of());
+        return "postgresql://" + seed_database.DatabaseTarget.percentEncode(server.user())
+                + (server.password() == null ? "" : ":" + seed_database.DatabaseTarget.percentEncode(server.password()))
+                + "@" + server.hosts().get(0).render(server.defaultPort()) + "/" + database;
+    }
+
+    static void admin(String sql) {
+        try (var connection = connect(SERVER_URL); var statement = connection.createStatement()) {
+            statement.execute(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+        }
+    }
+
+    static Connection connect(String url) throws SQLException {
+        var target = seed_database.DatabaseTarget.resolve(url, Map.of());
+        return DriverManager.getConnection(target.jdbcUrl(), target.properties());
+    }
+
+    /** Runs SQL in this database; returns the rows as ordered maps of column → value. */
+    List<Map<String, Object>> query(String sql, Object... parameters) {
+        try (var connection = connect(url()); var statement = connection.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.length; i++) {
+                statement.setObject(i + 1, parameters[i]);
+            }
+            if (!statement.execute()) {
+                return List.of();
+            }
+            var rows = new ArrayList<Map<String, Object>>();
+            try (ResultSet rs = statement.getResultSet()) {
+                int columns = rs.getMetaData().getColumnCount();
+                while (rs.next()) {
+                    var row = new LinkedHashMap<String, Object>();
+                    for (int i = 1; i <= columns; i++) {
+                        row.put(rs.getMetaData().getColumnLabel(i), rs.getObject(i));
+                    }
+                    rows.add(row);
+                }
+            }
+            return rows;
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The single value of a one-row, one-column query, as text. */
+    String text(String sql, Object... parameters) {
+        var rows = query(sql, parameters);
+        if (rows.size() != 1) {
+            throw new IllegalStateException(sql + " returned " + rows.size() + " rows");
+        }
+        Object value = rows.get(0).values().iterator().next();
+        return value == null ? null : value.toString();
+    }
+
+    long count(String sql, Object... parameters) {
+        return Long.parseLong(text(sql, parameters));
+    }
+
+    void execute(String sql) {
+        query(sql);
+    }
+
+    /**
+     * Everything the database holds, as one text: every row of every table in public (with xmin,
+     * so a rewrite of an identical row shows too), and the list of tables. Equal snapshots mean
+     * nothing was written.
+     */
+    String snapshot() {
+        var tables = query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename");
+        var text = new StringBuilder();
+        for (var table : tables) {
+            String name = (String) table.get("tablename");
+            text.append(name).append(":\n");
+            for (var row : query("SELECT xmin::text AS xmin, t::text AS row FROM public.\"" + name + "\" t ORDER BY 2")) {
+                text.append("  ").append(row.get("xmin")).append(' ').append(row.get("row")).append('\n');
+            }
+        }
+        return text.toString();
+    }
+
+    /** xmin of each llm_models row by model_id: it changes exactly when a row is rewritten. */
+    Map<String, String> rowVersions(String table, String key) {
+        var versions = new LinkedHashMap<String, String>();
+        for (var row : query("SELECT \"" + key + "\"::text AS key, xmin::text AS xmin FROM \"" + table + "\" ORDER BY 1")) {
+            versions.put((String) row.get("key"), (String) row.get("xmin"));
+        }
+        return versions;
+    }
+
+    // ── the tool, in-process ─────────────────────────────────────────────────────────────────
+
+    /** What a run of the tool printed and returned. */
+    record Run(int exitCode, String out, String err) {
+        String output() {
+            return out + err;
+        }
+
+        @Override
+        public String toString() {
+            return "exit " + exitCode + "\n--- stdout\n" + out + "--- stderr\n" + err;
+        }
+    }
+
+    /** Runs the tool against this database from the given directory, with DATABASE_URL as the only setting. */
+    Run run(Path workingDir, String... args) {
+        return runWith(Map.of("DATABASE_URL", url()), workingDir, args);
+    }
+
+    static Run runWith(Map<String, String> env, Path workingDir, String... args) {
+        var out = new StringWriter();
+        var err = new StringWriter();
+        int exitCode = seed_database.execute(args, new HashMap<>(env), workingDir.toAbsolutePath().normalize(),
+                new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Run(exitCode, out.toString(), err.toString());
+    }
+
+    // ── files ────────────────────────────────────────────────────────────────────────────────
+
+    /** A scratch copy of the project's migrations/ and seeds/ to edit, as a user edits theirs. */
+    static Path workspace() {
+        try {
+            Path dir = Files.createTempDirectory("seed_database_test");
+            copyTree(PROJECT.resolve("migrations"), dir.resolve("migrations"));
+            copyTree(PROJECT.resolve("seeds"), dir.resolve("seeds"));
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void copyTree(Path from, Path to) throws IOException {
+        Files.walkFileTree(from, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attributes) throws IOException {
+                Files.createDirectories(to.resolve(from.relativize(dir).toString()));
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
+                Files.copy(file, to.resolve(from.relativize(file).toString()), StandardCopyOption.REPLACE_EXISTING);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    static String read(Path file) {
+        try {
+            return Files.readString(file, UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void write(Path file, String text) {
+        try {
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, text, UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Replaces one exact piece of a file; fails if it is not there exactly once, so a test cannot edit nothing. */
+    static void edit(Path file, String before, String after) {
+        String text = read(file);
+        int at = text.indexOf(before);
+        if (at < 0 || text.indexOf(before, at + 1) >= 0) {
+            throw new IllegalArgumentException(file + " holds \"" + before + "\" " + (at < 0 ? "nowhere" : "more than once"));
+        }
+        write(file, text.substring(0, at) + after + text.substring(at + before.length()));
+    }
+
+    private static Path findProject() {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            if (Files.isRegularFile(dir.resolve("seed_database.java")) && Files.isDirectory(dir.resolve("tests"))) {
+                return dir;
+            }
+        }
+        throw new IllegalStateException("run the tests from the project directory (the one with seed_database.java)");
+    }
+}
