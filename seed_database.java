@@ -557,41 +557,40 @@ public class seed_database implements Callable<Integer> {
     // lies, so: the options, else SEED_DATABASE_HOME, else the working directory and its parents.
     // ─────────────────────────────────────────────────────────────────────────────────────────
 
-    record Layout(Path migrations, Path seeds, String foundBy) {
+    record Layout(Path migrations, String migrationsFrom, Path seeds, String seedsFrom) {
 
         static Layout resolve(Path migrationsOption, Path seedsOption, Map<String, String> env, Path workingDir,
                               boolean needMigrations, boolean needSeeds) {
             Path home = null;
-            String foundBy;
+            String homeFrom;
             String homeVariable = blankToNull(env.get("SEED_DATABASE_HOME"));
             if (homeVariable != null) {
                 home = workingDir.resolve(homeVariable).normalize();
                 if (!Files.isDirectory(home)) {
                     throw SeedError.usage("SEED_DATABASE_HOME is " + home + ", which is not a directory", null);
                 }
-                foundBy = "SEED_DATABASE_HOME";
+                homeFrom = "from SEED_DATABASE_HOME";
             } else {
                 for (Path dir = workingDir; dir != null && home == null; dir = dir.getParent()) {
                     if (Files.isRegularFile(dir.resolve("seed_database.java")) || Files.isDirectory(dir.resolve("seeds"))) {
                         home = dir;
                     }
                 }
-                foundBy = "found from the working directory";
+                homeFrom = "found from the working directory";
             }
-            Path migrations = migrationsOption != null ? workingDir.resolve(migrationsOption).normalize()
-                    : home == null ? null : home.resolve("migrations");
-            Path seeds = seedsOption != null ? workingDir.resolve(seedsOption).normalize()
-                    : home == null ? null : home.resolve("seeds");
-            if (migrationsOption != null && seedsOption != null) {
-                foundBy = "from the options";
-            }
+            var layout = new Layout(
+                    migrationsOption != null ? workingDir.resolve(migrationsOption).normalize()
+                            : home == null ? null : home.resolve("migrations"),
+                    migrationsOption != null ? "from --migrations" : homeFrom,
+                    seedsOption != null ? workingDir.resolve(seedsOption).normalize() : home == null ? null : home.resolve("seeds"),
+                    seedsOption != null ? "from --seeds" : homeFrom);
             if (needMigrations) {
-                requireDirectory(migrations, "migrations", "--migrations", workingDir);
+                requireDirectory(layout.migrations(), "migrations", "--migrations", workingDir);
             }
             if (needSeeds) {
-                requireDirectory(seeds, "seeds", "--seeds", workingDir);
+                requireDirectory(layout.seeds(), "seeds", "--seeds", workingDir);
             }
-            return new Layout(migrations, seeds, foundBy);
+            return layout;
         }
 
         private static void requireDirectory(Path dir, String name, String option, Path workingDir) {
@@ -1082,7 +1081,7 @@ public class seed_database implements Callable<Integer> {
             String state = Objects.requireNonNullElse(e.getSQLState(), "");
             String where = target == null ? null : target.describe();
             if (state.startsWith("08") || state.startsWith("28") || state.equals("3D000") || state.startsWith("57P")) {
-                String message = firstLine(e.getMessage());
+                String message = describe(e);
                 String hint = switch (state.isEmpty() ? "" : state.substring(0, 2)) {
                     case "28" -> "check the user name and password (in the URL, PGUSER/PGPASSWORD or ~/.pgpass)";
                     case "3D" -> "create the database first, or point --url / DATABASE_URL at the right one";
@@ -1126,7 +1125,7 @@ public class seed_database implements Callable<Integer> {
 
     record AppliedMigration(String version, String description) {}
 
-    record MigrationOutcome(String versionBefore, String versionAfter, List<AppliedMigration> applied) {}
+    record MigrationOutcome(String versionBefore, String versionAfter, List<AppliedMigration> applied, List<String> warnings) {}
 
     static final class Migrations {
         static MigrationOutcome apply(Session session, Path dir, Path workingDir) {
@@ -1140,7 +1139,8 @@ public class seed_database implements Callable<Integer> {
                 var applied = result.migrations.stream()
                         .map(m -> new AppliedMigration(m.version, m.description)).toList();
                 String after = applied.isEmpty() ? result.initialSchemaVersion : result.targetSchemaVersion;
-                return new MigrationOutcome(result.initialSchemaVersion, after, applied);
+                return new MigrationOutcome(result.initialSchemaVersion, after, applied,
+                        result.warnings == null ? List.of() : List.copyOf(result.warnings));
             } catch (FlywayMigrateException e) {
                 String file = e.getAbsolutePathOnDisk() != null
                         ? SeedFile.displayPath(Path.of(e.getAbsolutePathOnDisk()), workingDir)
@@ -1857,24 +1857,24 @@ public class seed_database implements Callable<Integer> {
         }
 
         void header(DatabaseTarget target, Layout layout, boolean migrate, boolean seed) {
-            out.println("seed_database " + VERSION + " → " + target.describe() + " (from " + target.source() + ")");
+            out.println("seed_database " + VERSION);
+            out.println("  database    " + target.describe() + " (from " + target.source() + ")");
             if (migrate) {
-                out.println("  migrations: " + layout.migrations());
+                out.println("  migrations  " + layout.migrations() + " (" + layout.migrationsFrom() + ")");
             }
             if (seed) {
-                out.println("  seeds:      " + layout.seeds());
+                out.println("  seeds       " + layout.seeds() + " (" + layout.seedsFrom() + ")");
             }
-            out.println("  (directories " + layout.foundBy() + ")");
         }
 
         void migrations(MigrationOutcome outcome) {
+            outcome.warnings().forEach(warning -> out.println("Flyway warns: " + warning));
             if (outcome.applied().isEmpty()) {
                 out.println("Migrations: up to date" + (outcome.versionAfter() == null ? " (none yet)"
                         : " at version " + outcome.versionAfter()));
                 return;
             }
-            out.println("Migrations: " + count(outcome.applied().size(), "migration") + " applied, now at version "
-                    + outcome.versionAfter());
+            out.println("Migrations: " + outcome.applied().size() + " applied, now at version " + outcome.versionAfter());
             int width = outcome.applied().stream().mapToInt(m -> m.version().length()).max().orElse(0);
             for (var m : outcome.applied()) {
                 out.println("  V" + pad(m.version(), width) + "  " + m.description());
@@ -1941,7 +1941,7 @@ public class seed_database implements Callable<Integer> {
     static final class Logging {
         private static final java.util.logging.Formatter FORMATTER = new java.util.logging.SimpleFormatter();
         /** Held here: java.util.logging keeps loggers only weakly, and would forget the level. */
-        private static final Logger DRIVER = Logger.getLogger("org.postgresql");
+        private static final Logger DRIVER = Logger.getLogger("org.postgresql"), FLYWAY = Logger.getLogger("org.flywaydb");
 
         static void configure(boolean verbose, PrintWriter err) {
             Logger root = Logger.getLogger("");
@@ -1963,6 +1963,8 @@ public class seed_database implements Callable<Integer> {
             });
             root.setLevel(verbose ? Level.INFO : Level.WARNING);
             DRIVER.setLevel(Level.WARNING);
+            // Flyway's log only with --verbose: the run reports migrations (and Flyway's warnings) itself.
+            FLYWAY.setLevel(verbose ? Level.INFO : Level.OFF);
         }
     }
 

@@ -43,7 +43,7 @@ class SeedWorkflowTest {
     void fresh_database_gets_the_migrations_and_the_eight_models() {
         var run = runOk();
 
-        assertTrue(run.out().contains("Migrations: 2 migrations applied, now at version 20260121"), run::toString);
+        assertTrue(run.out().contains("Migrations: 2 applied, now at version 20260121"), run::toString);
         assertTrue(run.out().contains("llm_models.yaml → llm_models: 8 inserted, 0 updated, 0 unchanged"), run::toString);
         var costs = db.query("SELECT model_id, typical_agent_cost::text AS cost FROM llm_models ORDER BY typical_agent_cost, model_id");
         assertEquals(List.of(
@@ -124,7 +124,7 @@ class SeedWorkflowTest {
         db.recreate();
         var run = runOk();
 
-        assertTrue(run.out().contains("2 migrations applied"), run::toString);
+        assertTrue(run.out().contains("Migrations: 2 applied"), run::toString);
         assertTrue(run.out().contains("8 inserted"), run::toString);
         assertEquals(8, modelsBefore.size());
         assertEquals(modelsBefore, db.query(models));
@@ -229,7 +229,7 @@ class SeedWorkflowTest {
     @Test
     void migrate_and_seed_do_one_half_each() {
         var migrate = runOk("migrate");
-        assertTrue(migrate.out().contains("2 migrations applied"), migrate::toString);
+        assertTrue(migrate.out().contains("Migrations: 2 applied"), migrate::toString);
         assertTrue(!migrate.out().contains("Seeds"), migrate::toString);
         assertEquals(0, db.count("SELECT count(*) FROM llm_models"));
 

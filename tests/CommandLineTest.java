@@ -1,0 +1,105 @@
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The tool as a user starts it: ./jbang seed_database.java, as a separate process, from another
+ * working directory; and its help, version and usage errors.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class CommandLineTest {
+
+    final TestDatabase db = TestDatabase.create(CommandLineTest.class);
+    final Path workspace = TestDatabase.workspace();
+
+    @AfterAll
+    void dropDatabase() {
+        db.close();
+    }
+
+    record Process(int exitCode, String out, String err) {
+        @Override
+        public String toString() {
+            return "exit " + exitCode + "\n--- stdout\n" + out + "--- stderr\n" + err;
+        }
+    }
+
+    /** ./jbang <project>/seed_database.java ARGS, in its own process, from workingDir. */
+    Process jbang(Path workingDir, Map<String, String> env, String... args) throws IOException, InterruptedException {
+        var command = new java.util.ArrayList<>(List.of(TestDatabase.PROJECT.resolve("jbang").toString(),
+                TestDatabase.PROJECT.resolve("seed_database.java").toString()));
+        command.addAll(List.of(args));
+        var builder = new ProcessBuilder(command).directory(workingDir.toFile());
+        builder.environment().keySet().removeIf(name -> name.startsWith("PG") || name.equals("DATABASE_URL")
+                || name.equals("SEED_DATABASE_HOME"));
+        builder.environment().putAll(env);
+        Path out = Files.createTempFile("out", ".txt"), err = Files.createTempFile("err", ".txt");
+        var process = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        assertTrue(process.waitFor(180, TimeUnit.SECONDS), "the tool finished");
+        // JBang's own notes on stderr ("[jbang] Building jar…") are not the tool's.
+        String errors = Files.readString(err).lines().filter(l -> !l.startsWith("[jbang]"))
+                .map(l -> l + "\n").reduce("", String::concat);
+        return new Process(process.exitValue(), Files.readString(out), errors);
+    }
+
+    @Test
+    void the_tool_runs_through_the_jbang_wrapper_from_any_working_directory() throws Exception {
+        Path elsewhere = Files.createTempDirectory("elsewhere");
+
+        var first = jbang(elsewhere, Map.of("DATABASE_URL", db.url(), "SEED_DATABASE_HOME", workspace.toString()));
+
+        assertEquals(0, first.exitCode(), first::toString);
+        assertTrue(first.out().contains("  seeds       " + workspace.resolve("seeds") + " (from SEED_DATABASE_HOME)"), first::toString);
+        assertTrue(first.out().contains("llm_models.yaml → llm_models: 8 inserted, 0 updated, 0 unchanged"), first::toString);
+
+        var fromSubdirectory = jbang(workspace.resolve("seeds"), Map.of("DATABASE_URL", db.url()), "seed");
+
+        assertEquals(0, fromSubdirectory.exitCode(), fromSubdirectory::toString);
+        assertTrue(fromSubdirectory.out().contains("(found from the working directory)"), fromSubdirectory::toString);
+        assertTrue(fromSubdirectory.out().contains("0 inserted, 0 updated, 8 unchanged"), fromSubdirectory::toString);
+
+        var unreachable = jbang(elsewhere, Map.of("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/x",
+                "SEED_DATABASE_HOME", workspace.toString()));
+        assertEquals(3, unreachable.exitCode(), "the exit code passes through JBang:\n" + unreachable);
+    }
+
+    @Test
+    void help_lists_the_commands_the_settings_and_the_exit_codes() {
+        var help = TestDatabase.runWith(Map.of(), workspace, "--help");
+
+        assertEquals(0, help.exitCode(), help::toString);
+        for (String expected : List.of("Usage: seed_database", "migrate", "seed", "--url=URL", "--migrations=DIR", "--seeds=DIR",
+                "DATABASE_URL", "SEED_DATABASE_HOME", "Exit codes:", "3  the database is unreachable")) {
+            assertTrue(help.out().contains(expected), () -> expected + "\n" + help);
+        }
+        var seedHelp = TestDatabase.runWith(Map.of(), workspace, "seed", "--help");
+        assertEquals(0, seedHelp.exitCode(), seedHelp::toString);
+        assertTrue(seedHelp.out().contains("Usage: seed_database seed"), seedHelp::toString);
+        assertTrue(seedHelp.out().contains("--url=URL"), "the options work after the command too:\n" + seedHelp);
+    }
+
+    @Test
+    void version_and_usage_errors() {
+        var version = TestDatabase.runWith(Map.of(), workspace, "--version");
+        assertEquals(0, version.exitCode(), version::toString);
+        assertTrue(version.out().startsWith("seed_database " + seed_database.VERSION + "\n"), version::toString);
+
+        var unknown = TestDatabase.runWith(Map.of(), workspace, "--sedes", "x");
+        assertEquals(2, unknown.exitCode(), unknown::toString);
+        assertTrue(unknown.err().contains("Unknown options: '--sedes'"), unknown::toString);
+        assertTrue(unknown.err().contains("Possible solutions: --seeds"), unknown::toString);
+
+        var afterCommand = TestDatabase.runWith(Map.of("DATABASE_URL", db.url()), workspace, "migrate", "--seeds", "seeds");
+        assertEquals(0, afterCommand.exitCode(), "options are accepted after the command:\n" + afterCommand);
+    }
+}

@@ -1,0 +1,182 @@
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** Every column type a seed file must round-trip, and the same values written another way changing nothing. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class TypesTest {
+
+    final TestDatabase db = TestDatabase.create(TypesTest.class);
+    Path project;
+
+    static final String MIGRATION = """
+            CREATE TABLE samples (
+                code      text PRIMARY KEY,
+                label     text,
+                count     integer,
+                big       bigint,
+                price     numeric(12, 4),
+                ratio     double precision,
+                enabled   boolean,
+                settings  jsonb,
+                raw_json  json,
+                ref       uuid,
+                day       date,
+                at        timestamptz,
+                tags      text[],
+                levels    integer[],
+                blob      bytea,
+                note      text    NOT NULL DEFAULT 'none',
+                version   integer NOT NULL DEFAULT 1
+            );
+            """;
+
+    static final String SEEDS = """
+            table: samples
+            key: code
+            rows:
+              - code: full
+                label: NO                     # text as written: not the boolean false
+                count: 42
+                big: 9007199254740993          # more digits than a double holds
+                price: 0.010
+                ratio: 0.1
+                enabled: true
+                settings: {b: 2, a: [1, 2.50, "x"], nested: {ok: true, none: null}}
+                raw_json: {z: 1, y: 2}
+                ref: 6f1c2b9e-3a4d-4c5e-8f70-123456789abc
+                day: 2026-01-21
+                at: 2026-01-21T10:00:00+01:00
+                tags: [alpha, "beta, gamma", 'with "quotes" and \\ backslash', NO, null]
+                levels: [1, 2, 3]
+                blob: !!binary aGVsbG8=
+                note: given
+              - code: nulls
+                label: null
+                count: ~
+                settings: null
+                tags: []
+              - &base
+                code: defaults                # leaves out note and version: they get their defaults
+                label: 1.10
+                at: 2026-01-21 10:00:00       # no offset: UTC, whatever the server's time zone
+              - <<: *base
+                code: merged
+            """;
+
+    @BeforeEach
+    void freshDatabase() throws Exception {
+        db.recreate();
+        // The database's own zone is not UTC, to show that offset-less timestamps still mean UTC.
+        TestDatabase.admin("ALTER DATABASE " + db.name + " SET timezone = 'America/New_York'");
+        project = Files.createTempDirectory("types");
+        TestDatabase.write(project.resolve("migrations/V1__samples.sql"), MIGRATION);
+        TestDatabase.write(project.resolve("seeds/samples.yaml"), SEEDS);
+    }
+
+    @AfterAll
+    void dropDatabase() {
+        db.close();
+    }
+
+    TestDatabase.Run runOk() {
+        var run = db.run(project);
+        assertEquals(0, run.exitCode(), run::toString);
+        return run;
+    }
+
+    String value(String code, String expression) {
+        return db.text("SELECT (" + expression + ")::text FROM samples WHERE code = ?", code);
+    }
+
+    @Test
+    void every_type_is_stored_as_the_file_says() {
+        var run = runOk();
+
+        assertTrue(run.out().contains("samples.yaml → samples: 4 inserted, 0 updated, 0 unchanged"), run::toString);
+        assertEquals("NO", value("full", "label"));
+        assertEquals("42", value("full", "count"));
+        assertEquals("9007199254740993", value("full", "big"));
+        assertEquals("0.0100", value("full", "price"));
+        assertEquals("0.1", value("full", "ratio"));
+        assertEquals("true", value("full", "enabled"));
+        assertEquals("true", value("full", "settings = '{\"a\": [1, 2.50, \"x\"], \"b\": 2, \"nested\": {\"ok\": true, \"none\": null}}'::jsonb"));
+        assertEquals("{\"z\":1,\"y\":2}", value("full", "raw_json"));
+        assertEquals("6f1c2b9e-3a4d-4c5e-8f70-123456789abc", value("full", "ref"));
+        assertEquals("2026-01-21", value("full", "day"));
+        assertEquals("2026-01-21 09:00:00", value("full", "at AT TIME ZONE 'UTC'"));
+        assertEquals("true", value("full", "tags = ARRAY['alpha', 'beta, gamma', 'with \"quotes\" and \\ backslash', 'NO', NULL]"));
+        assertEquals("{1,2,3}", value("full", "levels"));
+        assertEquals("hello", value("full", "convert_from(blob, 'UTF8')"));
+        assertEquals("given", value("full", "note"));
+
+        assertEquals("true", value("nulls", "label IS NULL AND count IS NULL AND settings IS NULL"));
+        assertEquals("{}", value("nulls", "tags"));
+
+        assertEquals("1.10", value("defaults", "label"), "text as written, not the number 1.1");
+        assertEquals("none|1", value("defaults", "note || '|' || version"), "left-out columns get their defaults");
+        assertEquals("2026-01-21 10:00:00", value("defaults", "at AT TIME ZONE 'UTC'"));
+        assertEquals("1.10|2026-01-21 10:00:00", value("merged", "label || '|' || (at AT TIME ZONE 'UTC')"), "<<: *base merges");
+    }
+
+    @Test
+    void a_rerun_and_the_same_values_written_differently_change_nothing() {
+        runOk();
+        var before = db.rowVersions("samples", "code");
+
+        var rerun = runOk();
+        assertTrue(rerun.out().contains("0 inserted, 0 updated, 4 unchanged"), rerun::toString);
+
+        TestDatabase.write(project.resolve("seeds/samples.yaml"), SEEDS
+                .replace("big: 9007199254740993", "big: 9_007_199_254_740_993")
+                .replace("price: 0.010", "price: 0.01")
+                .replace("ratio: 0.1", "ratio: 1.0e-1")
+                .replace("enabled: true", "enabled: TRUE")
+                .replace("settings: {b: 2, a: [1, 2.50, \"x\"], nested: {ok: true, none: null}}",
+                        "settings: {nested: {none: null, ok: true}, a: [1, 2.5, x], b: 2}")
+                .replace("raw_json: {z: 1, y: 2}", "raw_json: {y: 2, z: 1}")
+                .replace("ref: 6f1c2b9e-3a4d-4c5e-8f70-123456789abc", "ref: 6F1C2B9E-3A4D-4C5E-8F70-123456789ABC")
+                .replace("at: 2026-01-21T10:00:00+01:00", "at: 2026-01-21 09:00:00Z")
+                .replace("levels: [1, 2, 3]", "levels:\n      - 1\n      - 2\n      - 3"));
+        var rewritten = runOk();
+
+        assertTrue(rewritten.out().contains("0 inserted, 0 updated, 4 unchanged"), rewritten::toString);
+        assertEquals(before, db.rowVersions("samples", "code"));
+    }
+
+    @Test
+    void a_column_left_out_keeps_the_value_it_has() {
+        runOk();
+        db.execute("UPDATE samples SET version = 5, note = 'by hand' WHERE code = 'defaults'");
+        var before = db.rowVersions("samples", "code");
+
+        var run = runOk();
+
+        assertTrue(run.out().contains("0 inserted, 0 updated, 4 unchanged"), run::toString);
+        assertEquals("by hand|5", value("defaults", "note || '|' || version"));
+        assertEquals(before, db.rowVersions("samples", "code"));
+    }
+
+    @Test
+    void changed_values_of_every_type_are_reported_old_and_new() {
+        runOk();
+        TestDatabase.write(project.resolve("seeds/samples.yaml"), SEEDS
+                .replace("settings: {b: 2, a: [1, 2.50, \"x\"], nested: {ok: true, none: null}}", "settings: {b: 3}")
+                .replace("tags: [alpha, ", "tags: [omega, ")
+                .replace("at: 2026-01-21T10:00:00+01:00", "at: 2026-01-22T10:00:00+01:00"));
+
+        var run = runOk();
+
+        assertTrue(run.out().contains("0 inserted, 1 updated, 3 unchanged"), run::toString);
+        assertTrue(run.out().contains("~ full  settings: {\"a\": [1, 2.50, \"x\"], \"b\": 2, \"nested\": {\"ok\": true, \"none\"… → {\"b\": 3}"), run::toString);
+        assertTrue(run.out().contains("at: 2026-01-21 09:00:00+00 → 2026-01-22 09:00:00+00"), run::toString);
+        assertTrue(run.out().contains("tags: {alpha,\"beta, gamma\""), run::toString);
+    }
+}
