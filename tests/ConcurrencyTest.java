@@ -68,7 +68,7 @@ class ConcurrencyTest {
     void a_run_waits_for_the_run_that_holds_the_lock() throws Exception {
         try (var holder = TestDatabase.connect(db.url())) {
             holder.setAutoCommit(false);
-            holder.createStatement().execute("SELECT pg_advisory_xact_lock(" + seed_database.Session.RUN_LOCK + ")");
+            holder.createStatement().execute("SELECT pg_advisory_xact_lock(" + Session.RUN_LOCK + ")");
 
             var waiting = CompletableFuture.supplyAsync(() -> db.run(workspace));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

@@ -26,8 +26,8 @@ class ConnectionTest {
         db.close();
     }
 
-    static seed_database.DatabaseTarget resolve(String url, Map<String, String> env) {
-        return seed_database.DatabaseTarget.resolve(url, env);
+    static DatabaseTarget resolve(String url, Map<String, String> env) {
+        return DatabaseTarget.resolve(url, env);
     }
 
     // ── how a URL is read ────────────────────────────────────────────────────────────────────

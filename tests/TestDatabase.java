@@ -66,9 +66,9 @@ final class TestDatabase implements AutoCloseable {
     }
 
     static String urlFor(String database) {
-        var server = seed_database.DatabaseTarget.resolve(SERVER_URL, Map.of());
-        return "postgresql://" + seed_database.DatabaseTarget.percentEncode(server.user())
-                + (server.password() == null ? "" : ":" + seed_database.DatabaseTarget.percentEncode(server.password()))
+        var server = DatabaseTarget.resolve(SERVER_URL, Map.of());
+        return "postgresql://" + DatabaseTarget.percentEncode(server.user())
+                + (server.password() == null ? "" : ":" + DatabaseTarget.percentEncode(server.password()))
                 + "@" + server.hosts().get(0).render(server.defaultPort()) + "/" + database;
     }
 
@@ -81,7 +81,7 @@ final class TestDatabase implements AutoCloseable {
     }
 
     static Connection connect(String url) throws SQLException {
-        var target = seed_database.DatabaseTarget.resolve(url, Map.of());
+        var target = DatabaseTarget.resolve(url, Map.of());
         return DriverManager.getConnection(target.jdbcUrl(), target.properties());
     }
 

@@ -1,0 +1,146 @@
+// Everything a user can cause: one error type, turned into one paragraph and an exit code.
+
+import java.sql.SQLException;
+import java.util.Locale;
+import java.util.Objects;
+
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.ServerErrorMessage;
+
+final class SeedError extends RuntimeException {
+    final int exitCode;
+    final String where;
+    final String hint;
+
+    SeedError(int exitCode, String where, String message, String hint, Throwable cause) {
+        super(message, cause);
+        this.exitCode = exitCode;
+        this.where = where;
+        this.hint = hint;
+    }
+
+    /** A problem in a file, at a position when one is known. */
+    static SeedError in(String file, SeedFile.Pos pos, String message) {
+        return new SeedError(seed_database.EXIT_FAILED, pos == null ? file : file + ":" + pos, message, null, null);
+    }
+
+    static SeedError usage(String message, String hint) {
+        return new SeedError(seed_database.EXIT_USAGE, null, message, hint, null);
+    }
+
+    static SeedError unexpected(Exception e, DatabaseTarget target) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql) {
+                return SeedError.fromSql(sql, target);
+            }
+        }
+        return new SeedError(seed_database.EXIT_FAILED, null, "internal error: " + e, "this is a bug in seed_database", e);
+    }
+
+    SeedError hint(String newHint) {
+        return new SeedError(exitCode, where, getMessage(), newHint, getCause());
+    }
+
+    String paragraph() {
+        var text = new StringBuilder();
+        if (where != null) {
+            text.append(where).append(": ");
+        }
+        text.append(getMessage());
+        if (hint != null) {
+            text.append(endsWithStop(text) ? " " : ". ").append(capitalized(hint));
+        }
+        if (exitCode == seed_database.EXIT_FAILED || exitCode == seed_database.EXIT_UNREACHABLE) {
+            text.append(endsWithStop(text) ? " " : ". ").append("Nothing was written.");
+        }
+        return text.toString();
+    }
+
+    private static boolean endsWithStop(CharSequence text) {
+        char last = text.charAt(text.length() - 1);
+        return last == '.' || last == '?' || last == '!';
+    }
+
+    private static String capitalized(String text) {
+        return text.isEmpty() ? text : Character.toUpperCase(text.charAt(0)) + text.substring(1);
+    }
+
+    // PostgreSQL's errors, in the user's terms
+
+    static SeedError fromSql(SQLException e, DatabaseTarget target) {
+        String state = Objects.requireNonNullElse(e.getSQLState(), "");
+        String where = target == null ? null : target.describe();
+        if (state.startsWith("08") || state.startsWith("28") || state.equals("3D000") || state.startsWith("57P")) {
+            String message = describe(e);
+            String hint = switch (state.isEmpty() ? "" : state.substring(0, 2)) {
+                case "28" -> "check the user name and password (in the URL, PGUSER/PGPASSWORD or ~/.pgpass)";
+                case "3D" -> "create the database first, or point --url / DATABASE_URL at the right one";
+                case "57" -> "the server ended the connection; the transaction was rolled back";
+                default -> "is PostgreSQL running there and reachable? Set --url or DATABASE_URL to point elsewhere";
+            };
+            return new SeedError(seed_database.EXIT_UNREACHABLE, where == null ? null : "cannot use " + where,
+                    message + (target == null ? "" : " (connection from " + target.source() + ")"), hint, e);
+        }
+        return new SeedError(seed_database.EXIT_FAILED, where, "PostgreSQL: " + describe(e), null, e);
+    }
+
+    /** PostgreSQL's message with its detail and hint, in one line. */
+    static String describe(SQLException e) {
+        if (e instanceof PSQLException pg && pg.getServerErrorMessage() != null) {
+            ServerErrorMessage m = pg.getServerErrorMessage();
+            var text = new StringBuilder(Objects.requireNonNullElse(m.getMessage(), firstLine(e.getMessage())));
+            if (m.getDetail() != null) {
+                text.append(" (").append(m.getDetail().replaceAll("\\.$", "")).append(")");
+            }
+            if (m.getHint() != null) {
+                text.append(". ").append(m.getHint());
+            }
+            return text.toString();
+        }
+        return firstLine(e.getMessage());
+    }
+
+    private static String firstLine(String text) {
+        if (text == null) {
+            return "unknown error";
+        }
+        int newline = text.indexOf('\n');
+        return (newline < 0 ? text : text.substring(0, newline)).trim();
+    }
+
+    // Suggestions for a mistyped name
+
+    /** ", did you mean …?" for the closest of the candidates, or nothing when none is close. */
+    static String didYouMean(String name, java.util.Collection<String> candidates) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String candidate : candidates) {
+            int distance = editDistance(name.toLowerCase(Locale.ROOT), candidate.toLowerCase(Locale.ROOT));
+            if (distance < bestDistance) {
+                best = candidate;
+                bestDistance = distance;
+            }
+        }
+        boolean close = best != null && (bestDistance <= Math.max(2, name.length() / 3)
+                || best.startsWith(name) || name.startsWith(best));
+        return close ? "; did you mean \"" + best + "\"?" : "";
+    }
+
+    static int editDistance(String a, String b) {
+        int[] previous = new int[b.length() + 1], current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
+    }
+}

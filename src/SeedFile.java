@@ -1,0 +1,367 @@
+// A seed file: YAML read into rows that keep the line and column of every value.
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
+
+record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<String> key, Pos keyPos,
+                Map<String, Value> defaults, List<Row> rows) {
+    /** A position in a file, 1-based, printed the way compilers do: line:column. */
+    record Pos(int line, int column) {
+        static Pos of(Mark mark) {
+            return mark == null ? null : new Pos(mark.getLine() + 1, mark.getColumn() + 1);
+        }
+
+        static Pos of(Node node) {
+            return of(node.getStartMark());
+        }
+
+        @Override
+        public String toString() {
+            return line + ":" + column;
+        }
+    }
+
+    /** What a YAML scalar was written as; booleans are true/false only, as in YAML 1.2. */
+    enum Kind { NULL, TEXT, BOOL, INT, FLOAT, TIMESTAMP, BINARY, LIST, MAP }
+
+    /**
+     * One value from a seed file. Scalars keep the text as written, so that a text column gets
+     * exactly what the file says (NO stays NO, 1.10 stays 1.10); lists and maps keep their items.
+     */
+    record Value(Kind kind, String text, List<Value> items, Map<String, Value> entries, Pos pos) {
+        static Value scalar(Kind kind, String text, Pos pos) {
+            return new Value(kind, text, null, null, pos);
+        }
+    }
+
+    record Row(Pos pos, Map<String, Value> values) {}
+
+    static final Set<String> SETTINGS = Set.of("table", "key", "defaults", "rows", "description");
+    static final int MAX_SCALAR_CHARS = 10 * 1024 * 1024;
+    static final int MAX_VALUES = 5_000_000;
+
+    /** The rows, each completed with the file's defaults for the columns it does not give. */
+    List<Row> effectiveRows() {
+        if (defaults.isEmpty()) {
+            return rows;
+        }
+        return rows.stream().map(row -> {
+            var values = new LinkedHashMap<>(defaults);
+            values.putAll(row.values());
+            return new Row(row.pos(), values);
+        }).toList();
+    }
+
+    String name() {
+        return path.getFileName().toString();
+    }
+
+    static List<SeedFile> readAll(Path dir, Path workingDir) {
+        List<Path> files;
+        try (var listing = Files.list(dir)) {
+            files = listing.filter(p -> {
+                String name = p.getFileName().toString();
+                return !name.startsWith(".") && (name.endsWith(".yaml") || name.endsWith(".yml"));
+            }).sorted().toList();
+        } catch (IOException e) {
+            throw SeedError.usage("cannot list " + dir + ": " + e.getMessage(), null);
+        }
+        return files.stream().map(path -> read(path, displayPath(path, workingDir))).toList();
+    }
+
+    static String displayPath(Path path, Path workingDir) {
+        var absolute = path.toAbsolutePath().normalize();
+        return absolute.startsWith(workingDir) ? workingDir.relativize(absolute).toString() : absolute.toString();
+    }
+
+    static SeedFile read(Path path, String displayPath) {
+        if (Files.isDirectory(path)) {
+            throw SeedError.in(displayPath, null, "this is a directory, not a seed file");
+        }
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(path);
+        } catch (IOException e) {
+            throw SeedError.in(displayPath, null, "the file cannot be read: " + e.getMessage());
+        }
+        String text = decodeUtf8(bytes, displayPath);
+        var options = new LoaderOptions();
+        options.setAllowDuplicateKeys(false);
+        options.setAllowRecursiveKeys(false);
+        options.setMaxAliasesForCollections(1000);
+        options.setNestingDepthLimit(64);
+        options.setCodePointLimit(Math.max(text.length() + 1, 3 * 1024 * 1024));
+        // Safe construction only; and the node API below never constructs Java objects at all.
+        var yaml = new Yaml(new SafeConstructor(options));
+        Node root;
+        try {
+            root = yaml.compose(new java.io.StringReader(text));
+        } catch (MarkedYAMLException e) {
+            throw yamlError(e, displayPath);
+        } catch (YAMLException e) {
+            throw SeedError.in(displayPath, null, "invalid YAML: " + e.getMessage());
+        }
+        if (root == null) {
+            throw SeedError.in(displayPath, null, "the file is empty; a seed file names its table, its key and its rows");
+        }
+        return new Reader(path, displayPath).file(root);
+    }
+
+    private static SeedError yamlError(MarkedYAMLException e, String displayPath) {
+        var mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
+        String problem = Objects.requireNonNullElse(e.getProblem(), e.getContext());
+        if (problem.startsWith("Global tag is not allowed: ")) {
+            String tag = problem.substring(problem.indexOf(": ") + 2).replace(Tag.PREFIX, "!!");
+            return SeedError.in(displayPath, Pos.of(mark), "the tag " + tag + " is not allowed in a seed file: "
+                    + "seed files are data, written with YAML's own types only");
+        }
+        String context = e.getProblem() != null && e.getContext() != null
+                ? " (" + e.getContext() + (e.getContextMark() != null ? " that starts at " + Pos.of(e.getContextMark()) : "") + ")"
+                : "";
+        return SeedError.in(displayPath, Pos.of(mark), "invalid YAML: " + problem + context);
+    }
+
+    /** Strict UTF-8, with the line of the first bad byte. */
+    private static String decodeUtf8(byte[] bytes, String displayPath) {
+        try {
+            return UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            int line = 1, offset = 0;
+            // Find the first invalid byte by decoding prefixes line by line.
+            for (int start = 0; start < bytes.length; ) {
+                int end = start;
+                while (end < bytes.length && bytes[end] != '\n') {
+                    end++;
+                }
+                try {
+                    UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                            .decode(ByteBuffer.wrap(bytes, start, end - start));
+                } catch (CharacterCodingException bad) {
+                    offset = start;
+                    break;
+                }
+                line++;
+                start = end + 1;
+            }
+            throw SeedError.in(displayPath, new Pos(line, 1), "the file is not valid UTF-8 (a bad byte after byte " + offset + ")");
+        }
+    }
+
+    /** Walks the composed YAML nodes; keeps positions; follows merge keys; refuses anything else. */
+    private static final class Reader {
+        final Path path;
+        final String file;
+        final Set<Node> inProgress = Collections.newSetFromMap(new IdentityHashMap<>());
+        int values;
+
+        Reader(Path path, String file) {
+            this.path = path;
+            this.file = file;
+        }
+
+        SeedFile file(Node root) {
+            var top = mapping(root, "a seed file is a mapping with table, key and rows");
+            String table = null;
+            Pos tablePos = null, keyPos = null;
+            List<String> key = null;
+            Map<String, Value> defaults = Map.of();
+            List<Row> rows = null;
+            for (var entry : top.entrySet()) {
+                Node node = entry.getValue().value;
+                switch (entry.getKey()) {
+                    case "table" -> {
+                        table = name(node, "table");
+                        tablePos = Pos.of(node);
+                    }
+                    case "key" -> {
+                        keyPos = Pos.of(node);
+                        if (node instanceof SequenceNode list) {
+                            key = new ArrayList<>();
+                            for (Node item : list.getValue()) {
+                                key.add(name(item, "key column"));
+                            }
+                            if (key.isEmpty()) {
+                                throw SeedError.in(file, keyPos, "key names no column");
+                            }
+                        } else {
+                            key = List.of(name(node, "key"));
+                        }
+                    }
+                    case "defaults" -> defaults = columns(mapping(node, "defaults is a mapping of column: value"));
+                    case "rows" -> {
+                        if (!(node instanceof SequenceNode list)) {
+                            throw SeedError.in(file, Pos.of(node), "rows is a list of rows, each a mapping of column: value");
+                        }
+                        rows = new ArrayList<>();
+                        for (Node item : list.getValue()) {
+                            rows.add(new Row(Pos.of(item), columns(mapping(item, "each row is a mapping of column: value"))));
+                        }
+                    }
+                    case "description" -> { }
+                    default -> throw SeedError.in(file, entry.getValue().pos,
+                            "unknown setting \"" + entry.getKey() + "\"" + SeedError.didYouMean(entry.getKey(), SETTINGS))
+                            .hint("a seed file has table, key, defaults, rows and description");
+                }
+            }
+            var start = Pos.of(root);
+            if (table == null) {
+                throw SeedError.in(file, start, "names no table (add table: <name>)");
+            }
+            if (key == null) {
+                throw SeedError.in(file, start, "names no key (add key: <column>, the natural key its rows are matched on)");
+            }
+            if (rows == null) {
+                throw SeedError.in(file, start, "has no rows (add rows:, a list of mappings; rows: [] for none)");
+            }
+            return new SeedFile(path, file, table, tablePos, List.copyOf(key), keyPos, defaults, rows);
+        }
+
+        private record Entry(Pos pos, Node value) {}
+
+        /** A mapping's entries by key, merge keys (<<) followed; a key given twice is an error. */
+        private Map<String, Entry> mapping(Node node, String expected) {
+            if (!(node instanceof MappingNode map)) {
+                throw SeedError.in(file, Pos.of(node), expected);
+            }
+            var entries = new LinkedHashMap<String, Entry>();
+            var merged = new LinkedHashMap<String, Entry>();
+            for (NodeTuple tuple : map.getValue()) {
+                Node keyNode = tuple.getKeyNode();
+                if (keyNode.getTag().equals(Tag.MERGE)) {
+                    var sources = tuple.getValueNode() instanceof SequenceNode list ? list.getValue() : List.of(tuple.getValueNode());
+                    for (Node source : sources) {
+                        guard(source, () -> mapping(source, "<< merges a mapping").forEach(merged::putIfAbsent));
+                    }
+                    continue;
+                }
+                if (!(keyNode instanceof ScalarNode scalar)) {
+                    throw SeedError.in(file, Pos.of(keyNode), "a key must be a plain name, not a list or mapping");
+                }
+                checkTag(keyNode);
+                if (entries.put(scalar.getValue(), new Entry(Pos.of(keyNode), tuple.getValueNode())) != null) {
+                    throw SeedError.in(file, Pos.of(keyNode), "\"" + scalar.getValue() + "\" is given twice in this mapping");
+                }
+            }
+            merged.forEach(entries::putIfAbsent);
+            return entries;
+        }
+
+        private Map<String, Value> columns(Map<String, Entry> entries) {
+            var columns = new LinkedHashMap<String, Value>();
+            entries.forEach((name, entry) -> columns.put(name, value(entry.value())));
+            return columns;
+        }
+
+        private String name(Node node, String what) {
+            if (!(node instanceof ScalarNode scalar) || scalar.getValue().isBlank()) {
+                throw SeedError.in(file, Pos.of(node), what + " must be a name");
+            }
+            checkTag(node);
+            return scalar.getValue();
+        }
+
+        private Value value(Node node) {
+            if (++values > MAX_VALUES) {
+                throw SeedError.in(file, Pos.of(node), "holds more than " + MAX_VALUES
+                        + " values; are aliases (*name) multiplying it?");
+            }
+            checkTag(node);
+            Pos pos = Pos.of(node);
+            if (node instanceof ScalarNode scalar) {
+                String text = scalar.getValue();
+                if (text.length() > MAX_SCALAR_CHARS) {
+                    throw SeedError.in(file, pos, "a value of " + text.length() + " characters is larger than the "
+                            + MAX_SCALAR_CHARS + " a seed value may have");
+                }
+                if (text.indexOf('\0') >= 0) {
+                    throw SeedError.in(file, pos, "a value holds a NUL character, which PostgreSQL text cannot store");
+                }
+                return Value.scalar(kind(scalar), text, pos);
+            }
+            var result = new Value[1];
+            guard(node, () -> {
+                if (node instanceof SequenceNode list) {
+                    var items = new ArrayList<Value>();
+                    for (Node item : list.getValue()) {
+                        items.add(value(item));
+                    }
+                    result[0] = new Value(Kind.LIST, null, items, null, pos);
+                } else {
+                    result[0] = new Value(Kind.MAP, null, null, columns(mapping(node, "a mapping")), pos);
+                }
+            });
+            return result[0];
+        }
+
+        /** Refuses a structure that contains itself (an alias to an enclosing anchor). */
+        private void guard(Node node, Runnable walk) {
+            if (!inProgress.add(node)) {
+                throw SeedError.in(file, Pos.of(node), "an alias refers to a structure that contains it");
+            }
+            try {
+                walk.run();
+            } finally {
+                inProgress.remove(node);
+            }
+        }
+
+        private static Kind kind(ScalarNode scalar) {
+            Tag tag = scalar.getTag();
+            if (tag.equals(Tag.NULL)) {
+                return Kind.NULL;
+            } else if (tag.equals(Tag.BOOL)) {
+                String text = scalar.getValue().toLowerCase(Locale.ROOT);
+                return text.equals("true") || text.equals("false") ? Kind.BOOL : Kind.TEXT;
+            } else if (tag.equals(Tag.INT)) {
+                return Kind.INT;
+            } else if (tag.equals(Tag.FLOAT)) {
+                return Kind.FLOAT;
+            } else if (tag.equals(Tag.TIMESTAMP)) {
+                return Kind.TIMESTAMP;
+            } else if (tag.equals(Tag.BINARY)) {
+                return Kind.BINARY;
+            }
+            return Kind.TEXT;
+        }
+
+        private static final Set<Tag> ALLOWED_TAGS = Set.of(Tag.NULL, Tag.BOOL, Tag.INT, Tag.FLOAT, Tag.TIMESTAMP,
+                Tag.BINARY, Tag.STR, Tag.SEQ, Tag.MAP, Tag.MERGE);
+
+        /** Only YAML's own types: a tag that names a Java class (or anything else) is refused. */
+        private void checkTag(Node node) {
+            if (!ALLOWED_TAGS.contains(node.getTag())) {
+                throw SeedError.in(file, Pos.of(node), "the tag " + node.getTag()
+                        + " is not allowed in a seed file: seed files are data, written with YAML's own types only");
+            }
+        }
+    }
+}
