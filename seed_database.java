@@ -62,26 +62,26 @@ import picocli.CommandLine.Spec;
         sortOptions = false, usageHelpAutoWidth = true,
         description = {
                 "Keeps a PostgreSQL database's reference data in step with this repository:",
-                "applies the Flyway migrations in migrations/, then upserts the rows of seeds/*.yaml,",
-                "writing only what changed. Everything happens in one transaction: a run applies",
-                "completely or not at all.",
+                "applies the Flyway migrations in migrations/, then upserts the rows of",
+                "seeds/*.yaml, writing only the rows that differ. All of it happens in one",
+                "transaction: a run applies completely or not at all.",
                 "",
-                "Without a command: migrate, then seed."},
+                "Without a command: migrate, then seed.",
+                ""},
         subcommands = {seed_database.MigrateCommand.class, seed_database.SeedCommand.class},
         footerHeading = "%nWhere things are found:%n",
         footer = {
-                "  Database     --url, else DATABASE_URL, else the libpq variables PGHOST, PGPORT, PGDATABASE,",
-                "               PGUSER and PGPASSWORD, else postgres@localhost:5432/postgres.",
-                "  Directories  --migrations and --seeds, else $SEED_DATABASE_HOME/migrations and /seeds, else",
-                "               the nearest of the working directory and its parents that holds",
-                "               seed_database.java or a seeds/ directory.",
-                "",
-                "Exit codes:",
-                "  0  success",
-                "  1  a seed file, a migration or the data it meets is wrong (the message names the file);",
-                "     nothing was written",
-                "  2  usage error: an unknown option, a directory that is not there",
-                "  3  the database is unreachable, or refused the connection or the credentials"})
+                "  The database: --url, else DATABASE_URL, else the libpq variables PGHOST,",
+                "  PGPORT, PGDATABASE, PGUSER and PGPASSWORD, else postgres@localhost:5432.",
+                "  The directories: --migrations and --seeds, else the migrations/ and seeds/",
+                "  of $SEED_DATABASE_HOME, else those of the nearest of the working directory",
+                "  and its parents that holds seed_database.java or a seeds/ directory."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+                "0:success",
+                "1:a seed file, a migration or the data is wrong (the message names the file); nothing was written",
+                "2:usage error: an unknown option, a directory that is not there",
+                "3:the database is unreachable, or refused the connection or the credentials"})
 public class seed_database implements Callable<Integer> {
 
     static final String VERSION = "0.1.0";
@@ -90,20 +90,20 @@ public class seed_database implements Callable<Integer> {
     static final int EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3;
 
     @Option(names = "--url", paramLabel = "URL", scope = ScopeType.INHERIT,
-            description = "Database URL: postgresql://user:password@host:port/db?sslmode=require, postgres://…, "
-                    + "postgresql+psycopg2://…, postgresql+asyncpg://… or jdbc:postgresql://…")
+            description = {"Database URL, e.g. postgresql://user:password@host:5432/db (also the postgres://, "
+                    + "postgresql+psycopg2://, postgresql+asyncpg:// and jdbc:postgresql:// forms)"})
     String url;
 
     @Option(names = "--migrations", paramLabel = "DIR", scope = ScopeType.INHERIT,
-            description = "Directory of Flyway SQL migrations (default: see below)")
+            description = "Directory of Flyway SQL migrations (see below)")
     Path migrationsOption;
 
     @Option(names = "--seeds", paramLabel = "DIR", scope = ScopeType.INHERIT,
-            description = "Directory of seed files (default: see below)")
+            description = "Directory of seed files (see below)")
     Path seedsOption;
 
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
-            description = "Show Flyway's log and, on an error, its stack trace")
+            description = "Show Flyway's log, and the stack trace of an error")
     boolean verbose;
 
     @Spec CommandSpec spec;
@@ -172,21 +172,22 @@ public class seed_database implements Callable<Integer> {
 
         var report = new Report(out);
         report.header(target, layout, migrate, seed);
+        Migrations.Outcome migrated;
+        var seeded = new ArrayList<Seeder.Outcome>();
         try (var session = Session.open(target)) {
-            var migrated = migrate ? Migrations.apply(session, layout.migrations(), workingDir) : null;
-            var seeded = new ArrayList<Seeder.Outcome>();
+            migrated = migrate ? Migrations.apply(session, layout.migrations(), workingDir) : null;
             for (var file : seedFiles) {
                 seeded.add(new Seeder(session, file).apply());
             }
             session.commit();
-            if (migrated != null) {
-                report.migrations(migrated);
-            }
-            if (seed) {
-                report.seeds(seeded);
-            }
         }
-        report.done(started);
+        if (migrated != null) {
+            report.migrations(migrated);
+        }
+        if (seed) {
+            report.seeds(seeded);
+        }
+        report.done(migrated, seeded, started);
         return EXIT_OK;
     }
 

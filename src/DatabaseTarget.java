@@ -19,6 +19,11 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, St
     private static final Pattern URL_FORM = Pattern.compile(
             "(?i)^(?:jdbc:)?(postgres(?:ql)?)(?:\\+[a-z0-9_]+)?://(.*)$", Pattern.DOTALL);
 
+    /** libpq's target_session_attrs values as pgjdbc's targetServerType values. */
+    private static final Map<String, String> TARGET_SESSION_ATTRS = Map.of(
+            "read-write", "primary", "read-only", "secondary", "standby", "secondary",
+            "prefer-standby", "preferSecondary", "any", "any", "primary", "primary");
+
     /** URL query parameters of libpq (and asyncpg) that pgjdbc spells differently. */
     private static final Map<String, String> LIBPQ_TO_PGJDBC = Map.of(
             "connect_timeout", "connectTimeout",
@@ -57,6 +62,7 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, St
         if ("true".equalsIgnoreCase(parameters.get("sslmode"))) {
             parameters.put("sslmode", "require");   // asyncpg's ssl=true
         }
+        parameters.computeIfPresent("targetServerType", (name, value) -> TARGET_SESSION_ATTRS.getOrDefault(value, value));
         putIfPresent(parameters, "sslmode", env.get("PGSSLMODE"));
         putIfPresent(parameters, "sslrootcert", env.get("PGSSLROOTCERT"));
         putIfPresent(parameters, "connectTimeout", env.get("PGCONNECT_TIMEOUT"));

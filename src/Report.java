@@ -68,8 +68,19 @@ final class Report {
         }
     }
 
-    void done(long startedNanos) {
-        out.printf(Locale.ROOT, "Done in %.2f s.%n", (System.nanoTime() - startedNanos) / 1e9);
+    /** The last line: what the run wrote, and how long it took. */
+    void done(Migrations.Outcome migrated, List<Seeder.Outcome> seeded, long startedNanos) {
+        int migrations = migrated == null ? 0 : migrated.applied().size();
+        long rows = seeded.stream().mapToLong(o -> o.inserted() + o.updated()).sum();
+        var written = new java.util.ArrayList<String>();
+        if (migrations > 0) {
+            written.add(count(migrations, "migration"));
+        }
+        if (rows > 0 || migrations == 0) {
+            written.add(count(rows, "row"));
+        }
+        String what = migrations == 0 && rows == 0 ? "nothing to change" : String.join(" and ", written) + " written";
+        out.printf(Locale.ROOT, "Done in %.2f s: %s.%n", (System.nanoTime() - startedNanos) / 1e9, what);
     }
 
     static String shown(String value) {

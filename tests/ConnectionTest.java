@@ -79,6 +79,13 @@ class ConnectionTest {
     }
 
     @Test
+    void several_hosts_and_ipv6_addresses_reach_the_driver_as_written() {
+        var target = resolve("postgresql://app@db1:5432,db2:5433,[::1]/trading?target_session_attrs=read-write", Map.of());
+        assertEquals("jdbc:postgresql://db1:5432,db2:5433,[::1]:5432/trading", target.jdbcUrl());
+        assertEquals("primary", target.properties().getProperty("targetServerType"), "libpq's read-write is pgjdbc's primary");
+    }
+
+    @Test
     void with_nothing_set_it_is_postgres_at_localhost() {
         var target = resolve(null, Map.of());
         assertEquals("postgres@localhost:5432/postgres", target.describe());

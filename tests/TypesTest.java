@@ -165,6 +165,29 @@ class TypesTest {
     }
 
     @Test
+    void json_scalars_booleans_written_as_words_and_a_schema_qualified_table_in_a_yml_file() {
+        TestDatabase.write(project.resolve("migrations/V2__reference_schema.sql"), """
+                CREATE SCHEMA reference;
+                CREATE TABLE reference.currencies (code text PRIMARY KEY, name text NOT NULL, meta jsonb, active boolean);
+                """);
+        TestDatabase.write(project.resolve("seeds/currencies.yml"), """
+                table: reference.currencies
+                key: code
+                rows:
+                  - {code: NOK, name: Norwegian krone, meta: hello, active: yes}
+                  - {code: USD, name: US dollar, meta: 42, active: off}
+                  - {code: EUR, name: Euro, meta: [yes, true, "42"], active: t}
+                """);
+
+        var run = runOk();
+
+        assertTrue(run.out().contains("currencies.yml → currencies: 3 inserted"), run::toString);
+        assertEquals("\"hello\"|true", db.text("SELECT meta::text || '|' || active FROM reference.currencies WHERE code = 'NOK'"));
+        assertEquals("42|false", db.text("SELECT meta::text || '|' || active FROM reference.currencies WHERE code = 'USD'"));
+        assertEquals("[\"yes\", true, \"42\"]|true", db.text("SELECT meta::text || '|' || active FROM reference.currencies WHERE code = 'EUR'"));
+    }
+
+    @Test
     void changed_values_of_every_type_are_reported_old_and_new() {
         runOk();
         TestDatabase.write(project.resolve("seeds/samples.yaml"), SEEDS
