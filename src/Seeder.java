@@ -316,13 +316,18 @@ final class Seeder {
         if (statement == null) {
             return 0;
         }
+        java.sql.Savepoint beforeStatement = null;
         try (var sql = handle.getConnection().createStatement()) {
-            return sql.executeLargeUpdate(statement.replace(ROWS, ""));
+            beforeStatement = handle.getConnection().setSavepoint();
+            long written = sql.executeLargeUpdate(statement.replace(ROWS, ""));
+            handle.getConnection().releaseSavepoint(beforeStatement);
+            return written;
         } catch (SQLException e) {
-            if (!Objects.requireNonNullElse(e.getSQLState(), "").startsWith("2")) {
+            if (beforeStatement == null || !Objects.requireNonNullElse(e.getSQLState(), "").startsWith("2")) {
                 throw constraintError(e, null);
             }
-            rollbackTo(beforeWrites, e);
+            // Back to just before this statement (earlier writes of the file stay), then find the row.
+            rollbackTo(beforeStatement, e);
             return throwForCulprit(statement, e);
         }
     }

@@ -188,6 +188,27 @@ class TypesTest {
     }
 
     @Test
+    void a_refused_row_is_named_even_when_it_clashes_with_a_row_of_another_shape() {
+        TestDatabase.write(project.resolve("migrations/V2__tickers.sql"),
+                "CREATE TABLE tickers (symbol text PRIMARY KEY, isin text UNIQUE, name text);\n");
+        TestDatabase.write(project.resolve("seeds/tickers.yaml"), """
+                table: tickers
+                key: symbol
+                rows:
+                  - {symbol: AAPL, isin: US0378331005, name: Apple}
+                  - {symbol: MSFT, isin: US5949181045}
+                  - {symbol: APPL, isin: US0378331005}
+                """);
+
+        var run = db.run(project);
+
+        assertEquals(1, run.exitCode(), run::toString);
+        assertTrue(run.err().startsWith("error: seeds/tickers.yaml:6:26: row APPL: duplicate key value violates unique constraint "
+                + "\"tickers_isin_key\" (Key (isin)=(US0378331005) already exists)"), run::toString);
+        assertEquals(0, db.count("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), "nothing was written");
+    }
+
+    @Test
     void changed_values_of_every_type_are_reported_old_and_new() {
         runOk();
         TestDatabase.write(project.resolve("seeds/samples.yaml"), SEEDS
