@@ -20,6 +20,8 @@
 //SOURCES src/Catalog.java
 //SOURCES src/SeedFile.java
 //SOURCES src/Seeder.java
+//SOURCES src/History.java
+//SOURCES src/Json.java
 //SOURCES src/Report.java
 
 import static java.nio.charset.StandardCharsets.UTF_8;
@@ -28,10 +30,12 @@ import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -68,7 +72,8 @@ import picocli.CommandLine.Spec;
                 "",
                 "Without a command: migrate, then seed.",
                 ""},
-        subcommands = {seed_database.MigrateCommand.class, seed_database.SeedCommand.class},
+        subcommands = {seed_database.MigrateCommand.class, seed_database.SeedCommand.class, seed_database.PlanCommand.class,
+                seed_database.CheckCommand.class, seed_database.InfoCommand.class, seed_database.HistoryCommand.class},
         footerHeading = "%nWhere things are found:%n",
         footer = {
                 "  The database: --url, else DATABASE_URL, else the libpq variables PGHOST,",
@@ -79,7 +84,8 @@ import picocli.CommandLine.Spec;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:success",
-                "1:a seed file, a migration or the data is wrong (the message names the file); nothing was written",
+                "1:a seed file, a migration or the data is wrong (the message names the file); nothing was written. "
+                        + "For check: the database is not in sync",
                 "2:usage error: an unknown option, a directory that is not there",
                 "3:the database is unreachable, or refused the connection or the credentials"})
 public class seed_database implements Callable<Integer> {
@@ -102,6 +108,30 @@ public class seed_database implements Callable<Integer> {
             description = "Directory of seed files (see below)")
     Path seedsOption;
 
+    @Option(names = "--env", paramLabel = "NAME", scope = ScopeType.INHERIT,
+            description = "The environment this run is for (default: SEED_ENV, else APP_ENV, else development); "
+                    + "recorded in the history")
+    String environmentOption;
+
+    @Option(names = "--dry-run", scope = ScopeType.INHERIT,
+            description = "Do everything, then roll it back: show what would change, write nothing")
+    boolean dryRun;
+
+    @Option(names = "--json", scope = ScopeType.INHERIT,
+            description = "Print one JSON document on stdout instead of the report (schema in the README)")
+    boolean json;
+
+    @Option(names = "--history-table", paramLabel = "NAME", scope = ScopeType.INHERIT,
+            description = "Table that records every seed run (default: SEED_HISTORY_TABLE, else seed_history)")
+    String historyTableOption;
+
+    @Option(names = "--color", paramLabel = "WHEN", scope = ScopeType.INHERIT,
+            description = "Colour: auto (when stdout is a terminal; the default), always or never")
+    String color = "auto";
+
+    @Option(names = "--no-color", scope = ScopeType.INHERIT, description = "No colour (as NO_COLOR does)")
+    boolean noColor;
+
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
             description = "Show Flyway's log, and the stack trace of an error")
     boolean verbose;
@@ -113,6 +143,8 @@ public class seed_database implements Callable<Integer> {
     Path workingDir = Path.of("").toAbsolutePath();
     /** Where this run connects, once known: error messages name it. */
     DatabaseTarget target;
+    /** The command that runs, for --json documents (errors too). */
+    String command = "run";
 
     public static void main(String... args) {
         System.exit(execute(args, System.getenv(), Path.of("").toAbsolutePath(),
@@ -126,7 +158,7 @@ public class seed_database implements Callable<Integer> {
         tool.env = env;
         tool.workingDir = workingDir;
         var cli = new CommandLine(tool).setOut(out).setErr(err);
-        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> tool.reportFailure(e, err));
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> tool.reportFailure(e, out, err));
         try {
             return cli.execute(args);
         } finally {
@@ -135,9 +167,11 @@ public class seed_database implements Callable<Integer> {
         }
     }
 
+    // ── the commands ────────────────────────────────────────────────────────────────────────
+
     @Override
     public Integer call() {
-        return run(true, true);
+        return run("run", true, true, dryRun);
     }
 
     @Command(name = "migrate", description = "Apply the pending Flyway migrations, and nothing else.")
@@ -146,7 +180,7 @@ public class seed_database implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            return tool.run(true, false);
+            return tool.run("migrate", true, false, tool.dryRun);
         }
     }
 
@@ -156,48 +190,189 @@ public class seed_database implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            return tool.run(false, true);
+            return tool.run("seed", false, true, tool.dryRun);
         }
     }
 
-    int run(boolean migrate, boolean seed) {
-        long started = System.nanoTime();
-        var out = spec.commandLine().getOut();
-        Logging.configure(verbose, spec.commandLine().getErr());
+    @Command(name = "plan", description = "Show what a run would change, and write nothing: the pending migrations, and "
+            + "every row to insert or update with its old and new values (it is the run itself, rolled back).")
+    static class PlanCommand implements Callable<Integer> {
+        @ParentCommand seed_database tool;
 
-        target = DatabaseTarget.resolve(url, env);
+        @Override
+        public Integer call() {
+            return tool.run("plan", true, true, true);
+        }
+    }
+
+    @Command(name = "check", description = "Exit 0 when the database matches the migrations and the seeds, 1 (and show "
+            + "the plan) when it does not: for CI, or a cron job that notices a hand-edited price.")
+    static class CheckCommand implements Callable<Integer> {
+        @ParentCommand seed_database tool;
+
+        @Override
+        public Integer call() {
+            return tool.run("check", true, true, true);
+        }
+    }
+
+    @Command(name = "info", description = "One screen of status: each migration (applied or pending), each seed file "
+            + "(in sync or not), the last seed run.")
+    static class InfoCommand implements Callable<Integer> {
+        @ParentCommand seed_database tool;
+
+        @Override
+        public Integer call() {
+            return tool.info();
+        }
+    }
+
+    @Command(name = "history", description = "The recorded seed runs, newest first, with what each changed; with --key, "
+            + "one row's timeline: when its values changed, from what to what, in which run.")
+    static class HistoryCommand implements Callable<Integer> {
+        @ParentCommand seed_database tool;
+
+        @Option(names = "--file", paramLabel = "FILE", description = "Only runs that applied this seed file (e.g. llm_models.yaml)")
+        String file;
+
+        @Option(names = "--key", paramLabel = "KEY", description = "One row's timeline (e.g. gpt-4o)")
+        String key;
+
+        @Option(names = "--table", paramLabel = "TABLE", description = "With --key: the row's table, when keys repeat across tables")
+        String table;
+
+        @Option(names = "--limit", paramLabel = "N", description = "How many runs to show (default: ${DEFAULT-VALUE})")
+        int limit = 20;
+
+        @Override
+        public Integer call() {
+            return tool.history(file, key, table, limit);
+        }
+    }
+
+    // ── what they do ────────────────────────────────────────────────────────────────────────
+
+    /**
+     * Migrate and/or seed, in one transaction that is committed, or rolled back for a dry run (so
+     * that a plan is the run itself, with the last step changed). A check exits 1 when the plan
+     * is not empty.
+     */
+    int run(String command, boolean migrate, boolean seed, boolean dryRun) {
+        this.command = command;
+        long started = System.nanoTime();
+        var startedAt = Instant.now();
+        var report = prepare();
         var layout = Layout.resolve(migrationsOption, seedsOption, env, workingDir, migrate, seed);
+        String environment = environment();
         // Every seed file is read and checked before the database is touched.
         var seedFiles = seed ? SeedFile.readAll(layout.seeds(), workingDir) : List.<SeedFile>of();
+        report.header(dryRun ? (command.equals("check") ? "check" : "plan: nothing is written") : null,
+                target, environment, layout, migrate, seed);
 
-        var report = new Report(out);
-        report.header(target, layout, migrate, seed);
         Migrations.Outcome migrated;
         var seeded = new ArrayList<Seeder.Outcome>();
+        String recordedIn = null;
         try (var session = Session.open(target)) {
             migrated = migrate ? Migrations.apply(session, layout.migrations(), workingDir) : null;
             for (var file : seedFiles) {
                 seeded.add(new Seeder(session, file).apply());
             }
-            session.commit();
+            if (!dryRun) {
+                if (!seeded.isEmpty()) {
+                    recordedIn = historyTable();
+                    new History(session, recordedIn).record(new History.RunInfo(UUID.randomUUID(), startedAt, environment,
+                            History.gitCommit(layout.seeds()), hostName()), seeded);
+                }
+                session.commit();
+            }
         }
-        if (migrated != null) {
-            report.migrations(migrated);
+        var result = new Report.Run(command, dryRun, environment, target, migrated, seeded, System.nanoTime() - started, recordedIn);
+        report.run(result);
+        return command.equals("check") && !result.inSync() ? EXIT_FAILED : EXIT_OK;
+    }
+
+    /** Flyway's list of migrations, the plan of a run, and the last recorded run, on one screen. */
+    int info() {
+        command = "info";
+        long started = System.nanoTime();
+        var report = prepare();
+        var layout = Layout.resolve(migrationsOption, seedsOption, env, workingDir, true, true);
+        String environment = environment();
+        var seedFiles = SeedFile.readAll(layout.seeds(), workingDir);
+        report.header(null, target, environment, layout, true, true);
+        try (var session = Session.open(target)) {
+            var migrations = Migrations.info(session, layout.migrations(), workingDir);
+            var migrated = Migrations.apply(session, layout.migrations(), workingDir);
+            var seeded = new ArrayList<Seeder.Outcome>();
+            for (var file : seedFiles) {
+                seeded.add(new Seeder(session, file).apply());
+            }
+            session.rollback();
+            var history = new History(session, historyTable());
+            var lastRun = history.exists() ? history.entries(null, 1).stream().findFirst().orElse(null) : null;
+            report.info(migrations, new Report.Run("info", true, environment, target, migrated, seeded,
+                    System.nanoTime() - started, null), lastRun, historyTable());
         }
-        if (seed) {
-            report.seeds(seeded);
-        }
-        report.done(migrated, seeded, started);
         return EXIT_OK;
     }
 
-    int reportFailure(Exception e, PrintWriter err) {
+    int history(String file, String key, String table, int limit) {
+        command = "history";
+        var report = prepare();
+        String historyTable = historyTable();
+        try (var session = Session.openForReading(target)) {
+            var history = new History(session, historyTable);
+            if (key != null) {
+                report.timeline(key, historyTable, history.exists() ? history.timeline(key, table) : List.of());
+            } else {
+                report.history(historyTable, history.exists() ? history.entries(file, limit) : List.of());
+            }
+        }
+        return EXIT_OK;
+    }
+
+    /** What every command does first: logging, where to connect, and how to report. */
+    private Report prepare() {
+        Logging.configure(verbose, spec.commandLine().getErr());
+        target = DatabaseTarget.resolve(url, env);
+        return new Report(spec.commandLine().getOut(), json,
+                Report.Style.resolve(noColor, color, env, System.console() != null && env == System.getenv()));
+    }
+
+    String environment() {
+        return DatabaseTarget.firstNonBlank(environmentOption, env.get("SEED_ENV"), env.get("APP_ENV"), "development");
+    }
+
+    String historyTable() {
+        return History.checkedName(DatabaseTarget.firstNonBlank(historyTableOption, env.get("SEED_HISTORY_TABLE"),
+                History.DEFAULT_TABLE));
+    }
+
+    static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
+    int reportFailure(Exception e, PrintWriter out, PrintWriter err) {
         var failure = e instanceof SeedError error ? error : SeedError.unexpected(e, target);
         err.println("error: " + failure.paragraph());
         if (verbose) {
             e.printStackTrace(err);
         } else if (!(e instanceof SeedError)) {
             err.println("(rerun with --verbose for the stack trace)");
+        }
+        if (json) {
+            var document = Report.document(command);
+            var error = new java.util.LinkedHashMap<String, Object>();
+            error.put("exit_code", failure.exitCode);
+            error.put("where", failure.where);
+            error.put("message", failure.getMessage());
+            error.put("hint", failure.hint);
+            document.put("error", error);
+            out.println(Json.pretty(document));
         }
         return failure.exitCode;
     }

@@ -2,8 +2,12 @@
 
 import java.nio.file.Path;
 import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
@@ -16,12 +20,33 @@ final class Migrations {
 
     record Outcome(String versionBefore, String versionAfter, List<Applied> applied, List<String> warnings) {}
 
-    static Outcome apply(Session session, Path dir, Path workingDir) {
-        var flyway = Flyway.configure(Session.class.getClassLoader())
+    /** A migration as Flyway's info sees it: applied (with when) or pending. */
+    record Info(String version, String description, String state, OffsetDateTime installedOn) {}
+
+    private static Flyway flyway(Session session, Path dir) {
+        return Flyway.configure(Session.class.getClassLoader())
                 .dataSource(session.dataSourceForFlyway())
                 .locations("filesystem:" + dir.toAbsolutePath())
                 .validateMigrationNaming(true)
                 .load();
+    }
+
+    /** Every migration Flyway knows of, in order, with its state. */
+    static List<Info> info(Session session, Path dir, Path workingDir) {
+        try {
+            return Stream.of(flyway(session, dir).info().all())
+                    .map(m -> new Info(m.getVersion() == null ? "" : m.getVersion().toString(), m.getDescription(),
+                            m.getState().getDisplayName().toLowerCase(Locale.ROOT),
+                            m.getInstalledOn() == null ? null : m.getInstalledOn().toInstant().atOffset(ZoneOffset.UTC)))
+                    .toList();
+        } catch (FlywayException e) {
+            throw failure(e, session, dir, workingDir);
+        }
+    }
+
+    /** Applies the pending migrations inside the session's transaction; says which it applied. */
+    static Outcome apply(Session session, Path dir, Path workingDir) {
+        var flyway = flyway(session, dir);
         try {
             MigrateResult result = flyway.migrate();
             var applied = result.migrations.stream()
@@ -38,15 +63,19 @@ final class Migrations {
             throw new SeedError(seed_database.EXIT_FAILED, e.getLineNumber() > 0 ? file + ":" + e.getLineNumber() : file,
                     "migration failed: " + message, null, e);
         } catch (FlywayException e) {
-            var cause = sqlCause(e);
-            if (cause != null && SeedError.fromSql(cause, session.target).exitCode == seed_database.EXIT_UNREACHABLE) {
-                throw SeedError.fromSql(cause, session.target);
-            }
-            throw new SeedError(seed_database.EXIT_FAILED, SeedFile.displayPath(dir, workingDir), "Flyway: " + firstParagraph(e.getMessage()),
-                    e.getMessage() != null && e.getMessage().contains("checksum mismatch")
-                            ? "an applied migration was edited: revert the edit and put the change in a new migration"
-                            : null, e);
+            throw failure(e, session, dir, workingDir);
         }
+    }
+
+    private static SeedError failure(FlywayException e, Session session, Path dir, Path workingDir) {
+        var cause = sqlCause(e);
+        if (cause != null && SeedError.fromSql(cause, session.target).exitCode == seed_database.EXIT_UNREACHABLE) {
+            return SeedError.fromSql(cause, session.target);
+        }
+        return new SeedError(seed_database.EXIT_FAILED, SeedFile.displayPath(dir, workingDir), "Flyway: " + firstParagraph(e.getMessage()),
+                e.getMessage() != null && e.getMessage().contains("checksum mismatch")
+                        ? "an applied migration was edited: revert the edit and put the change in a new migration"
+                        : null, e);
     }
 
     private static SQLException sqlCause(Throwable e) {

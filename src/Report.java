@@ -1,86 +1,366 @@
-// What a person reads after a run.
+// What a person reads after a run, or, with --json, what a program reads.
 
 import java.io.PrintWriter;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
+/**
+ * Every command's output, in two renderings of the same data: aligned (and, on a terminal,
+ * coloured) text for people, or one JSON document on stdout with --json (the README documents its
+ * schema). Errors go to stderr either way.
+ */
 final class Report {
-    static final int ROWS_SHOWN = 20, VALUE_WIDTH = 60;
-    final PrintWriter out;
 
-    Report(PrintWriter out) {
-        this.out = out;
+    /** Everything a run (or a plan, or a check) did. */
+    record Run(String command, boolean dryRun, String environment, DatabaseTarget target, Migrations.Outcome migrations,
+               List<Seeder.Outcome> seeds, long durationNanos, String historyTable) {
+
+        long rowsWritten() {
+            return seeds.stream().mapToLong(o -> o.inserted() + o.updated()).sum();
+        }
+
+        int migrationsApplied() {
+            return migrations == null ? 0 : migrations.applied().size();
+        }
+
+        /** Nothing to migrate and nothing to write: the database matches the files. */
+        boolean inSync() {
+            return migrationsApplied() == 0 && rowsWritten() == 0;
+        }
+
+        Map<String, Object> json() {
+            var json = document(command);
+            json.put("database", target.describe());
+            json.put("environment", environment);
+            json.put("dry_run", dryRun);
+            json.put("in_sync", inSync());
+            if (migrations != null) {
+                var m = new LinkedHashMap<String, Object>();
+                m.put("version_before", migrations.versionBefore());
+                m.put("version_after", migrations.versionAfter());
+                m.put("applied", migrations.applied().stream().map(a -> Map.of("version", a.version(), "description", a.description())).toList());
+                m.put("warnings", migrations.warnings());
+                json.put("migrations", m);
+            } else {
+                json.put("migrations", null);
+            }
+            json.put("seeds", seeds.stream().map(Seeder.Outcome::json).toList());
+            json.put("history_table", historyTable);
+            json.put("duration_ms", durationNanos / 1_000_000);
+            return json;
+        }
     }
 
-    void header(DatabaseTarget target, seed_database.Layout layout, boolean migrate, boolean seed) {
-        out.println("seed_database " + seed_database.VERSION);
-        out.println("  database    " + target.describe() + " (from " + target.source() + ")");
+    static final int ROWS_SHOWN = 20, KEYS_SHOWN = 5, VALUE_WIDTH = 60;
+    private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'", Locale.ROOT);
+
+    final PrintWriter out;
+    final boolean json;
+    final Style style;
+
+    Report(PrintWriter out, boolean json, Style style) {
+        this.out = out;
+        this.json = json;
+        this.style = style;
+    }
+
+    static Map<String, Object> document(String command) {
+        var json = new LinkedHashMap<String, Object>();
+        json.put("command", command);
+        json.put("tool_version", seed_database.VERSION);
+        return json;
+    }
+
+    // ── a run ───────────────────────────────────────────────────────────────────────────────
+
+    void header(String title, DatabaseTarget target, String environment, seed_database.Layout layout, boolean migrate,
+                boolean seed) {
+        if (json) {
+            return;
+        }
+        out.println(style.bold("seed_database " + seed_database.VERSION) + (title == null ? "" : " · " + title));
+        out.println("  database     " + target.describe() + style.dim(" (from " + target.source() + ")"));
+        out.println("  environment  " + environment);
         if (migrate) {
-            out.println("  migrations  " + layout.migrations() + " (" + layout.migrationsFrom() + ")");
+            out.println("  migrations   " + layout.migrations() + style.dim(" (" + layout.migrationsFrom() + ")"));
         }
         if (seed) {
-            out.println("  seeds       " + layout.seeds() + " (" + layout.seedsFrom() + ")");
+            out.println("  seeds        " + layout.seeds() + style.dim(" (" + layout.seedsFrom() + ")"));
         }
     }
 
-    void migrations(Migrations.Outcome outcome) {
-        outcome.warnings().forEach(warning -> out.println("Flyway warns: " + warning));
+    void run(Run run) {
+        if (json) {
+            out.println(Json.pretty(run.json()));
+            return;
+        }
+        if (run.migrations() != null) {
+            migrations(run.migrations(), run.dryRun());
+        }
+        if (!run.seeds().isEmpty() || run.command().equals("seed") || run.migrations() == null) {
+            seeds(run.seeds(), run.dryRun());
+        }
+        out.println(summary(run));
+    }
+
+    private void migrations(Migrations.Outcome outcome, boolean dryRun) {
+        outcome.warnings().forEach(warning -> out.println(style.yellow("Flyway warns: " + warning)));
         if (outcome.applied().isEmpty()) {
-            out.println("Migrations: up to date" + (outcome.versionAfter() == null ? " (none yet)"
+            out.println("Migrations: up to date" + (outcome.versionAfter() == null ? " (there are none yet)"
                     : " at version " + outcome.versionAfter()));
             return;
         }
-        out.println("Migrations: " + outcome.applied().size() + " applied, now at version " + outcome.versionAfter());
+        out.println(dryRun
+                ? "Migrations: " + outcome.applied().size() + " pending; the seeds are planned against the schema at version "
+                        + outcome.versionAfter()
+                : "Migrations: " + outcome.applied().size() + " applied, now at version " + outcome.versionAfter());
         int width = outcome.applied().stream().mapToInt(m -> m.version().length()).max().orElse(0);
         for (var m : outcome.applied()) {
-            out.println("  V" + pad(m.version(), width) + "  " + m.description());
+            out.println("  " + style.green("V" + pad(m.version(), width)) + "  " + m.description());
         }
     }
 
-    void seeds(List<Seeder.Outcome> outcomes) {
+    private void seeds(List<Seeder.Outcome> outcomes, boolean dryRun) {
         if (outcomes.isEmpty()) {
             out.println("Seeds: no seed files");
             return;
         }
         out.println("Seeds:");
         for (var o : outcomes) {
-            out.println("  " + o.file().name() + " → " + o.table().name() + ": " + o.inserted() + " inserted, "
-                    + o.updated() + " updated, " + o.unchanged() + " unchanged");
-            int keyWidth = o.changes().stream().limit(ROWS_SHOWN).mapToInt(c -> c.key().length()).max().orElse(0);
-            o.changes().stream().limit(ROWS_SHOWN).forEach(change -> {
-                if (change.inserted()) {
-                    out.println("    + " + change.key());
-                    return;
-                }
-                String indent = "    ~ " + pad(change.key(), keyWidth) + "  ";
-                for (var column : change.columns()) {
-                    out.println(indent + column.column() + ": " + shown(column.before()) + " → " + shown(column.after()));
-                    indent = " ".repeat(indent.length());
-                }
-            });
-            if (o.changes().size() > ROWS_SHOWN) {
-                out.println("    … and " + (o.changes().size() - ROWS_SHOWN) + " more changed rows");
-            }
+            out.println("  " + style.bold(o.file().name()) + " → " + o.table().name() + ": "
+                    + counts(o.inserted(), o.updated(), o.unchanged(), dryRun));
+            changes(o.changes(), o.inserted() + o.updated(), "    ");
             if (o.notInFile() > 0) {
-                out.println("    (" + count(o.notInFile(), "row") + " of " + o.table().name()
-                        + " not in this file, left as " + (o.notInFile() == 1 ? "it is" : "they are") + ")");
+                String keys = String.join(", ", o.notInFileKeys().stream().limit(KEYS_SHOWN).toList())
+                        + (o.notInFile() > KEYS_SHOWN ? ", …" : "");
+                out.println(style.dim("    (" + count(o.notInFile(), "row") + " of " + o.table().name()
+                        + " not in this file, left as " + (o.notInFile() == 1 ? "it is" : "they are") + ": " + keys + ")"));
             }
         }
     }
 
-    /** The last line: what the run wrote, and how long it took. */
-    void done(Migrations.Outcome migrated, List<Seeder.Outcome> seeded, long startedNanos) {
-        int migrations = migrated == null ? 0 : migrated.applied().size();
-        long rows = seeded.stream().mapToLong(o -> o.inserted() + o.updated()).sum();
-        var written = new java.util.ArrayList<String>();
-        if (migrations > 0) {
-            written.add(count(migrations, "migration"));
+    private String counts(long inserted, long updated, long unchanged, boolean dryRun) {
+        return dryRun
+                ? inserted + " to insert, " + updated + " to update, " + unchanged + " unchanged"
+                : inserted + " inserted, " + updated + " updated, " + unchanged + " unchanged";
+    }
+
+    /** Changed rows, aligned: "+ key" for a new row, "~ key  column: old → new" for a changed one. */
+    private void changes(List<Seeder.RowChange> changes, long total, String indent) {
+        int keyWidth = changes.stream().limit(ROWS_SHOWN).filter(c -> !c.inserted())
+                .mapToInt(c -> c.key().length()).max().orElse(0);
+        changes.stream().limit(ROWS_SHOWN).forEach(change -> {
+            if (change.inserted()) {
+                out.println(indent + style.green("+ " + change.key()));
+                return;
+            }
+            String prefix = indent + style.yellow("~ " + pad(change.key(), keyWidth)) + "  ";
+            String continued = indent + " ".repeat(keyWidth + 4);
+            for (var column : change.columns()) {
+                out.println(prefix + column.column() + ": " + style.red(shown(column.before())) + " → "
+                        + style.green(shown(column.after())));
+                prefix = continued;
+            }
+        });
+        if (total > Math.min(changes.size(), ROWS_SHOWN)) {
+            out.println(indent + style.dim("… and " + (total - Math.min(changes.size(), ROWS_SHOWN))
+                    + " more changed rows (--json lists " + (changes.size() < total ? "the first " + changes.size() : "them all") + ")"));
         }
-        if (rows > 0 || migrations == 0) {
-            written.add(count(rows, "row"));
+    }
+
+    private String summary(Run run) {
+        var parts = new ArrayList<String>();
+        if (run.migrationsApplied() > 0) {
+            parts.add(count(run.migrationsApplied(), "migration"));
         }
-        String what = migrations == 0 && rows == 0 ? "nothing to change" : String.join(" and ", written) + " written";
-        out.printf(Locale.ROOT, "Done in %.2f s: %s.%n", (System.nanoTime() - startedNanos) / 1e9, what);
+        if (run.rowsWritten() > 0) {
+            parts.add(count(run.rowsWritten(), "row"));
+        }
+        String seconds = String.format(Locale.ROOT, "%.2f s", run.durationNanos() / 1e9);
+        if (run.command().equals("check")) {
+            return run.inSync() ? style.green("In sync") + ": the database matches the migrations and the seeds (" + seconds + ")."
+                    : style.red("Out of sync") + ": " + String.join(" and ", parts) + " to write (" + seconds + ").";
+        }
+        if (run.dryRun()) {
+            return "Planned in " + seconds + ": " + (parts.isEmpty() ? "nothing to change" : String.join(" and ", parts)
+                    + " would be written") + ". Nothing was written.";
+        }
+        return "Done in " + seconds + ": " + (parts.isEmpty() ? "nothing to change" : String.join(" and ", parts) + " written")
+                + (run.historyTable() == null ? "." : "; recorded in " + run.historyTable() + ".");
+    }
+
+    // ── info ────────────────────────────────────────────────────────────────────────────────
+
+    void info(List<Migrations.Info> migrations, Run plan, History.Entry lastRun, String historyTable) {
+        if (json) {
+            var json = document("info");
+            json.put("database", plan.target().describe());
+            json.put("environment", plan.environment());
+            json.put("migrations", migrations.stream().map(m -> {
+                var item = new LinkedHashMap<String, Object>();
+                item.put("version", m.version());
+                item.put("description", m.description());
+                item.put("state", m.state());
+                item.put("installed_on", m.installedOn() == null ? null : m.installedOn().toString());
+                return item;
+            }).toList());
+            json.put("seeds", plan.seeds().stream().map(o -> {
+                var item = new LinkedHashMap<String, Object>();
+                item.put("file", o.file().name());
+                item.put("table", o.table().name());
+                item.put("in_sync", o.inserted() + o.updated() == 0);
+                item.put("to_insert", o.inserted());
+                item.put("to_update", o.updated());
+                item.put("unchanged", o.unchanged());
+                item.put("not_in_file", o.notInFile());
+                return item;
+            }).toList());
+            json.put("in_sync", plan.inSync());
+            json.put("last_run", lastRun == null ? null : entryJson(lastRun));
+            out.println(Json.pretty(json));
+            return;
+        }
+        int versionWidth = migrations.stream().mapToInt(m -> m.version().length()).max().orElse(0);
+        int descriptionWidth = migrations.stream().mapToInt(m -> m.description().length()).max().orElse(0);
+        out.println("Migrations:" + (migrations.isEmpty() ? " none" : ""));
+        for (var m : migrations) {
+            boolean applied = m.installedOn() != null;
+            out.println("  V" + pad(m.version(), versionWidth) + "  " + pad(m.description(), descriptionWidth) + "  "
+                    + (applied ? m.state() + " " + WHEN.format(m.installedOn().withOffsetSameInstant(ZoneOffset.UTC))
+                    : style.yellow(m.state())));
+        }
+        out.println("Seeds:" + (plan.seeds().isEmpty() ? " no seed files" : ""));
+        int fileWidth = plan.seeds().stream().mapToInt(o -> (o.file().name() + " → " + o.table().name()).length()).max().orElse(0);
+        for (var o : plan.seeds()) {
+            long pending = o.inserted() + o.updated();
+            out.println("  " + pad(o.file().name() + " → " + o.table().name(), fileWidth) + "  "
+                    + (pending == 0 ? style.green("in sync") + " (" + count(o.unchanged(), "row") + ")"
+                    : style.yellow("out of sync") + ": " + o.inserted() + " to insert, " + o.updated() + " to update"));
+        }
+        out.println("Last seed run: " + (lastRun == null ? "none recorded in " + historyTable
+                : WHEN.format(lastRun.startedAt().withOffsetSameInstant(ZoneOffset.UTC)) + " by " + lastRun.databaseUser()
+                        + " (" + lastRun.environment() + (lastRun.gitCommit() == null ? "" : ", git " + shortCommit(lastRun.gitCommit())) + ")"));
+        out.println(plan.inSync() ? style.green("In sync.") : style.yellow("Out of sync: run plan to see the changes, seed_database to apply them."));
+    }
+
+    // ── history ─────────────────────────────────────────────────────────────────────────────
+
+    void history(String historyTable, List<History.Entry> entries) {
+        if (json) {
+            var json = document("history");
+            json.put("history_table", historyTable);
+            var runs = new LinkedHashMap<Object, Map<String, Object>>();
+            for (var entry : entries) {
+                var run = runs.computeIfAbsent(entry.runId(), id -> {
+                    var item = new LinkedHashMap<String, Object>();
+                    item.put("run_id", id.toString());
+                    item.put("started_at", entry.startedAt().toString());
+                    item.put("database_user", entry.databaseUser());
+                    item.put("tool_version", entry.toolVersion());
+                    item.put("environment", entry.environment());
+                    item.put("git_commit", entry.gitCommit());
+                    item.put("host", entry.host());
+                    item.put("files", new ArrayList<Object>());
+                    return item;
+                });
+                @SuppressWarnings("unchecked")
+                var files = (List<Object>) run.get("files");
+                files.add(entryJson(entry));
+            }
+            json.put("runs", new ArrayList<>(runs.values()));
+            out.println(Json.pretty(json));
+            return;
+        }
+        if (entries.isEmpty()) {
+            out.println("No seed runs recorded in " + historyTable + ".");
+            return;
+        }
+        Object currentRun = null;
+        for (var entry : entries) {
+            if (!entry.runId().equals(currentRun)) {
+                currentRun = entry.runId();
+                out.println(style.bold(WHEN.format(entry.startedAt().withOffsetSameInstant(ZoneOffset.UTC))) + "  "
+                        + entry.databaseUser() + "  " + entry.environment() + "  seed_database " + entry.toolVersion()
+                        + (entry.gitCommit() == null ? "" : "  git " + shortCommit(entry.gitCommit()))
+                        + (entry.host() == null ? "" : "  on " + entry.host()));
+            }
+            out.println("  " + entry.file() + " → " + entry.table() + ": "
+                    + counts(entry.inserted(), entry.updated(), entry.unchanged(), false)
+                    + style.dim(String.format(Locale.ROOT, " (%.2f s)", entry.durationMillis() / 1e3)));
+            changes(entry.changes(), entry.inserted() + entry.updated(), "    ");
+        }
+    }
+
+    void timeline(String key, String historyTable, List<History.Event> events) {
+        if (json) {
+            var json = document("history");
+            json.put("history_table", historyTable);
+            json.put("key", key);
+            json.put("events", events.stream().map(e -> {
+                var item = new LinkedHashMap<String, Object>();
+                item.put("started_at", e.startedAt().toString());
+                item.put("run_id", e.runId().toString());
+                item.put("file", e.file());
+                item.put("table", e.table());
+                item.put("database_user", e.databaseUser());
+                item.put("environment", e.environment());
+                item.put("git_commit", e.gitCommit());
+                item.putAll(e.change().json());
+                return item;
+            }).toList());
+            out.println(Json.pretty(json));
+            return;
+        }
+        if (events.isEmpty()) {
+            out.println("No recorded change of " + key + " in " + historyTable + ".");
+            return;
+        }
+        out.println(style.bold(key) + ", newest first:");
+        for (var e : events) {
+            String when = WHEN.format(e.startedAt().withOffsetSameInstant(ZoneOffset.UTC));
+            String action = e.change().inserted() ? "inserted" : "updated ";
+            String indent = " ".repeat(2 + when.length() + 2 + action.length() + 2);
+            String head = "  " + when + "  " + (e.change().inserted() ? style.green(action) : style.yellow(action)) + "  ";
+            boolean first = true;
+            for (var column : e.change().columns()) {
+                String value = e.change().inserted() ? shown(column.after())
+                        : style.red(shown(column.before())) + " → " + style.green(shown(column.after()));
+                out.println((first ? head : indent) + column.column() + ": " + value);
+                first = false;
+            }
+            if (first) {
+                out.println(head);
+            }
+            out.println(indent + style.dim(e.file() + " → " + e.table() + ", by " + e.databaseUser() + " ("
+                    + e.environment() + (e.gitCommit() == null ? "" : ", git " + shortCommit(e.gitCommit())) + ")"));
+        }
+    }
+
+    private static Map<String, Object> entryJson(History.Entry entry) {
+        var item = new LinkedHashMap<String, Object>();
+        item.put("file", entry.file());
+        item.put("checksum", entry.checksum());
+        item.put("table", entry.table());
+        item.put("inserted", entry.inserted());
+        item.put("updated", entry.updated());
+        item.put("unchanged", entry.unchanged());
+        item.put("not_in_file", entry.notInFile());
+        item.put("duration_ms", entry.durationMillis());
+        item.put("changes_complete", entry.changesComplete());
+        item.put("changes", entry.changes().stream().map(Seeder.RowChange::json).toList());
+        return item;
+    }
+
+    // ── helpers ─────────────────────────────────────────────────────────────────────────────
+
+    static String shortCommit(String commit) {
+        return commit.length() > 12 ? commit.substring(0, 12) : commit;
     }
 
     static String shown(String value) {
@@ -97,5 +377,49 @@ final class Report {
 
     static String pad(String text, int width) {
         return text + " ".repeat(Math.max(0, width - text.length()));
+    }
+
+    /**
+     * ANSI colour, on when stdout is a terminal, off otherwise (containers, CI logs). --no-color
+     * and NO_COLOR turn it off; --color=always (or CLICOLOR_FORCE) turns it on.
+     */
+    record Style(boolean on) {
+        static Style resolve(boolean noColor, String when, Map<String, String> env, boolean terminal) {
+            if (noColor || "never".equals(when)) {
+                return new Style(false);
+            }
+            if ("always".equals(when)) {
+                return new Style(true);
+            }
+            if (DatabaseTarget.blankToNull(env.get("NO_COLOR")) != null || "dumb".equals(env.get("TERM"))) {
+                return new Style(false);
+            }
+            String force = DatabaseTarget.blankToNull(env.get("CLICOLOR_FORCE"));
+            return new Style(force != null && !force.equals("0") || terminal);
+        }
+
+        private String paint(String code, String text) {
+            return on ? "\033[" + code + "m" + text + "\033[0m" : text;
+        }
+
+        String bold(String text) {
+            return paint("1", text);
+        }
+
+        String dim(String text) {
+            return paint("2", text);
+        }
+
+        String red(String text) {
+            return paint("31", text);
+        }
+
+        String green(String text) {
+            return paint("32", text);
+        }
+
+        String yellow(String text) {
+            return paint("33", text);
+        }
     }
 }

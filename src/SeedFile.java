@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,7 +33,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
 
 record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<String> key, Pos keyPos,
-                Map<String, Value> defaults, List<Row> rows) {
+                Map<String, Value> defaults, List<Row> rows, String checksum) {
     /** A position in a file, 1-based, printed the way compilers do: line:column. */
     record Pos(int line, int column) {
         static Pos of(Mark mark) {
@@ -132,7 +133,16 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
         if (root == null) {
             throw SeedError.in(displayPath, null, "the file is empty; a seed file names its table, its key and its rows");
         }
-        return new Reader(path, displayPath).file(root);
+        return new Reader(path, displayPath, sha256(bytes)).file(root);
+    }
+
+    /** The file's content checksum, as the history records it. */
+    static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java has SHA-256", e);
+        }
     }
 
     private static SeedError yamlError(MarkedYAMLException e, String displayPath) {
@@ -180,12 +190,14 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
     private static final class Reader {
         final Path path;
         final String file;
+        final String checksum;
         final Set<Node> inProgress = Collections.newSetFromMap(new IdentityHashMap<>());
         int values;
 
-        Reader(Path path, String file) {
+        Reader(Path path, String file, String checksum) {
             this.path = path;
             this.file = file;
+            this.checksum = checksum;
         }
 
         SeedFile file(Node root) {
@@ -242,7 +254,7 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
             if (rows == null) {
                 throw SeedError.in(file, start, "has no rows (add rows:, a list of mappings; rows: [] for none)");
             }
-            return new SeedFile(path, file, table, tablePos, List.copyOf(key), keyPos, defaults, rows);
+            return new SeedFile(path, file, table, tablePos, List.copyOf(key), keyPos, defaults, rows, checksum);
         }
 
         private record Entry(Pos pos, Node value) {}

@@ -27,14 +27,60 @@ import org.postgresql.util.PSQLException;
 
 final class Seeder {
 
+    /** A column's value before and after; before is null for a row the run inserts. */
     record ColumnChange(String column, String before, String after) {}
 
-    /** A row the run inserts (no column changes listed) or updates (the changed columns). */
-    record RowChange(String key, SeedFile.Pos pos, boolean inserted, List<ColumnChange> columns) {}
+    /** A row the run inserts (with the values it gives) or updates (with the columns that change). */
+    record RowChange(String key, SeedFile.Pos pos, boolean inserted, List<ColumnChange> columns) {
+        /** {"key", "line", "action", "columns": [{"column", "old", "new"}]}: as --json prints it and the history keeps it. */
+        Map<String, Object> json() {
+            var json = new LinkedHashMap<String, Object>();
+            json.put("key", key);
+            json.put("line", pos.line());
+            json.put("action", inserted ? "insert" : "update");
+            json.put("columns", columns.stream().map(c -> {
+                var column = new LinkedHashMap<String, Object>();
+                column.put("column", c.column());
+                column.put("old", c.before());
+                column.put("new", c.after());
+                return column;
+            }).toList());
+            return json;
+        }
+    }
 
-    /** What a file did to its table. */
-    record Outcome(SeedFile file, Catalog.Table table, List<RowChange> changes, long inserted, long updated,
-                   long unchanged, long notInFile) {}
+    /**
+     * What a file did to its table. The counts are exact; the changed rows are listed in full up
+     * to {@link #DETAIL_LIMIT} (changesComplete says whether that was all of them), the keys of the
+     * table's rows that the file does not give up to {@link #KEYS_LISTED}.
+     */
+    record Outcome(SeedFile file, Catalog.Table table, List<RowChange> changes, boolean changesComplete,
+                   long inserted, long updated, long unchanged, long notInFile, List<String> notInFileKeys,
+                   long durationNanos) {
+
+        List<Map<String, Object>> changesJson() {
+            return changes.stream().map(RowChange::json).toList();
+        }
+
+        Map<String, Object> json() {
+            var json = new LinkedHashMap<String, Object>();
+            json.put("file", file.name());
+            json.put("path", file.displayPath());
+            json.put("checksum", file.checksum());
+            json.put("table", table.name());
+            json.put("inserted", inserted);
+            json.put("updated", updated);
+            json.put("unchanged", unchanged);
+            json.put("not_in_file", notInFile);
+            json.put("not_in_file_keys", notInFileKeys);
+            json.put("changes_complete", changesComplete);
+            json.put("changes", changesJson());
+            json.put("duration_ms", durationNanos / 1_000_000);
+            return json;
+        }
+    }
+
+    static final int DETAIL_LIMIT = 10_000, KEYS_LISTED = 100;
 
     private static final String ROW = Catalog.quote("seed.row"), GROUP = Catalog.quote("seed.group");
     /** Where a write statement takes an extra condition on the staged rows. */
@@ -58,6 +104,7 @@ final class Seeder {
     }
 
     Outcome apply() {
+        long started = System.nanoTime();
         table = Catalog.table(handle, file);
         var groups = validate();
         session.run("LOCK TABLE " + table.qualified() + " IN SHARE ROW EXCLUSIVE MODE");
@@ -73,27 +120,36 @@ final class Seeder {
         var changes = new ArrayList<RowChange>();
         long inserted = 0, updated = 0;
         for (var group : groups.values()) {
-            var groupChanges = diff(group);
-            long groupInserted = groupChanges.stream().filter(RowChange::inserted).count();
-            if (groupInserted > 0) {
-                requireValuesForInsert(group, groupChanges);
+            var diff = diff(group, DETAIL_LIMIT - changes.size());
+            if (diff.firstInsert() != null) {
+                requireValuesForInsert(group, diff.firstInsert());
             }
-            long groupUpdated = groupChanges.size() - groupInserted;
-            if (write(updateStatement(group)) != groupUpdated || write(insertStatement(group)) != groupInserted) {
+            if (write(updateStatement(group)) != diff.updated() || write(insertStatement(group)) != diff.inserted()) {
                 // Cannot happen while the run holds its lock on the table; a check, not an expectation.
                 throw SeedError.in(file.displayPath(), null, "the rows written differ from the rows that differ")
                         .hint("the table changed during the run; rerun");
             }
-            inserted += groupInserted;
-            updated += groupUpdated;
-            changes.addAll(groupChanges);
+            inserted += diff.inserted();
+            updated += diff.updated();
+            changes.addAll(diff.kept());
         }
         checkDeferredConstraints();
-        long notInFile = handle.createQuery("SELECT count(*) FROM " + table.qualified() + " t WHERE NOT EXISTS (SELECT 1 FROM "
-                + stage + " s WHERE " + keyMatch("t", "s") + ")").mapTo(Long.class).one();
+        String notInFileWhere = " FROM " + table.qualified() + " t WHERE NOT EXISTS (SELECT 1 FROM " + stage + " s WHERE "
+                + keyMatch("t", "s") + ")";
+        long notInFile = handle.createQuery("SELECT count(*)" + notInFileWhere).mapTo(Long.class).one();
+        var notInFileKeys = notInFile == 0 ? List.<String>of() : handle.createQuery("SELECT " + keyExpression("t")
+                + notInFileWhere + " ORDER BY 1 LIMIT " + KEYS_LISTED).mapTo(String.class).list();
         session.run("DROP TABLE " + stage);
         changes.sort(Comparator.comparing(c -> c.pos().line()));
-        return new Outcome(file, table, changes, inserted, updated, rows.size() - inserted - updated, notInFile);
+        return new Outcome(file, table, changes, changes.size() == inserted + updated, inserted, updated,
+                rows.size() - inserted - updated, notInFile, notInFileKeys, System.nanoTime() - started);
+    }
+
+    /** A row's key as text: the value, or the values joined with ", " for a key of several columns. */
+    private String keyExpression(String alias) {
+        return file.key().size() == 1 ? alias + "." + Catalog.quote(file.key().get(0)) + "::text"
+                : "concat_ws(', ', " + file.key().stream().map(k -> alias + "." + Catalog.quote(k) + "::text")
+                        .collect(Collectors.joining(", ")) + ")";
     }
 
     /** The columns a set of rows gives; rows giving the same columns are staged and upserted together. */
@@ -237,8 +293,14 @@ final class Seeder {
                 .collect(Collectors.joining(" AND "));
     }
 
-    /** Rows of the group that the upsert would insert or change, with every changed column's old and new value. */
-    private List<RowChange> diff(Group group) {
+    /** A group's rows to insert and to update: counted all, listed up to a limit. */
+    record Diff(long inserted, long updated, List<RowChange> kept, RowChange firstInsert) {}
+
+    /**
+     * Rows of the group that the run inserts or changes, with every changed column's old and new
+     * value (and every value of a new row), read as a stream: only the first {@code keep} are kept.
+     */
+    private Diff diff(Group group, int keep) {
         var values = valueColumns(group);
         var select = new StringBuilder("SELECT s." + ROW + ", t." + Catalog.quote(file.key().get(0)) + " IS NULL");
         for (var c : values) {
@@ -252,17 +314,29 @@ final class Seeder {
             select.append(" OR ").append(c.comparable("t")).append(" IS DISTINCT FROM ").append(c.comparable("s"));
         }
         select.append(") ORDER BY s.").append(ROW);
-        return handle.createQuery(select.toString()).map((rs, ctx) -> {
+        var kept = new ArrayList<RowChange>();
+        long[] counts = new long[2];
+        RowChange[] firstInsert = new RowChange[1];
+        handle.createQuery(select.toString()).setFetchSize(1000).map((rs, ctx) -> {
             var row = rows.get(rs.getInt(1));
             boolean inserted = rs.getBoolean(2);
             var changed = new ArrayList<ColumnChange>();
-            for (int i = 0; !inserted && i < values.size(); i++) {
-                if (rs.getBoolean(5 + 3 * i)) {
+            for (int i = 0; i < values.size(); i++) {
+                if (inserted || rs.getBoolean(5 + 3 * i)) {
                     changed.add(new ColumnChange(values.get(i).name(), rs.getString(3 + 3 * i), rs.getString(4 + 3 * i)));
                 }
             }
             return new RowChange(keyText(row), row.pos(), inserted, changed);
-        }).list();
+        }).forEach(change -> {
+            counts[change.inserted() ? 0 : 1]++;
+            if (change.inserted() && firstInsert[0] == null) {
+                firstInsert[0] = change;
+            }
+            if (kept.size() < keep) {
+                kept.add(change);
+            }
+        });
+        return new Diff(counts[0], counts[1], kept, firstInsert[0]);
     }
 
     private List<Catalog.Column> valueColumns(Group group) {
@@ -270,12 +344,11 @@ final class Seeder {
     }
 
     /** A row to insert must give every NOT NULL column that has no default. */
-    private void requireValuesForInsert(Group group, List<RowChange> changes) {
+    private void requireValuesForInsert(Group group, RowChange first) {
         var missing = table.columns().values().stream()
                 .filter(c -> c.notNull() && !c.hasDefault() && !group.columns().contains(c))
                 .map(Catalog.Column::name).toList();
         if (!missing.isEmpty()) {
-            var first = changes.stream().filter(RowChange::inserted).findFirst().orElseThrow();
             throw SeedError.in(file.displayPath(), first.pos(), "the new row " + first.key() + " gives no value for "
                     + String.join(", ", missing) + (missing.size() == 1 ? ", which is" : ", which are")
                     + " NOT NULL without a default");
@@ -535,36 +608,14 @@ final class Seeder {
                     for (var entry : value.entries().entrySet()) {
                         out.append(first ? "" : ",");
                         first = false;
-                        jsonString(out, entry.getKey());
+                        Json.quote(out, entry.getKey());
                         out.append(':');
                         writeJson(out, entry.getValue(), file);
                     }
                     out.append('}');
                 }
-                default -> jsonString(out, value.text());
+                default -> Json.quote(out, value.text());
             }
-        }
-
-        private static void jsonString(StringBuilder out, String text) {
-            out.append('"');
-            for (int i = 0; i < text.length(); i++) {
-                char c = text.charAt(i);
-                switch (c) {
-                    case '"' -> out.append("\\\"");
-                    case '\\' -> out.append("\\\\");
-                    case '\n' -> out.append("\\n");
-                    case '\r' -> out.append("\\r");
-                    case '\t' -> out.append("\\t");
-                    default -> {
-                        if (c < 0x20) {
-                            out.append(String.format("\\u%04x", (int) c));
-                        } else {
-                            out.append(c);
-                        }
-                    }
-                }
-            }
-            out.append('"');
         }
 
         /** A YAML list as a PostgreSQL array literal: {"a","b"}, nested lists for more dimensions. */

@@ -26,7 +26,17 @@ final class Session implements AutoCloseable {
         this.handle = Jdbi.open(connection);
     }
 
+    /** Connects, begins the run's transaction and takes the run lock: runs wait for each other here. */
     static Session open(DatabaseTarget target) {
+        return open(target, true);
+    }
+
+    /** Connects without the run lock, for commands that only read what runs recorded. */
+    static Session openForReading(DatabaseTarget target) {
+        return open(target, false);
+    }
+
+    private static Session open(DatabaseTarget target, boolean lock) {
         Connection connection;
         try {
             connection = new org.postgresql.Driver().connect(target.jdbcUrl(), target.properties());
@@ -38,7 +48,9 @@ final class Session implements AutoCloseable {
         try {
             // Timestamps written without an offset mean UTC, whatever the server's or the machine's zone.
             session.run("SET TIME ZONE 'UTC'");
-            session.run("SELECT pg_advisory_xact_lock(" + RUN_LOCK + ")");
+            if (lock) {
+                session.run("SELECT pg_advisory_xact_lock(" + RUN_LOCK + ")");
+            }
         } catch (RuntimeException e) {
             session.close();
             throw e;
@@ -50,6 +62,15 @@ final class Session implements AutoCloseable {
     long run(String sql) {
         try (var statement = connection.createStatement()) {
             return statement.execute(sql) ? 0 : statement.getLargeUpdateCount();
+        } catch (SQLException e) {
+            throw SeedError.fromSql(e, target);
+        }
+    }
+
+    /** Undoes everything the run did: how a plan ends. */
+    void rollback() {
+        try {
+            connection.rollback();
         } catch (SQLException e) {
             throw SeedError.fromSql(e, target);
         }

@@ -59,7 +59,7 @@ class CommandLineTest {
         var first = jbang(elsewhere, Map.of("DATABASE_URL", db.url(), "SEED_DATABASE_HOME", workspace.toString()));
 
         assertEquals(0, first.exitCode(), first::toString);
-        assertTrue(first.out().contains("  seeds       " + workspace.resolve("seeds") + " (from SEED_DATABASE_HOME)"), first::toString);
+        assertTrue(first.out().contains("  seeds        " + workspace.resolve("seeds") + " (from SEED_DATABASE_HOME)"), first::toString);
         assertTrue(first.out().contains("llm_models.yaml → llm_models: 8 inserted, 0 updated, 0 unchanged"), first::toString);
 
         var fromSubdirectory = jbang(workspace.resolve("seeds"), Map.of("DATABASE_URL", db.url()), "seed");

@@ -29,8 +29,8 @@ class LayoutTest {
         var run = db.run(project.resolve("seeds"));
 
         assertEquals(0, run.exitCode(), run::toString);
-        assertTrue(run.out().contains("  migrations  " + project.resolve("migrations") + " (found from the working directory)"), run::toString);
-        assertTrue(run.out().contains("  seeds       " + project.resolve("seeds") + " (found from the working directory)"), run::toString);
+        assertTrue(run.out().contains("  migrations   " + project.resolve("migrations") + " (found from the working directory)"), run::toString);
+        assertTrue(run.out().contains("  seeds        " + project.resolve("seeds") + " (found from the working directory)"), run::toString);
     }
 
     @Test
@@ -40,7 +40,7 @@ class LayoutTest {
         var run = TestDatabase.runWith(Map.of("DATABASE_URL", db.url(), "SEED_DATABASE_HOME", project.toString()), elsewhere);
 
         assertEquals(0, run.exitCode(), run::toString);
-        assertTrue(run.out().contains("  seeds       " + project.resolve("seeds") + " (from SEED_DATABASE_HOME)"), run::toString);
+        assertTrue(run.out().contains("  seeds        " + project.resolve("seeds") + " (from SEED_DATABASE_HOME)"), run::toString);
         assertEquals(8, db.count("SELECT count(*) FROM llm_models"));
     }
 
@@ -55,8 +55,8 @@ class LayoutTest {
                 "--seeds", other.toString());
 
         assertEquals(0, run.exitCode(), run::toString);
-        assertTrue(run.out().contains("  migrations  " + project.resolve("migrations") + " (from SEED_DATABASE_HOME)"), run::toString);
-        assertTrue(run.out().contains("  seeds       " + other + " (from --seeds)"), run::toString);
+        assertTrue(run.out().contains("  migrations   " + project.resolve("migrations") + " (from SEED_DATABASE_HOME)"), run::toString);
+        assertTrue(run.out().contains("  seeds        " + other + " (from --seeds)"), run::toString);
         assertEquals("from-option", db.text("SELECT string_agg(model_id, ',') FROM llm_models"));
     }
 

@@ -67,14 +67,14 @@ class SeedWorkflowTest {
     void rerun_reports_no_change_and_rewrites_no_row() {
         runOk();
         var before = db.rowVersions("llm_models", "model_id");
-        String snapshot = db.snapshot();
+        String snapshot = db.snapshot("seed_history");
 
         var rerun = runOk();
 
         assertTrue(rerun.out().contains("Migrations: up to date at version 20260121"), rerun::toString);
         assertTrue(rerun.out().contains("llm_models: 0 inserted, 0 updated, 8 unchanged"), rerun::toString);
         assertEquals(before, db.rowVersions("llm_models", "model_id"));
-        assertEquals(snapshot, db.snapshot());
+        assertEquals(snapshot, db.snapshot("seed_history"), "nothing but the run's history record was written");
     }
 
     @Test
@@ -220,7 +220,7 @@ class SeedWorkflowTest {
         var run = runOk("seed", "--seeds", "partial");
 
         assertTrue(run.out().contains("prices.yaml → llm_models: 0 inserted, 1 updated, 0 unchanged"), run::toString);
-        assertTrue(run.out().contains("(7 rows of llm_models not in this file, left as they are)"), run::toString);
+        assertTrue(run.out().contains("(7 rows of llm_models not in this file, left as they are: "), run::toString);
         assertEquals("0.1200|GPT-4|openai", db.text(
                 "SELECT typical_agent_cost || '|' || display_name || '|' || provider FROM llm_models WHERE model_id = 'gpt-4'"));
         assertEquals(8, db.count("SELECT count(*) FROM llm_models"));

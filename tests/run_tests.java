@@ -4,6 +4,7 @@
 
 //DEPS org.junit.jupiter:junit-jupiter:6.1.3
 //DEPS org.junit.platform:junit-platform-launcher:6.1.3
+//DEPS com.fasterxml.jackson.core:jackson-databind:2.21.3
 
 //SOURCES ../seed_database.java
 //SOURCES TestDatabase.java

@@ -1,0 +1,218 @@
+// The seed history: what every run did, file by file, kept in the database it did it to.
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * A table (seed_history unless configured otherwise) that the tool creates the way Flyway creates
+ * flyway_schema_history: one row per seed file per run, including runs that changed nothing,
+ * with the file's checksum, the counts, who ran it where, the git commit of the seed files, and
+ * every changed row's key and old and new values (as JSON, up to Seeder.DETAIL_LIMIT rows).
+ */
+final class History {
+
+    static final String DEFAULT_TABLE = "seed_history";
+    private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
+
+    /** What identifies one run in the history. */
+    record RunInfo(UUID runId, Instant startedAt, String environment, String gitCommit, String host) {}
+
+    /** One history row: a file in a run, with its changed rows. */
+    record Entry(long id, UUID runId, OffsetDateTime startedAt, String file, String checksum, String table,
+                 long inserted, long updated, long unchanged, long notInFile, long durationMillis, String databaseUser,
+                 String toolVersion, String environment, String gitCommit, String host, boolean changesComplete,
+                 List<Seeder.RowChange> changes) {}
+
+    /** One change of one row, with the run that made it. */
+    record Event(OffsetDateTime startedAt, UUID runId, String file, String table, String databaseUser, String gitCommit,
+                 String environment, Seeder.RowChange change) {}
+
+    final Session session;
+    final String table;
+
+    History(Session session, String tableName) {
+        this.session = session;
+        this.table = Catalog.quote(tableName);
+    }
+
+    /** The history table's name, checked: it is created, so it must be a plain identifier. */
+    static String checkedName(String name) {
+        if (!NAME.matcher(name).matches()) {
+            throw SeedError.usage("the history table name \"" + name + "\" is not a plain identifier",
+                    "use letters, digits and underscores, as in seed_history");
+        }
+        return name;
+    }
+
+    void record(RunInfo run, List<Seeder.Outcome> outcomes) {
+        session.run("""
+                CREATE TABLE IF NOT EXISTS %1$s (
+                    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    run_id           uuid        NOT NULL,
+                    started_at       timestamptz NOT NULL,
+                    file             text        NOT NULL,
+                    checksum         text        NOT NULL,
+                    table_name       text        NOT NULL,
+                    inserted         bigint      NOT NULL,
+                    updated          bigint      NOT NULL,
+                    unchanged        bigint      NOT NULL,
+                    not_in_file      bigint      NOT NULL,
+                    duration_ms      bigint      NOT NULL,
+                    database_user    text        NOT NULL,
+                    tool_version     text        NOT NULL,
+                    environment      text        NOT NULL,
+                    git_commit       text,
+                    host             text,
+                    changes          jsonb       NOT NULL,
+                    changes_complete boolean     NOT NULL
+                );
+                COMMENT ON TABLE %1$s IS 'Written by seed_database: one row per seed file per run, with the rows it changed.';
+                CREATE INDEX IF NOT EXISTS %2$s ON %1$s (started_at);
+                """.formatted(table, Catalog.quote(table.replace("\"", "") + "_started_at_idx")));
+        for (var outcome : outcomes) {
+            session.handle.createUpdate("""
+                            INSERT INTO %s (run_id, started_at, file, checksum, table_name, inserted, updated, unchanged,
+                                            not_in_file, duration_ms, database_user, tool_version, environment, git_commit,
+                                            host, changes, changes_complete)
+                            VALUES (?::uuid, ?::timestamptz, ?, ?, ?, ?, ?, ?, ?, ?, current_user, ?, ?, ?, ?, ?::jsonb, ?)"""
+                            .formatted(table))
+                    .bind(0, run.runId().toString()).bind(1, run.startedAt().toString())
+                    .bind(2, outcome.file().name()).bind(3, outcome.file().checksum()).bind(4, outcome.table().name())
+                    .bind(5, outcome.inserted()).bind(6, outcome.updated()).bind(7, outcome.unchanged())
+                    .bind(8, outcome.notInFile()).bind(9, outcome.durationNanos() / 1_000_000)
+                    .bind(10, seed_database.VERSION).bind(11, run.environment()).bind(12, run.gitCommit())
+                    .bind(13, run.host()).bind(14, Json.compact(outcome.changesJson())).bind(15, outcome.changesComplete())
+                    .execute();
+        }
+    }
+
+    boolean exists() {
+        return session.handle.createQuery("SELECT to_regclass(?) IS NOT NULL").bind(0, table)
+                .mapTo(Boolean.class).one();
+    }
+
+    /** The files of the newest {@code runs} runs (of those that applied {@code file}, when given), newest first. */
+    List<Entry> entries(String file, int runs) {
+        var rows = session.handle.createQuery("""
+                        SELECT id, run_id, started_at, file, checksum, table_name, inserted, updated, unchanged, not_in_file,
+                               duration_ms, database_user, tool_version, environment, git_commit, host, changes_complete
+                        FROM %1$s
+                        WHERE run_id IN (SELECT run_id FROM %1$s WHERE ?::text IS NULL OR file = ?
+                                         GROUP BY run_id ORDER BY max(started_at) DESC, max(id) DESC LIMIT ?)
+                          AND (?::text IS NULL OR file = ?)
+                        ORDER BY started_at DESC, id""".formatted(table))
+                .bind(0, file).bind(1, file).bind(2, runs).bind(3, file).bind(4, file)
+                .map((rs, ctx) -> new Entry(rs.getLong("id"), rs.getObject("run_id", UUID.class),
+                        rs.getObject("started_at", OffsetDateTime.class), rs.getString("file"), rs.getString("checksum"),
+                        rs.getString("table_name"), rs.getLong("inserted"), rs.getLong("updated"), rs.getLong("unchanged"),
+                        rs.getLong("not_in_file"), rs.getLong("duration_ms"), rs.getString("database_user"),
+                        rs.getString("tool_version"), rs.getString("environment"), rs.getString("git_commit"),
+                        rs.getString("host"), rs.getBoolean("changes_complete"), new ArrayList<>()))
+                .list();
+        var byId = new LinkedHashMap<Long, Entry>();
+        rows.forEach(entry -> byId.put(entry.id(), entry));
+        if (!byId.isEmpty()) {
+            changes("h.id = ANY (?)", List.of((Object) byId.keySet().toArray(Long[]::new)), (id, change) -> byId.get(id).changes().add(change));
+        }
+        return rows;
+    }
+
+    /** Every recorded change of the row with this key (in this table, when given), newest first. */
+    List<Event> timeline(String key, String tableName) {
+        var runs = new LinkedHashMap<Long, Event>();
+        session.handle.createQuery("""
+                        SELECT DISTINCT h.id, h.started_at, h.run_id, h.file, h.table_name, h.database_user, h.git_commit, h.environment
+                        FROM %s h CROSS JOIN LATERAL jsonb_array_elements(h.changes) c
+                        WHERE c->>'key' = ? AND (?::text IS NULL OR h.table_name = ?)""".formatted(table))
+                .bind(0, key).bind(1, tableName).bind(2, tableName)
+                .map((rs, ctx) -> Map.entry(rs.getLong(1), new Event(rs.getObject(2, OffsetDateTime.class),
+                        rs.getObject(3, UUID.class), rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7),
+                        rs.getString(8), null)))
+                .forEach(e -> runs.put(e.getKey(), e.getValue()));
+        var events = new ArrayList<Event>();
+        if (!runs.isEmpty()) {
+            changes("h.id = ANY (?) AND c.value->>'key' = ?", List.of(runs.keySet().toArray(Long[]::new), key), (id, change) -> {
+                        var run = runs.get(id);
+                        events.add(new Event(run.startedAt(), run.runId(), run.file(), run.table(), run.databaseUser(),
+                                run.gitCommit(), run.environment(), change));
+                    });
+        }
+        events.sort((a, b) -> b.startedAt().compareTo(a.startedAt()));
+        return events;
+    }
+
+    /** The recorded changes of the history rows that match, taken apart by PostgreSQL's JSON functions. */
+    private void changes(String where, List<Object> parameters, java.util.function.BiConsumer<Long, Seeder.RowChange> sink) {
+        var pending = new LinkedHashMap<String, Object[]>();
+        var query = session.handle.createQuery("""
+                        SELECT h.id, c.ordinality, c.value->>'key', (c.value->>'line')::int, c.value->>'action',
+                               col.value->>'column', col.value->>'old', col.value->>'new'
+                        FROM %s h
+                        CROSS JOIN LATERAL jsonb_array_elements(h.changes) WITH ORDINALITY c
+                        LEFT JOIN LATERAL jsonb_array_elements(c.value->'columns') WITH ORDINALITY col ON true
+                        WHERE %s
+                        ORDER BY h.id, c.ordinality, col.ordinality""".formatted(table, where));
+        for (int i = 0; i < parameters.size(); i++) {
+            query.bind(i, parameters.get(i));
+        }
+        query.map((rs, ctx) -> new Object[]{rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getInt(4), rs.getString(5),
+                        rs.getString(6), rs.getString(7), rs.getString(8)})
+                .forEach(r -> {
+                    var change = pending.computeIfAbsent(r[0] + "/" + r[1], k -> new Object[]{r[0], new Seeder.RowChange(
+                            (String) r[2], new SeedFile.Pos((Integer) r[3], 1), "insert".equals(r[4]), new ArrayList<>())});
+                    if (r[5] != null) {
+                        ((Seeder.RowChange) change[1]).columns().add(new Seeder.ColumnChange((String) r[5], (String) r[6], (String) r[7]));
+                    }
+                });
+        pending.values().forEach(p -> sink.accept((Long) p[0], (Seeder.RowChange) p[1]));
+    }
+
+    /** The commit checked out where the seed files are, read from .git without running git; null outside a checkout. */
+    static String gitCommit(Path seedsDir) {
+        for (Path dir = seedsDir.toAbsolutePath().normalize(); dir != null; dir = dir.getParent()) {
+            Path git = dir.resolve(".git");
+            try {
+                if (Files.isRegularFile(git)) {   // a worktree or submodule: "gitdir: <path>"
+                    String pointer = Files.readString(git).trim();
+                    git = dir.resolve(pointer.substring(pointer.indexOf(':') + 1).trim());
+                }
+                if (!Files.isDirectory(git)) {
+                    continue;
+                }
+                String head = Files.readString(git.resolve("HEAD")).trim();
+                if (!head.startsWith("ref: ")) {
+                    return head;
+                }
+                String ref = head.substring(5);
+                Path common = Files.isRegularFile(git.resolve("commondir"))
+                        ? git.resolve(Files.readString(git.resolve("commondir")).trim()).normalize() : git;
+                for (Path base : List.of(git, common)) {
+                    if (Files.isRegularFile(base.resolve(ref))) {
+                        return Files.readString(base.resolve(ref)).trim();
+                    }
+                }
+                Path packed = common.resolve("packed-refs");
+                if (Files.isRegularFile(packed)) {
+                    for (String line : Files.readAllLines(packed)) {
+                        if (line.endsWith(" " + ref)) {
+                            return line.substring(0, line.indexOf(' '));
+                        }
+                    }
+                }
+                return null;   // a branch without commits yet
+            } catch (IOException | RuntimeException e) {
+                return null;   // not readable as a git checkout: no commit to record
+            }
+        }
+        return null;
+    }
+}

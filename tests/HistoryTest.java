@@ -1,0 +1,169 @@
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** The seed history: a record per file per run, and one row's timeline. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class HistoryTest {
+
+    final TestDatabase db = TestDatabase.create(HistoryTest.class);
+    Path workspace;
+
+    @BeforeEach
+    void freshDatabaseAndFiles() {
+        db.recreate();
+        workspace = TestDatabase.workspace();
+    }
+
+    @AfterAll
+    void dropDatabase() {
+        db.close();
+    }
+
+    TestDatabase.Run runOk(String... args) {
+        var run = db.run(workspace, args);
+        assertEquals(0, run.exitCode(), run::toString);
+        return run;
+    }
+
+    @Test
+    void every_run_leaves_a_record_per_file_even_when_it_changes_nothing() {
+        runOk();
+        runOk();
+        TestDatabase.edit(workspace.resolve("seeds/llm_models.yaml"), "typical_agent_cost: 0.050", "typical_agent_cost: 0.045");
+        runOk("--env", "staging");
+
+        var records = db.query("SELECT file, table_name, inserted, updated, unchanged, database_user, tool_version, environment, "
+                + "git_commit, checksum, jsonb_array_length(changes) AS changed, changes_complete, duration_ms >= 0 AS timed "
+                + "FROM seed_history ORDER BY id");
+        assertEquals(3, records.size());
+        assertEquals(List.of(8L, 0L, 0L), records.stream().map(r -> r.get("inserted")).toList());
+        assertEquals(List.of(0L, 0L, 1L), records.stream().map(r -> r.get("updated")).toList());
+        assertEquals(List.of(0L, 8L, 7L), records.stream().map(r -> r.get("unchanged")).toList());
+        assertEquals(List.of(8, 0, 1), records.stream().map(r -> r.get("changed")).toList());
+        assertEquals(List.of("development", "development", "staging"), records.stream().map(r -> r.get("environment")).toList());
+        for (var record : records) {
+            assertEquals("llm_models.yaml", record.get("file"));
+            assertEquals("llm_models", record.get("table_name"));
+            assertEquals("postgres", record.get("database_user"));
+            assertEquals(seed_database.VERSION, record.get("tool_version"));
+            assertNull(record.get("git_commit"), "the workspace is not a git checkout");
+            assertEquals(true, record.get("changes_complete"));
+            assertEquals(true, record.get("timed"));
+        }
+        assertEquals(records.get(0).get("checksum"), records.get(1).get("checksum"));
+        assertNotEquals(records.get(1).get("checksum"), records.get(2).get("checksum"), "the edit changed the file");
+        assertEquals("[{\"new\": \"0.0450\", \"old\": \"0.0500\", \"column\": \"typical_agent_cost\"}]",
+                db.text("SELECT c->>'columns' FROM seed_history, jsonb_array_elements(changes) c WHERE updated = 1"));
+    }
+
+    @Test
+    void a_dry_run_and_a_failed_run_record_nothing() {
+        runOk();
+        runOk("plan");
+        TestDatabase.edit(workspace.resolve("seeds/llm_models.yaml"), "max_tokens: 16385", "max_tokens: lots");
+        assertEquals(1, db.run(workspace).exitCode());
+
+        assertEquals(1, db.count("SELECT count(*) FROM seed_history"));
+    }
+
+    @Test
+    void the_git_commit_of_the_seed_files_is_recorded() throws Exception {
+        git("init", "-q");
+        git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "--allow-empty", "-m", "seeds");
+        String head = git("rev-parse", "HEAD").trim();
+
+        runOk();
+
+        assertEquals(head, db.text("SELECT DISTINCT git_commit FROM seed_history"));
+        assertTrue(runOk("history").out().contains("git " + head.substring(0, 12)));
+    }
+
+    @Test
+    void history_lists_runs_newest_first_and_filters_by_file() {
+        runOk();
+        TestDatabase.write(workspace.resolve("migrations/V20260301__create_exchanges.sql"),
+                "CREATE TABLE exchanges (mic text PRIMARY KEY, name text NOT NULL);\n");
+        TestDatabase.write(workspace.resolve("seeds/exchanges.yaml"),
+                "table: exchanges\nkey: mic\nrows:\n  - {mic: XNYS, name: New York Stock Exchange}\n");
+        TestDatabase.edit(workspace.resolve("seeds/llm_models.yaml"), "typical_agent_cost: 0.050", "typical_agent_cost: 0.045");
+        runOk();
+
+        var history = runOk("history");
+        String text = history.out();
+        int newest = text.indexOf("  exchanges.yaml → exchanges: 1 inserted, 0 updated, 0 unchanged");
+        int oldest = text.indexOf("  llm_models.yaml → llm_models: 8 inserted, 0 updated, 0 unchanged");
+        assertTrue(newest > 0 && oldest > newest, history::toString);
+        assertTrue(text.contains("    ~ gpt-4o  typical_agent_cost: 0.0500 → 0.0450"), history::toString);
+        assertTrue(text.matches("(?s)\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC  postgres  development  seed_database .*"), history::toString);
+
+        var onlyExchanges = runOk("history", "--file", "exchanges.yaml");
+        assertTrue(onlyExchanges.out().contains("exchanges.yaml"), onlyExchanges::toString);
+        assertTrue(!onlyExchanges.out().contains("llm_models.yaml"), onlyExchanges::toString);
+
+        var latest = runOk("history", "--limit", "1");
+        assertTrue(!latest.out().contains("8 inserted"), latest::toString);
+    }
+
+    @Test
+    void history_key_is_one_rows_price_timeline() throws Exception {
+        runOk();
+        Path seeds = workspace.resolve("seeds/llm_models.yaml");
+        TestDatabase.edit(seeds, "typical_agent_cost: 0.050", "typical_agent_cost: 0.045");
+        runOk();
+        TestDatabase.edit(seeds, "typical_agent_cost: 0.045", "typical_agent_cost: 0.042");
+        TestDatabase.edit(seeds, "    cost_per_1k_input_tokens: 0.0025\n", "    cost_per_1k_input_tokens: 0.002\n");
+        runOk();
+
+        var timeline = runOk("history", "--key", "gpt-4o");
+
+        String text = timeline.out();
+        assertTrue(text.startsWith("gpt-4o, newest first:\n"), timeline::toString);
+        int third = text.indexOf("updated   cost_per_1k_input_tokens: 0.002500 → 0.002000");
+        int second = text.indexOf("updated   typical_agent_cost: 0.0500 → 0.0450");
+        int first = text.indexOf("inserted  ");
+        assertTrue(third > 0 && second > third && first > second, timeline::toString);
+        assertTrue(text.contains("typical_agent_cost: 0.0450 → 0.0420"), timeline::toString);
+        assertTrue(text.contains("typical_agent_cost: 0.0500\n"), "the insert shows the first price:\n" + timeline);
+
+        var json = new ObjectMapper().readTree(runOk("history", "--key", "gpt-4o", "--json").out());
+        assertEquals(3, json.get("events").size());
+        assertEquals("update", json.at("/events/0/action").asText());
+        assertEquals("insert", json.at("/events/2/action").asText());
+        assertTrue(runOk("history", "--key", "no-such-model").out().contains("No recorded change of no-such-model in seed_history."));
+    }
+
+    @Test
+    void the_history_table_name_can_be_chosen() {
+        runOk("--history-table", "reference_data_runs");
+        var viaEnv = TestDatabase.runWith(Map.of("DATABASE_URL", db.url(), "SEED_HISTORY_TABLE", "reference_data_runs"), workspace);
+        assertEquals(0, viaEnv.exitCode(), viaEnv::toString);
+
+        assertEquals(2, db.count("SELECT count(*) FROM reference_data_runs"));
+        assertEquals(0, db.count("SELECT count(*) FROM pg_tables WHERE tablename = 'seed_history'"));
+        var bad = db.run(workspace, "--history-table", "runs; DROP TABLE llm_models");
+        assertEquals(2, bad.exitCode(), bad::toString);
+        assertTrue(bad.err().contains("is not a plain identifier"), bad::toString);
+    }
+
+    String git(String... args) throws Exception {
+        var command = new java.util.ArrayList<>(List.of("git", "-C", workspace.toString()));
+        command.addAll(List.of(args));
+        var process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes());
+        assertEquals(0, process.waitFor(), output);
+        return output;
+    }
+}
