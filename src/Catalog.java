@@ -17,6 +17,12 @@ final class Catalog {
     record Column(String name, String type, char category, String baseType, boolean array, char elementCategory,
                   String elementType, boolean notNull, boolean hasDefault, boolean generated, boolean identityAlways) {
 
+        /** The scale of a numeric(p,s) column: values with more decimals would be rounded. Null for other types. */
+        Integer numericScale() {
+            var m = java.util.regex.Pattern.compile("numeric\\(\\d+,(\\d+)\\)").matcher(type);
+            return !array && m.matches() ? Integer.valueOf(m.group(1)) : null;
+        }
+
         boolean json() {
             return baseType.equals("json") || baseType.equals("jsonb");
         }

@@ -14,7 +14,7 @@ import java.util.stream.Stream;
 
 /** Where to connect. The password is kept out of toString() and every message. */
 record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, String user, String password,
-                      Map<String, String> parameters, String source) {
+                      Map<String, String> parameters, String source, List<String> unknownParameters) {
 
     private static final Pattern URL_FORM = Pattern.compile(
             "(?i)^(?:jdbc:)?(postgres(?:ql)?)(?:\\+[a-z0-9_]+)?://(.*)$", Pattern.DOTALL);
@@ -34,7 +34,7 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, St
     static DatabaseTarget resolve(String urlOption, Map<String, String> env) {
         String url = urlOption != null ? urlOption : blankToNull(env.get("DATABASE_URL"));
         String source = urlOption != null ? "--url" : url != null ? "DATABASE_URL" : null;
-        var parsed = url == null ? new ParsedUrl(List.of(), null, null, null, new LinkedHashMap<>()) : ParsedUrl.parse(url);
+        var parsed = url == null ? new ParsedUrl(List.of(), null, null, null, new LinkedHashMap<>()) : ParsedUrl.parse(url, source);
 
         List<HostPort> hosts = parsed.hosts();
         if (hosts.isEmpty() && blankToNull(env.get("PGHOST")) != null) {
@@ -74,7 +74,9 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, St
                     .anyMatch(name -> blankToNull(env.get(name)) != null);
             source = anyLibpq ? "PG* variables" : "defaults";
         }
-        return new DatabaseTarget(hosts, defaultPort, database, user, password, parameters, source);
+        // pgjdbc ignores a setting it does not know; say so rather than let a typo pass unnoticed.
+        var unknown = parameters.keySet().stream().filter(name -> org.postgresql.PGProperty.forName(name) == null).toList();
+        return new DatabaseTarget(hosts, defaultPort, database, user, password, parameters, source, unknown);
     }
 
     String jdbcUrl() {
@@ -121,17 +123,34 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, St
         }
     }
 
-    /** postgresql://[user[:password]@][host[:port][,host[:port]…]][/database][?name=value&…] */
+    /**
+     * A connection string, read into its parts: a URL, postgresql://[user[:password]@][host[:port][,…]][/database][?name=value&…]
+     * (also postgres://, postgresql+driver:// and jdbc:postgresql://), or libpq's key/value form,
+     * host=db port=5432 dbname=app user=app password='…'. A string that is neither is never echoed:
+     * it may hold a password.
+     */
     record ParsedUrl(List<HostPort> hosts, String user, String password, String database,
                      Map<String, String> parameters) {
 
-        static ParsedUrl parse(String url) {
-            Matcher form = URL_FORM.matcher(url.trim());
-            if (!form.matches()) {
-                throw SeedError.usage("the database URL " + redact(url) + " is not a PostgreSQL URL",
-                        "write it as postgresql://user:password@host:5432/database");
+        private static final Pattern KEY_VALUE_FORM = Pattern.compile("^\\s*[A-Za-z_]+\\s*=.*", Pattern.DOTALL);
+
+        static ParsedUrl parse(String text, String source) {
+            var parsed = new ParsedUrl(new ArrayList<>(), null, null, null, new LinkedHashMap<>());
+            Matcher form = URL_FORM.matcher(text.trim());
+            if (form.matches()) {
+                return parsed.fromUrl(form.group(2), source);
             }
-            String rest = form.group(2);
+            if (KEY_VALUE_FORM.matcher(text).matches() && !text.contains("://")) {
+                return parsed.fromKeyValues(text, source);
+            }
+            int scheme = text.indexOf("://");
+            throw SeedError.usage(source + " is not a PostgreSQL URL"
+                            + (scheme > 0 && scheme < 20 ? " (it is a " + text.substring(0, scheme) + ":// URL)" : "")
+                            + "; it is not shown here, as it may hold a password",
+                    "write it as postgresql://user:password@host:5432/database, or as host=… dbname=… user=…");
+        }
+
+        private ParsedUrl fromUrl(String rest, String source) {
             String query = "";
             int queryStart = rest.indexOf('?');
             if (queryStart >= 0) {
@@ -140,47 +159,100 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, St
             }
             int pathStart = rest.indexOf('/', rest.lastIndexOf('@') + 1);
             String authority = pathStart >= 0 ? rest.substring(0, pathStart) : rest;
-            String database = pathStart >= 0 ? blankToNull(decode(rest.substring(pathStart + 1), url)) : null;
-
-            String user = null, password = null;
+            var result = this;
+            if (pathStart >= 0) {
+                result = result.with("dbname", decode(rest.substring(pathStart + 1), source), source);
+            }
             int at = authority.lastIndexOf('@');
             if (at >= 0) {
                 String userInfo = authority.substring(0, at);
                 authority = authority.substring(at + 1);
                 int colon = userInfo.indexOf(':');
-                user = blankToNull(decode(colon >= 0 ? userInfo.substring(0, colon) : userInfo, url));
-                password = colon >= 0 ? decode(userInfo.substring(colon + 1), url) : null;
+                result = result.with("user", decode(colon >= 0 ? userInfo.substring(0, colon) : userInfo, source), source);
+                if (colon >= 0) {
+                    result = result.with("password", decode(userInfo.substring(colon + 1), source), source);
+                }
             }
-            var hosts = new ArrayList<HostPort>();
             if (!authority.isEmpty()) {
                 for (String hostPort : authority.split(",")) {
-                    hosts.add(hostPort(hostPort, url));
+                    result = result.with("host", decode(hostPort, source), source);
                 }
             }
-            var parameters = new LinkedHashMap<String, String>();
             for (String pair : query.split("&")) {
-                if (pair.isEmpty()) {
-                    continue;
-                }
-                int eq = pair.indexOf('=');
-                String name = decode(eq >= 0 ? pair.substring(0, eq) : pair, url);
-                String value = eq >= 0 ? decode(pair.substring(eq + 1), url) : "";
-                switch (name) {
-                    case "user" -> user = value;
-                    case "password" -> password = value;
-                    case "host" -> hosts.add(hostPort(value, url));
-                    case "port" -> {
-                        int port = port(value, "the database URL");
-                        hosts.replaceAll(h -> h.port() == null ? new HostPort(h.host(), port) : h);
-                    }
-                    case "dbname" -> database = value;
-                    default -> parameters.put(name, value);
+                if (!pair.isEmpty()) {
+                    int eq = pair.indexOf('=');
+                    result = result.with(decode(eq >= 0 ? pair.substring(0, eq) : pair, source),
+                            eq >= 0 ? decode(pair.substring(eq + 1), source) : "", source);
                 }
             }
-            return new ParsedUrl(hosts, user, password, database, parameters);
+            return result;
         }
 
-        private static HostPort hostPort(String text, String url) {
+        /** libpq's keyword = value pairs, values optionally 'quoted' with \\' and \\\\ escapes. */
+        private ParsedUrl fromKeyValues(String text, String source) {
+            var result = this;
+            int i = 0;
+            while (i < text.length()) {
+                while (i < text.length() && Character.isWhitespace(text.charAt(i))) {
+                    i++;
+                }
+                if (i == text.length()) {
+                    break;
+                }
+                int eq = text.indexOf('=', i);
+                if (eq < 0) {
+                    throw SeedError.usage(source + " is not a valid connection string: a keyword has no = value", null);
+                }
+                String name = text.substring(i, eq).trim();
+                i = eq + 1;
+                while (i < text.length() && text.charAt(i) == ' ') {
+                    i++;
+                }
+                var value = new StringBuilder();
+                if (i < text.length() && text.charAt(i) == '\'') {
+                    for (i++; i < text.length() && text.charAt(i) != '\''; i++) {
+                        if (text.charAt(i) == '\\' && i + 1 < text.length()) {
+                            i++;
+                        }
+                        value.append(text.charAt(i));
+                    }
+                    i++;
+                } else {
+                    for (; i < text.length() && !Character.isWhitespace(text.charAt(i)); i++) {
+                        value.append(text.charAt(i));
+                    }
+                }
+                result = result.with(name, value.toString(), source);
+            }
+            return result;
+        }
+
+        /** One setting, from a URL's parts or query or from a keyword = value pair. */
+        private ParsedUrl with(String name, String value, String source) {
+            return switch (name) {
+                case "user" -> new ParsedUrl(hosts, blankToNull(value), password, database, parameters);
+                case "password" -> new ParsedUrl(hosts, user, value, database, parameters);
+                case "dbname" -> new ParsedUrl(hosts, user, password, blankToNull(value), parameters);
+                case "host", "hostaddr" -> {
+                    var more = new ArrayList<>(hosts);
+                    for (String one : value.split(",")) {
+                        more.add(hostPort(one, source));
+                    }
+                    yield new ParsedUrl(more, user, password, database, parameters);
+                }
+                case "port" -> {
+                    int port = port(value, source);
+                    yield new ParsedUrl(hosts.stream().map(h -> h.port() == null ? new HostPort(h.host(), port) : h).toList(),
+                            user, password, database, parameters);
+                }
+                default -> {
+                    parameters.put(name, value);
+                    yield this;
+                }
+            };
+        }
+
+        private static HostPort hostPort(String text, String source) {
             String host = text, port = null;
             if (text.startsWith("[")) {
                 int close = text.indexOf(']');
@@ -190,16 +262,15 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, St
                 host = text.substring(0, text.indexOf(':'));
                 port = text.substring(text.indexOf(':') + 1);
             }
-            host = decode(host, url);
             if (host.isEmpty()) {
                 host = "localhost";
             }
-            return new HostPort(host, port == null || port.isEmpty() ? null : port(port, "the database URL"));
+            return new HostPort(host, port == null || port.isEmpty() ? null : port(port, source));
         }
     }
 
     /** Percent-decoding as libpq and SQLAlchemy do it: %XX only; a '+' stays a '+'. */
-    static String decode(String text, String url) {
+    static String decode(String text, String source) {
         if (text.indexOf('%') < 0) {
             return text;
         }
@@ -209,7 +280,7 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, St
             if (c == '%') {
                 if (i + 2 >= text.length() || Character.digit(text.charAt(i + 1), 16) < 0
                         || Character.digit(text.charAt(i + 2), 16) < 0) {
-                    throw SeedError.usage("the database URL " + redact(url) + " has a malformed %-escape",
+                    throw SeedError.usage(source + " has a malformed %-escape (the URL is not shown: it may hold a password)",
                             "percent-encode special characters in the user name and password (@ is %40, : is %3A, / is %2F, % is %25)");
                 }
                 bytes.write(Integer.parseInt(text.substring(i + 1, i + 3), 16));
@@ -232,14 +303,6 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, St
             }
         }
         return encoded.toString();
-    }
-
-    /** The URL in quotes with any password replaced by ***, for messages. */
-    static String redact(String url) {
-        String redacted = url.replaceAll("(?i)([?&]password=)[^&]*", "$1***")
-                // user:password@ up to the last @, so that an unencoded @ in a password is hidden too
-                .replaceFirst("^([^:/?#]+(?::[^:/?#]+)?://[^:@/?#]*):.*@", "$1:***@");
-        return "\"" + redacted + "\"";
     }
 
     static String blankToNull(String text) {

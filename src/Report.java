@@ -86,6 +86,8 @@ final class Report {
         }
         out.println(style.bold("seed_database " + seed_database.VERSION) + (title == null ? "" : " · " + title));
         out.println("  database     " + target.describe() + style.dim(" (from " + target.source() + ")"));
+        target.unknownParameters().forEach(name -> out.println(style.yellow("  warning: the connection setting " + name
+                + " is not one the PostgreSQL driver knows; it is ignored")));
         out.println("  environment  " + environment);
         if (migrate) {
             out.println("  migrations   " + layout.migrations() + style.dim(" (" + layout.migrationsFrom() + ")"));

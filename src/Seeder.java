@@ -110,6 +110,7 @@ final class Seeder {
         session.run("LOCK TABLE " + table.qualified() + " IN SHARE ROW EXCLUSIVE MODE");
         stage(groups);
         rejectDuplicateKeys();
+        rejectKeysOfOtherFiles();
         try {
             // PostgreSQL aborts the transaction on an error; rolling back to here lets the
             // error message still consult the catalog.
@@ -139,7 +140,7 @@ final class Seeder {
         long notInFile = handle.createQuery("SELECT count(*)" + notInFileWhere).mapTo(Long.class).one();
         var notInFileKeys = notInFile == 0 ? List.<String>of() : handle.createQuery("SELECT " + keyExpression("t")
                 + notInFileWhere + " ORDER BY 1 LIMIT " + KEYS_LISTED).mapTo(String.class).list();
-        session.run("DROP TABLE " + stage);
+        session.staged.add(new Session.Staged(stage, table.qualified(), file, rows));
         changes.sort(Comparator.comparing(c -> c.pos().line()));
         return new Outcome(file, table, changes, changes.size() == inserted + updated, inserted, updated,
                 rows.size() - inserted - updated, notInFile, notInFileKeys, System.nanoTime() - started);
@@ -209,10 +210,11 @@ final class Seeder {
 
     /** COPY every row into a temporary table typed like the target; PostgreSQL parses each value. */
     private void stage(Map<List<String>, Group> groups) {
+        // The key columns always: even a file without rows is compared with its table.
         var used = table.columns().values().stream()
-                .filter(c -> groups.values().stream().anyMatch(g -> g.columns().contains(c))).toList();
-        stage = "pg_temp." + Catalog.quote("seed_stage");
-        session.run("DROP TABLE IF EXISTS " + stage);
+                .filter(c -> file.key().contains(c.name()) || groups.values().stream().anyMatch(g -> g.columns().contains(c)))
+                .toList();
+        stage = "pg_temp." + Catalog.quote("seed_stage_" + session.staged.size());
         session.run("CREATE TEMPORARY TABLE " + stage + " (" + ROW + " integer, " + GROUP + " integer"
                 + used.stream().map(c -> ", " + Catalog.quote(c.name()) + " " + c.type()).collect(Collectors.joining())
                 + ") ON COMMIT DROP");
@@ -284,6 +286,25 @@ final class Seeder {
         }
     }
 
+    /** A row belongs to one seed file: two files that give the same key would undo each other on every run. */
+    private void rejectKeysOfOtherFiles() {
+        for (var earlier : session.staged) {
+            if (!earlier.table().equals(table.qualified())) {
+                continue;
+            }
+            var clash = handle.createQuery("SELECT s." + ROW + ", e." + ROW + " FROM " + stage + " s JOIN " + earlier.stage()
+                            + " e ON " + keyMatch("s", "e") + " ORDER BY s." + ROW + " LIMIT 1")
+                    .map((rs, ctx) -> new int[]{rs.getInt(1), rs.getInt(2)}).findOne();
+            if (clash.isPresent()) {
+                var row = rows.get(clash.get()[0]);
+                var other = earlier.rows().get(clash.get()[1]);
+                throw SeedError.in(file.displayPath(), row.pos(), "the key " + keyText(row) + " is also given by "
+                        + earlier.file().displayPath() + ":" + other.pos()).hint("a row belongs to one seed file; "
+                        + "otherwise each run would write one file's values, then the other's");
+            }
+        }
+    }
+
     private String keyText(SeedFile.Row row) {
         return file.key().stream().map(k -> row.values().get(k).text()).collect(Collectors.joining(", "));
     }
@@ -302,7 +323,8 @@ final class Seeder {
      */
     private Diff diff(Group group, int keep) {
         var values = valueColumns(group);
-        var select = new StringBuilder("SELECT s." + ROW + ", t." + Catalog.quote(file.key().get(0)) + " IS NULL");
+        var select = new StringBuilder("SELECT s." + ROW + ", t." + Catalog.quote(file.key().get(0)) + " IS NULL, "
+                + keyExpression("s"));
         for (var c : values) {
             select.append(", t.").append(Catalog.quote(c.name())).append("::text, s.").append(Catalog.quote(c.name())).append("::text, ")
                     .append(c.comparable("t")).append(" IS DISTINCT FROM ").append(c.comparable("s"));
@@ -322,11 +344,12 @@ final class Seeder {
             boolean inserted = rs.getBoolean(2);
             var changed = new ArrayList<ColumnChange>();
             for (int i = 0; i < values.size(); i++) {
-                if (inserted || rs.getBoolean(5 + 3 * i)) {
-                    changed.add(new ColumnChange(values.get(i).name(), rs.getString(3 + 3 * i), rs.getString(4 + 3 * i)));
+                if (inserted || rs.getBoolean(6 + 3 * i)) {
+                    changed.add(new ColumnChange(values.get(i).name(), rs.getString(4 + 3 * i), rs.getString(5 + 3 * i)));
                 }
             }
-            return new RowChange(keyText(row), row.pos(), inserted, changed);
+            // The key as PostgreSQL stores it (0x10 is 16), not as the file spells it.
+            return new RowChange(rs.getString(3), row.pos(), inserted, changed);
         }).forEach(change -> {
             counts[change.inserted() ? 0 : 1]++;
             if (change.inserted() && firstInsert[0] == null) {
@@ -526,7 +549,23 @@ final class Seeder {
                 throw SeedError.in(file.displayPath(), value.pos(), column.name() + " is " + column.type() + ": a YAML "
                         + (value.kind() == SeedFile.Kind.LIST ? "list" : "mapping") + " fits only a json, jsonb or array column");
             }
-            return scalar(value, column.category(), column.baseType(), file);
+            String text = scalar(value, column.category(), column.baseType(), file);
+            Integer scale = column.numericScale();
+            if (scale != null) {
+                BigDecimal number;
+                try {
+                    number = new BigDecimal(text.trim());
+                } catch (NumberFormatException notANumber) {
+                    return text;   // PostgreSQL reports it, with the row and column
+                }
+                if (number.stripTrailingZeros().scale() > scale) {
+                    throw SeedError.in(file.displayPath(), value.pos(), column.name() + " is " + column.type() + ", which keeps "
+                            + scale + " decimals: " + value.text() + " would be stored as "
+                            + number.setScale(scale, java.math.RoundingMode.HALF_UP).toPlainString())
+                            .hint("write the value the column can hold, or widen the column in a migration");
+                }
+            }
+            return text;
         }
 
         private static String scalar(SeedFile.Value value, char category, String baseType, SeedFile file) {

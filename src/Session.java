@@ -5,6 +5,8 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 
@@ -15,7 +17,12 @@ final class Session implements AutoCloseable {
     /** Serializes seed_database runs against one database: pg_advisory_xact_lock(RUN_LOCK). */
     static final long RUN_LOCK = 0x5EED_DA7A_BA5E_0001L;
 
+    /** A seed file's rows, staged in a temporary table until the end of the run. */
+    record Staged(String stage, String table, SeedFile file, List<SeedFile.Row> rows) {}
+
     final DatabaseTarget target;
+    /** The files staged so far in this run, so that a later file can be checked against them. */
+    final List<Staged> staged = new ArrayList<>();
     final Connection connection;
     final Handle handle;
     private boolean committed;

@@ -3,14 +3,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -96,12 +94,37 @@ class ConnectionTest {
     }
 
     @Test
-    void a_url_that_is_not_postgresql_is_a_usage_error_that_hides_the_password() {
-        var run = TestDatabase.runWith(Map.of(), workspace, "--url", "mysql://root:Hunter2-Secret@db/app");
-        assertEquals(2, run.exitCode(), run::toString);
-        assertTrue(run.err().contains("is not a PostgreSQL URL"), run::toString);
-        assertTrue(run.err().contains("mysql://root:***@db/app"), run::toString);
-        assertFalse(run.output().contains("Hunter2-Secret"), run::toString);
+    void a_string_that_is_not_a_postgresql_url_is_a_usage_error_that_never_shows_it() {
+        for (String url : List.of("mysql://root:Hunter2-Secret@db/app", "postgresql:/postgres:Hunter2-Secret@127.0.0.1/app",
+                "postgres:Hunter2-Secret@127.0.0.1/app", "Hunter2-Secret", "postgresql://u:Hunter2-Secret@db/app?x=%zz")) {
+            var run = TestDatabase.runWith(Map.of("DATABASE_URL", url), workspace);
+            assertEquals(2, run.exitCode(), run::toString);
+            assertTrue(run.err().startsWith("error: DATABASE_URL "), run::toString);
+            assertFalse(run.output().contains("Hunter2-Secret"), run::toString);
+        }
+        var mysql = TestDatabase.runWith(Map.of(), workspace, "--url", "mysql://root:Hunter2-Secret@db/app");
+        assertTrue(mysql.err().startsWith("error: --url is not a PostgreSQL URL (it is a mysql:// URL); it is not shown here, "
+                + "as it may hold a password. Write it as postgresql://user:password@host:5432/database"), mysql::toString);
+    }
+
+    @Test
+    void libpq_key_value_connection_strings_work_too() {
+        var target = resolve("host=db.internal port=6543 dbname=trading user=app password='it\\'s secret' sslmode=require", Map.of());
+        assertEquals("app@db.internal:6543/trading", target.describe());
+        assertEquals("it's secret", target.password());
+        assertEquals("require", target.properties().getProperty("sslmode"));
+
+        var run = TestDatabase.runWith(Map.of("DATABASE_URL", "host=127.0.0.1 port=5432 dbname=" + db.name + " user=postgres"),
+                workspace, "migrate");
+        assertEquals(0, run.exitCode(), run::toString);
+    }
+
+    @Test
+    void a_setting_the_driver_does_not_know_is_named_in_a_warning() {
+        var run = TestDatabase.runWith(Map.of("DATABASE_URL", db.url() + "?sslmdoe=require"), workspace, "migrate");
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.out().contains("warning: the connection setting sslmdoe is not one the PostgreSQL driver knows; it is ignored"),
+                run::toString);
     }
 
     // ── against the real server ──────────────────────────────────────────────────────────────
@@ -168,50 +191,26 @@ class ConnectionTest {
         }
     }
 
-    // ── a wrong password, on a role that must authenticate ───────────────────────────────────
-
-    static final String ROLE = "seed_database_password_test";
-    static final String HBA_LINE = "host all " + ROLE + " 127.0.0.1/32 scram-sha-256  # seed_database tests";
-    Path hbaFile;
-
-    /**
-     * The server trusts every local connection, so a password is never checked. For this one role,
-     * a line at the top of pg_hba.conf asks for scram-sha-256; it is removed again afterwards.
-     */
-    @BeforeAll
-    void aRoleThatNeedsItsPassword() throws Exception {
-        hbaFile = Path.of(db.text("SHOW hba_file"));
-        TestDatabase.admin("DROP ROLE IF EXISTS " + ROLE);
-        TestDatabase.admin("CREATE ROLE " + ROLE + " LOGIN PASSWORD 'the-right-one'");
-        String hba = Files.readString(hbaFile);
-        if (!hba.contains(HBA_LINE)) {
-            Files.writeString(hbaFile, HBA_LINE + "\n" + hba);
-        }
-        TestDatabase.admin("SELECT pg_reload_conf()");
-    }
-
-    @AfterAll
-    void removeTheRole() throws Exception {
-        Files.writeString(hbaFile, Files.readString(hbaFile).replace(HBA_LINE + "\n", ""));
-        TestDatabase.admin("SELECT pg_reload_conf()");
-        TestDatabase.admin("DROP ROLE IF EXISTS " + ROLE);
-    }
+    // ── a wrong password, on a server that checks it ─────────────────────────────────────────
 
     @Test
-    void a_wrong_password_exits_3_and_the_right_one_connects() {
-        String base = "@127.0.0.1:5432/" + db.name;
-        var wrong = TestDatabase.runWith(Map.of("DATABASE_URL", "postgresql://" + ROLE + ":not-the-password" + base), workspace, "migrate");
-        assertEquals(3, wrong.exitCode(), wrong::toString);
-        assertTrue(wrong.err().contains("password authentication failed for user \"" + ROLE + "\""), wrong::toString);
-        assertTrue(wrong.err().contains("Check the user name and password"), wrong::toString);
-        assertFalse(wrong.output().contains("not-the-password"), wrong::toString);
+    void a_wrong_password_exits_3_and_the_right_one_connects() throws Exception {
+        try (var server = PrivateServer.start(db, "trading_app", "the-right-one")) {
+            var wrong = TestDatabase.runWith(Map.of("DATABASE_URL", server.url("not-the-password")), workspace, "migrate");
+            assertEquals(3, wrong.exitCode(), wrong::toString);
+            assertTrue(wrong.err().contains("password authentication failed for user \"trading_app\""), wrong::toString);
+            assertTrue(wrong.err().contains("Check the user name and password"), wrong::toString);
+            assertFalse(wrong.output().contains("not-the-password"), wrong::toString);
 
-        TestDatabase.write(workspace.resolve("empty-seeds/README.md"), "no seed files here\n");
-        var connects = TestDatabase.runWith(Map.of("PGPASSWORD", "the-right-one",
-                "DATABASE_URL", "postgresql://" + ROLE + base), workspace, "seed", "--seeds", "empty-seeds");
-        assertEquals(0, connects.exitCode(), connects::toString);
-        assertTrue(connects.out().contains("Seeds: no seed files"), connects::toString);
-        assertFalse(connects.output().contains("the-right-one"), connects::toString);
+            var right = TestDatabase.runWith(Map.of("DATABASE_URL", server.url("the-right-one")), workspace, "--verbose");
+            assertEquals(0, right.exitCode(), right::toString);
+            assertTrue(right.out().contains("8 inserted"), right::toString);
+            assertFalse(right.output().contains("the-right-one"), right::toString);
+
+            var fromPgPassword = TestDatabase.runWith(Map.of("PGPASSWORD", "the-right-one",
+                    "DATABASE_URL", "postgresql://trading_app@127.0.0.1:" + server.port + "/postgres"), workspace, "check");
+            assertEquals(0, fromPgPassword.exitCode(), "PGPASSWORD fills in the password:\n" + fromPgPassword);
+        }
     }
 
     static Map<String, String> with(Map<String, String> env, String name, String value) {

@@ -227,6 +227,18 @@ class SeedWorkflowTest {
     }
 
     @Test
+    void a_file_without_rows_changes_nothing_and_says_what_the_table_holds() {
+        runOk();
+        TestDatabase.write(workspace.resolve("empty/llm_models.yaml"), "table: llm_models\nkey: model_id\nrows: []\n");
+
+        var run = runOk("seed", "--seeds", "empty");
+
+        assertTrue(run.out().contains("llm_models.yaml → llm_models: 0 inserted, 0 updated, 0 unchanged"), run::toString);
+        assertTrue(run.out().contains("(8 rows of llm_models not in this file, left as they are: gpt-3.5-turbo, gpt-4, "), run::toString);
+        assertEquals(8, db.count("SELECT count(*) FROM llm_models"));
+    }
+
+    @Test
     void migrate_and_seed_do_one_half_each() {
         var migrate = runOk("migrate");
         assertTrue(migrate.out().contains("Migrations: 2 applied"), migrate::toString);

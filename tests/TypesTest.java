@@ -209,6 +209,24 @@ class TypesTest {
     }
 
     @Test
+    void keys_are_reported_as_the_database_stores_them() {
+        TestDatabase.write(project.resolve("migrations/V2__http_statuses.sql"),
+                "CREATE TABLE http_statuses (code integer PRIMARY KEY, reason text NOT NULL);\n");
+        TestDatabase.write(project.resolve("seeds/http_statuses.yaml"), """
+                table: http_statuses
+                key: code
+                rows:
+                  - {code: 2_00, reason: OK}
+                  - {code: 0x194, reason: Not Found}
+                """);
+
+        var run = runOk();
+
+        assertTrue(run.out().contains("    + 200\n    + 404\n"), run::toString);
+        assertEquals("OK|Not Found", db.text("SELECT string_agg(reason, '|' ORDER BY code) FROM http_statuses"));
+    }
+
+    @Test
     void changed_values_of_every_type_are_reported_old_and_new() {
         runOk();
         TestDatabase.write(project.resolve("seeds/samples.yaml"), SEEDS

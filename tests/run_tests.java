@@ -8,6 +8,7 @@
 
 //SOURCES ../seed_database.java
 //SOURCES TestDatabase.java
+//SOURCES PrivateServer.java
 //SOURCES *Test.java
 
 import static org.junit.platform.engine.discovery.ClassNameFilter.includeClassNamePatterns;
