@@ -6,6 +6,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -72,11 +73,18 @@ final class Migrations {
         if (cause != null && SeedError.fromSql(cause, session.target).exitCode == seed_database.EXIT_UNREACHABLE) {
             return SeedError.fromSql(cause, session.target);
         }
-        return new SeedError(seed_database.EXIT_FAILED, SeedFile.displayPath(dir, workingDir), "Flyway: " + firstParagraph(e.getMessage()),
-                e.getMessage() != null && e.getMessage().contains("checksum mismatch")
-                        ? "an applied migration was edited: revert the edit and put the change in a new migration"
-                        : null, e);
+        String message = java.util.Objects.requireNonNullElse(e.getMessage(), "");
+        return new SeedError(seed_database.EXIT_FAILED, SeedFile.displayPath(dir, workingDir), "Flyway: " + firstParagraph(message),
+                HINTS.entrySet().stream().filter(h -> message.contains(h.getKey())).map(Map.Entry::getValue).findFirst().orElse(null), e);
     }
+
+    /** What to do, for the Flyway errors people meet; Flyway's own advice names options of its command line. */
+    private static final Map<String, String> HINTS = Map.of(
+            "checksum mismatch", "an applied migration was edited: revert the edit and put the change in a new migration",
+            "not applied to database", "a migration was added with a version below the newest applied one: give it a higher "
+                    + "version (migrations apply in version order, once)",
+            "not resolved locally", "the file of an applied migration is gone from the migrations directory: restore it",
+            "non-empty schema", "this database has tables but no Flyway history: its schema was not created by these migrations");
 
     private static SQLException sqlCause(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
@@ -87,11 +95,15 @@ final class Migrations {
         return null;
     }
 
+    /** Flyway's message without its advice about Flyway's own command-line options and links. */
     private static String firstParagraph(String text) {
-        if (text == null) {
+        if (text == null || text.isBlank()) {
             return "unknown error";
         }
-        return text.lines().map(String::trim).filter(l -> !l.isEmpty() && !l.startsWith("---"))
-                .limit(4).collect(Collectors.joining(" "));
+        return text.lines().map(String::trim)
+                .filter(l -> !l.isEmpty() && !l.startsWith("---") && !l.startsWith("Need more flexibility"))
+                .limit(4).map(l -> l.matches(".*[.:!?]$") ? l : l + ".").collect(Collectors.joining(" "))
+                .replaceAll("(?<=[.:]) [^.]*(set -|baselineOnMigrate|-outOfOrder|-ignoreMigrationPatterns)[^.]*\\.", "")
+                .replaceAll("\\s+", " ").trim();
     }
 }

@@ -165,8 +165,7 @@ final class Report {
             String prefix = indent + style.yellow("~ " + pad(change.key(), keyWidth)) + "  ";
             String continued = indent + " ".repeat(keyWidth + 4);
             for (var column : change.columns()) {
-                out.println(prefix + column.column() + ": " + style.red(shown(column.before())) + " → "
-                        + style.green(shown(column.after())));
+                out.println(prefix + column.column() + ": " + change(column));
                 prefix = continued;
             }
         });
@@ -331,8 +330,7 @@ final class Report {
             String head = "  " + when + "  " + (e.change().inserted() ? style.green(action) : style.yellow(action)) + "  ";
             boolean first = true;
             for (var column : e.change().columns()) {
-                String value = e.change().inserted() ? shown(column.after())
-                        : style.red(shown(column.before())) + " → " + style.green(shown(column.after()));
+                String value = e.change().inserted() ? shown(column.after(), 0) : change(column);
                 out.println((first ? head : indent) + column.column() + ": " + value);
                 first = false;
             }
@@ -365,12 +363,26 @@ final class Report {
         return commit.length() > 12 ? commit.substring(0, 12) : commit;
     }
 
-    static String shown(String value) {
-        if (value == null) {
-            return "null";
+    /** old → new; long values are cut around the first place they differ, so the difference is what shows. */
+    private String change(Seeder.ColumnChange column) {
+        String before = oneLine(column.before()), after = oneLine(column.after());
+        int differ = 0;
+        while (differ < before.length() && differ < after.length() && before.charAt(differ) == after.charAt(differ)) {
+            differ++;
         }
-        String oneLine = value.replace("\n", "\\n");
-        return oneLine.length() > VALUE_WIDTH ? oneLine.substring(0, VALUE_WIDTH - 1) + "…" : oneLine;
+        int from = Math.max(before.length(), after.length()) > VALUE_WIDTH ? Math.max(0, differ - VALUE_WIDTH / 3) : 0;
+        return style.red(shown(before, from)) + " → " + style.green(shown(after, from));
+    }
+
+    /** A value on one line from {@code from} on, at most VALUE_WIDTH long, with … where it is cut. */
+    static String shown(String value, int from) {
+        String text = oneLine(value);
+        String start = from > 0 && from < text.length() ? "…" + text.substring(from) : text;
+        return start.length() > VALUE_WIDTH ? start.substring(0, VALUE_WIDTH - 1) + "…" : start;
+    }
+
+    private static String oneLine(String value) {
+        return value == null ? "null" : value.replace("\n", "\\n");
     }
 
     static String count(long n, String noun) {

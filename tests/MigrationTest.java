@@ -61,6 +61,19 @@ class MigrationTest {
     }
 
     @Test
+    void a_migration_older_than_the_applied_ones_is_refused_with_advice_that_fits_this_tool() {
+        TestDatabase.write(workspace.resolve("migrations/V20260101__late.sql"), "CREATE TABLE late (id int);\n");
+
+        var run = db.run(workspace);
+
+        assertEquals(1, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("Detected resolved migration not applied to database: 20260101"), run::toString);
+        assertTrue(run.err().contains("Migrations have failed validation. Detected"), run::toString);
+        assertTrue(run.err().contains("give it a higher version"), run::toString);
+        assertTrue(!run.err().contains("outOfOrder") && !run.err().contains("ignoreMigrationPatterns"), run::toString);
+    }
+
+    @Test
     void a_migration_file_with_a_name_flyway_cannot_read_is_refused() {
         TestDatabase.write(workspace.resolve("migrations/add_exchanges.sql"), "CREATE TABLE exchanges (mic text PRIMARY KEY);\n");
 

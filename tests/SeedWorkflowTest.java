@@ -101,6 +101,18 @@ class SeedWorkflowTest {
     }
 
     @Test
+    void a_long_value_that_changes_near_its_end_shows_where_it_changes() {
+        runOk();
+        TestDatabase.edit(workspace.resolve("seeds/llm_models.yaml"), "for the hardest analysis. No function calling.",
+                "for the hardest analysis. No function calling, no vision.");
+
+        var run = runOk();
+
+        assertTrue(run.out().contains("~ o1-preview  description: … No function calling. → … No function calling, no vision."),
+                run::toString);
+    }
+
+    @Test
     void the_same_number_written_differently_is_no_change() {
         runOk();
         var before = db.rowVersions("llm_models", "model_id");
