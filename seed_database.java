@@ -73,11 +73,15 @@ import picocli.CommandLine.Spec;
                 "Without a command: migrate, then seed.",
                 ""},
         subcommands = {seed_database.MigrateCommand.class, seed_database.SeedCommand.class, seed_database.PlanCommand.class,
-                seed_database.CheckCommand.class, seed_database.InfoCommand.class, seed_database.HistoryCommand.class},
+                seed_database.CheckCommand.class, seed_database.InfoCommand.class, seed_database.HistoryCommand.class,
+                CommandLine.HelpCommand.class},
         footerHeading = "%nWhere things are found:%n",
         footer = {
                 "  The database: --url, else DATABASE_URL, else the libpq variables PGHOST,",
-                "  PGPORT, PGDATABASE, PGUSER and PGPASSWORD, else postgres@localhost:5432.",
+                "  PGPORT, PGDATABASE, PGUSER and PGPASSWORD, else postgres@localhost:5432/postgres.",
+                "  A URL is postgresql://user:password@host:5432/database (or postgres://,",
+                "  postgresql+psycopg2://, postgresql+asyncpg://, jdbc:postgresql://), or libpq's",
+                "  host=... port=... dbname=... user=... password=...",
                 "  The directories: --migrations and --seeds, else the migrations/ and seeds/",
                 "  of $SEED_DATABASE_HOME, else those of the nearest of the working directory",
                 "  and its parents that holds seed_database.java or a seeds/ directory."},
@@ -86,8 +90,8 @@ import picocli.CommandLine.Spec;
                 "0:success",
                 "1:a seed file, a migration or the data is wrong (the message names the file); nothing was written. "
                         + "For check: the database is not in sync",
-                "2:usage error: an unknown option, a directory that is not there",
-                "3:the database is unreachable, or refused the connection or the credentials"})
+                "2:usage error: an unknown option, a directory that is not there, a URL that is not PostgreSQL's",
+                "3:the database is unreachable or does not exist, or refused the connection or the credentials"})
 public class seed_database implements Callable<Integer> {
 
     static final String VERSION = "0.1.0";
@@ -96,8 +100,7 @@ public class seed_database implements Callable<Integer> {
     static final int EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3;
 
     @Option(names = "--url", paramLabel = "URL", scope = ScopeType.INHERIT,
-            description = {"Database URL, e.g. postgresql://user:password@host:5432/db (also the postgres://, "
-                    + "postgresql+psycopg2://, postgresql+asyncpg:// and jdbc:postgresql:// forms)"})
+            description = "Database URL or connection string (see below)")
     String url;
 
     @Option(names = "--migrations", paramLabel = "DIR", scope = ScopeType.INHERIT,
@@ -159,6 +162,14 @@ public class seed_database implements Callable<Integer> {
         tool.workingDir = workingDir;
         var cli = new CommandLine(tool).setOut(out).setErr(err);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> tool.reportFailure(e, out, err));
+        cli.setParameterExceptionHandler((e, arguments) -> {
+            // One paragraph, like every other error; the full help is one --help away.
+            var suggestions = e instanceof CommandLine.UnmatchedArgumentException unmatched ? unmatched.getSuggestions() : List.<String>of();
+            err.println("error: " + e.getMessage().replaceAll("\\.$", "")
+                    + (suggestions.isEmpty() ? "" : ". Did you mean " + String.join(" or ", suggestions) + "?")
+                    + " Run " + e.getCommandLine().getCommandSpec().qualifiedName() + " --help for the options.");
+            return EXIT_USAGE;
+        });
         try {
             return cli.execute(args);
         } finally {
@@ -274,8 +285,12 @@ public class seed_database implements Callable<Integer> {
         String recordedIn = null;
         try (var session = Session.open(target)) {
             migrated = migrate ? Migrations.apply(session, layout.migrations(), workingDir) : null;
-            for (var file : seedFiles) {
-                seeded.add(new Seeder(session, file).apply());
+            try {
+                for (var file : seedFiles) {
+                    seeded.add(new Seeder(session, file).apply());
+                }
+            } catch (SeedError e) {
+                throw migrate ? e : withPendingMigrations(e, session, layout);
             }
             if (!dryRun) {
                 if (!seeded.isEmpty()) {
@@ -289,6 +304,22 @@ public class seed_database implements Callable<Integer> {
         var result = new Report.Run(command, dryRun, environment, target, migrated, seeded, System.nanoTime() - started, recordedIn);
         report.run(result);
         return command.equals("check") && !result.inSync() ? EXIT_FAILED : EXIT_OK;
+    }
+
+    /** When seed (which never migrates) fails, pending migrations are a likely reason: say so. */
+    private SeedError withPendingMigrations(SeedError e, Session session, Layout layout) {
+        if (e.exitCode != EXIT_FAILED || layout.migrations() == null || !Files.isDirectory(layout.migrations())) {
+            return e;
+        }
+        try {
+            session.rollback();
+            long pending = Migrations.info(session, layout.migrations(), workingDir).stream()
+                    .filter(m -> m.installedOn() == null).count();
+            return pending == 0 ? e : e.alsoHint(pending + (pending == 1 ? " migration is" : " migrations are")
+                    + " pending: seed does not migrate; run migrate first, or run without a command");
+        } catch (RuntimeException cannotTell) {
+            return e;
+        }
     }
 
     /** Flyway's list of migrations, the plan of a run, and the last recorded run, on one screen. */
@@ -410,22 +441,22 @@ public class seed_database implements Callable<Integer> {
                     seedsOption != null ? workingDir.resolve(seedsOption).normalize() : home == null ? null : home.resolve("seeds"),
                     seedsOption != null ? "from --seeds" : homeFrom);
             if (needMigrations) {
-                requireDirectory(layout.migrations(), "migrations", "--migrations", workingDir);
+                requireDirectory(layout.migrations(), layout.migrationsFrom(), "migrations", "--migrations", workingDir);
             }
             if (needSeeds) {
-                requireDirectory(layout.seeds(), "seeds", "--seeds", workingDir);
+                requireDirectory(layout.seeds(), layout.seedsFrom(), "seeds", "--seeds", workingDir);
             }
             return layout;
         }
 
-        private static void requireDirectory(Path dir, String name, String option, Path workingDir) {
+        private static void requireDirectory(Path dir, String from, String name, String option, Path workingDir) {
             if (dir == null) {
                 throw SeedError.usage("no " + name + "/ directory found in " + workingDir + " or its parents",
                         "run from the directory that holds seed_database.java, set SEED_DATABASE_HOME to it, or pass "
                                 + option + " DIR");
             }
             if (!Files.isDirectory(dir)) {
-                throw SeedError.usage(dir + " is not a directory", "pass " + option + " DIR, or set SEED_DATABASE_HOME");
+                throw SeedError.usage("the " + name + " directory " + dir + " (" + from + ") is not there", null);
             }
         }
     }

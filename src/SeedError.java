@@ -37,6 +37,11 @@ final class SeedError extends RuntimeException {
         return new SeedError(seed_database.EXIT_FAILED, null, "internal error: " + e, "this is a bug in seed_database", e);
     }
 
+    /** This error with one more thing to try, after any it already suggests. */
+    SeedError alsoHint(String more) {
+        return hint(hint == null ? more : hint.replaceAll("\\.$", "") + "; " + more);
+    }
+
     SeedError hint(String newHint) {
         return new SeedError(exitCode, where, getMessage(), newHint, getCause());
     }

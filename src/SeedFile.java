@@ -57,9 +57,19 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
      * One value from a seed file. Scalars keep the text as written, so that a text column gets
      * exactly what the file says (NO stays NO, 1.10 stays 1.10); lists and maps keep their items.
      */
-    record Value(Kind kind, String text, List<Value> items, Map<String, Value> entries, Pos pos) {
+    record Value(Kind kind, String text, List<Value> items, Map<String, Value> entries, Pos pos, Pos namePos) {
         static Value scalar(Kind kind, String text, Pos pos) {
-            return new Value(kind, text, null, null, pos);
+            return new Value(kind, text, null, null, pos, null);
+        }
+
+        /** The value of a column, with where that column's name was written. */
+        Value named(Pos at) {
+            return new Value(kind, text, items, entries, pos, at);
+        }
+
+        /** Where the column of this value is named: errors about the column point there. */
+        Pos columnPos() {
+            return namePos != null ? namePos : pos;
         }
     }
 
@@ -156,7 +166,13 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
         String context = e.getProblem() != null && e.getContext() != null
                 ? " (" + e.getContext() + (e.getContextMark() != null ? " that starts at " + Pos.of(e.getContextMark()) : "") + ")"
                 : "";
-        return SeedError.in(displayPath, Pos.of(mark), "invalid YAML: " + problem + context);
+        if (problem.contains("\\t(TAB)")) {
+            return SeedError.in(displayPath, Pos.of(mark), "invalid YAML: a tab character, where YAML takes spaces "
+                    + "(for indentation, and after a colon)");
+        }
+        var error = SeedError.in(displayPath, Pos.of(mark), "invalid YAML: " + problem + context);
+        return problem.contains("mapping values are not allowed")
+                ? error.hint("a value that contains \": \" must be quoted, as in description: \"Costs: a lot\"") : error;
     }
 
     /** Strict UTF-8, with the line of the first bad byte. */
@@ -289,7 +305,7 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
 
         private Map<String, Value> columns(Map<String, Entry> entries) {
             var columns = new LinkedHashMap<String, Value>();
-            entries.forEach((name, entry) -> columns.put(name, value(entry.value())));
+            entries.forEach((name, entry) -> columns.put(name, value(entry.value()).named(entry.pos())));
             return columns;
         }
 
@@ -326,9 +342,9 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
                     for (Node item : list.getValue()) {
                         items.add(value(item));
                     }
-                    result[0] = new Value(Kind.LIST, null, items, null, pos);
+                    result[0] = new Value(Kind.LIST, null, items, null, pos, null);
                 } else {
-                    result[0] = new Value(Kind.MAP, null, null, columns(mapping(node, "a mapping")), pos);
+                    result[0] = new Value(Kind.MAP, null, null, columns(mapping(node, "a mapping")), pos, null);
                 }
             });
             return result[0];

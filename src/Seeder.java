@@ -185,7 +185,7 @@ final class Seeder {
             for (var entry : row.values().entrySet()) {
                 var column = table.columns().get(entry.getKey());
                 if (column == null) {
-                    throw unknownColumn(entry.getKey(), entry.getValue().pos());
+                    throw unknownColumn(entry.getKey(), entry.getValue().columnPos());
                 }
                 if (column.generated() || column.identityAlways()) {
                     throw SeedError.in(file.displayPath(), entry.getValue().pos(), "column " + column.name()

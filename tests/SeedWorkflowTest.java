@@ -264,6 +264,16 @@ class SeedWorkflowTest {
     }
 
     @Test
+    void seed_on_a_database_whose_migrations_are_pending_says_so() {
+        var run = run("seed");
+
+        assertEquals(1, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("the database has no table \"llm_models\""), run::toString);
+        assertTrue(run.err().contains("2 migrations are pending: seed does not migrate; run migrate first, or run without a command"),
+                run::toString);
+    }
+
+    @Test
     void a_seed_error_rolls_back_the_migrations_of_the_same_run() {
         TestDatabase.write(workspace.resolve("seeds/llm_models.yaml"),
                 TestDatabase.read(workspace.resolve("seeds/llm_models.yaml")).replace("max_tokens: 8192", "max_tokens: lots"));

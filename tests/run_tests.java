@@ -42,6 +42,14 @@ class run_tests {
 
     public static void main(String... args) throws Exception {
         var out = new PrintStream(System.out, true, "UTF-8");
+        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+            out.println("""
+                    Usage: ./jbang tests/run_tests.java [ClassName | ClassName#method ...]
+                    Runs every *Test class in tests/ (or the ones named) against the PostgreSQL at
+                    TEST_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres).
+                    The last line is "N passed, N failed"; the exit code is 0 only when all passed.""");
+            return;
+        }
         List<DiscoverySelector> selectors = new ArrayList<>();
         for (String arg : args) {
             selectors.add(arg.contains("#") ? selectMethod(arg) : selectClass(arg));
