@@ -120,6 +120,14 @@ public class seed_database implements Callable<Integer> {
             description = "Do everything, then roll it back: show what would change, write nothing")
     boolean dryRun;
 
+    @Option(names = "--allow-delete", scope = ScopeType.INHERIT,
+            description = "Let a production run delete rows (a seed file with removal: delete); off by default")
+    boolean allowDelete;
+
+    @Option(names = "--max-deletes", paramLabel = "N", scope = ScopeType.INHERIT,
+            description = "Stop a run that would remove (deactivate or delete) more than N rows (default: ${DEFAULT-VALUE})")
+    int maxDeletes = 10;
+
     @Option(names = "--json", scope = ScopeType.INHERIT,
             description = "Print one JSON document on stdout instead of the report (schema in the README)")
     boolean json;
@@ -276,19 +284,18 @@ public class seed_database implements Callable<Integer> {
         var layout = Layout.resolve(migrationsOption, seedsOption, env, workingDir, migrate, seed);
         String environment = environment();
         // Every seed file is read and checked before the database is touched.
-        var seedFiles = seed ? SeedFile.readAll(layout.seeds(), workingDir) : List.<SeedFile>of();
+        var seedFiles = seed ? SeedFile.readAll(layout.seeds(), workingDir, env) : List.<SeedFile>of();
+        var skipped = seedFiles.stream().filter(f -> !f.appliesTo(environment)).toList();
         report.header(dryRun ? (command.equals("check") ? "check" : "plan: nothing is written") : null,
                 target, environment, layout, migrate, seed);
 
         Migrations.Outcome migrated;
-        var seeded = new ArrayList<Seeder.Outcome>();
+        List<Seeder.Outcome> seeded;
         String recordedIn = null;
         try (var session = Session.open(target)) {
             migrated = migrate ? Migrations.apply(session, layout.migrations(), workingDir) : null;
             try {
-                for (var file : seedFiles) {
-                    seeded.add(new Seeder(session, file).apply());
-                }
+                seeded = seed(session, seedFiles, environment, dryRun);
             } catch (SeedError e) {
                 throw migrate ? e : withPendingMigrations(e, session, layout);
             }
@@ -301,9 +308,25 @@ public class seed_database implements Callable<Integer> {
                 session.commit();
             }
         }
-        var result = new Report.Run(command, dryRun, environment, target, migrated, seeded, System.nanoTime() - started, recordedIn);
+        var result = new Report.Run(command, dryRun, environment, target, migrated, seeded, skipped, System.nanoTime() - started,
+                recordedIn);
         report.run(result);
         return command.equals("check") && !result.inSync() ? EXIT_FAILED : EXIT_OK;
+    }
+
+    /**
+     * The seed files for this environment, in dependency order: each writes its rows, then, in
+     * reverse order, each removes the rows it no longer lists.
+     */
+    private List<Seeder.Outcome> seed(Session session, List<SeedFile> files, String environment, boolean dryRun) {
+        var run = new Seeder.Run(session, environment, allowDelete, maxDeletes, dryRun, historyTable());
+        var seeders = Seeder.order(session, files.stream().filter(f -> f.appliesTo(environment)).toList()).stream()
+                .map(planned -> new Seeder(run, planned.file(), planned.table())).toList();
+        seeders.forEach(Seeder::write);
+        for (int i = seeders.size() - 1; i >= 0; i--) {
+            seeders.get(i).remove();
+        }
+        return seeders.stream().map(Seeder::outcome).toList();
     }
 
     /** When seed (which never migrates) fails, pending migrations are a likely reason: say so. */
@@ -329,20 +352,18 @@ public class seed_database implements Callable<Integer> {
         var report = prepare();
         var layout = Layout.resolve(migrationsOption, seedsOption, env, workingDir, true, true);
         String environment = environment();
-        var seedFiles = SeedFile.readAll(layout.seeds(), workingDir);
+        var seedFiles = SeedFile.readAll(layout.seeds(), workingDir, env);
         report.header(null, target, environment, layout, true, true);
         try (var session = Session.open(target)) {
             var migrations = Migrations.info(session, layout.migrations(), workingDir);
             var migrated = Migrations.apply(session, layout.migrations(), workingDir);
-            var seeded = new ArrayList<Seeder.Outcome>();
-            for (var file : seedFiles) {
-                seeded.add(new Seeder(session, file).apply());
-            }
+            var seeded = seed(session, seedFiles, environment, true);
             session.rollback();
             var history = new History(session, historyTable());
             var lastRun = history.exists() ? history.entries(null, 1).stream().findFirst().orElse(null) : null;
             report.info(migrations, new Report.Run("info", true, environment, target, migrated, seeded,
-                    System.nanoTime() - started, null), lastRun, historyTable());
+                    seedFiles.stream().filter(f -> !f.appliesTo(environment)).toList(), System.nanoTime() - started, null),
+                    lastRun, historyTable());
         }
         return EXIT_OK;
     }

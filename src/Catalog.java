@@ -1,16 +1,48 @@
 // The target table as PostgreSQL describes it: seed files are checked against this.
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.jdbi.v3.core.Handle;
 
 final class Catalog {
 
-    record Table(String schema, String name, Map<String, Column> columns, List<List<String>> uniqueKeys) {
+    /**
+     * A table: its columns, its unique keys, the foreign keys that leave it (references: what its
+     * columns point at) and those that arrive at it (referencedBy: who points at it).
+     */
+    record Table(String schema, String name, Map<String, Column> columns, List<List<String>> uniqueKeys,
+                 List<String> primaryKey, List<ForeignKey> references, List<ForeignKey> referencedBy) {
         String qualified() {
             return quote(schema) + "." + quote(name);
+        }
+
+        boolean isUnique(List<String> columnNames) {
+            return uniqueKeys.stream().anyMatch(k -> Set.copyOf(k).equals(Set.copyOf(columnNames)));
+        }
+
+        /** The foreign key that leaves from exactly this one column, if there is one. */
+        java.util.Optional<ForeignKey> referenceFrom(String column) {
+            return references.stream().filter(f -> f.columns().equals(List.of(column))).findFirst();
+        }
+    }
+
+    /** A foreign key: columns of one table that hold the values of (usually the key of) another's. */
+    record ForeignKey(String name, String fromSchema, String fromTable, List<String> columns, String toSchema, String toTable,
+                      List<String> toColumns) {
+        String from() {
+            return quote(fromSchema) + "." + quote(fromTable);
+        }
+
+        String to() {
+            return quote(toSchema) + "." + quote(toTable);
+        }
+
+        boolean selfReference() {
+            return from().equals(to());
         }
     }
 
@@ -49,33 +81,42 @@ final class Catalog {
         return "\"" + identifier.replace("\"", "\"\"") + "\"";
     }
 
+    /** The table a seed file names; an error at its table: setting if there is none. */
     static Table table(Handle handle, SeedFile file) {
-        String schema = null, name = file.table();
+        return find(handle, file.table()).orElseThrow(() -> {
+            var tables = handle.createQuery("""
+                            SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                            WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY (current_schemas(false))""")
+                    .mapTo(String.class).list();
+            return SeedError.in(file.displayPath(), file.tablePos(), "the database has no table \"" + file.table() + "\""
+                    + SeedError.didYouMean(file.table(), tables)).hint("tables are created by migrations: check the name, "
+                    + "or add a migration that creates it");
+        });
+    }
+
+    /** A table by name (schema.name, or name on the search path), exactly as the catalog spells it. */
+    static java.util.Optional<Table> find(Handle handle, String qualifiedName) {
+        String schema = null, name = qualifiedName;
         int dot = name.indexOf('.');
         if (dot > 0 && dot == name.lastIndexOf('.')) {
             schema = name.substring(0, dot);
             name = name.substring(dot + 1);
         }
-        var found = handle.createQuery("""
-                        SELECT n.nspname, c.relname, c.oid::bigint
-                        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        return handle.createQuery("""
+                        SELECT c.oid::bigint FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                         WHERE c.relname = ? AND c.relkind IN ('r', 'p')
                           AND CASE WHEN ?::text IS NULL THEN n.nspname = ANY (current_schemas(false)) ELSE n.nspname = ? END
                         ORDER BY array_position(current_schemas(false), n.nspname)
                         LIMIT 1""")
                 .bind(0, name).bind(1, schema).bind(2, schema)
-                .map((rs, ctx) -> new Object[]{rs.getString(1), rs.getString(2), rs.getLong(3)})
-                .findOne();
-        if (found.isEmpty()) {
-            var tables = handle.createQuery("""
-                            SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                            WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY (current_schemas(false))""")
-                    .mapTo(String.class).list();
-            throw SeedError.in(file.displayPath(), file.tablePos(), "the database has no table \"" + file.table() + "\""
-                    + SeedError.didYouMean(file.table(), tables)).hint("tables are created by migrations: check the name, "
-                    + "or add a migration that creates it");
-        }
-        long oid = (Long) found.get()[2];
+                .mapTo(Long.class).findOne().map(oid -> table(handle, oid));
+    }
+
+    /** A table by its oid, described. */
+    static Table table(Handle handle, long oid) {
+        var names = handle.createQuery("SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                        + "WHERE c.oid = ?")
+                .bind(0, oid).map((rs, ctx) -> new String[]{rs.getString(1), rs.getString(2)}).one();
         var columns = new LinkedHashMap<String, Column>();
         handle.createQuery("""
                         SELECT a.attname, format_type(a.atttypid, a.atttypmod), bt.typcategory, bt.typname,
@@ -92,17 +133,53 @@ final class Catalog {
                         rs.getString(4), rs.getBoolean(5), rs.getString(6).charAt(0), rs.getString(7),
                         rs.getBoolean(8), rs.getBoolean(9), rs.getBoolean(10), rs.getBoolean(11)))
                 .forEach(c -> columns.put(c.name(), c));
-        var uniqueKeys = handle.createQuery("""
-                        SELECT array_agg(a.attname::text ORDER BY k.position)
+        var uniqueKeys = new ArrayList<List<String>>();
+        List<List<String>> primaryKey = new ArrayList<>();
+        handle.createQuery("""
+                        SELECT array_agg(a.attname::text ORDER BY k.position), bool_or(i.indisprimary)
                         FROM pg_index i
                         CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, position)
                         JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
                         WHERE i.indrelid = ? AND i.indisunique AND i.indimmediate AND i.indisvalid
                           AND i.indpred IS NULL AND i.indexprs IS NULL AND k.position <= i.indnkeyatts
-                        GROUP BY i.indexrelid""")
+                        GROUP BY i.indexrelid
+                        ORDER BY bool_or(i.indisprimary) DESC, i.indexrelid""")
                 .bind(0, oid)
-                .map((rs, ctx) -> List.of((String[]) rs.getArray(1).getArray()))
-                .list();
-        return new Table((String) found.get()[0], (String) found.get()[1], columns, uniqueKeys);
+                .map((rs, ctx) -> Map.entry(List.of((String[]) rs.getArray(1).getArray()), rs.getBoolean(2)))
+                .forEach(k -> {
+                    uniqueKeys.add(k.getKey());
+                    if (k.getValue()) {
+                        primaryKey.add(k.getKey());
+                    }
+                });
+        var references = new ArrayList<ForeignKey>();
+        var referencedBy = new ArrayList<ForeignKey>();
+        handle.createQuery("""
+                        SELECT c.conname, fn.nspname, fc.relname,
+                               array(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY k(n, i)
+                                     JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.i),
+                               tn.nspname, tc.relname,
+                               array(SELECT a.attname::text FROM unnest(c.confkey) WITH ORDINALITY k(n, i)
+                                     JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n ORDER BY k.i),
+                               c.conrelid = ?
+                        FROM pg_constraint c
+                        JOIN pg_class fc ON fc.oid = c.conrelid JOIN pg_namespace fn ON fn.oid = fc.relnamespace
+                        JOIN pg_class tc ON tc.oid = c.confrelid JOIN pg_namespace tn ON tn.oid = tc.relnamespace
+                        WHERE c.contype = 'f' AND (c.conrelid = ? OR c.confrelid = ?)
+                        ORDER BY c.conname""")
+                .bind(0, oid).bind(1, oid).bind(2, oid)
+                .map((rs, ctx) -> Map.entry(rs.getBoolean(8), new ForeignKey(rs.getString(1), rs.getString(2), rs.getString(3),
+                        List.of((String[]) rs.getArray(4).getArray()), rs.getString(5), rs.getString(6),
+                        List.of((String[]) rs.getArray(7).getArray()))))
+                .forEach(f -> {
+                    if (f.getKey()) {
+                        references.add(f.getValue());
+                    }
+                    if (f.getValue().to().equals(quote(names[0]) + "." + quote(names[1]))) {
+                        referencedBy.add(f.getValue());
+                    }
+                });
+        return new Table(names[0], names[1], columns, uniqueKeys, primaryKey.isEmpty() ? null : primaryKey.get(0), references,
+                referencedBy);
     }
 }

@@ -28,7 +28,8 @@ final class History {
 
     /** One history row: a file in a run, with its changed rows. */
     record Entry(long id, UUID runId, OffsetDateTime startedAt, String file, String checksum, String table,
-                 long inserted, long updated, long unchanged, long notInFile, long durationMillis, String databaseUser,
+                 long inserted, long updated, long unchanged, long deactivated, long deleted, long notInFile,
+                 long durationMillis, String databaseUser,
                  String toolVersion, String environment, String gitCommit, String host, boolean changesComplete,
                  List<Seeder.RowChange> changes) {}
 
@@ -65,6 +66,8 @@ final class History {
                     inserted         bigint      NOT NULL,
                     updated          bigint      NOT NULL,
                     unchanged        bigint      NOT NULL,
+                    deactivated      bigint      NOT NULL,
+                    deleted          bigint      NOT NULL,
                     not_in_file      bigint      NOT NULL,
                     duration_ms      bigint      NOT NULL,
                     database_user    text        NOT NULL,
@@ -81,16 +84,17 @@ final class History {
         for (var outcome : outcomes) {
             session.handle.createUpdate("""
                             INSERT INTO %s (run_id, started_at, file, checksum, table_name, inserted, updated, unchanged,
-                                            not_in_file, duration_ms, database_user, tool_version, environment, git_commit,
-                                            host, changes, changes_complete)
-                            VALUES (?::uuid, ?::timestamptz, ?, ?, ?, ?, ?, ?, ?, ?, current_user, ?, ?, ?, ?, ?::jsonb, ?)"""
+                                            deactivated, deleted, not_in_file, duration_ms, database_user, tool_version,
+                                            environment, git_commit, host, changes, changes_complete)
+                            VALUES (?::uuid, ?::timestamptz, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_user, ?, ?, ?, ?, ?::jsonb, ?)"""
                             .formatted(table))
                     .bind(0, run.runId().toString()).bind(1, run.startedAt().toString())
                     .bind(2, outcome.file().name()).bind(3, outcome.file().checksum()).bind(4, outcome.table().name())
                     .bind(5, outcome.inserted()).bind(6, outcome.updated()).bind(7, outcome.unchanged())
-                    .bind(8, outcome.notInFile()).bind(9, outcome.durationNanos() / 1_000_000)
-                    .bind(10, seed_database.VERSION).bind(11, run.environment()).bind(12, run.gitCommit())
-                    .bind(13, run.host()).bind(14, Json.compact(outcome.changesJson())).bind(15, outcome.changesComplete())
+                    .bind(8, outcome.deactivated()).bind(9, outcome.deleted())
+                    .bind(10, outcome.notInFile()).bind(11, outcome.durationNanos() / 1_000_000)
+                    .bind(12, seed_database.VERSION).bind(13, run.environment()).bind(14, run.gitCommit())
+                    .bind(15, run.host()).bind(16, Json.compact(outcome.changesJson())).bind(17, outcome.changesComplete())
                     .execute();
         }
     }
@@ -103,7 +107,8 @@ final class History {
     /** The files of the newest {@code runs} runs (of those that applied {@code file}, when given), newest first. */
     List<Entry> entries(String file, int runs) {
         var rows = session.handle.createQuery("""
-                        SELECT id, run_id, started_at, file, checksum, table_name, inserted, updated, unchanged, not_in_file,
+                        SELECT id, run_id, started_at, file, checksum, table_name, inserted, updated, unchanged, deactivated,
+                               deleted, not_in_file,
                                duration_ms, database_user, tool_version, environment, git_commit, host, changes_complete
                         FROM %1$s
                         WHERE run_id IN (SELECT run_id FROM %1$s WHERE ?::text IS NULL OR file = ?
@@ -114,7 +119,7 @@ final class History {
                 .map((rs, ctx) -> new Entry(rs.getLong("id"), rs.getObject("run_id", UUID.class),
                         rs.getObject("started_at", OffsetDateTime.class), rs.getString("file"), rs.getString("checksum"),
                         rs.getString("table_name"), rs.getLong("inserted"), rs.getLong("updated"), rs.getLong("unchanged"),
-                        rs.getLong("not_in_file"), rs.getLong("duration_ms"), rs.getString("database_user"),
+                        rs.getLong("deactivated"), rs.getLong("deleted"), rs.getLong("not_in_file"), rs.getLong("duration_ms"), rs.getString("database_user"),
                         rs.getString("tool_version"), rs.getString("environment"), rs.getString("git_commit"),
                         rs.getString("host"), rs.getBoolean("changes_complete"), new ArrayList<>()))
                 .list();
@@ -164,11 +169,12 @@ final class History {
         for (int i = 0; i < parameters.size(); i++) {
             query.bind(i, parameters.get(i));
         }
-        query.map((rs, ctx) -> new Object[]{rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getInt(4), rs.getString(5),
-                        rs.getString(6), rs.getString(7), rs.getString(8)})
+        query.map((rs, ctx) -> new Object[]{rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getObject(4, Integer.class),
+                        rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8)})
                 .forEach(r -> {
                     var change = pending.computeIfAbsent(r[0] + "/" + r[1], k -> new Object[]{r[0], new Seeder.RowChange(
-                            (String) r[2], new SeedFile.Pos((Integer) r[3], 1), "insert".equals(r[4]), new ArrayList<>())});
+                            (String) r[2], r[3] == null ? null : new SeedFile.Pos((Integer) r[3], 1),
+                            Seeder.Action.valueOf(((String) r[4]).toUpperCase(java.util.Locale.ROOT)), new ArrayList<>())});
                     if (r[5] != null) {
                         ((Seeder.RowChange) change[1]).columns().add(new Seeder.ColumnChange((String) r[5], (String) r[6], (String) r[7]));
                     }

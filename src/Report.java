@@ -19,10 +19,10 @@ final class Report {
 
     /** Everything a run (or a plan, or a check) did. */
     record Run(String command, boolean dryRun, String environment, DatabaseTarget target, Migrations.Outcome migrations,
-               List<Seeder.Outcome> seeds, long durationNanos, String historyTable) {
+               List<Seeder.Outcome> seeds, List<SeedFile> skipped, long durationNanos, String historyTable) {
 
         long rowsWritten() {
-            return seeds.stream().mapToLong(o -> o.inserted() + o.updated()).sum();
+            return seeds.stream().mapToLong(Seeder.Outcome::written).sum();
         }
 
         int migrationsApplied() {
@@ -51,6 +51,7 @@ final class Report {
                 json.put("migrations", null);
             }
             json.put("seeds", seeds.stream().map(Seeder.Outcome::json).toList());
+            json.put("skipped", skipped.stream().map(f -> Map.of("file", f.name(), "environments", f.environments())).toList());
             json.put("history_table", historyTable);
             json.put("duration_ms", durationNanos / 1_000_000);
             return json;
@@ -105,8 +106,8 @@ final class Report {
         if (run.migrations() != null) {
             migrations(run.migrations(), run.dryRun());
         }
-        if (!run.seeds().isEmpty() || run.command().equals("seed") || run.migrations() == null) {
-            seeds(run.seeds(), run.dryRun());
+        if (!run.seeds().isEmpty() || !run.skipped().isEmpty() || run.command().equals("seed") || run.migrations() == null) {
+            seeds(run, run.dryRun());
         }
         out.println(summary(run));
     }
@@ -128,16 +129,19 @@ final class Report {
         }
     }
 
-    private void seeds(List<Seeder.Outcome> outcomes, boolean dryRun) {
-        if (outcomes.isEmpty()) {
+    private void seeds(Run run, boolean dryRun) {
+        var outcomes = run.seeds();
+        if (outcomes.isEmpty() && run.skipped().isEmpty()) {
             out.println("Seeds: no seed files");
             return;
         }
         out.println("Seeds:");
         for (var o : outcomes) {
             out.println("  " + style.bold(o.file().name()) + " → " + o.table().name() + ": "
-                    + counts(o.inserted(), o.updated(), o.unchanged(), dryRun));
-            changes(o.changes(), o.inserted() + o.updated(), "    ");
+                    + counts(o.inserted(), o.updated(), o.unchanged(), o.deactivated(), o.deleted(), dryRun)
+                    + (o.rowsElsewhere() == 0 ? "" : style.dim(" (" + count(o.rowsElsewhere(), "row") + " for other environments)")));
+            changes(o.changes(), o.written(), "    ");
+            o.warnings().forEach(warning -> out.println(style.yellow("    warning: a run would stop here: " + warning)));
             if (o.notInFile() > 0) {
                 String keys = String.join(", ", o.notInFileKeys().stream().limit(KEYS_SHOWN).toList())
                         + (o.notInFile() > KEYS_SHOWN ? ", …" : "");
@@ -145,15 +149,29 @@ final class Report {
                         + " not in this file, left as " + (o.notInFile() == 1 ? "it is" : "they are") + ": " + keys + ")"));
             }
         }
+        for (var f : run.skipped()) {
+            out.println("  " + f.name() + style.dim(" → skipped: it is for " + String.join(", ", f.environments())
+                    + ", and this run is for " + run.environment()));
+        }
     }
 
-    private String counts(long inserted, long updated, long unchanged, boolean dryRun) {
-        return dryRun
+    private String counts(long inserted, long updated, long unchanged, long deactivated, long deleted, boolean dryRun) {
+        String counts = dryRun
                 ? inserted + " to insert, " + updated + " to update, " + unchanged + " unchanged"
                 : inserted + " inserted, " + updated + " updated, " + unchanged + " unchanged";
+        if (deactivated > 0) {
+            counts += ", " + deactivated + (dryRun ? " to deactivate" : " deactivated");
+        }
+        if (deleted > 0) {
+            counts += ", " + deleted + (dryRun ? " to delete" : " deleted");
+        }
+        return counts;
     }
 
-    /** Changed rows, aligned: "+ key" for a new row, "~ key  column: old → new" for a changed one. */
+    /**
+     * Changed rows, aligned: "+ key" for a new row, "~ key  column: old → new" for a changed one,
+     * "- key  column: true → false" for a deactivated one, "- key  (deleted)" for a deleted one.
+     */
     private void changes(List<Seeder.RowChange> changes, long total, String indent) {
         int keyWidth = changes.stream().limit(ROWS_SHOWN).filter(c -> !c.inserted())
                 .mapToInt(c -> c.key().length()).max().orElse(0);
@@ -162,7 +180,12 @@ final class Report {
                 out.println(indent + style.green("+ " + change.key()));
                 return;
             }
-            String prefix = indent + style.yellow("~ " + pad(change.key(), keyWidth)) + "  ";
+            if (change.action() == Seeder.Action.DELETE) {
+                out.println(indent + style.red("- " + pad(change.key(), keyWidth)) + "  " + style.dim("(deleted)"));
+                return;
+            }
+            String prefix = indent + (change.action() == Seeder.Action.DEACTIVATE ? style.red("- " + pad(change.key(), keyWidth))
+                    : style.yellow("~ " + pad(change.key(), keyWidth))) + "  ";
             String continued = indent + " ".repeat(keyWidth + 4);
             for (var column : change.columns()) {
                 out.println(prefix + column.column() + ": " + change(column));
@@ -215,9 +238,11 @@ final class Report {
                 var item = new LinkedHashMap<String, Object>();
                 item.put("file", o.file().name());
                 item.put("table", o.table().name());
-                item.put("in_sync", o.inserted() + o.updated() == 0);
+                item.put("in_sync", o.written() == 0);
                 item.put("to_insert", o.inserted());
                 item.put("to_update", o.updated());
+                item.put("to_deactivate", o.deactivated());
+                item.put("to_delete", o.deleted());
                 item.put("unchanged", o.unchanged());
                 item.put("not_in_file", o.notInFile());
                 return item;
@@ -239,10 +264,10 @@ final class Report {
         out.println("Seeds:" + (plan.seeds().isEmpty() ? " no seed files" : ""));
         int fileWidth = plan.seeds().stream().mapToInt(o -> (o.file().name() + " → " + o.table().name()).length()).max().orElse(0);
         for (var o : plan.seeds()) {
-            long pending = o.inserted() + o.updated();
             out.println("  " + pad(o.file().name() + " → " + o.table().name(), fileWidth) + "  "
-                    + (pending == 0 ? style.green("in sync") + " (" + count(o.unchanged(), "row") + ")"
-                    : style.yellow("out of sync") + ": " + o.inserted() + " to insert, " + o.updated() + " to update"));
+                    + (o.written() == 0 ? style.green("in sync") + " (" + count(o.unchanged(), "row") + ")"
+                    : style.yellow("out of sync") + ": " + counts(o.inserted(), o.updated(), o.unchanged(), o.deactivated(),
+                    o.deleted(), true).replace(", " + o.unchanged() + " unchanged", "")));
         }
         out.println("Last seed run: " + (lastRun == null ? "none recorded in " + historyTable
                 : WHEN.format(lastRun.startedAt().withOffsetSameInstant(ZoneOffset.UTC)) + " by " + lastRun.databaseUser()
@@ -292,9 +317,9 @@ final class Report {
                         + (entry.host() == null ? "" : "  on " + entry.host()));
             }
             out.println("  " + entry.file() + " → " + entry.table() + ": "
-                    + counts(entry.inserted(), entry.updated(), entry.unchanged(), false)
+                    + counts(entry.inserted(), entry.updated(), entry.unchanged(), entry.deactivated(), entry.deleted(), false)
                     + style.dim(String.format(Locale.ROOT, " (%.2f s)", entry.durationMillis() / 1e3)));
-            changes(entry.changes(), entry.inserted() + entry.updated(), "    ");
+            changes(entry.changes(), entry.inserted() + entry.updated() + entry.deactivated() + entry.deleted(), "    ");
         }
     }
 
@@ -325,9 +350,10 @@ final class Report {
         out.println(style.bold(key) + ", newest first:");
         for (var e : events) {
             String when = WHEN.format(e.startedAt().withOffsetSameInstant(ZoneOffset.UTC));
-            String action = e.change().inserted() ? "inserted" : "updated ";
+            String action = pad(e.change().action().json() + (e.change().action().json().endsWith("e") ? "d" : "ed"), 8);
             String indent = " ".repeat(2 + when.length() + 2 + action.length() + 2);
-            String head = "  " + when + "  " + (e.change().inserted() ? style.green(action) : style.yellow(action)) + "  ";
+            String head = "  " + when + "  " + (e.change().inserted() ? style.green(action)
+                    : e.change().action() == Seeder.Action.UPDATE ? style.yellow(action) : style.red(action)) + "  ";
             boolean first = true;
             for (var column : e.change().columns()) {
                 String value = e.change().inserted() ? shown(column.after(), 0) : change(column);

@@ -18,6 +18,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -33,7 +35,8 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
 
 record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<String> key, Pos keyPos,
-                Map<String, Value> defaults, List<Row> rows, String checksum) {
+                Map<String, Value> defaults, List<Row> rows, String checksum, List<String> environments,
+                List<String> dependsOn, Removal removal, boolean ownsTable, Map<String, Pos> settings) {
     /** A position in a file, 1-based, printed the way compilers do: line:column. */
     record Pos(int line, int column) {
         static Pos of(Mark mark) {
@@ -57,14 +60,25 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
      * One value from a seed file. Scalars keep the text as written, so that a text column gets
      * exactly what the file says (NO stays NO, 1.10 stays 1.10); lists and maps keep their items.
      */
-    record Value(Kind kind, String text, List<Value> items, Map<String, Value> entries, Pos pos, Pos namePos) {
+    record Value(Kind kind, String text, List<Value> items, Map<String, Value> entries, Pos pos, Pos namePos,
+                 String template) {
         static Value scalar(Kind kind, String text, Pos pos) {
-            return new Value(kind, text, null, null, pos, null);
+            return new Value(kind, text, null, null, pos, null, null);
         }
 
         /** The value of a column, with where that column's name was written. */
         Value named(Pos at) {
-            return new Value(kind, text, items, entries, pos, at);
+            return new Value(kind, text, items, entries, pos, at, template);
+        }
+
+        /**
+         * Whether the value (or one inside it) came from the environment through ${VAR}: such a value
+         * may be a secret, so no plan, diff, history or error shows it.
+         */
+        boolean fromEnvironment() {
+            return template != null
+                    || items != null && items.stream().anyMatch(Value::fromEnvironment)
+                    || entries != null && entries.values().stream().anyMatch(Value::fromEnvironment);
         }
 
         /** Where the column of this value is named: errors about the column point there. */
@@ -73,29 +87,60 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
         }
     }
 
-    record Row(Pos pos, Map<String, Value> values) {}
+    /** A row, and the environments it belongs to (null: all of them). */
+    record Row(Pos pos, Map<String, Value> values, List<String> environments) {}
 
-    static final Set<String> SETTINGS = Set.of("table", "key", "defaults", "rows", "description");
+    /** What happens to the rows a file owns but no longer lists: keep, deactivate (the column) or delete. */
+    record Removal(String mode, String column) {
+        static final Removal KEEP = new Removal("keep", null);
+
+        boolean keeps() {
+            return mode.equals("keep");
+        }
+    }
+
+    /** The key of a row that gives the environments it belongs to; the rest of a row's keys are columns. */
+    static final String ROW_ENVIRONMENTS = "_environments";
+    static final Set<String> SETTINGS = Set.of("table", "key", "defaults", "rows", "description", "environments", "depends_on",
+            "removal", "owns");
     static final int MAX_SCALAR_CHARS = 10 * 1024 * 1024;
     static final int MAX_VALUES = 5_000_000;
 
-    /** The rows, each completed with the file's defaults for the columns it does not give. */
-    List<Row> effectiveRows() {
-        if (defaults.isEmpty()) {
-            return rows;
+    /** Whether this file applies in the given environment. */
+    boolean appliesTo(String environment) {
+        return environments == null || environments.contains(environment);
+    }
+
+    /**
+     * The rows for the given environment, each completed with the file's defaults for the columns it
+     * does not give; with removal by deactivation, a row that does not say otherwise is active.
+     */
+    List<Row> rowsFor(String environment) {
+        var extra = new LinkedHashMap<String, Value>();
+        if (removal.mode().equals("deactivate")) {
+            extra.put(removal.column(), Value.scalar(Kind.BOOL, "true", settings.get("removal")));
         }
-        return rows.stream().map(row -> {
-            var values = new LinkedHashMap<>(defaults);
+        extra.putAll(defaults);
+        return rows.stream().filter(row -> row.environments() == null || row.environments().contains(environment)).map(row -> {
+            if (extra.isEmpty()) {
+                return row;
+            }
+            var values = new LinkedHashMap<>(extra);
             values.putAll(row.values());
-            return new Row(row.pos(), values);
+            return new Row(row.pos(), values, row.environments());
         }).toList();
+    }
+
+    /** How many rows are for other environments than this one. */
+    long rowsElsewhere(String environment) {
+        return rows.stream().filter(row -> row.environments() != null && !row.environments().contains(environment)).count();
     }
 
     String name() {
         return path.getFileName().toString();
     }
 
-    static List<SeedFile> readAll(Path dir, Path workingDir) {
+    static List<SeedFile> readAll(Path dir, Path workingDir, Map<String, String> env) {
         List<Path> files;
         try (var listing = Files.list(dir)) {
             files = listing.filter(p -> {
@@ -105,7 +150,7 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
         } catch (IOException e) {
             throw SeedError.usage("cannot list " + dir + ": " + e.getMessage(), null);
         }
-        return files.stream().map(path -> read(path, displayPath(path, workingDir))).toList();
+        return files.stream().map(path -> read(path, displayPath(path, workingDir), env)).toList();
     }
 
     static String displayPath(Path path, Path workingDir) {
@@ -113,7 +158,7 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
         return absolute.startsWith(workingDir) ? workingDir.relativize(absolute).toString() : absolute.toString();
     }
 
-    static SeedFile read(Path path, String displayPath) {
+    static SeedFile read(Path path, String displayPath, Map<String, String> env) {
         if (Files.isDirectory(path)) {
             throw SeedError.in(displayPath, null, "this is a directory, not a seed file");
         }
@@ -143,7 +188,7 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
         if (root == null) {
             throw SeedError.in(displayPath, null, "the file is empty; a seed file names its table, its key and its rows");
         }
-        return new Reader(path, displayPath, sha256(bytes)).file(root);
+        return new Reader(path, displayPath, sha256(bytes), env).file(root);
     }
 
     /** The file's content checksum, as the history records it. */
@@ -207,13 +252,15 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
         final Path path;
         final String file;
         final String checksum;
+        final Map<String, String> env;
         final Set<Node> inProgress = Collections.newSetFromMap(new IdentityHashMap<>());
         int values;
 
-        Reader(Path path, String file, String checksum) {
+        Reader(Path path, String file, String checksum, Map<String, String> env) {
             this.path = path;
             this.file = file;
             this.checksum = checksum;
+            this.env = env;
         }
 
         SeedFile file(Node root) {
@@ -223,8 +270,13 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
             List<String> key = null;
             Map<String, Value> defaults = Map.of();
             List<Row> rows = null;
+            List<String> environments = null, dependsOn = List.of();
+            Removal removal = Removal.KEEP;
+            boolean ownsTable = false;
+            var settings = new LinkedHashMap<String, Pos>();
             for (var entry : top.entrySet()) {
                 Node node = entry.getValue().value;
+                settings.put(entry.getKey(), Pos.of(node));
                 switch (entry.getKey()) {
                     case "table" -> {
                         table = name(node, "table");
@@ -251,13 +303,27 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
                         }
                         rows = new ArrayList<>();
                         for (Node item : list.getValue()) {
-                            rows.add(new Row(Pos.of(item), columns(mapping(item, "each row is a mapping of column: value"))));
+                            var entries = mapping(item, "each row is a mapping of column: value");
+                            var rowEnvironments = entries.remove(ROW_ENVIRONMENTS);
+                            rows.add(new Row(Pos.of(item), columns(entries),
+                                    rowEnvironments == null ? null : names(rowEnvironments.value(), ROW_ENVIRONMENTS)));
                         }
+                    }
+                    case "environments" -> environments = names(node, "environments");
+                    case "depends_on" -> dependsOn = names(node, "depends_on");
+                    case "removal" -> removal = removal(node);
+                    case "owns" -> {
+                        if (!"table".equals(name(node, "owns"))) {
+                            throw SeedError.in(file, Pos.of(node), "owns takes one value: table (the file owns every row "
+                                    + "of its table); without it, a file owns the rows it has seeded");
+                        }
+                        ownsTable = true;
                     }
                     case "description" -> { }
                     default -> throw SeedError.in(file, entry.getValue().pos,
                             "unknown setting \"" + entry.getKey() + "\"" + SeedError.didYouMean(entry.getKey(), SETTINGS))
-                            .hint("a seed file has table, key, defaults, rows and description");
+                            .hint("a seed file has table, key, rows, and optionally defaults, environments, depends_on, "
+                                    + "removal, owns and description");
                 }
             }
             var start = Pos.of(root);
@@ -270,7 +336,40 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
             if (rows == null) {
                 throw SeedError.in(file, start, "has no rows (add rows:, a list of mappings; rows: [] for none)");
             }
-            return new SeedFile(path, file, table, tablePos, List.copyOf(key), keyPos, defaults, rows, checksum);
+            return new SeedFile(path, file, table, tablePos, List.copyOf(key), keyPos, defaults, rows, checksum, environments,
+                    dependsOn, removal, ownsTable, settings);
+        }
+
+        /** A name or a list of names: environments: [development, test], or environments: development. */
+        private List<String> names(Node node, String what) {
+            if (node instanceof SequenceNode list) {
+                var names = new ArrayList<String>();
+                for (Node item : list.getValue()) {
+                    names.add(name(item, what));
+                }
+                return List.copyOf(names);
+            }
+            return List.of(name(node, what));
+        }
+
+        /** removal: keep | delete | deactivate (the column is_active) | {deactivate: column}. */
+        private Removal removal(Node node) {
+            if (node instanceof MappingNode) {
+                var entries = mapping(node, "removal");
+                var column = entries.get("deactivate");
+                if (entries.size() != 1 || column == null) {
+                    throw SeedError.in(file, Pos.of(node), "removal is keep, delete, deactivate, or {deactivate: <boolean column>}");
+                }
+                return new Removal("deactivate", name(column.value(), "the column to deactivate"));
+            }
+            String mode = name(node, "removal");
+            return switch (mode) {
+                case "keep" -> Removal.KEEP;
+                case "delete" -> new Removal("delete", null);
+                case "deactivate" -> new Removal("deactivate", "is_active");
+                default -> throw SeedError.in(file, Pos.of(node), "removal is keep, delete, deactivate, or {deactivate: "
+                        + "<boolean column>}, not \"" + mode + "\"" + SeedError.didYouMean(mode, List.of("keep", "delete", "deactivate")));
+            };
         }
 
         private record Entry(Pos pos, Node value) {}
@@ -333,6 +432,14 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
                 if (text.indexOf('\0') >= 0) {
                     throw SeedError.in(file, pos, "a value holds a NUL character, which PostgreSQL text cannot store");
                 }
+                if (text.contains("${")) {
+                    String substituted = substitute(text, pos);
+                    if (!substituted.equals(text.replace("$${", "${"))) {
+                        // From the environment: text, for PostgreSQL to read as the column's type.
+                        return new Value(Kind.TEXT, substituted, null, null, pos, null, text);
+                    }
+                    return Value.scalar(Kind.TEXT, substituted, pos);
+                }
                 return Value.scalar(kind(scalar), text, pos);
             }
             var result = new Value[1];
@@ -342,12 +449,39 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
                     for (Node item : list.getValue()) {
                         items.add(value(item));
                     }
-                    result[0] = new Value(Kind.LIST, null, items, null, pos, null);
+                    result[0] = new Value(Kind.LIST, null, items, null, pos, null, null);
                 } else {
-                    result[0] = new Value(Kind.MAP, null, null, columns(mapping(node, "a mapping")), pos, null);
+                    result[0] = new Value(Kind.MAP, null, null, columns(mapping(node, "a mapping")), pos, null, null);
                 }
             });
             return result[0];
+        }
+
+        private static final Pattern VARIABLE = Pattern.compile("\\$\\$\\{|\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
+
+        /** ${VAR} and ${VAR:-default} from the environment (an empty variable counts as unset); $${ is a literal ${. */
+        private String substitute(String text, Pos pos) {
+            Matcher m = VARIABLE.matcher(text);
+            var out = new StringBuilder();
+            while (m.find()) {
+                String replacement;
+                if (m.group().equals("$${")) {
+                    replacement = "${";
+                } else {
+                    String value = env.get(m.group(1));
+                    if (value == null || value.isEmpty()) {
+                        if (m.group(2) == null) {
+                            throw SeedError.in(file, pos, "the environment variable " + m.group(1) + " is not set")
+                                    .hint("set it, or give a default: ${" + m.group(1) + ":-value}");
+                        }
+                        value = m.group(2);
+                    }
+                    replacement = value;
+                }
+                m.appendReplacement(out, Matcher.quoteReplacement(replacement));
+            }
+            m.appendTail(out);
+            return out.toString();
         }
 
         /** Refuses a structure that contains itself (an alias to an enclosing anchor). */

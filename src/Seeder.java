@@ -1,13 +1,17 @@
-// Seeding one file: stage its rows, compare them with the table, write what differs.
+// Seeding one file: stage its rows, resolve its references, compare them with the table, write
+// what differs; later, remove what it no longer lists.
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.sql.SQLException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -25,19 +30,41 @@ import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 import org.postgresql.util.PSQLException;
 
+/**
+ * One seed file against its table. Rows are staged with COPY into a temporary table typed like
+ * the target (PostgreSQL itself checks every value), references by natural key are resolved there,
+ * rows are compared with the table there, and only the rows that differ are written: one
+ * UPDATE … FROM the stage, one INSERT … WHERE NOT EXISTS. After every file has been written, each
+ * file removes (deactivates or deletes) the rows it owns but no longer lists, in reverse order.
+ */
 final class Seeder {
+
+    enum Action {
+        INSERT, UPDATE, DEACTIVATE, DELETE;
+
+        String json() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
 
     /** A column's value before and after; before is null for a row the run inserts. */
     record ColumnChange(String column, String before, String after) {}
 
-    /** A row the run inserts (with the values it gives) or updates (with the columns that change). */
-    record RowChange(String key, SeedFile.Pos pos, boolean inserted, List<ColumnChange> columns) {
+    /**
+     * A row the run inserts (with the values it gives), updates (with the columns that change),
+     * deactivates or deletes; pos is the row's place in the file, null for a row the file no longer has.
+     */
+    record RowChange(String key, SeedFile.Pos pos, Action action, List<ColumnChange> columns) {
+        boolean inserted() {
+            return action == Action.INSERT;
+        }
+
         /** {"key", "line", "action", "columns": [{"column", "old", "new"}]}: as --json prints it and the history keeps it. */
         Map<String, Object> json() {
             var json = new LinkedHashMap<String, Object>();
             json.put("key", key);
-            json.put("line", pos.line());
-            json.put("action", inserted ? "insert" : "update");
+            json.put("line", pos == null ? null : pos.line());
+            json.put("action", action.json());
             json.put("columns", columns.stream().map(c -> {
                 var column = new LinkedHashMap<String, Object>();
                 column.put("column", c.column());
@@ -52,11 +79,15 @@ final class Seeder {
     /**
      * What a file did to its table. The counts are exact; the changed rows are listed in full up
      * to {@link #DETAIL_LIMIT} (changesComplete says whether that was all of them), the keys of the
-     * table's rows that the file does not give up to {@link #KEYS_LISTED}.
+     * table's rows that the file leaves as they are up to {@link #KEYS_LISTED}.
      */
     record Outcome(SeedFile file, Catalog.Table table, List<RowChange> changes, boolean changesComplete,
-                   long inserted, long updated, long unchanged, long notInFile, List<String> notInFileKeys,
-                   long durationNanos) {
+                   long inserted, long updated, long unchanged, long deactivated, long deleted, long notInFile,
+                   List<String> notInFileKeys, long rowsElsewhere, List<String> warnings, long durationNanos) {
+
+        long written() {
+            return inserted + updated + deactivated + deleted;
+        }
 
         List<Map<String, Object>> changesJson() {
             return changes.stream().map(RowChange::json).toList();
@@ -71,8 +102,13 @@ final class Seeder {
             json.put("inserted", inserted);
             json.put("updated", updated);
             json.put("unchanged", unchanged);
+            json.put("deactivated", deactivated);
+            json.put("deleted", deleted);
+            json.put("removal", file.removal().mode());
             json.put("not_in_file", notInFile);
             json.put("not_in_file_keys", notInFileKeys);
+            json.put("rows_for_other_environments", rowsElsewhere);
+            json.put("warnings", warnings);
             json.put("changes_complete", changesComplete);
             json.put("changes", changesJson());
             json.put("duration_ms", durationNanos / 1_000_000);
@@ -80,80 +116,205 @@ final class Seeder {
         }
     }
 
+    /**
+     * What a run asks of every file: the environment it is for, the guards against removing too
+     * much, and whether it is a plan (whose guards warn instead of stopping it).
+     */
+    static final class Run {
+        final Session session;
+        final String environment;
+        final boolean allowDelete;
+        final int maxRemovals;
+        final boolean dryRun;
+        /** The table that remembers which file seeded which row: a file removes only rows it owns. */
+        final String ownershipTable;
+        long removals;
+
+        Run(Session session, String environment, boolean allowDelete, int maxRemovals, boolean dryRun, String historyTable) {
+            this.session = session;
+            this.environment = environment;
+            this.allowDelete = allowDelete;
+            this.maxRemovals = maxRemovals;
+            this.dryRun = dryRun;
+            this.ownershipTable = Catalog.quote(historyTable + "_rows");
+        }
+
+        boolean production() {
+            return environment.equalsIgnoreCase("production") || environment.equalsIgnoreCase("prod");
+        }
+    }
+
     static final int DETAIL_LIMIT = 10_000, KEYS_LISTED = 100;
 
-    private static final String ROW = Catalog.quote("seed.row"), GROUP = Catalog.quote("seed.group");
+    private static final String ROW = Catalog.quote("seed.row"), GROUP = Catalog.quote("seed.group"),
+            LAYER = Catalog.quote("seed.layer");
     /** Where a write statement takes an extra condition on the staged rows. */
     private static final String ROWS = "/*rows*/";
 
+    final Run run;
     final Session session;
     final Handle handle;
     final SeedFile file;
+    final Catalog.Table table;
     final List<SeedFile.Row> rows;
-    Catalog.Table table;
+    /** Values that came from the environment: no message may show them. */
+    final Set<String> secrets = new HashSet<>();
     String stage;
     /** The column group of each row, by row index. */
     int[] rowGroup;
+    /** The foreign key columns that rows give by the referenced row's natural key, by column name. */
+    final Map<String, Reference> references = new LinkedHashMap<>();
     java.sql.Savepoint beforeWrites;
 
-    Seeder(Session session, SeedFile file) {
-        this.session = session;
+    // What the file did, for its Outcome.
+    final List<RowChange> changes = new ArrayList<>();
+    long inserted, updated, deactivated, deleted, notInFile;
+    List<String> notInFileKeys = List.of();
+    final List<String> warnings = new ArrayList<>();
+    long durationNanos;
+
+    Seeder(Run run, SeedFile file, Catalog.Table table) {
+        this.run = run;
+        this.session = run.session;
         this.handle = session.handle;
         this.file = file;
-        this.rows = file.effectiveRows();
+        this.table = table;
+        this.rows = file.rowsFor(run.environment);
+        rows.forEach(row -> row.values().values().forEach(this::collectSecrets));
     }
 
-    Outcome apply() {
+    private void collectSecrets(SeedFile.Value value) {
+        if (value.template() != null && value.text() != null && value.text().length() >= 4) {
+            secrets.add(value.text());
+        }
+        if (value.items() != null) {
+            value.items().forEach(this::collectSecrets);
+        }
+        if (value.entries() != null) {
+            value.entries().values().forEach(this::collectSecrets);
+        }
+    }
+
+    Outcome outcome() {
+        var sorted = new ArrayList<>(changes);
+        sorted.sort(Comparator.comparing((RowChange c) -> c.pos() == null ? Integer.MAX_VALUE : c.pos().line())
+                .thenComparing(RowChange::key));
+        return new Outcome(file, table, sorted, sorted.size() == inserted + updated + deactivated + deleted, inserted, updated,
+                rows.size() - inserted - updated, deactivated, deleted, notInFile, notInFileKeys,
+                file.rowsElsewhere(run.environment), warnings, durationNanos);
+    }
+
+    // ── the order of the files ─────────────────────────────────────────────────────────────
+
+    /** A seed file with its table, described by the catalog once. */
+    record Planned(SeedFile file, Catalog.Table table) {}
+
+    /**
+     * The files in dependency order: a file whose table has a foreign key to another file's table
+     * (or that names it in depends_on) comes after it; files the order leaves free go by name.
+     * A cycle is an error that names its tables.
+     */
+    static List<Planned> order(Session session, List<SeedFile> files) {
+        var planned = files.stream().map(f -> new Planned(f, Catalog.table(session.handle, f))).toList();
+        var after = new LinkedHashMap<Planned, Set<Planned>>();
+        for (var p : planned) {
+            var needs = new java.util.LinkedHashSet<Planned>();
+            for (var fk : p.table().references()) {
+                planned.stream().filter(q -> q != p && !fk.selfReference() && q.table().qualified().equals(fk.to()))
+                        .forEach(needs::add);
+            }
+            for (String dependency : p.file().dependsOn()) {
+                var named = planned.stream().filter(q -> q != p && (q.file().name().equals(dependency)
+                        || q.table().name().equals(dependency) || q.file().table().equals(dependency))).toList();
+                if (named.isEmpty() && files.stream().noneMatch(f -> f.name().equals(dependency) || f.table().equals(dependency))) {
+                    throw SeedError.in(p.file().displayPath(), p.file().settings().get("depends_on"), "depends_on names \""
+                            + dependency + "\", which is neither a seed file nor the table of one"
+                            + SeedError.didYouMean(dependency, files.stream().map(SeedFile::name).toList()));
+                }
+                needs.addAll(named);
+            }
+            after.put(p, needs);
+        }
+        var ordered = new ArrayList<Planned>();
+        var ready = new TreeMap<String, Planned>();
+        var waiting = new LinkedHashMap<>(after);
+        while (!waiting.isEmpty()) {
+            waiting.forEach((p, needs) -> {
+                if (ordered.containsAll(needs)) {
+                    ready.put(p.file().name(), p);
+                }
+            });
+            if (ready.isEmpty()) {
+                throw cycle(waiting);
+            }
+            var next = ready.pollFirstEntry().getValue();
+            ready.clear();
+            ordered.add(next);
+            waiting.remove(next);
+        }
+        return ordered;
+    }
+
+    /** The tables of a dependency cycle, in order: a → b → a. */
+    private static SeedError cycle(Map<Planned, Set<Planned>> waiting) {
+        var path = new ArrayList<Planned>();
+        var at = waiting.keySet().iterator().next();
+        while (!path.contains(at)) {
+            path.add(at);
+            final var from = at;
+            at = waiting.get(from).stream().filter(waiting::containsKey).findFirst().orElseThrow();
+        }
+        var loop = path.subList(path.indexOf(at), path.size());
+        String tables = Stream.concat(loop.stream(), Stream.of(at)).map(p -> p.table().name()).collect(Collectors.joining(" → "));
+        return SeedError.in(loop.get(0).file().displayPath(), null, "the seed files depend on each other in a cycle: " + tables)
+                .hint("a cycle of foreign keys cannot be seeded in one order; make one of them nullable and set it in a "
+                        + "later file, or drop a depends_on");
+    }
+
+    // ── writing ─────────────────────────────────────────────────────────────────────────────
+
+    /** The first half of a run for this file: inserts and updates. Removals wait for {@link #remove()}. */
+    void write() {
         long started = System.nanoTime();
-        table = Catalog.table(handle, file);
-        var groups = validate();
-        session.run("LOCK TABLE " + table.qualified() + " IN SHARE ROW EXCLUSIVE MODE");
-        stage(groups);
-        rejectDuplicateKeys();
-        rejectKeysOfOtherFiles();
         try {
-            // PostgreSQL aborts the transaction on an error; rolling back to here lets the
-            // error message still consult the catalog.
-            beforeWrites = handle.getConnection().setSavepoint("seed_file");
-        } catch (SQLException e) {
-            throw SeedError.fromSql(e, session.target);
-        }
-        var changes = new ArrayList<RowChange>();
-        long inserted = 0, updated = 0;
-        for (var group : groups.values()) {
-            var diff = diff(group, DETAIL_LIMIT - changes.size());
-            if (diff.firstInsert() != null) {
-                requireValuesForInsert(group, diff.firstInsert());
+            var groups = validate();
+            session.run("LOCK TABLE " + table.qualified() + " IN SHARE ROW EXCLUSIVE MODE");
+            stage(groups);
+            rejectDuplicateKeys();
+            rejectKeysOfOtherFiles();
+            int layers = resolveReferences();
+            beforeWrites = savepoint("seed_file");
+            for (int layer = 0; layer < layers; layer++) {
+                if (layer > 0) {
+                    resolveSelfReferences(layer);
+                }
+                for (var group : groups.values()) {
+                    var diff = diff(group, layer, DETAIL_LIMIT - changes.size());
+                    if (diff.firstInsert() != null) {
+                        requireValuesForInsert(group, diff.firstInsert());
+                    }
+                    if (write(updateStatement(group, layer)) != diff.updated()
+                            || write(insertStatement(group, layer)) != diff.inserted()) {
+                        // Cannot happen while the run holds its lock on the table; a check, not an expectation.
+                        throw SeedError.in(file.displayPath(), null, "the rows written differ from the rows that differ")
+                                .hint("the table changed during the run; rerun");
+                    }
+                    inserted += diff.inserted();
+                    updated += diff.updated();
+                    changes.addAll(diff.kept());
+                }
             }
-            if (write(updateStatement(group)) != diff.updated() || write(insertStatement(group)) != diff.inserted()) {
-                // Cannot happen while the run holds its lock on the table; a check, not an expectation.
-                throw SeedError.in(file.displayPath(), null, "the rows written differ from the rows that differ")
-                        .hint("the table changed during the run; rerun");
-            }
-            inserted += diff.inserted();
-            updated += diff.updated();
-            changes.addAll(diff.kept());
+            checkDeferredConstraints();
+            recordOwnership();
+            session.staged.add(new Session.Staged(stage, table.qualified(), file, rows));
+        } catch (SeedError e) {
+            throw e.scrubbed(secrets);
+        } finally {
+            durationNanos += System.nanoTime() - started;
         }
-        checkDeferredConstraints();
-        String notInFileWhere = " FROM " + table.qualified() + " t WHERE NOT EXISTS (SELECT 1 FROM " + stage + " s WHERE "
-                + keyMatch("t", "s") + ")";
-        long notInFile = handle.createQuery("SELECT count(*)" + notInFileWhere).mapTo(Long.class).one();
-        var notInFileKeys = notInFile == 0 ? List.<String>of() : handle.createQuery("SELECT " + keyExpression("t")
-                + notInFileWhere + " ORDER BY 1 LIMIT " + KEYS_LISTED).mapTo(String.class).list();
-        session.staged.add(new Session.Staged(stage, table.qualified(), file, rows));
-        changes.sort(Comparator.comparing(c -> c.pos().line()));
-        return new Outcome(file, table, changes, changes.size() == inserted + updated, inserted, updated,
-                rows.size() - inserted - updated, notInFile, notInFileKeys, System.nanoTime() - started);
     }
 
-    /** A row's key as text: the value, or the values joined with ", " for a key of several columns. */
-    private String keyExpression(String alias) {
-        return file.key().size() == 1 ? alias + "." + Catalog.quote(file.key().get(0)) + "::text"
-                : "concat_ws(', ', " + file.key().stream().map(k -> alias + "." + Catalog.quote(k) + "::text")
-                        .collect(Collectors.joining(", ")) + ")";
-    }
-
-    /** The columns a set of rows gives; rows giving the same columns are staged and upserted together. */
+    /** The columns a set of rows gives; rows giving the same columns are staged and written together. */
     record Group(int id, List<Catalog.Column> columns) {}
 
     /** Checks every name against the catalog and every key for presence; returns the rows' column groups. */
@@ -163,13 +324,25 @@ final class Seeder {
                 throw unknownColumn(keyColumn, file.keyPos());
             }
         }
-        if (table.uniqueKeys().stream().noneMatch(k -> Set.copyOf(k).equals(Set.copyOf(file.key())))) {
+        if (!table.isUnique(file.key())) {
             String existing = table.uniqueKeys().stream().map(k -> String.join(", ", k))
                     .map(k -> "(" + k + ")").collect(Collectors.joining(" or "));
             throw SeedError.in(file.displayPath(), file.keyPos(), "the key (" + String.join(", ", file.key())
                     + ") is not unique in " + table.name() + ": no unique constraint covers exactly these columns")
                     .hint(existing.isEmpty() ? "add one in a migration: ALTER TABLE " + table.name() + " ADD UNIQUE ("
                             + String.join(", ", file.key()) + ")" : "its unique keys are " + existing);
+        }
+        if (file.removal().mode().equals("deactivate")) {
+            var column = table.columns().get(file.removal().column());
+            if (column == null || !column.baseType().equals("bool")) {
+                throw SeedError.in(file.displayPath(), file.settings().get("removal"), "removal deactivates through "
+                        + file.removal().column() + ", which " + (column == null ? "table " + table.name() + " does not have"
+                        : "is " + column.type() + ", not boolean")).hint("name the table's boolean column: removal: {deactivate: <column>}");
+            }
+        }
+        if (file.ownsTable() && file.removal().keeps()) {
+            throw SeedError.in(file.displayPath(), file.settings().get("owns"), "owns: table only matters with a removal "
+                    + "mode that removes (deactivate or delete)");
         }
         var groups = new LinkedHashMap<List<String>, Group>();
         rowGroup = new int[rows.size()];
@@ -184,16 +357,20 @@ final class Seeder {
             }
             for (var entry : row.values().entrySet()) {
                 var column = table.columns().get(entry.getKey());
+                var value = entry.getValue();
                 if (column == null) {
-                    throw unknownColumn(entry.getKey(), entry.getValue().columnPos());
+                    throw unknownColumn(entry.getKey(), value.columnPos());
                 }
                 if (column.generated() || column.identityAlways()) {
-                    throw SeedError.in(file.displayPath(), entry.getValue().pos(), "column " + column.name()
+                    throw SeedError.in(file.displayPath(), value.pos(), "column " + column.name()
                             + " is generated by the database and cannot be given a value");
                 }
-                if (column.notNull() && entry.getValue().kind() == SeedFile.Kind.NULL) {
-                    throw SeedError.in(file.displayPath(), entry.getValue().pos(), "column " + column.name()
+                if (column.notNull() && value.kind() == SeedFile.Kind.NULL) {
+                    throw SeedError.in(file.displayPath(), value.pos(), "column " + column.name()
                             + " is NOT NULL, but this row gives it no value (null)");
+                }
+                if (value.kind() == SeedFile.Kind.MAP && !column.json()) {
+                    reference(column, value);
                 }
             }
             var names = table.columns().keySet().stream().filter(row.values()::containsKey).toList();
@@ -208,18 +385,156 @@ final class Seeder {
                 + SeedError.didYouMean(name, table.columns().keySet()));
     }
 
+    // ── references by natural key ──────────────────────────────────────────────────────────
+
+    /**
+     * A foreign key column that rows give as the referenced row's natural key, {model_id: gpt-4o}:
+     * the lookup columns (a unique key of the referenced table) are staged beside the column and
+     * resolved to the value the foreign key holds.
+     */
+    record Reference(Catalog.Column column, Catalog.ForeignKey foreignKey, Catalog.Table target, List<String> lookup) {
+        String stageColumn(String lookupColumn) {
+            return Catalog.quote("ref:" + column.name() + ":" + lookupColumn);
+        }
+    }
+
+    private void reference(Catalog.Column column, SeedFile.Value value) {
+        var foreignKey = table.referenceFrom(column.name()).orElseThrow(() -> SeedError.in(file.displayPath(), value.pos(),
+                column.name() + " is " + column.type() + ": a YAML mapping fits a json or jsonb column, or a foreign key "
+                        + "column (to refer to a row by its natural key, as in {model_id: gpt-4o})"));
+        var lookup = List.copyOf(value.entries().keySet());
+        var known = references.get(column.name());
+        if (known != null) {
+            if (!known.lookup().equals(lookup)) {
+                throw SeedError.in(file.displayPath(), value.pos(), column.name() + " refers to rows by "
+                        + String.join(", ", known.lookup()) + " elsewhere in this file; give the same columns in every row");
+            }
+            return;
+        }
+        var target = foreignKey.selfReference() ? table
+                : Catalog.find(handle, foreignKey.toSchema() + "." + foreignKey.toTable()).orElseThrow();
+        for (String name : lookup) {
+            if (!target.columns().containsKey(name)) {
+                throw SeedError.in(file.displayPath(), value.entries().get(name).columnPos(), column.name() + " refers to "
+                        + target.name() + ", which has no column \"" + name + "\"" + SeedError.didYouMean(name, target.columns().keySet()));
+            }
+        }
+        if (!target.isUnique(lookup)) {
+            throw SeedError.in(file.displayPath(), value.pos(), column.name() + " refers to " + target.name() + " by ("
+                    + String.join(", ", lookup) + "), which is not a unique key of " + target.name() + ", so it could find more "
+                    + "than one row").hint("its unique keys are " + target.uniqueKeys().stream().map(k -> "(" + String.join(", ", k) + ")")
+                    .collect(Collectors.joining(" or ")));
+        }
+        references.put(column.name(), new Reference(column, foreignKey, target, lookup));
+    }
+
+    /**
+     * Fills each referencing column from the referenced table, inside the run's transaction, so a
+     * row seeded by an earlier file of this run is found. A row that points at a new row of its own
+     * table waits for that row: rows are written in layers, parents first. Returns the layers.
+     */
+    private int resolveReferences() {
+        var pending = new HashMap<Integer, Integer>();   // row → the new row of this file it points at
+        for (var reference : references.values()) {
+            fill(reference, null);
+            if (reference.foreignKey().selfReference()) {
+                handle.createQuery("SELECT s." + ROW + ", p." + ROW + " FROM " + stage + " s JOIN " + stage + " p ON "
+                                + reference.lookup().stream().map(k -> "p." + Catalog.quote(k) + " = s." + reference.stageColumn(k))
+                                .collect(Collectors.joining(" AND ")) + " WHERE s." + Catalog.quote(reference.column().name())
+                                + " IS NULL")
+                        .map((rs, ctx) -> Map.entry(rs.getInt(1), rs.getInt(2)))
+                        .forEach(e -> pending.merge(e.getKey(), e.getValue(), (a, b) -> a));
+            }
+            var missing = handle.createQuery("SELECT s." + ROW + " FROM " + stage + " s WHERE s."
+                            + reference.stageColumn(reference.lookup().get(0)) + " IS NOT NULL AND s."
+                            + Catalog.quote(reference.column().name()) + " IS NULL ORDER BY s." + ROW)
+                    .mapTo(Integer.class).list().stream().filter(row -> !pending.containsKey(row)).findFirst();
+            if (missing.isPresent()) {
+                throw unresolved(reference, rows.get(missing.get()));
+            }
+        }
+        if (pending.isEmpty()) {
+            return 1;
+        }
+        // Layers: a row whose parent is new in this file comes one layer after it.
+        var layer = new HashMap<Integer, Integer>();
+        for (int row : pending.keySet()) {
+            var path = new ArrayDeque<Integer>();
+            int at = row;
+            while (pending.containsKey(at) && !layer.containsKey(at)) {
+                if (path.contains(at)) {
+                    throw SeedError.in(file.displayPath(), rows.get(at).pos(), "rows of " + table.name() + " refer to each "
+                            + "other in a cycle: " + path.stream().map(r -> keyText(rows.get(r))).collect(Collectors.joining(" → ")));
+                }
+                path.push(at);
+                at = pending.get(at);
+            }
+            int depth = layer.getOrDefault(at, 0);
+            while (!path.isEmpty()) {
+                layer.put(path.pop(), ++depth);
+            }
+        }
+        var byLayer = new TreeMap<Integer, List<Integer>>();
+        layer.forEach((row, l) -> byLayer.computeIfAbsent(l, k -> new ArrayList<>()).add(row));
+        byLayer.forEach((l, rowsOfLayer) -> handle.createUpdate("UPDATE " + stage + " SET " + LAYER + " = ? WHERE " + ROW
+                + " = ANY (?)").bind(0, l).bind(1, rowsOfLayer.toArray(Integer[]::new)).execute());
+        return byLayer.lastKey() + 1;
+    }
+
+    /** Sets the referencing column of the staged rows (of one layer, when given) from the referenced rows. */
+    private void fill(Reference reference, Integer layer) {
+        var f = reference.foreignKey();
+        session.run("UPDATE " + stage + " s SET " + Catalog.quote(reference.column().name()) + " = r."
+                + Catalog.quote(f.toColumns().get(0)) + " FROM " + reference.target().qualified() + " r WHERE "
+                + reference.lookup().stream().map(k -> "r." + Catalog.quote(k) + " = s." + reference.stageColumn(k))
+                        .collect(Collectors.joining(" AND "))
+                + (layer == null ? "" : " AND s." + LAYER + " = " + layer));
+    }
+
+    private void resolveSelfReferences(int layer) {
+        for (var reference : references.values()) {
+            if (reference.foreignKey().selfReference()) {
+                fill(reference, layer);
+            }
+        }
+    }
+
+    private SeedError unresolved(Reference reference, SeedFile.Row row) {
+        var value = row.values().get(reference.column().name());
+        String wanted = reference.lookup().stream().map(k -> k + " " + value.entries().get(k).text()).collect(Collectors.joining(", "));
+        String lookedFor = reference.lookup().size() == 1 ? value.entries().get(reference.lookup().get(0)).text() : null;
+        String suggestion = "";
+        if (lookedFor != null) {
+            var candidates = handle.createQuery("SELECT " + Catalog.quote(reference.lookup().get(0)) + "::text FROM "
+                    + reference.target().qualified() + " LIMIT 10000").mapTo(String.class).list();
+            suggestion = SeedError.didYouMean(lookedFor, candidates);
+        }
+        return SeedError.in(file.displayPath(), value.pos(), "row " + keyText(row) + ": " + reference.column().name()
+                + " refers to the " + reference.target().name() + " row with " + wanted + ", and there is none" + suggestion)
+                .hint("a referenced row must be in the table, or in a seed file applied before this one");
+    }
+
+    // ── staging ─────────────────────────────────────────────────────────────────────────────
+
     /** COPY every row into a temporary table typed like the target; PostgreSQL parses each value. */
     private void stage(Map<List<String>, Group> groups) {
         // The key columns always: even a file without rows is compared with its table.
         var used = table.columns().values().stream()
                 .filter(c -> file.key().contains(c.name()) || groups.values().stream().anyMatch(g -> g.columns().contains(c)))
                 .toList();
+        var lookups = new ArrayList<Map.Entry<Reference, String>>();
+        references.values().forEach(r -> r.lookup().forEach(k -> lookups.add(Map.entry(r, k))));
         stage = "pg_temp." + Catalog.quote("seed_stage_" + session.staged.size());
-        session.run("CREATE TEMPORARY TABLE " + stage + " (" + ROW + " integer, " + GROUP + " integer"
+        session.run("CREATE TEMPORARY TABLE " + stage + " (" + ROW + " integer, " + GROUP + " integer, " + LAYER
+                + " integer NOT NULL DEFAULT 0"
                 + used.stream().map(c -> ", " + Catalog.quote(c.name()) + " " + c.type()).collect(Collectors.joining())
+                + lookups.stream().map(l -> ", " + l.getKey().stageColumn(l.getValue()) + " "
+                        + l.getKey().target().columns().get(l.getValue()).type()).collect(Collectors.joining())
                 + ") ON COMMIT DROP");
         String copy = "COPY " + stage + " (" + ROW + ", " + GROUP
-                + used.stream().map(c -> ", " + Catalog.quote(c.name())).collect(Collectors.joining()) + ") FROM STDIN";
+                + used.stream().map(c -> ", " + Catalog.quote(c.name())).collect(Collectors.joining())
+                + lookups.stream().map(l -> ", " + l.getKey().stageColumn(l.getValue())).collect(Collectors.joining())
+                + ") FROM STDIN";
         try {
             CopyIn in = handle.getConnection().unwrap(PGConnection.class).getCopyAPI().copyIn(copy);
             try {
@@ -230,8 +545,16 @@ final class Seeder {
                     line.setLength(0);
                     line.append(i).append('\t').append(rowGroup[i]);
                     for (var column : used) {
+                        var value = row.values().get(column.name());
+                        boolean byKey = value != null && value.kind() == SeedFile.Kind.MAP && references.containsKey(column.name());
                         line.append('\t');
-                        appendCopyField(line, Values.text(row.values().get(column.name()), column, file));
+                        appendCopyField(line, byKey ? null : Values.text(value, column, file));
+                    }
+                    for (var lookup : lookups) {
+                        var value = row.values().get(lookup.getKey().column().name());
+                        var keyValue = value != null && value.kind() == SeedFile.Kind.MAP ? value.entries().get(lookup.getValue()) : null;
+                        line.append('\t');
+                        appendCopyField(line, Values.text(keyValue, lookup.getKey().target().columns().get(lookup.getValue()), file));
                     }
                     buffer.writeBytes(line.append('\n').toString().getBytes(UTF_8));
                     if (buffer.size() >= 1 << 16) {
@@ -264,9 +587,13 @@ final class Seeder {
         Matcher m = where == null ? null : COPY_WHERE.matcher(where);
         if (m != null && m.find()) {
             var row = rows.get(Integer.parseInt(m.group(1)) - 1);
-            String columnName = m.group(2);
+            String stageColumn = m.group(2);
+            String columnName = stageColumn.startsWith("ref:") ? stageColumn.substring(4, stageColumn.lastIndexOf(':')) : stageColumn;
             var column = table.columns().get(columnName);
             var value = row.values().get(columnName);
+            if (value != null && stageColumn.startsWith("ref:")) {
+                value = value.entries().get(stageColumn.substring(stageColumn.lastIndexOf(':') + 1));
+            }
             return new SeedError(seed_database.EXIT_FAILED, file.displayPath() + ":" + (value != null ? value.pos() : row.pos()),
                     columnName + " (" + (column != null ? column.type() : "?") + "): " + SeedError.describe(e), null, e);
         }
@@ -314,23 +641,52 @@ final class Seeder {
                 .collect(Collectors.joining(" AND "));
     }
 
+    /** A row's key as text: the value, or the values joined with ", " for a key of several columns. */
+    private String keyExpression(String alias) {
+        return file.key().size() == 1 ? alias + "." + Catalog.quote(file.key().get(0)) + "::text"
+                : "concat_ws(', ', " + file.key().stream().map(k -> alias + "." + Catalog.quote(k) + "::text")
+                        .collect(Collectors.joining(", ")) + ")";
+    }
+
+    // ── comparing and writing ───────────────────────────────────────────────────────────────
+
     /** A group's rows to insert and to update: counted all, listed up to a limit. */
     record Diff(long inserted, long updated, List<RowChange> kept, RowChange firstInsert) {}
 
+    private String slice(Group group, int layer) {
+        return "s." + GROUP + " = " + group.id() + " AND s." + LAYER + " = " + layer;
+    }
+
     /**
-     * Rows of the group that the run inserts or changes, with every changed column's old and new
-     * value (and every value of a new row), read as a stream: only the first {@code keep} are kept.
+     * How a column's value is shown in a change: its text, or for a reference the natural key of
+     * the row it points at (gpt-4o rather than a uuid).
      */
-    private Diff diff(Group group, int keep) {
+    private String shownValue(Catalog.Column column, String alias) {
+        var reference = references.get(column.name());
+        if (reference == null) {
+            return alias + "." + Catalog.quote(column.name()) + "::text";
+        }
+        String lookup = reference.lookup().size() == 1 ? "r." + Catalog.quote(reference.lookup().get(0)) + "::text"
+                : "concat_ws(', ', " + reference.lookup().stream().map(k -> "r." + Catalog.quote(k) + "::text")
+                        .collect(Collectors.joining(", ")) + ")";
+        return "(SELECT " + lookup + " FROM " + reference.target().qualified() + " r WHERE r."
+                + Catalog.quote(reference.foreignKey().toColumns().get(0)) + " = " + alias + "." + Catalog.quote(column.name()) + ")";
+    }
+
+    /**
+     * Rows of the group (and layer) that the run inserts or changes, with every changed column's old
+     * and new value (and every value of a new row), read as a stream: only the first {@code keep} are kept.
+     */
+    private Diff diff(Group group, int layer, int keep) {
         var values = valueColumns(group);
         var select = new StringBuilder("SELECT s." + ROW + ", t." + Catalog.quote(file.key().get(0)) + " IS NULL, "
                 + keyExpression("s"));
         for (var c : values) {
-            select.append(", t.").append(Catalog.quote(c.name())).append("::text, s.").append(Catalog.quote(c.name())).append("::text, ")
+            select.append(", ").append(shownValue(c, "t")).append(", ").append(shownValue(c, "s")).append(", ")
                     .append(c.comparable("t")).append(" IS DISTINCT FROM ").append(c.comparable("s"));
         }
         select.append(" FROM ").append(stage).append(" s LEFT JOIN ").append(table.qualified()).append(" t ON ")
-                .append(keyMatch("t", "s")).append(" WHERE s.").append(GROUP).append(" = ").append(group.id())
+                .append(keyMatch("t", "s")).append(" WHERE ").append(slice(group, layer))
                 .append(" AND (t.").append(Catalog.quote(file.key().get(0))).append(" IS NULL");
         for (var c : values) {
             select.append(" OR ").append(c.comparable("t")).append(" IS DISTINCT FROM ").append(c.comparable("s"));
@@ -345,11 +701,16 @@ final class Seeder {
             var changed = new ArrayList<ColumnChange>();
             for (int i = 0; i < values.size(); i++) {
                 if (inserted || rs.getBoolean(6 + 3 * i)) {
-                    changed.add(new ColumnChange(values.get(i).name(), rs.getString(4 + 3 * i), rs.getString(5 + 3 * i)));
+                    String name = values.get(i).name();
+                    var value = row.values().get(name);
+                    changed.add(value != null && value.fromEnvironment()
+                            // From the environment: perhaps a secret. Show where it comes from, never what it is.
+                            ? new ColumnChange(name, rs.getString(4 + 3 * i) == null ? null : "***", templateOf(value))
+                            : new ColumnChange(name, rs.getString(4 + 3 * i), rs.getString(5 + 3 * i)));
                 }
             }
             // The key as PostgreSQL stores it (0x10 is 16), not as the file spells it.
-            return new RowChange(rs.getString(3), row.pos(), inserted, changed);
+            return new RowChange(rs.getString(3), row.pos(), inserted ? Action.INSERT : Action.UPDATE, changed);
         }).forEach(change -> {
             counts[change.inserted() ? 0 : 1]++;
             if (change.inserted() && firstInsert[0] == null) {
@@ -360,6 +721,14 @@ final class Seeder {
             }
         });
         return new Diff(counts[0], counts[1], kept, firstInsert[0]);
+    }
+
+    /** How a value from the environment is shown: as the file writes it, ${VAR:-default}. */
+    private static String templateOf(SeedFile.Value value) {
+        if (value.template() != null) {
+            return value.template();
+        }
+        return "(from the environment)";
     }
 
     private List<Catalog.Column> valueColumns(Group group) {
@@ -386,24 +755,24 @@ final class Seeder {
      * The statement has a ROWS marker where a row range can be added, to find the row a
      * constraint refuses.
      */
-    private String updateStatement(Group group) {
+    private String updateStatement(Group group, int layer) {
         var values = valueColumns(group);
         if (values.isEmpty()) {
             return null;
         }
         return "UPDATE " + table.qualified() + " AS t SET "
                 + values.stream().map(c -> Catalog.quote(c.name()) + " = s." + Catalog.quote(c.name())).collect(Collectors.joining(", "))
-                + " FROM " + stage + " s WHERE " + keyMatch("t", "s") + " AND s." + GROUP + " = " + group.id() + ROWS + " AND ("
+                + " FROM " + stage + " s WHERE " + keyMatch("t", "s") + " AND " + slice(group, layer) + ROWS + " AND ("
                 + values.stream().map(c -> c.comparable("t") + " IS DISTINCT FROM " + c.comparable("s"))
                         .collect(Collectors.joining(" OR ")) + ")";
     }
 
     /** The group's new rows; columns they leave out get the table's defaults. */
-    private String insertStatement(Group group) {
+    private String insertStatement(Group group, int layer) {
         String columns = group.columns().stream().map(c -> Catalog.quote(c.name())).collect(Collectors.joining(", "));
         return "INSERT INTO " + table.qualified() + " (" + columns + ") SELECT "
                 + group.columns().stream().map(c -> "s." + Catalog.quote(c.name())).collect(Collectors.joining(", "))
-                + " FROM " + stage + " s WHERE s." + GROUP + " = " + group.id() + ROWS + " AND NOT EXISTS (SELECT 1 FROM "
+                + " FROM " + stage + " s WHERE " + slice(group, layer) + ROWS + " AND NOT EXISTS (SELECT 1 FROM "
                 + table.qualified() + " t WHERE " + keyMatch("t", "s") + ") ORDER BY s." + ROW;
     }
 
@@ -455,6 +824,16 @@ final class Seeder {
         throw constraintError(refusal, rows.get(low));
     }
 
+    private java.sql.Savepoint savepoint(String name) {
+        try {
+            // PostgreSQL aborts the transaction on an error; rolling back to a savepoint lets the
+            // error message still consult the catalog.
+            return handle.getConnection().setSavepoint(name);
+        } catch (SQLException e) {
+            throw SeedError.fromSql(e, session.target);
+        }
+    }
+
     private void rollbackTo(java.sql.Savepoint savepoint, SQLException cause) {
         try {
             handle.getConnection().rollback(savepoint);
@@ -472,6 +851,194 @@ final class Seeder {
             throw constraintError(e, null);
         }
     }
+
+    // ── ownership and removal ───────────────────────────────────────────────────────────────
+
+    /**
+     * A file whose removal mode removes owns the rows it lists: the ownership table remembers them
+     * (table, key, file), so that a later run removes only rows this file once seeded — never rows
+     * the application or its users added. Kept only for such files: a file that keeps costs nothing.
+     */
+    private void recordOwnership() {
+        if (file.removal().keeps()) {
+            return;
+        }
+        session.run("""
+                CREATE TABLE IF NOT EXISTS %1$s (
+                    table_name text NOT NULL,
+                    row_key    text NOT NULL,
+                    file       text NOT NULL,
+                    PRIMARY KEY (table_name, row_key)
+                );
+                COMMENT ON TABLE %1$s IS 'Written by seed_database: which seed file owns which row, so that it removes only rows it seeded.';
+                """.formatted(run.ownershipTable));
+        handle.createUpdate("INSERT INTO " + run.ownershipTable + " AS o (table_name, row_key, file) SELECT ?, "
+                        + keyExpression("s") + ", ? FROM " + stage + " s ON CONFLICT (table_name, row_key) DO UPDATE "
+                        + "SET file = EXCLUDED.file WHERE o.file IS DISTINCT FROM EXCLUDED.file")
+                .bind(0, table.qualified()).bind(1, file.name()).execute();
+    }
+
+    /**
+     * The second half of a run for this file, after every file has written: the rows it owns but
+     * no longer lists are deactivated or deleted, as its removal mode says. Files remove in reverse
+     * order, so rows that refer to others are removed before the rows they refer to.
+     */
+    void remove() {
+        long started = System.nanoTime();
+        try {
+            String notListed = "NOT EXISTS (SELECT 1 FROM " + stage + " s WHERE " + keyMatch("t", "s") + ")";
+            var removedKeys = new HashSet<String>();
+            if (!file.removal().keeps()) {
+                String owned;
+                var parameters = new ArrayList<Object>();
+                if (file.ownsTable()) {
+                    // The whole table: what no file of this run lists for it.
+                    owned = session.staged.stream().filter(s -> s.table().equals(table.qualified()))
+                            .map(s -> "NOT EXISTS (SELECT 1 FROM " + s.stage() + " s WHERE " + keyMatch("t", "s") + ")")
+                            .collect(Collectors.joining(" AND "));
+                } else {
+                    owned = notListed + " AND EXISTS (SELECT 1 FROM " + run.ownershipTable + " o WHERE o.table_name = ? "
+                            + "AND o.row_key = " + keyExpression("t") + " AND o.file = ?)";
+                    parameters.addAll(List.of(table.qualified(), file.name()));
+                }
+                removedKeys.addAll(removeRows(owned, parameters));
+            }
+            notInFile = query("SELECT count(*) FROM " + table.qualified() + " t WHERE " + notListed, List.of(), Long.class).get(0)
+                    - (file.removal().mode().equals("deactivate") ? removedKeys.size() : 0);
+            notInFileKeys = notInFile == 0 ? List.of() : query("SELECT " + keyExpression("t") + " FROM " + table.qualified()
+                    + " t WHERE " + notListed + " ORDER BY 1 LIMIT " + (KEYS_LISTED + removedKeys.size()), List.of(), String.class)
+                    .stream().filter(k -> !removedKeys.contains(k)).limit(KEYS_LISTED).toList();
+        } catch (SeedError e) {
+            throw e.scrubbed(secrets);
+        } finally {
+            durationNanos += System.nanoTime() - started;
+        }
+    }
+
+    /** Deactivates or deletes the rows that match; returns their keys. */
+    private List<String> removeRows(String owned, List<Object> parameters) {
+        boolean deleting = file.removal().mode().equals("delete");
+        String column = deleting ? null : Catalog.quote(file.removal().column());
+        String where = owned + (deleting ? "" : " AND t." + column + " IS DISTINCT FROM false");
+        long count = query("SELECT count(*) FROM " + table.qualified() + " t WHERE " + where, parameters, Long.class).get(0);
+        if (count == 0) {
+            return List.of();
+        }
+        guard(count, deleting);
+        if (deleting) {
+            refuseWhileReferenced(where, parameters);
+        }
+        var removed = query("SELECT " + keyExpression("t") + (deleting ? "" : " || E'\\t' || coalesce(t." + column + "::text, 'null')")
+                + " FROM " + table.qualified() + " t WHERE " + where + " ORDER BY 1", parameters, String.class);
+        for (String removedRow : removed.subList(0, Math.min(removed.size(), Math.max(0, DETAIL_LIMIT - changes.size())))) {
+            if (deleting) {
+                changes.add(new RowChange(removedRow, null, Action.DELETE, List.of()));
+            } else {
+                int tab = removedRow.lastIndexOf('\t');
+                changes.add(new RowChange(removedRow.substring(0, tab), null, Action.DEACTIVATE,
+                        List.of(new ColumnChange(file.removal().column(), removedRow.substring(tab + 1), "false"))));
+            }
+        }
+        var statement = handle.createUpdate(deleting ? "DELETE FROM " + table.qualified() + " t WHERE " + where
+                : "UPDATE " + table.qualified() + " t SET " + column + " = false WHERE " + where);
+        for (int i = 0; i < parameters.size(); i++) {
+            statement.bind(i, parameters.get(i));
+        }
+        var savepoint = savepoint("seed_removal");
+        try {
+            statement.execute();
+        } catch (RuntimeException e) {
+            var sql = sqlCause(e);
+            if (sql == null) {
+                throw e;
+            }
+            rollbackTo(savepoint, sql);
+            throw constraintError(sql, null);
+        }
+        if (deleting) {
+            deleted += count;
+            handle.createUpdate("DELETE FROM " + run.ownershipTable + " o WHERE o.table_name = ? AND o.file = ? AND NOT EXISTS "
+                            + "(SELECT 1 FROM " + table.qualified() + " t WHERE " + keyExpression("t") + " = o.row_key)")
+                    .bind(0, table.qualified()).bind(1, file.name()).execute();
+        } else {
+            deactivated += count;
+        }
+        return deleting ? removed : removed.stream().map(r -> r.substring(0, r.lastIndexOf('\t'))).toList();
+    }
+
+    /** The guards against a truncated or mistaken seed file: --allow-delete in production, --max-deletes always. */
+    private void guard(long count, boolean deleting) {
+        var at = file.settings().get("removal");
+        if (deleting && run.production() && !run.allowDelete) {
+            problem(SeedError.in(file.displayPath(), at, "this " + run.environment + " run would delete "
+                    + Report.count(count, "row") + " of " + table.name() + ", and deleting in production needs --allow-delete")
+                    .hint("check the plan; if the deletions are meant, rerun with --allow-delete"));
+        }
+        run.removals += count;
+        if (run.removals > run.maxRemovals) {
+            problem(SeedError.in(file.displayPath(), at, "this run would remove " + run.removals + " rows (deactivated or "
+                    + "deleted), more than --max-deletes " + run.maxRemovals + " allows; the last " + count + " from " + table.name())
+                    .hint("a seed file that lost its rows looks like this; if the removals are meant, rerun with --max-deletes "
+                            + run.removals));
+        }
+    }
+
+    /** In a plan, a guard that would stop the run is a warning, so that the plan still shows every removal. */
+    private void problem(SeedError error) {
+        if (run.dryRun) {
+            warnings.add(error.paragraph().replace(" Nothing was written.", "").replaceFirst("^[^:]+:\\d+:\\d+: ", ""));
+        } else {
+            throw error;
+        }
+    }
+
+    /** A delete never cascades silently: rows that still refer to a row to delete stop the run, by name. */
+    private void refuseWhileReferenced(String where, List<Object> parameters) {
+        for (var foreignKey : table.referencedBy()) {
+            var from = foreignKey.selfReference() ? table
+                    : Catalog.find(handle, foreignKey.fromSchema() + "." + foreignKey.fromTable()).orElseThrow();
+            var naming = from.uniqueKeys().stream().filter(k -> !k.equals(from.primaryKey())).findFirst()
+                    .orElse(from.primaryKey());
+            String describe = naming == null ? "x.ctid::text" : naming.size() == 1 ? "x." + Catalog.quote(naming.get(0)) + "::text"
+                    : "concat_ws(', ', " + naming.stream().map(k -> "x." + Catalog.quote(k) + "::text").collect(Collectors.joining(", ")) + ")";
+            String matches = "(" + foreignKey.columns().stream().map(c -> "x." + Catalog.quote(c)).collect(Collectors.joining(", "))
+                    + ") IN (SELECT " + foreignKey.toColumns().stream().map(c -> "t." + Catalog.quote(c)).collect(Collectors.joining(", "))
+                    + " FROM " + table.qualified() + " t WHERE " + where + ")";
+            var params = new ArrayList<>(parameters);
+            if (foreignKey.selfReference()) {
+                // Rows of the same table that are deleted too may refer to each other.
+                matches += " AND NOT EXISTS (SELECT 1 FROM " + table.qualified() + " t WHERE " + where + " AND t.ctid = x.ctid)";
+                params.addAll(parameters);
+            }
+            var referring = query("SELECT " + describe + " FROM " + from.qualified() + " x WHERE " + matches + " ORDER BY 1 LIMIT 6",
+                    params, String.class);
+            if (!referring.isEmpty()) {
+                throw SeedError.in(file.displayPath(), file.settings().get("removal"), "removal: delete would delete rows of "
+                        + table.name() + " that rows of " + from.name() + " still refer to (through " + foreignKey.name() + "): "
+                        + String.join(", ", referring.subList(0, Math.min(5, referring.size()))) + (referring.size() > 5 ? ", …" : ""))
+                        .hint("deleting them would cascade or fail; use removal: deactivate, or stop referring to them first");
+            }
+        }
+    }
+
+    private <T> List<T> query(String sql, List<Object> parameters, Class<T> type) {
+        var query = handle.createQuery(sql);
+        for (int i = 0; i < parameters.size(); i++) {
+            query.bind(i, parameters.get(i));
+        }
+        return query.mapTo(type).list();
+    }
+
+    private static SQLException sqlCause(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql) {
+                return sql;
+            }
+        }
+        return null;
+    }
+
+    // ── errors ──────────────────────────────────────────────────────────────────────────────
 
     /** A refused write: the file, the row when known, PostgreSQL's words, and the constraint's comment or definition. */
     private SeedError constraintError(SQLException e, SeedFile.Row row) {
@@ -547,7 +1114,8 @@ final class Seeder {
             }
             if (value.kind() == SeedFile.Kind.LIST || value.kind() == SeedFile.Kind.MAP) {
                 throw SeedError.in(file.displayPath(), value.pos(), column.name() + " is " + column.type() + ": a YAML "
-                        + (value.kind() == SeedFile.Kind.LIST ? "list" : "mapping") + " fits only a json, jsonb or array column");
+                        + (value.kind() == SeedFile.Kind.LIST ? "list fits only a json, jsonb or array column"
+                        : "mapping fits only a json or jsonb column, or a foreign key column (a reference, as in {model_id: gpt-4o})"));
             }
             String text = scalar(value, column.category(), column.baseType(), file);
             Integer scale = column.numericScale();
