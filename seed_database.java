@@ -136,9 +136,12 @@ public class seed_database implements Callable<Integer> {
             description = "Table that records every seed run (default: SEED_HISTORY_TABLE, else seed_history)")
     String historyTableOption;
 
+    /** When to colour the report. */
+    enum ColorWhen { auto, always, never }
+
     @Option(names = "--color", paramLabel = "WHEN", scope = ScopeType.INHERIT,
             description = "Colour: auto (when stdout is a terminal; the default), always or never")
-    String color = "auto";
+    ColorWhen color = ColorWhen.auto;
 
     @Option(names = "--no-color", scope = ScopeType.INHERIT, description = "No colour (as NO_COLOR does)")
     boolean noColor;
@@ -173,9 +176,12 @@ public class seed_database implements Callable<Integer> {
         cli.setParameterExceptionHandler((e, arguments) -> {
             // One paragraph, like every other error; the full help is one --help away.
             var suggestions = e instanceof CommandLine.UnmatchedArgumentException unmatched ? unmatched.getSuggestions() : List.<String>of();
-            err.println("error: " + e.getMessage().replaceAll("\\.$", "")
-                    + (suggestions.isEmpty() ? "" : ". Did you mean " + String.join(" or ", suggestions) + "?")
-                    + " Run " + e.getCommandLine().getCommandSpec().qualifiedName() + " --help for the options.");
+            String message = e.getMessage().replaceAll("\\.$", "")
+                    + (suggestions.isEmpty() ? "." : ". Did you mean " + String.join(" or ", suggestions) + "?");
+            err.println("error: " + message + " See --help for the options.");
+            if (List.of(arguments).contains("--json")) {
+                out.println(Json.pretty(jsonError("usage", EXIT_USAGE, null, message, "see --help for the options")));
+            }
             return EXIT_USAGE;
         });
         try {
@@ -260,12 +266,17 @@ public class seed_database implements Callable<Integer> {
         @Option(names = "--table", paramLabel = "TABLE", description = "With --key: the row's table, when keys repeat across tables")
         String table;
 
-        @Option(names = "--limit", paramLabel = "N", description = "How many runs to show (default: ${DEFAULT-VALUE})")
+        @Option(names = "--limit", paramLabel = "N", description = "How many runs (with --key: changes) to show "
+                + "(default: ${DEFAULT-VALUE})")
         int limit = 20;
 
         @Override
         public Integer call() {
-            return tool.history(file, key, table, limit);
+            if (limit < 1) {
+                throw SeedError.usage("--limit is " + limit + "; it takes a number of runs, 1 or more", null);
+            }
+            // A path works as well as a name: seeds/llm_models.yaml is llm_models.yaml.
+            return tool.history(file == null ? null : Path.of(file).getFileName().toString(), key, table, limit);
         }
     }
 
@@ -308,8 +319,8 @@ public class seed_database implements Callable<Integer> {
                 session.commit();
             }
         }
-        var result = new Report.Run(command, dryRun, environment, target, migrated, seeded, skipped, System.nanoTime() - started,
-                recordedIn);
+        var result = new Report.Run(command, dryRun, environment, target, migrated, seeded, skipped, layout.seeds(),
+                System.nanoTime() - started, recordedIn);
         report.run(result);
         return command.equals("check") && !result.inSync() ? EXIT_FAILED : EXIT_OK;
     }
@@ -362,7 +373,7 @@ public class seed_database implements Callable<Integer> {
             var history = new History(session, historyTable());
             var lastRun = history.exists() ? history.entries(null, 1).stream().findFirst().orElse(null) : null;
             report.info(migrations, new Report.Run("info", true, environment, target, migrated, seeded,
-                    seedFiles.stream().filter(f -> !f.appliesTo(environment)).toList(), System.nanoTime() - started, null),
+                    seedFiles.stream().filter(f -> !f.appliesTo(environment)).toList(), layout.seeds(), System.nanoTime() - started, null),
                     lastRun, historyTable());
         }
         return EXIT_OK;
@@ -387,8 +398,12 @@ public class seed_database implements Callable<Integer> {
     private Report prepare() {
         Logging.configure(verbose, spec.commandLine().getErr());
         target = DatabaseTarget.resolve(url, env);
-        return new Report(spec.commandLine().getOut(), json,
-                Report.Style.resolve(noColor, color, env, System.console() != null && env == System.getenv()));
+        historyTable();   // a bad name is a usage error before anything else happens
+        var report = new Report(spec.commandLine().getOut(), json,
+                Report.Style.resolve(noColor, color.name(), env, System.console() != null && env == System.getenv()));
+        target.unknownParameters().forEach(name -> report.warnings.add("the connection setting " + name
+                + " is not one the PostgreSQL driver knows; it is ignored"));
+        return report;
     }
 
     String environment() {
@@ -417,16 +432,21 @@ public class seed_database implements Callable<Integer> {
             err.println("(rerun with --verbose for the stack trace)");
         }
         if (json) {
-            var document = Report.document(command);
-            var error = new java.util.LinkedHashMap<String, Object>();
-            error.put("exit_code", failure.exitCode);
-            error.put("where", failure.where);
-            error.put("message", failure.getMessage());
-            error.put("hint", failure.hint);
-            document.put("error", error);
-            out.println(Json.pretty(document));
+            out.println(Json.pretty(jsonError(command, failure.exitCode, failure.where, failure.getMessage(), failure.hint)));
         }
         return failure.exitCode;
+    }
+
+    /** The --json document of a run that failed: {"command", "tool_version", "error": {exit_code, where, message, hint}}. */
+    static Map<String, Object> jsonError(String command, int exitCode, String where, String message, String hint) {
+        var document = Report.document(command);
+        var error = new java.util.LinkedHashMap<String, Object>();
+        error.put("exit_code", exitCode);
+        error.put("where", where);
+        error.put("message", message);
+        error.put("hint", hint);
+        document.put("error", error);
+        return document;
     }
 
     /**
@@ -477,7 +497,8 @@ public class seed_database implements Callable<Integer> {
                                 + option + " DIR");
             }
             if (!Files.isDirectory(dir)) {
-                throw SeedError.usage("the " + name + " directory " + dir + " (" + from + ") is not there", null);
+                throw SeedError.usage("the " + name + " directory " + dir + " (" + from + ") is "
+                        + (Files.exists(dir) ? "a file, not a directory" : "not there"), null);
             }
         }
     }

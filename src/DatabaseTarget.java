@@ -19,6 +19,8 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, St
     private static final Pattern URL_FORM = Pattern.compile(
             "(?i)^(?:jdbc:)?(postgres(?:ql)?)(?:\\+[a-z0-9_]+)?://(.*)$", Pattern.DOTALL);
 
+    private static final List<String> SSL_MODES = List.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
+
     /** libpq's target_session_attrs values as pgjdbc's targetServerType values. */
     private static final Map<String, String> TARGET_SESSION_ATTRS = Map.of(
             "read-write", "primary", "read-only", "secondary", "standby", "secondary",
@@ -73,6 +75,17 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, St
             boolean anyLibpq = Stream.of("PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD")
                     .anyMatch(name -> blankToNull(env.get(name)) != null);
             source = anyLibpq ? "PG* variables" : "defaults";
+        }
+        String sslmode = parameters.get("sslmode");
+        if (sslmode != null && !SSL_MODES.contains(sslmode)) {
+            throw SeedError.usage("the connection setting sslmode is \"" + sslmode + "\"", "it takes one of "
+                    + String.join(", ", SSL_MODES));
+        }
+        for (String name : List.of("connectTimeout", "socketTimeout", "loginTimeout")) {
+            String value = parameters.get(name);
+            if (value != null && !value.matches("\\d+")) {
+                throw SeedError.usage("the connection setting " + name + " is \"" + value + "\"", "it takes a number of seconds");
+            }
         }
         // pgjdbc ignores a setting it does not know; say so rather than let a typo pass unnoticed.
         var unknown = parameters.keySet().stream().filter(name -> org.postgresql.PGProperty.forName(name) == null).toList();
@@ -216,6 +229,11 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, St
                         }
                         value.append(text.charAt(i));
                     }
+                    if (i >= text.length()) {
+                        // As libpq: an unterminated quote is an error, never a guess at what was meant.
+                        throw SeedError.usage(source + " is not a valid connection string: the value of " + name
+                                + " opens a quote that is never closed (the string is not shown: it may hold a password)", null);
+                    }
                     i++;
                 } else {
                     for (; i < text.length() && !Character.isWhitespace(text.charAt(i)); i++) {
@@ -256,6 +274,10 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, St
             String host = text, port = null;
             if (text.startsWith("[")) {
                 int close = text.indexOf(']');
+                if (close < 0) {
+                    throw SeedError.usage(source + " has an IPv6 address without its closing ] (the URL is not shown: "
+                            + "it may hold a password)", null);
+                }
                 host = text.substring(1, close);
                 port = text.length() > close + 2 ? text.substring(close + 2) : null;
             } else if (text.indexOf(':') >= 0) {

@@ -55,6 +55,7 @@ final class History {
     }
 
     void record(RunInfo run, List<Seeder.Outcome> outcomes) {
+        exists();   // refuses a table of that name that is something else
         session.run("""
                 CREATE TABLE IF NOT EXISTS %1$s (
                     id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -99,9 +100,16 @@ final class History {
         }
     }
 
+    /** Whether runs were recorded yet; a table of that name that is not a seed history is an error. */
     boolean exists() {
-        return session.handle.createQuery("SELECT to_regclass(?) IS NOT NULL").bind(0, table)
-                .mapTo(Boolean.class).one();
+        var columns = session.handle.createQuery("""
+                        SELECT count(*) FILTER (WHERE a.attname IN ('run_id', 'started_at', 'changes', 'checksum')), count(*)
+                        FROM pg_attribute a WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped""")
+                .bind(0, table).map((rs, ctx) -> new long[]{rs.getLong(1), rs.getLong(2)}).one();
+        if (columns[1] > 0 && columns[0] < 4) {
+            throw SeedError.usage("the table " + table + " is not a seed history table", "name another one with --history-table");
+        }
+        return columns[1] > 0;
     }
 
     /** The files of the newest {@code runs} runs (of those that applied {@code file}, when given), newest first. */
@@ -182,8 +190,33 @@ final class History {
         pending.values().forEach(p -> sink.accept((Long) p[0], (Seeder.RowChange) p[1]));
     }
 
-    /** The commit checked out where the seed files are, read from .git without running git; null outside a checkout. */
+    /**
+     * The commit checked out where the seed files are, with "-dirty" when git (if installed) says
+     * they have changes that commit does not hold; null outside a checkout.
+     */
     static String gitCommit(Path seedsDir) {
+        String commit = headCommit(seedsDir);
+        if (commit == null) {
+            return null;
+        }
+        try {
+            var git = new ProcessBuilder("git", "-C", seedsDir.toString(), "status", "--porcelain", "--", ".")
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            String changes = new String(git.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (git.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && git.exitValue() == 0) {
+                return changes.isBlank() ? commit : commit + "-dirty";
+            }
+            git.destroyForcibly();
+        } catch (IOException e) {
+            // no git on this machine: the commit alone
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return commit;
+    }
+
+    /** The commit checked out where the seed files are, read from .git without running git. */
+    private static String headCommit(Path seedsDir) {
         for (Path dir = seedsDir.toAbsolutePath().normalize(); dir != null; dir = dir.getParent()) {
             Path git = dir.resolve(".git");
             try {

@@ -19,7 +19,8 @@ final class Report {
 
     /** Everything a run (or a plan, or a check) did. */
     record Run(String command, boolean dryRun, String environment, DatabaseTarget target, Migrations.Outcome migrations,
-               List<Seeder.Outcome> seeds, List<SeedFile> skipped, long durationNanos, String historyTable) {
+               List<Seeder.Outcome> seeds, List<SeedFile> skipped, java.nio.file.Path seedsDir, long durationNanos,
+               String historyTable) {
 
         long rowsWritten() {
             return seeds.stream().mapToLong(Seeder.Outcome::written).sum();
@@ -71,6 +72,16 @@ final class Report {
         this.style = style;
     }
 
+    /** Warnings about the run's settings, for every JSON document (the text report prints them in its header). */
+    final List<String> warnings = new ArrayList<>();
+
+    private void printJson(Map<String, Object> document) {
+        if (!warnings.isEmpty()) {
+            document.put("warnings", warnings);
+        }
+        out.println(Json.pretty(document));
+    }
+
     static Map<String, Object> document(String command) {
         var json = new LinkedHashMap<String, Object>();
         json.put("command", command);
@@ -87,8 +98,7 @@ final class Report {
         }
         out.println(style.bold("seed_database " + seed_database.VERSION) + (title == null ? "" : " · " + title));
         out.println("  database     " + target.describe() + style.dim(" (from " + target.source() + ")"));
-        target.unknownParameters().forEach(name -> out.println(style.yellow("  warning: the connection setting " + name
-                + " is not one the PostgreSQL driver knows; it is ignored")));
+        warnings.forEach(warning -> out.println(style.yellow("  warning: " + warning)));
         out.println("  environment  " + environment);
         if (migrate) {
             out.println("  migrations   " + layout.migrations() + style.dim(" (" + layout.migrationsFrom() + ")"));
@@ -100,7 +110,7 @@ final class Report {
 
     void run(Run run) {
         if (json) {
-            out.println(Json.pretty(run.json()));
+            printJson((run.json()));
             return;
         }
         if (run.migrations() != null) {
@@ -132,7 +142,7 @@ final class Report {
     private void seeds(Run run, boolean dryRun) {
         var outcomes = run.seeds();
         if (outcomes.isEmpty() && run.skipped().isEmpty()) {
-            out.println("Seeds: no seed files");
+            out.println("Seeds: " + style.yellow("no seed files (*.yaml, *.yml) in " + run.seedsDir()));
             return;
         }
         out.println("Seeds:");
@@ -146,7 +156,7 @@ final class Report {
                 String keys = String.join(", ", o.notInFileKeys().stream().limit(KEYS_SHOWN).toList())
                         + (o.notInFile() > KEYS_SHOWN ? ", …" : "");
                 out.println(style.dim("    (" + count(o.notInFile(), "row") + " of " + o.table().name()
-                        + " not in this file, left as " + (o.notInFile() == 1 ? "it is" : "they are") + ": " + keys + ")"));
+                        + " that no seed file lists, left as " + (o.notInFile() == 1 ? "it is" : "they are") + ": " + keys + ")"));
             }
         }
         for (var f : run.skipped()) {
@@ -248,8 +258,8 @@ final class Report {
                 return item;
             }).toList());
             json.put("in_sync", plan.inSync());
-            json.put("last_run", lastRun == null ? null : entryJson(lastRun));
-            out.println(Json.pretty(json));
+            json.put("last_run", lastRun == null ? null : runJson(lastRun));
+            printJson((json));
             return;
         }
         int versionWidth = migrations.stream().mapToInt(m -> m.version().length()).max().orElse(0);
@@ -284,14 +294,7 @@ final class Report {
             var runs = new LinkedHashMap<Object, Map<String, Object>>();
             for (var entry : entries) {
                 var run = runs.computeIfAbsent(entry.runId(), id -> {
-                    var item = new LinkedHashMap<String, Object>();
-                    item.put("run_id", id.toString());
-                    item.put("started_at", entry.startedAt().toString());
-                    item.put("database_user", entry.databaseUser());
-                    item.put("tool_version", entry.toolVersion());
-                    item.put("environment", entry.environment());
-                    item.put("git_commit", entry.gitCommit());
-                    item.put("host", entry.host());
+                    var item = runJson(entry);
                     item.put("files", new ArrayList<Object>());
                     return item;
                 });
@@ -300,7 +303,7 @@ final class Report {
                 files.add(entryJson(entry));
             }
             json.put("runs", new ArrayList<>(runs.values()));
-            out.println(Json.pretty(json));
+            printJson((json));
             return;
         }
         if (entries.isEmpty()) {
@@ -340,7 +343,7 @@ final class Report {
                 item.putAll(e.change().json());
                 return item;
             }).toList());
-            out.println(Json.pretty(json));
+            printJson((json));
             return;
         }
         if (events.isEmpty()) {
@@ -368,6 +371,19 @@ final class Report {
         }
     }
 
+    /** A run as the history knows it: when, by whom, where, from which commit. */
+    private static Map<String, Object> runJson(History.Entry entry) {
+        var item = new LinkedHashMap<String, Object>();
+        item.put("run_id", entry.runId().toString());
+        item.put("started_at", entry.startedAt().toString());
+        item.put("database_user", entry.databaseUser());
+        item.put("tool_version", entry.toolVersion());
+        item.put("environment", entry.environment());
+        item.put("git_commit", entry.gitCommit());
+        item.put("host", entry.host());
+        return item;
+    }
+
     private static Map<String, Object> entryJson(History.Entry entry) {
         var item = new LinkedHashMap<String, Object>();
         item.put("file", entry.file());
@@ -386,7 +402,7 @@ final class Report {
     // ── helpers ─────────────────────────────────────────────────────────────────────────────
 
     static String shortCommit(String commit) {
-        return commit.length() > 12 ? commit.substring(0, 12) : commit;
+        return commit.length() > 12 ? commit.substring(0, 12) + (commit.endsWith("-dirty") ? "-dirty" : "") : commit;
     }
 
     /** old → new; long values are cut around the first place they differ, so the difference is what shows. */

@@ -641,11 +641,13 @@ final class Seeder {
                 .collect(Collectors.joining(" AND "));
     }
 
-    /** A row's key as text: the value, or the values joined with ", " for a key of several columns. */
+    /**
+     * A row's key as text: the value, or for a key of several columns PostgreSQL's row text,
+     * (XNYS,AAPL), which quotes a value that holds a comma, so that two keys never read the same.
+     */
     private String keyExpression(String alias) {
         return file.key().size() == 1 ? alias + "." + Catalog.quote(file.key().get(0)) + "::text"
-                : "concat_ws(', ', " + file.key().stream().map(k -> alias + "." + Catalog.quote(k) + "::text")
-                        .collect(Collectors.joining(", ")) + ")";
+                : "ROW(" + file.key().stream().map(k -> alias + "." + Catalog.quote(k)).collect(Collectors.joining(", ")) + ")::text";
     }
 
     // ── comparing and writing ───────────────────────────────────────────────────────────────
@@ -705,7 +707,7 @@ final class Seeder {
                     var value = row.values().get(name);
                     changed.add(value != null && value.fromEnvironment()
                             // From the environment: perhaps a secret. Show where it comes from, never what it is.
-                            ? new ColumnChange(name, rs.getString(4 + 3 * i) == null ? null : "***", templateOf(value))
+                            ? new ColumnChange(name, rs.getString(4 + 3 * i) == null ? null : "***", templateOf(value, file))
                             : new ColumnChange(name, rs.getString(4 + 3 * i), rs.getString(5 + 3 * i)));
                 }
             }
@@ -723,12 +725,9 @@ final class Seeder {
         return new Diff(counts[0], counts[1], kept, firstInsert[0]);
     }
 
-    /** How a value from the environment is shown: as the file writes it, ${VAR:-default}. */
-    private static String templateOf(SeedFile.Value value) {
-        if (value.template() != null) {
-            return value.template();
-        }
-        return "(from the environment)";
+    /** How a value from the environment is shown: as the file writes it, ${VAR:-default}, also inside JSON. */
+    private static String templateOf(SeedFile.Value value, SeedFile file) {
+        return value.template() != null ? value.template() : Values.jsonWithTemplates(value, file);
     }
 
     private List<Catalog.Column> valueColumns(Group group) {
@@ -887,15 +886,16 @@ final class Seeder {
         long started = System.nanoTime();
         try {
             String notListed = "NOT EXISTS (SELECT 1 FROM " + stage + " s WHERE " + keyMatch("t", "s") + ")";
+            // Rows that no seed file of this run lists for the table (others may share it).
+            String listedByNoFile = session.staged.stream().filter(s -> s.table().equals(table.qualified()))
+                    .map(s -> "NOT EXISTS (SELECT 1 FROM " + s.stage() + " s WHERE " + keyMatch("t", "s") + ")")
+                    .collect(Collectors.joining(" AND "));
             var removedKeys = new HashSet<String>();
             if (!file.removal().keeps()) {
                 String owned;
                 var parameters = new ArrayList<Object>();
                 if (file.ownsTable()) {
-                    // The whole table: what no file of this run lists for it.
-                    owned = session.staged.stream().filter(s -> s.table().equals(table.qualified()))
-                            .map(s -> "NOT EXISTS (SELECT 1 FROM " + s.stage() + " s WHERE " + keyMatch("t", "s") + ")")
-                            .collect(Collectors.joining(" AND "));
+                    owned = listedByNoFile;
                 } else {
                     owned = notListed + " AND EXISTS (SELECT 1 FROM " + run.ownershipTable + " o WHERE o.table_name = ? "
                             + "AND o.row_key = " + keyExpression("t") + " AND o.file = ?)";
@@ -903,10 +903,10 @@ final class Seeder {
                 }
                 removedKeys.addAll(removeRows(owned, parameters));
             }
-            notInFile = query("SELECT count(*) FROM " + table.qualified() + " t WHERE " + notListed, List.of(), Long.class).get(0)
+            notInFile = query("SELECT count(*) FROM " + table.qualified() + " t WHERE " + listedByNoFile, List.of(), Long.class).get(0)
                     - (file.removal().mode().equals("deactivate") ? removedKeys.size() : 0);
             notInFileKeys = notInFile == 0 ? List.of() : query("SELECT " + keyExpression("t") + " FROM " + table.qualified()
-                    + " t WHERE " + notListed + " ORDER BY 1 LIMIT " + (KEYS_LISTED + removedKeys.size()), List.of(), String.class)
+                    + " t WHERE " + listedByNoFile + " ORDER BY 1 LIMIT " + (KEYS_LISTED + removedKeys.size()), List.of(), String.class)
                     .stream().filter(k -> !removedKeys.contains(k)).limit(KEYS_LISTED).toList();
         } catch (SeedError e) {
             throw e.scrubbed(secrets);
@@ -1186,11 +1186,22 @@ final class Seeder {
 
         static String json(SeedFile.Value value, SeedFile file) {
             var out = new StringBuilder();
-            writeJson(out, value, file);
+            writeJson(out, value, file, false);
             return out.toString();
         }
 
-        private static void writeJson(StringBuilder out, SeedFile.Value value, SeedFile file) {
+        /** The JSON a value would be, but with each value from the environment as its template: for showing. */
+        static String jsonWithTemplates(SeedFile.Value value, SeedFile file) {
+            var out = new StringBuilder();
+            writeJson(out, value, file, true);
+            return out.toString();
+        }
+
+        private static void writeJson(StringBuilder out, SeedFile.Value value, SeedFile file, boolean templates) {
+            if (templates && value.template() != null) {
+                Json.quote(out, value.template());
+                return;
+            }
             switch (value.kind()) {
                 case NULL -> out.append("null");
                 case BOOL -> out.append(value.text().toLowerCase(Locale.ROOT));
@@ -1205,7 +1216,7 @@ final class Seeder {
                     out.append('[');
                     for (int i = 0; i < value.items().size(); i++) {
                         out.append(i == 0 ? "" : ",");
-                        writeJson(out, value.items().get(i), file);
+                        writeJson(out, value.items().get(i), file, templates);
                     }
                     out.append(']');
                 }
@@ -1217,7 +1228,7 @@ final class Seeder {
                         first = false;
                         Json.quote(out, entry.getKey());
                         out.append(':');
-                        writeJson(out, entry.getValue(), file);
+                        writeJson(out, entry.getValue(), file, templates);
                     }
                     out.append('}');
                 }

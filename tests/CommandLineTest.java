@@ -89,6 +89,31 @@ class CommandLineTest {
     }
 
     @Test
+    void options_with_values_that_make_no_sense_are_usage_errors() throws Exception {
+        assertEquals(2, TestDatabase.runWith(Map.of(), workspace, "plan", "--color=bogus").exitCode());
+        for (String limit : new String[]{"0", "-1"}) {
+            var run = TestDatabase.runWith(Map.of("DATABASE_URL", db.url()), workspace, "history", "--limit", limit);
+            assertEquals(2, run.exitCode(), run::toString);
+            assertTrue(run.err().contains("--limit is " + limit + "; it takes a number of runs, 1 or more"), run::toString);
+        }
+        assertEquals(0, db.run(workspace, "migrate").exitCode());
+        var notHistory = db.run(workspace, "history", "--history-table", "llm_models");
+        assertEquals(2, notHistory.exitCode(), notHistory::toString);
+        assertTrue(notHistory.err().contains("the table \"llm_models\" is not a seed history table"), notHistory::toString);
+        var qualified = db.run(workspace, "--history-table", "audit.seed_runs");
+        assertEquals(2, qualified.exitCode(), qualified::toString);
+        assertEquals("", qualified.out(), "refused before anything is printed");
+
+        var aFile = db.run(workspace, "--seeds", "seeds/llm_models.yaml");
+        assertEquals(2, aFile.exitCode(), aFile::toString);
+        assertTrue(aFile.err().contains("(from --seeds) is a file, not a directory"), aFile::toString);
+        Path empty = Files.createDirectories(workspace.resolve("no-seed-files"));
+        var nothing = db.run(workspace, "seed", "--seeds", empty.toString());
+        assertEquals(0, nothing.exitCode(), nothing::toString);
+        assertTrue(nothing.out().contains("Seeds: no seed files (*.yaml, *.yml) in " + empty), nothing::toString);
+    }
+
+    @Test
     void version_and_usage_errors() {
         var version = TestDatabase.runWith(Map.of(), workspace, "--version");
         assertEquals(0, version.exitCode(), version::toString);
@@ -96,7 +121,7 @@ class CommandLineTest {
 
         var unknown = TestDatabase.runWith(Map.of(), workspace, "--sedes", "x");
         assertEquals(2, unknown.exitCode(), unknown::toString);
-        assertEquals("error: Unknown options: '--sedes', 'x'. Did you mean --seeds? Run seed_database --help for the options.\n",
+        assertEquals("error: Unknown options: '--sedes', 'x'. Did you mean --seeds? See --help for the options.\n",
                 unknown.err(), "one paragraph, not the whole help");
 
         var help = TestDatabase.runWith(Map.of(), workspace, "help", "plan");

@@ -108,6 +108,20 @@ class ConnectionTest {
     }
 
     @Test
+    void a_connection_string_that_cannot_be_read_exactly_is_refused_not_guessed() {
+        for (var bad : Map.of(
+                "host=127.0.0.1 password='Hunter2-Secret dbname=" + db.name, "opens a quote that is never closed",
+                "postgresql://u:Hunter2-Secret@[::1/app", "IPv6 address without its closing ]",
+                db.url() + "?sslmode=bogus", "the connection setting sslmode is \"bogus\". It takes one of disable, allow",
+                db.url() + "?connect_timeout=abc", "the connection setting connectTimeout is \"abc\"").entrySet()) {
+            var run = TestDatabase.runWith(Map.of("DATABASE_URL", bad.getKey()), workspace, "plan");
+            assertEquals(2, run.exitCode(), run::toString);
+            assertTrue(run.err().contains(bad.getValue()), run::toString);
+            assertFalse(run.output().contains("Hunter2-Secret"), run::toString);
+        }
+    }
+
+    @Test
     void libpq_key_value_connection_strings_work_too() {
         var target = resolve("host=db.internal port=6543 dbname=trading user=app password='it\\'s secret' sslmode=require", Map.of());
         assertEquals("app@db.internal:6543/trading", target.describe());

@@ -46,13 +46,17 @@ class HistoryTest {
         runOk("--env", "staging");
 
         var records = db.query("SELECT file, table_name, inserted, updated, unchanged, database_user, tool_version, environment, "
-                + "git_commit, checksum, jsonb_array_length(changes) AS changed, changes_complete, duration_ms >= 0 AS timed "
-                + "FROM seed_history ORDER BY id");
+                + "git_commit, checksum, jsonb_array_length(changes) AS changed, changes_complete, duration_ms >= 0 AS timed, "
+                + "deactivated "
+                + "FROM seed_history WHERE file = 'llm_models.yaml' ORDER BY id");
         assertEquals(3, records.size());
         assertEquals(List.of(8L, 0L, 0L), records.stream().map(r -> r.get("inserted")).toList());
         assertEquals(List.of(0L, 0L, 1L), records.stream().map(r -> r.get("updated")).toList());
-        assertEquals(List.of(0L, 8L, 7L), records.stream().map(r -> r.get("unchanged")).toList());
-        assertEquals(List.of(8, 0, 1), records.stream().map(r -> r.get("changed")).toList());
+        assertEquals(List.of(0L, 8L, 6L), records.stream().map(r -> r.get("unchanged")).toList(),
+                "a staging run leaves out lmstudio-local, which is for development only");
+        assertEquals(List.of(0L, 0L, 1L), records.stream().map(r -> r.get("deactivated")).toList(),
+                "and, owning it, deactivates it there");
+        assertEquals(List.of(8, 0, 2), records.stream().map(r -> r.get("changed")).toList());
         assertEquals(List.of("development", "development", "staging"), records.stream().map(r -> r.get("environment")).toList());
         for (var record : records) {
             assertEquals("llm_models.yaml", record.get("file"));
@@ -66,7 +70,7 @@ class HistoryTest {
         assertEquals(records.get(0).get("checksum"), records.get(1).get("checksum"));
         assertNotEquals(records.get(1).get("checksum"), records.get(2).get("checksum"), "the edit changed the file");
         assertEquals("[{\"new\": \"0.0450\", \"old\": \"0.0500\", \"column\": \"typical_agent_cost\"}]",
-                db.text("SELECT c->>'columns' FROM seed_history, jsonb_array_elements(changes) c WHERE updated = 1"));
+                db.text("SELECT c->>'columns' FROM seed_history, jsonb_array_elements(changes) c WHERE c->>'action' = 'update'"));
     }
 
     @Test
@@ -76,19 +80,24 @@ class HistoryTest {
         TestDatabase.edit(workspace.resolve("seeds/llm_models.yaml"), "max_tokens: 16385", "max_tokens: lots");
         assertEquals(1, db.run(workspace).exitCode());
 
-        assertEquals(1, db.count("SELECT count(*) FROM seed_history"));
+        assertEquals(1, db.count("SELECT count(DISTINCT run_id) FROM seed_history"));
+        assertEquals(5, db.count("SELECT count(*) FROM seed_history"), "a record for each of the five seed files");
     }
 
     @Test
-    void the_git_commit_of_the_seed_files_is_recorded() throws Exception {
+    void the_git_commit_of_the_seed_files_is_recorded_and_marked_dirty_when_they_differ_from_it() throws Exception {
         git("init", "-q");
-        git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "--allow-empty", "-m", "seeds");
+        git("add", "-A");
+        git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "seeds");
         String head = git("rev-parse", "HEAD").trim();
 
         runOk();
+        TestDatabase.edit(workspace.resolve("seeds/llm_models.yaml"), "typical_agent_cost: 0.050", "typical_agent_cost: 0.045");
+        runOk();
 
-        assertEquals(head, db.text("SELECT DISTINCT git_commit FROM seed_history"));
-        assertTrue(runOk("history").out().contains("git " + head.substring(0, 12)));
+        assertEquals(List.of(head, head + "-dirty"), db.query("SELECT DISTINCT git_commit, min(id) FROM seed_history "
+                + "GROUP BY git_commit ORDER BY 2").stream().map(r -> r.get("git_commit")).toList());
+        assertTrue(runOk("history").out().contains("git " + head.substring(0, 12) + "-dirty"));
     }
 
     @Test
@@ -151,7 +160,7 @@ class HistoryTest {
         var viaEnv = TestDatabase.runWith(Map.of("DATABASE_URL", db.url(), "SEED_HISTORY_TABLE", "reference_data_runs"), workspace);
         assertEquals(0, viaEnv.exitCode(), viaEnv::toString);
 
-        assertEquals(2, db.count("SELECT count(*) FROM reference_data_runs"));
+        assertEquals(2, db.count("SELECT count(DISTINCT run_id) FROM reference_data_runs"));
         assertEquals(0, db.count("SELECT count(*) FROM pg_tables WHERE tablename = 'seed_history'"));
         var bad = db.run(workspace, "--history-table", "runs; DROP TABLE llm_models");
         assertEquals(2, bad.exitCode(), bad::toString);

@@ -48,8 +48,8 @@ class JsonOutputTest {
         assertEquals("postgres@127.0.0.1:5432/" + db.name, first.get("database").asText());
         assertEquals("development", first.get("environment").asText());
         assertFalse(first.get("in_sync").asBoolean());
-        assertEquals("20260121", first.at("/migrations/version_after").asText());
-        assertEquals(2, first.at("/migrations/applied").size());
+        assertEquals("20260208", first.at("/migrations/version_after").asText());
+        assertEquals(6, first.at("/migrations/applied").size());
         var file = first.at("/seeds/0");
         assertEquals("llm_models.yaml", file.get("file").asText());
         assertEquals("seeds/llm_models.yaml", file.get("path").asText());
@@ -68,7 +68,7 @@ class JsonOutputTest {
         assertEquals(1, update.get("updated").asInt());
         assertEquals(7, update.get("unchanged").asInt());
         assertEquals(mapper.readTree("""
-                [{"key": "gpt-4o", "line": 58, "action": "update",
+                [{"key": "gpt-4o", "line": 61, "action": "update",
                   "columns": [{"column": "typical_agent_cost", "old": "0.0500", "new": "0.0450"}]}]"""), update.get("changes"));
     }
 
@@ -105,9 +105,26 @@ class JsonOutputTest {
         assertEquals(1, run.exitCode());
         var error = mapper.readTree(run.out()).get("error");
         assertEquals(1, error.get("exit_code").asInt());
-        assertEquals("seeds/llm_models.yaml:23:17", error.get("where").asText());
+        assertEquals("seeds/llm_models.yaml:26:17", error.get("where").asText());
         assertEquals("max_tokens (integer): invalid input syntax for type integer: \"lots\"", error.get("message").asText());
-        assertTrue(run.err().startsWith("error: seeds/llm_models.yaml:23:17: "), run::toString);
+        assertTrue(run.err().startsWith("error: seeds/llm_models.yaml:26:17: "), run::toString);
+    }
+
+    @Test
+    void usage_errors_and_warnings_reach_the_json_too() throws Exception {
+        var usage = db.run(workspace, "--json", "--bogus");
+        assertEquals(2, usage.exitCode());
+        assertEquals(2, mapper.readTree(usage.out()).at("/error/exit_code").asInt(), usage::toString);
+
+        var warned = TestDatabase.runWith(Map.of("DATABASE_URL", db.url() + "?foo=bar"), workspace, "plan", "--json");
+        assertEquals("the connection setting foo is not one the PostgreSQL driver knows; it is ignored",
+                mapper.readTree(warned.out()).at("/warnings/0").asText(), warned::toString);
+
+        assertEquals(0, db.run(workspace).exitCode());
+        var lastRun = json(0, "info", "--json").get("last_run");
+        assertTrue(lastRun.get("started_at").asText().matches("\\d{4}-\\d\\d-\\d\\dT.*"), lastRun::toString);
+        assertEquals("postgres", lastRun.get("database_user").asText());
+        assertEquals("development", lastRun.get("environment").asText());
     }
 
     @Test

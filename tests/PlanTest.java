@@ -47,11 +47,11 @@ class PlanTest {
         var plan = run(0, "plan");
 
         assertTrue(plan.out().contains("seed_database " + seed_database.VERSION + " · plan: nothing is written"), plan::toString);
-        assertTrue(plan.out().contains("Migrations: 2 pending; the seeds are planned against the schema at version 20260121"), plan::toString);
+        assertTrue(plan.out().contains("Migrations: 6 pending; the seeds are planned against the schema at version 20260208"), plan::toString);
         assertTrue(plan.out().contains("  V20251218.0421  create llm models table"), plan::toString);
         assertTrue(plan.out().contains("llm_models.yaml → llm_models: 8 to insert, 0 to update, 0 unchanged"), plan::toString);
         assertTrue(plan.out().contains("    + gpt-4o\n"), plan::toString);
-        assertTrue(plan.out().contains("2 migrations and 8 rows would be written. Nothing was written."), plan::toString);
+        assertTrue(plan.out().contains("6 migrations and 22 rows would be written. Nothing was written."), plan::toString);
         assertEquals(0, db.count("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), "not even Flyway's table");
     }
 
@@ -63,11 +63,13 @@ class PlanTest {
 
         var plan = run(0, "plan");
 
-        assertTrue(plan.out().contains("Migrations: up to date at version 20260121"), plan::toString);
+        assertTrue(plan.out().contains("Migrations: up to date at version 20260208"), plan::toString);
         assertTrue(plan.out().contains("""
                   llm_models.yaml → llm_models: 0 to insert, 1 to update, 7 unchanged
                     ~ gpt-4o  typical_agent_cost: 0.0500 → 0.0450
-                Planned in"""), plan::toString);
+                  pipeline_templates.yaml → pipeline_templates: 0 to insert, 0 to update, 4 unchanged
+                """), plan::toString);
+        assertTrue(plan.out().contains("Planned in") && plan.out().contains(": 1 row would be written."), plan::toString);
         assertEquals(before, db.snapshot(), "a plan writes nothing, not even history");
     }
 
@@ -165,7 +167,8 @@ class PlanTest {
 
         assertTrue(info.out().matches("(?s).*  V20260121       reference data moves to seed files  success \\d{4}-\\d\\d-\\d\\d .*"), info::toString);
         assertTrue(info.out().contains("  V20260301       model tier                          pending"), info::toString);
-        assertTrue(info.out().contains("  llm_models.yaml → llm_models  out of sync: 0 to insert, 1 to update"), info::toString);
+        assertTrue(info.out().matches("(?s).*  llm_models.yaml → llm_models +out of sync: 0 to insert, 1 to update\n.*"), info::toString);
+        assertTrue(info.out().matches("(?s).*  scanners.yaml → scanners +in sync \\(4 rows\\).*"), info::toString);
         assertTrue(info.out().matches("(?s).*Last seed run: \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC by postgres \\(development\\).*"), info::toString);
         assertEquals(0, db.count("SELECT count(*) FROM information_schema.columns WHERE column_name = 'tier'"), "info writes nothing");
     }

@@ -43,7 +43,7 @@ class SeedWorkflowTest {
     void fresh_database_gets_the_migrations_and_the_eight_models() {
         var run = runOk();
 
-        assertTrue(run.out().contains("Migrations: 2 applied, now at version 20260121"), run::toString);
+        assertTrue(run.out().contains("Migrations: 6 applied, now at version 20260208"), run::toString);
         assertTrue(run.out().contains("llm_models.yaml → llm_models: 8 inserted, 0 updated, 0 unchanged"), run::toString);
         var costs = db.query("SELECT model_id, typical_agent_cost::text AS cost FROM llm_models ORDER BY typical_agent_cost, model_id");
         assertEquals(List.of(
@@ -71,7 +71,7 @@ class SeedWorkflowTest {
 
         var rerun = runOk();
 
-        assertTrue(rerun.out().contains("Migrations: up to date at version 20260121"), rerun::toString);
+        assertTrue(rerun.out().contains("Migrations: up to date at version 20260208"), rerun::toString);
         assertTrue(rerun.out().contains("llm_models: 0 inserted, 0 updated, 8 unchanged"), rerun::toString);
         assertEquals(before, db.rowVersions("llm_models", "model_id"));
         assertEquals(snapshot, db.snapshot("seed_history"), "nothing but the run's history record was written");
@@ -136,7 +136,7 @@ class SeedWorkflowTest {
         db.recreate();
         var run = runOk();
 
-        assertTrue(run.out().contains("Migrations: 2 applied"), run::toString);
+        assertTrue(run.out().contains("Migrations: 6 applied"), run::toString);
         assertTrue(run.out().contains("8 inserted"), run::toString);
         assertEquals(8, modelsBefore.size());
         assertEquals(modelsBefore, db.query(models));
@@ -232,7 +232,7 @@ class SeedWorkflowTest {
         var run = runOk("seed", "--seeds", "partial");
 
         assertTrue(run.out().contains("prices.yaml → llm_models: 0 inserted, 1 updated, 0 unchanged"), run::toString);
-        assertTrue(run.out().contains("(7 rows of llm_models not in this file, left as they are: "), run::toString);
+        assertTrue(run.out().contains("(7 rows of llm_models that no seed file lists, left as they are: "), run::toString);
         assertEquals("0.1200|GPT-4|openai", db.text(
                 "SELECT typical_agent_cost || '|' || display_name || '|' || provider FROM llm_models WHERE model_id = 'gpt-4'"));
         assertEquals(8, db.count("SELECT count(*) FROM llm_models"));
@@ -246,14 +246,14 @@ class SeedWorkflowTest {
         var run = runOk("seed", "--seeds", "empty");
 
         assertTrue(run.out().contains("llm_models.yaml → llm_models: 0 inserted, 0 updated, 0 unchanged"), run::toString);
-        assertTrue(run.out().contains("(8 rows of llm_models not in this file, left as they are: gpt-3.5-turbo, gpt-4, "), run::toString);
+        assertTrue(run.out().contains("(8 rows of llm_models that no seed file lists, left as they are: gpt-3.5-turbo, gpt-4, "), run::toString);
         assertEquals(8, db.count("SELECT count(*) FROM llm_models"));
     }
 
     @Test
     void migrate_and_seed_do_one_half_each() {
         var migrate = runOk("migrate");
-        assertTrue(migrate.out().contains("Migrations: 2 applied"), migrate::toString);
+        assertTrue(migrate.out().contains("Migrations: 6 applied"), migrate::toString);
         assertTrue(!migrate.out().contains("Seeds"), migrate::toString);
         assertEquals(0, db.count("SELECT count(*) FROM llm_models"));
 
@@ -269,7 +269,7 @@ class SeedWorkflowTest {
 
         assertEquals(1, run.exitCode(), run::toString);
         assertTrue(run.err().contains("the database has no table \"llm_models\""), run::toString);
-        assertTrue(run.err().contains("2 migrations are pending: seed does not migrate; run migrate first, or run without a command"),
+        assertTrue(run.err().contains("6 migrations are pending: seed does not migrate; run migrate first, or run without a command"),
                 run::toString);
     }
 
