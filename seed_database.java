@@ -78,7 +78,8 @@ import picocli.CommandLine.Spec;
         footerHeading = "%nWhere things are found:%n",
         footer = {
                 "  The database: --url, else DATABASE_URL, else the libpq variables PGHOST,",
-                "  PGPORT, PGDATABASE, PGUSER and PGPASSWORD, else postgres@localhost:5432/postgres.",
+                "  PGPORT, PGDATABASE, PGUSER and PGPASSWORD, else the database postgres",
+                "  of the user postgres at localhost:5432.",
                 "  A URL is postgresql://user:password@host:5432/database (or postgres://,",
                 "  postgresql+psycopg2://, postgresql+asyncpg://, jdbc:postgresql://), or libpq's",
                 "  host=... port=... dbname=... user=... password=...",
@@ -386,7 +387,7 @@ public class seed_database implements Callable<Integer> {
         try (var session = Session.openForReading(target)) {
             var history = new History(session, historyTable);
             if (key != null) {
-                report.timeline(key, historyTable, history.exists() ? history.timeline(key, table) : List.of());
+                report.timeline(key, historyTable, history.exists() ? history.timeline(key, table, limit) : List.of());
             } else {
                 report.history(historyTable, history.exists() ? history.entries(file, limit) : List.of());
             }

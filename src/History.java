@@ -140,7 +140,7 @@ final class History {
     }
 
     /** Every recorded change of the row with this key (in this table, when given), newest first. */
-    List<Event> timeline(String key, String tableName) {
+    List<Event> timeline(String key, String tableName, int limit) {
         var runs = new LinkedHashMap<Long, Event>();
         session.handle.createQuery("""
                         SELECT DISTINCT h.id, h.started_at, h.run_id, h.file, h.table_name, h.database_user, h.git_commit, h.environment
@@ -160,7 +160,7 @@ final class History {
                     });
         }
         events.sort((a, b) -> b.startedAt().compareTo(a.startedAt()));
-        return events;
+        return events.subList(0, Math.min(limit, events.size()));
     }
 
     /** The recorded changes of the history rows that match, taken apart by PostgreSQL's JSON functions. */

@@ -184,18 +184,19 @@ final class Report {
      */
     private void changes(List<Seeder.RowChange> changes, long total, String indent) {
         int keyWidth = changes.stream().limit(ROWS_SHOWN).filter(c -> !c.inserted())
-                .mapToInt(c -> c.key().length()).max().orElse(0);
+                .mapToInt(c -> shownKey(c.key()).length()).max().orElse(0);
         changes.stream().limit(ROWS_SHOWN).forEach(change -> {
+            String key = shownKey(change.key());
             if (change.inserted()) {
-                out.println(indent + style.green("+ " + change.key()));
+                out.println(indent + style.green("+ " + key));
                 return;
             }
             if (change.action() == Seeder.Action.DELETE) {
-                out.println(indent + style.red("- " + pad(change.key(), keyWidth)) + "  " + style.dim("(deleted)"));
+                out.println(indent + style.red("- " + pad(key, keyWidth)) + "  " + style.dim("(deleted)"));
                 return;
             }
-            String prefix = indent + (change.action() == Seeder.Action.DEACTIVATE ? style.red("- " + pad(change.key(), keyWidth))
-                    : style.yellow("~ " + pad(change.key(), keyWidth))) + "  ";
+            String prefix = indent + (change.action() == Seeder.Action.DEACTIVATE ? style.red("- " + pad(key, keyWidth))
+                    : style.yellow("~ " + pad(key, keyWidth))) + "  ";
             String continued = indent + " ".repeat(keyWidth + 4);
             for (var column : change.columns()) {
                 out.println(prefix + column.column() + ": " + change(column));
@@ -275,14 +276,16 @@ final class Report {
         int fileWidth = plan.seeds().stream().mapToInt(o -> (o.file().name() + " → " + o.table().name()).length()).max().orElse(0);
         for (var o : plan.seeds()) {
             out.println("  " + pad(o.file().name() + " → " + o.table().name(), fileWidth) + "  "
-                    + (o.written() == 0 ? style.green("in sync") + " (" + count(o.unchanged(), "row") + ")"
+                    + (o.written() == 0 ? style.green("in sync") + " (" + count(o.unchanged(), "row")
+                    + (o.notInFile() == 0 ? "" : "; " + o.notInFile() + " more that no seed file lists") + ")"
                     : style.yellow("out of sync") + ": " + counts(o.inserted(), o.updated(), o.unchanged(), o.deactivated(),
                     o.deleted(), true).replace(", " + o.unchanged() + " unchanged", "")));
         }
         out.println("Last seed run: " + (lastRun == null ? "none recorded in " + historyTable
                 : WHEN.format(lastRun.startedAt().withOffsetSameInstant(ZoneOffset.UTC)) + " by " + lastRun.databaseUser()
                         + " (" + lastRun.environment() + (lastRun.gitCommit() == null ? "" : ", git " + shortCommit(lastRun.gitCommit())) + ")"));
-        out.println(plan.inSync() ? style.green("In sync.") : style.yellow("Out of sync: run plan to see the changes, seed_database to apply them."));
+        out.println(plan.inSync() ? style.green("In sync.")
+                : style.yellow("Out of sync: plan shows what a run would change; a run without a command applies it."));
     }
 
     // ── history ─────────────────────────────────────────────────────────────────────────────
@@ -350,7 +353,7 @@ final class Report {
             out.println("No recorded change of " + key + " in " + historyTable + ".");
             return;
         }
-        out.println(style.bold(key) + ", newest first:");
+        out.println(style.bold(shownKey(key)) + ", newest first:");
         for (var e : events) {
             String when = WHEN.format(e.startedAt().withOffsetSameInstant(ZoneOffset.UTC));
             String action = pad(e.change().action().json() + (e.change().action().json().endsWith("e") ? "d" : "ed"), 8);
@@ -425,6 +428,13 @@ final class Report {
 
     private static String oneLine(String value) {
         return value == null ? "null" : value.replace("\n", "\\n");
+    }
+
+    /** A key as it reads on one line: control characters escaped, quoted when spaces at its ends would hide. */
+    static String shownKey(String key) {
+        String escaped = key.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t");
+        return escaped.isEmpty() || escaped.strip().length() != escaped.length() || !escaped.equals(key)
+                ? "\"" + escaped.replace("\"", "\\\"") + "\"" : key;
     }
 
     static String count(long n, String noun) {

@@ -299,7 +299,8 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
                     case "defaults" -> defaults = columns(mapping(node, "defaults is a mapping of column: value"));
                     case "rows" -> {
                         if (!(node instanceof SequenceNode list)) {
-                            throw SeedError.in(file, Pos.of(node), "rows is a list of rows, each a mapping of column: value");
+                            throw SeedError.in(file, Pos.of(node), "rows is a list of rows, each a mapping of column: value"
+                                    + (node instanceof ScalarNode scalar && scalar.getValue().isEmpty() ? "; for none, write rows: []" : ""));
                         }
                         rows = new ArrayList<>();
                         for (Node item : list.getValue()) {

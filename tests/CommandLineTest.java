@@ -43,7 +43,7 @@ class CommandLineTest {
         builder.environment().keySet().removeIf(name -> name.startsWith("PG") || name.equals("DATABASE_URL")
                 || name.equals("SEED_DATABASE_HOME"));
         builder.environment().putAll(env);
-        Path out = Files.createTempFile("out", ".txt"), err = Files.createTempFile("err", ".txt");
+        Path scratch = TestDatabase.scratch("jbang_run"), out = scratch.resolve("out.txt"), err = scratch.resolve("err.txt");
         var process = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         assertTrue(process.waitFor(180, TimeUnit.SECONDS), "the tool finished");
         // JBang's own notes on stderr ("[jbang] Building jar…") are not the tool's.
@@ -54,7 +54,7 @@ class CommandLineTest {
 
     @Test
     void the_tool_runs_through_the_jbang_wrapper_from_any_working_directory() throws Exception {
-        Path elsewhere = Files.createTempDirectory("elsewhere");
+        Path elsewhere = TestDatabase.scratch("elsewhere");
 
         var first = jbang(elsewhere, Map.of("DATABASE_URL", db.url(), "SEED_DATABASE_HOME", workspace.toString()));
 

@@ -35,7 +35,7 @@ class LayoutTest {
 
     @Test
     void seed_database_home_works_from_any_working_directory() throws Exception {
-        Path elsewhere = Files.createTempDirectory("elsewhere");
+        Path elsewhere = TestDatabase.scratch("elsewhere");
 
         var run = TestDatabase.runWith(Map.of("DATABASE_URL", db.url(), "SEED_DATABASE_HOME", project.toString()), elsewhere);
 
@@ -46,7 +46,7 @@ class LayoutTest {
 
     @Test
     void the_options_win_over_seed_database_home() throws Exception {
-        Path other = Files.createTempDirectory("other-seeds");
+        Path other = TestDatabase.scratch("other-seeds");
         TestDatabase.write(other.resolve("one_model.yaml"),
                 "table: llm_models\nkey: model_id\nrows:\n  - {model_id: from-option, provider: test, display_name: From the option, max_tokens: 1}\n");
         db.recreate();
@@ -62,7 +62,7 @@ class LayoutTest {
 
     @Test
     void with_nothing_to_find_it_says_how_to_point_at_the_directories() throws Exception {
-        Path empty = Files.createTempDirectory("nothing-here");
+        Path empty = TestDatabase.scratch("nothing-here");
 
         var run = TestDatabase.runWith(Map.of("DATABASE_URL", db.url()), empty);
 

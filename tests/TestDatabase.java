@@ -186,10 +186,35 @@ final class TestDatabase implements AutoCloseable {
 
     // ── files ────────────────────────────────────────────────────────────────────────────────
 
+    private static final List<Path> SCRATCH = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> SCRATCH.forEach(TestDatabase::deleteTree)));
+    }
+
+    /** A temporary directory, removed when the tests end. */
+    static Path scratch(String prefix) {
+        try {
+            Path dir = Files.createTempDirectory(prefix);
+            SCRATCH.add(dir);
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void deleteTree(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            // already gone, or not ours to remove
+        }
+    }
+
     /** A scratch copy of the project's migrations/ and seeds/ to edit, as a user edits theirs. */
     static Path workspace() {
         try {
-            Path dir = Files.createTempDirectory("seed_database_test");
+            Path dir = scratch("seed_database_test");
             copyTree(PROJECT.resolve("migrations"), dir.resolve("migrations"));
             copyTree(PROJECT.resolve("seeds"), dir.resolve("seeds"));
             return dir;

@@ -76,7 +76,7 @@ class TypesTest {
         db.recreate();
         // The database's own zone is not UTC, to show that offset-less timestamps still mean UTC.
         TestDatabase.admin("ALTER DATABASE " + db.name + " SET timezone = 'America/New_York'");
-        project = Files.createTempDirectory("types");
+        project = TestDatabase.scratch("types");
         TestDatabase.write(project.resolve("migrations/V1__samples.sql"), MIGRATION);
         TestDatabase.write(project.resolve("seeds/samples.yaml"), SEEDS);
     }
