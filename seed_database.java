@@ -92,13 +92,17 @@ import picocli.CommandLine.Spec;
                 "1:a seed file, a migration or the data is wrong (the message names the file); nothing was written. "
                         + "For check: the database is not in sync",
                 "2:usage error: an unknown option, a directory that is not there, a URL that is not PostgreSQL's",
-                "3:the database is unreachable or does not exist, or refused the connection or the credentials"})
+                "3:the database is unreachable or does not exist, refused the connection or the credentials, or the "
+                        + "connection was lost; nothing was written",
+                "4:a lock wait or a statement took longer than --lock-timeout or --statement-timeout allow; nothing was written",
+                "130:interrupted (SIGINT, Ctrl-C): the run was rolled back",
+                "143:terminated (SIGTERM): the run was rolled back"})
 public class seed_database implements Callable<Integer> {
 
     static final String VERSION = "0.1.0";
 
     /** The exit codes, as --help and the README list them. */
-    static final int EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3;
+    static final int EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3, EXIT_LOCKED = 4;
 
     @Option(names = "--url", paramLabel = "URL", scope = ScopeType.INHERIT,
             description = "Database URL or connection string (see below)")
@@ -128,6 +132,24 @@ public class seed_database implements Callable<Integer> {
     @Option(names = "--max-deletes", paramLabel = "N", scope = ScopeType.INHERIT,
             description = "Stop a run that would remove (deactivate or delete) more than N rows (default: ${DEFAULT-VALUE})")
     int maxDeletes = 10;
+
+    @Option(names = "--lock-timeout", paramLabel = "SECONDS", scope = ScopeType.INHERIT,
+            description = "How long to wait for a lock (another run's, or a table's) before giving up; 0: no limit "
+                    + "(default: ${DEFAULT-VALUE})")
+    int lockTimeout = Session.Limits.DEFAULT.lockTimeoutSeconds();
+
+    @Option(names = "--statement-timeout", paramLabel = "SECONDS", scope = ScopeType.INHERIT,
+            description = "How long one statement (a migration's, a load) may run; 0: no limit (default: ${DEFAULT-VALUE})")
+    int statementTimeout = Session.Limits.DEFAULT.statementTimeoutSeconds();
+
+    @Option(names = "--retries", paramLabel = "N", scope = ScopeType.INHERIT,
+            description = "Run again, up to N times, when the connection fails or is lost (never after a data error; "
+                    + "default: ${DEFAULT-VALUE})")
+    int retries;
+
+    @Option(names = "--follow-symlinks", scope = ScopeType.INHERIT,
+            description = "Read a seed file that is a link to outside the seeds directory (refused otherwise)")
+    boolean followSymlinks;
 
     @Option(names = "--json", scope = ScopeType.INHERIT,
             description = "Print one JSON document on stdout instead of the report (schema in the README)")
@@ -162,9 +184,17 @@ public class seed_database implements Callable<Integer> {
     String command = "run";
 
     public static void main(String... args) {
+        var err = new PrintWriter(new OutputStreamWriter(System.err, UTF_8), true);
+        // SIGINT and SIGTERM: end the run's connection, so that PostgreSQL rolls back at once.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            var session = Session.current;
+            if (session != null) {
+                err.println("interrupted: the run was rolled back; nothing was written.");
+                session.abort();
+            }
+        }));
         System.exit(execute(args, System.getenv(), Path.of("").toAbsolutePath(),
-                new PrintWriter(new OutputStreamWriter(System.out, UTF_8), true),
-                new PrintWriter(new OutputStreamWriter(System.err, UTF_8), true)));
+                new PrintWriter(new OutputStreamWriter(System.out, UTF_8), true), err));
     }
 
     /** Runs one command line; the single place where errors become a paragraph and an exit code. */
@@ -296,28 +326,45 @@ public class seed_database implements Callable<Integer> {
         var layout = Layout.resolve(migrationsOption, seedsOption, env, workingDir, migrate, seed);
         String environment = environment();
         // Every seed file is read and checked before the database is touched.
-        var seedFiles = seed ? SeedFile.readAll(layout.seeds(), workingDir, env) : List.<SeedFile>of();
+        var seedFiles = seed ? SeedFile.readAll(layout.seeds(), workingDir, env, followSymlinks) : List.<SeedFile>of();
         var skipped = seedFiles.stream().filter(f -> !f.appliesTo(environment)).toList();
         report.header(dryRun ? (command.equals("check") ? "check" : "plan: nothing is written") : null,
                 target, environment, layout, migrate, seed);
 
-        Migrations.Outcome migrated;
-        List<Seeder.Outcome> seeded;
+        Migrations.Outcome migrated = null;
+        List<Seeder.Outcome> seeded = List.of();
         String recordedIn = null;
-        try (var session = Session.open(target)) {
-            migrated = migrate ? Migrations.apply(session, layout.migrations(), workingDir) : null;
-            try {
-                seeded = seed(session, seedFiles, environment, dryRun);
-            } catch (SeedError e) {
-                throw migrate ? e : withPendingMigrations(e, session, layout);
-            }
-            if (!dryRun) {
-                if (!seeded.isEmpty()) {
-                    recordedIn = historyTable();
-                    new History(session, recordedIn).record(new History.RunInfo(UUID.randomUUID(), startedAt, environment,
-                            History.gitCommit(layout.seeds()), hostName()), seeded);
+        for (int attempt = 1; ; attempt++) {
+            try (var session = Session.open(target, limits(), this::note)) {
+                migrated = migrate ? Migrations.apply(session, layout.migrations(), workingDir) : null;
+                try {
+                    seeded = seed(session, seedFiles, environment, dryRun);
+                } catch (SeedError e) {
+                    throw migrate ? e : withPendingMigrations(e, session, layout);
                 }
-                session.commit();
+                if (!dryRun) {
+                    if (!seeded.isEmpty()) {
+                        recordedIn = historyTable();
+                        new History(session, recordedIn).record(new History.RunInfo(UUID.randomUUID(), startedAt, environment,
+                                History.gitCommit(layout.seeds()), hostName()), seeded);
+                    }
+                    session.commit();
+                }
+                break;
+            } catch (SeedError e) {
+                if (!e.connectionFailure() || attempt > retries) {
+                    throw e;
+                }
+                // Nothing of the failed attempt was committed: the whole run starts again.
+                long pause = Math.min(10, 1L << (attempt - 1));
+                note(e.paragraph().replace(" Nothing was written.", "") + " Retrying in " + pause + " s (retry " + attempt
+                        + " of " + retries + ").");
+                try {
+                    Thread.sleep(pause * 1000);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
             }
         }
         var result = new Report.Run(command, dryRun, environment, target, migrated, seeded, skipped, layout.seeds(),
@@ -364,9 +411,9 @@ public class seed_database implements Callable<Integer> {
         var report = prepare();
         var layout = Layout.resolve(migrationsOption, seedsOption, env, workingDir, true, true);
         String environment = environment();
-        var seedFiles = SeedFile.readAll(layout.seeds(), workingDir, env);
+        var seedFiles = SeedFile.readAll(layout.seeds(), workingDir, env, followSymlinks);
         report.header(null, target, environment, layout, true, true);
-        try (var session = Session.open(target)) {
+        try (var session = Session.open(target, limits(), this::note)) {
             var migrations = Migrations.info(session, layout.migrations(), workingDir);
             var migrated = Migrations.apply(session, layout.migrations(), workingDir);
             var seeded = seed(session, seedFiles, environment, true);
@@ -384,7 +431,7 @@ public class seed_database implements Callable<Integer> {
         command = "history";
         var report = prepare();
         String historyTable = historyTable();
-        try (var session = Session.openForReading(target)) {
+        try (var session = Session.openForReading(target, limits())) {
             var history = new History(session, historyTable);
             if (key != null) {
                 report.timeline(key, historyTable, history.exists() ? history.timeline(key, table, limit) : List.of());
@@ -405,6 +452,19 @@ public class seed_database implements Callable<Integer> {
         target.unknownParameters().forEach(name -> report.warnings.add("the connection setting " + name
                 + " is not one the PostgreSQL driver knows; it is ignored"));
         return report;
+    }
+
+    Session.Limits limits() {
+        if (lockTimeout < 0 || statementTimeout < 0) {
+            throw SeedError.usage("a timeout is a number of seconds, 0 or more", null);
+        }
+        return new Session.Limits(lockTimeout, statementTimeout);
+    }
+
+    /** A line about the run's progress on stderr, where it does not mix with --json. */
+    void note(String message) {
+        spec.commandLine().getErr().println(message);
+        spec.commandLine().getErr().flush();
     }
 
     String environment() {

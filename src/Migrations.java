@@ -60,6 +60,11 @@ final class Migrations {
                     ? SeedFile.displayPath(Path.of(e.getAbsolutePathOnDisk()), workingDir)
                     : "migration " + e.getMigration().getVersion();
             var cause = sqlCause(e);
+            if (cause != null && SeedError.fromSql(cause, session.target).exitCode != seed_database.EXIT_FAILED) {
+                // A timeout or a lost connection, not a mistake in the migration: said as such.
+                var error = SeedError.fromSql(cause, session.target);
+                throw new SeedError(error.exitCode, file, "migration stopped: " + error.getMessage(), error.hint, e);
+            }
             String message = cause != null ? "PostgreSQL: " + SeedError.describe(cause) : firstParagraph(e.getMessage());
             throw new SeedError(seed_database.EXIT_FAILED, e.getLineNumber() > 0 ? file + ":" + e.getLineNumber() : file,
                     "migration failed: " + message, null, e);

@@ -68,6 +68,17 @@ final class SeedError extends RuntimeException {
         return text;
     }
 
+    /** Whether the connection failed or was lost (a retry may succeed), rather than the data or a setting being wrong. */
+    boolean connectionFailure() {
+        for (Throwable t = getCause(); t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && sql.getSQLState() != null) {
+                String state = sql.getSQLState();
+                return state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03");
+            }
+        }
+        return false;
+    }
+
     /** This error with one more thing to try, after any it already suggests. */
     SeedError alsoHint(String more) {
         return hint(hint == null ? more : hint.replaceAll("\\.$", "") + "; " + more);
@@ -106,14 +117,23 @@ final class SeedError extends RuntimeException {
     static SeedError fromSql(SQLException e, DatabaseTarget target) {
         String state = Objects.requireNonNullElse(e.getSQLState(), "");
         String where = target == null ? null : target.describe();
+        if (state.equals("55P03")) {
+            return new SeedError(seed_database.EXIT_LOCKED, where, "a lock wait took longer than --lock-timeout allows: "
+                    + describe(e), "something else holds the lock; retry later, or give it longer with --lock-timeout SECONDS", e);
+        }
+        if (state.equals("57014") && String.valueOf(e.getMessage()).contains("statement timeout")) {
+            return new SeedError(seed_database.EXIT_LOCKED, where, "a statement ran longer than --statement-timeout allows",
+                    "give it longer with --statement-timeout SECONDS (0: no limit)", e);
+        }
         if (state.startsWith("08") || state.startsWith("28") || state.equals("3D000") || state.startsWith("57P")) {
             String message = describe(e);
-            String hint = switch (state.isEmpty() ? "" : state.substring(0, 2)) {
-                case "28" -> "check the user name and password (in the URL, PGUSER/PGPASSWORD or ~/.pgpass)";
-                case "3D" -> "create the database first, or point --url / DATABASE_URL at the right one";
-                case "57" -> "the server ended the connection; the transaction was rolled back";
-                default -> "is PostgreSQL running there and reachable? Set --url or DATABASE_URL to point elsewhere";
-            };
+            boolean lost = state.equals("08006") || state.equals("08003") || state.startsWith("57P");
+            String hint = lost ? "the connection was lost during the run: PostgreSQL rolls back what it did; --retries N runs it again"
+                    : switch (state.substring(0, 2)) {
+                        case "28" -> "check the user name and password (in the URL, PGUSER/PGPASSWORD or ~/.pgpass)";
+                        case "3D" -> "create the database first, or point --url / DATABASE_URL at the right one";
+                        default -> "is PostgreSQL running there and reachable? Set --url or DATABASE_URL to point elsewhere";
+                    };
             return new SeedError(seed_database.EXIT_UNREACHABLE, where == null ? null : "cannot use " + where,
                     message + (target == null ? "" : " (connection from " + target.source() + ")"), hint, e);
         }

@@ -104,6 +104,11 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
     static final Set<String> SETTINGS = Set.of("table", "key", "defaults", "rows", "description", "environments", "depends_on",
             "removal", "owns");
     static final int MAX_SCALAR_CHARS = 10 * 1024 * 1024;
+    /**
+     * The longest line a seed file may have. SnakeYAML's reader works in time quadratic in the
+     * length of one token, so a single huge line (a 50 MB value) would take hours: refused first.
+     */
+    static final int MAX_LINE_CHARS = 256 * 1024;
     static final int MAX_VALUES = 5_000_000;
 
     /** Whether this file applies in the given environment. */
@@ -140,7 +145,7 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
         return path.getFileName().toString();
     }
 
-    static List<SeedFile> readAll(Path dir, Path workingDir, Map<String, String> env) {
+    static List<SeedFile> readAll(Path dir, Path workingDir, Map<String, String> env, boolean followSymlinks) {
         List<Path> files;
         try (var listing = Files.list(dir)) {
             files = listing.filter(p -> {
@@ -150,7 +155,39 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
         } catch (IOException e) {
             throw SeedError.usage("cannot list " + dir + ": " + e.getMessage(), null);
         }
-        return files.stream().map(path -> read(path, displayPath(path, workingDir), env)).toList();
+        return files.stream().map(path -> {
+            String display = displayPath(path, workingDir);
+            if (Files.isSymbolicLink(path) && !followSymlinks) {
+                refuseLinkOutside(dir, path, display);
+            }
+            return read(path, display, env);
+        }).toList();
+    }
+
+    /** A seed file that is a link to somewhere outside the seeds directory is refused: --follow-symlinks allows it. */
+    private static void refuseLinkOutside(Path dir, Path link, String display) {
+        Path target;
+        try {
+            target = link.toRealPath();
+        } catch (IOException e) {
+            throw SeedError.in(display, null, "the file cannot be read: it is a link to " + linkTarget(link) + ", which is not there");
+        }
+        try {
+            if (!target.startsWith(dir.toRealPath())) {
+                throw SeedError.in(display, null, "the file is a link to " + target + ", outside the seeds directory")
+                        .hint("seed files are read from the seeds directory only; pass --follow-symlinks to allow links out of it");
+            }
+        } catch (IOException e) {
+            throw SeedError.usage("cannot read the seeds directory " + dir + ": " + e.getMessage(), null);
+        }
+    }
+
+    private static String linkTarget(Path link) {
+        try {
+            return Files.readSymbolicLink(link).toString();
+        } catch (IOException e) {
+            return "a place that cannot be read";
+        }
     }
 
     static String displayPath(Path path, Path workingDir) {
@@ -169,6 +206,7 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
             throw SeedError.in(displayPath, null, "the file cannot be read: " + e.getMessage());
         }
         String text = decodeUtf8(bytes, displayPath);
+        refuseLongLines(text, displayPath);
         var options = new LoaderOptions();
         options.setAllowDuplicateKeys(false);
         options.setAllowRecursiveKeys(false);
@@ -182,13 +220,39 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
             root = yaml.compose(new java.io.StringReader(text));
         } catch (MarkedYAMLException e) {
             throw yamlError(e, displayPath);
+        } catch (org.yaml.snakeyaml.reader.ReaderException e) {
+            // A character YAML does not allow in a file at all: NUL, and other control characters.
+            int at = Math.min(e.getPosition(), text.length());
+            String before = text.substring(0, at);
+            var pos = new Pos((int) before.chars().filter(c -> c == '\n').count() + 1, at - before.lastIndexOf('\n'));
+            throw SeedError.in(displayPath, pos, "the file holds the control character U+" + String.format("%04X", e.getCodePoint())
+                    + (e.getCodePoint() == 0 ? " (NUL)" : "") + ", which a YAML file may not hold");
         } catch (YAMLException e) {
-            throw SeedError.in(displayPath, null, "invalid YAML: " + e.getMessage());
+            String message = String.valueOf(e.getMessage());
+            throw SeedError.in(displayPath, null, message.startsWith("Nesting Depth exceeded")
+                    ? "values nest deeper than the 64 levels a seed file may have" : "invalid YAML: " + message);
         }
         if (root == null) {
             throw SeedError.in(displayPath, null, "the file is empty; a seed file names its table, its key and its rows");
         }
-        return new Reader(path, displayPath, sha256(bytes), env).file(root);
+        var reader = new Reader(path, displayPath, sha256(bytes), env);
+        reader.checkExpandedSize(root);
+        return reader.file(root);
+    }
+
+    private static void refuseLongLines(String text, String displayPath) {
+        int line = 1;
+        for (int start = 0; start < text.length(); line++) {
+            int end = text.indexOf('\n', start);
+            end = end < 0 ? text.length() : end;
+            if (end - start > MAX_LINE_CHARS) {
+                throw SeedError.in(displayPath, new Pos(line, 1), "line " + line + " is " + (end - start)
+                        + " characters long; a line of a seed file may have " + MAX_LINE_CHARS)
+                        .hint("a value this large does not belong in a seed file (a value may have " + MAX_SCALAR_CHARS
+                                + " characters, over several lines)");
+            }
+            start = end + 1;
+        }
     }
 
     /** The file's content checksum, as the history records it. */
@@ -261,6 +325,48 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
             this.file = file;
             this.checksum = checksum;
             this.env = env;
+        }
+
+        /**
+         * How many values the file has once every alias is expanded, counted without expanding
+         * them (each node's size once): an alias bomb ("billion laughs") is refused here, before
+         * anything is built from it.
+         */
+        void checkExpandedSize(Node root) {
+            long size = size(root, new IdentityHashMap<>());
+            if (size > MAX_VALUES) {
+                throw SeedError.in(file, Pos.of(root), "the file holds " + (size == Long.MAX_VALUE ? "more than a billion" : size)
+                        + " values once its aliases (*name) are expanded, more than the " + MAX_VALUES + " a seed file may have")
+                        .hint("aliases that refer to aliases multiply; write the values out (defaults: helps with repetition)");
+            }
+        }
+
+        private long size(Node node, IdentityHashMap<Node, Long> known) {
+            var cached = known.get(node);
+            if (cached != null) {
+                return cached;
+            }
+            if (!inProgress.add(node)) {
+                throw SeedError.in(file, Pos.of(node), "an alias refers to a structure that contains it");
+            }
+            long size = 1;
+            if (node instanceof SequenceNode list) {
+                for (Node item : list.getValue()) {
+                    size = saturatedAdd(size, size(item, known));
+                }
+            } else if (node instanceof MappingNode map) {
+                for (NodeTuple tuple : map.getValue()) {
+                    size = saturatedAdd(size, saturatedAdd(size(tuple.getKeyNode(), known), size(tuple.getValueNode(), known)));
+                }
+            }
+            inProgress.remove(node);
+            known.put(node, size);
+            return size;
+        }
+
+        private static long saturatedAdd(long a, long b) {
+            long sum = a + b;
+            return sum < 0 ? Long.MAX_VALUE : sum;
         }
 
         SeedFile file(Node root) {

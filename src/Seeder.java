@@ -278,7 +278,7 @@ final class Seeder {
         long started = System.nanoTime();
         try {
             var groups = validate();
-            session.run("LOCK TABLE " + table.qualified() + " IN SHARE ROW EXCLUSIVE MODE");
+            session.lockTable(table.qualified(), table.name(), file.displayPath());
             stage(groups);
             rejectDuplicateKeys();
             rejectKeysOfOtherFiles();

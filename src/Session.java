@@ -33,17 +33,28 @@ final class Session implements AutoCloseable {
         this.handle = Jdbi.open(connection);
     }
 
+    /**
+     * How long a run may wait for a lock (the run lock, or a table another transaction holds) and
+     * how long one statement may run; 0 means no limit. A deploy must not hang forever.
+     */
+    record Limits(int lockTimeoutSeconds, int statementTimeoutSeconds) {
+        static final Limits DEFAULT = new Limits(120, 600);
+    }
+
+    /** The session of the run in progress, for the signal handler that rolls it back. */
+    static volatile Session current;
+
     /** Connects, begins the run's transaction and takes the run lock: runs wait for each other here. */
-    static Session open(DatabaseTarget target) {
-        return open(target, true);
+    static Session open(DatabaseTarget target, Limits limits, java.util.function.Consumer<String> note) {
+        return open(target, limits, true, note);
     }
 
     /** Connects without the run lock, for commands that only read what runs recorded. */
-    static Session openForReading(DatabaseTarget target) {
-        return open(target, false);
+    static Session openForReading(DatabaseTarget target, Limits limits) {
+        return open(target, limits, false, message -> { });
     }
 
-    private static Session open(DatabaseTarget target, boolean lock) {
+    private static Session open(DatabaseTarget target, Limits limits, boolean lock, java.util.function.Consumer<String> note) {
         Connection connection;
         try {
             connection = new org.postgresql.Driver().connect(target.jdbcUrl(), target.properties());
@@ -52,17 +63,116 @@ final class Session implements AutoCloseable {
             throw SeedError.fromSql(e, target);
         }
         var session = new Session(target, connection);
+        session.limits = limits;
         try {
             // Timestamps written without an offset mean UTC, whatever the server's or the machine's zone.
             session.run("SET TIME ZONE 'UTC'");
+            session.run("SET lock_timeout = '" + limits.lockTimeoutSeconds() + "s'");
+            session.run("SET statement_timeout = '" + limits.statementTimeoutSeconds() + "s'");
+            // If this process dies, its backend notices within seconds and rolls back (PostgreSQL 14+).
+            session.run("DO $$ BEGIN IF current_setting('server_version_num')::int >= 140000 THEN "
+                    + "PERFORM set_config('client_connection_check_interval', '2s', false); END IF; END $$");
             if (lock) {
-                session.run("SELECT pg_advisory_xact_lock(" + RUN_LOCK + ")");
+                session.takeRunLock(note);
             }
         } catch (RuntimeException e) {
             session.close();
             throw e;
         }
+        current = lock ? session : current;
         return session;
+    }
+
+    Limits limits;
+
+    /** Takes the run lock, saying who holds it while it waits, and naming them if the wait times out. */
+    private void takeRunLock(java.util.function.Consumer<String> note) {
+        boolean free = handle.createQuery("SELECT pg_try_advisory_xact_lock(" + RUN_LOCK + ")").mapTo(Boolean.class).one();
+        if (free) {
+            return;
+        }
+        String holder = runLockHolder();
+        note.accept("waiting for the run lock, held by " + holder
+                + (limits.lockTimeoutSeconds() > 0 ? " (at most " + limits.lockTimeoutSeconds() + " s, --lock-timeout)" : ""));
+        try (var statement = connection.createStatement()) {
+            statement.execute("SELECT pg_advisory_xact_lock(" + RUN_LOCK + ")");
+        } catch (SQLException e) {
+            if ("55P03".equals(e.getSQLState())) {
+                throw new SeedError(seed_database.EXIT_LOCKED, target.describe(), "gave up after "
+                        + limits.lockTimeoutSeconds() + " s waiting for the run lock, held by " + holder,
+                        "another seed_database run is still at work on this database; wait for it, or give it longer "
+                                + "with --lock-timeout SECONDS", e);
+            }
+            throw SeedError.fromSql(e, target);
+        }
+    }
+
+    /** Who holds the run lock: process id, application, user, client and for how long. */
+    private String runLockHolder() {
+        return describeLockHolders("l.locktype = 'advisory' AND l.classid = '" + (RUN_LOCK >>> 32) + "'::oid AND l.objid = '"
+                + (RUN_LOCK & 0xFFFF_FFFFL) + "'::oid AND l.objsubid = 1").orElse("a session that has just let it go");
+    }
+
+    /** The sessions holding locks that match, described for a person. */
+    java.util.Optional<String> describeLockHolders(String lockCondition) {
+        // A question asked on the way: inside a savepoint, so that it can never spoil the run's transaction.
+        try (var statement = connection.createStatement()) {
+            statement.execute("SAVEPOINT seed_holders");
+            var holders = new ArrayList<String>();
+            try (var rows = statement.executeQuery("SELECT DISTINCT a.pid, coalesce(nullif(a.application_name, ''), "
+                    + "'an application') AS app, a.usename, coalesce(host(a.client_addr), 'a local socket') AS client, "
+                    + "extract(epoch FROM now() - coalesce(a.xact_start, a.backend_start))::int AS seconds "
+                    + "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                    + "WHERE l.granted AND a.pid <> pg_backend_pid() AND " + lockCondition)) {
+                while (rows.next()) {
+                    holders.add(rows.getString("app") + " (pid " + rows.getInt("pid") + ", user " + rows.getString("usename")
+                            + ", from " + rows.getString("client") + ", in its transaction for " + rows.getInt("seconds") + " s)");
+                }
+                statement.execute("RELEASE SAVEPOINT seed_holders");
+            } catch (SQLException e) {
+                statement.execute("ROLLBACK TO SAVEPOINT seed_holders");
+            }
+            return holders.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(String.join(" and ", holders));
+        } catch (SQLException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** Locks a table against writers for the rest of the run; a timed-out wait names who holds it. */
+    void lockTable(String qualified, String displayName, String file) {
+        try (var statement = connection.createStatement()) {
+            statement.execute("SAVEPOINT seed_lock");
+            statement.execute("LOCK TABLE " + qualified + " IN SHARE ROW EXCLUSIVE MODE");
+            statement.execute("RELEASE SAVEPOINT seed_lock");
+        } catch (SQLException e) {
+            if (!"55P03".equals(e.getSQLState())) {
+                throw SeedError.fromSql(e, target);
+            }
+            try (var statement = connection.createStatement()) {
+                statement.execute("ROLLBACK TO SAVEPOINT seed_lock");
+            } catch (SQLException gone) {
+                throw SeedError.fromSql(e, target);
+            }
+            String holders = describeLockHolders("l.relation = '" + qualified.replace("'", "''") + "'::regclass")
+                    .orElse("another transaction");
+            throw new SeedError(seed_database.EXIT_LOCKED, file, "gave up after " + limits.lockTimeoutSeconds()
+                    + " s waiting to lock " + displayName + ", which " + holders + " holds",
+                    "a long transaction of the application is in the way; retry later, or give it longer with --lock-timeout SECONDS", e);
+        }
+    }
+
+    /** Ends the run at once from another thread (a signal): PostgreSQL rolls back what the connection did. */
+    void abort() {
+        try {
+            connection.unwrap(org.postgresql.PGConnection.class).cancelQuery();
+        } catch (SQLException e) {
+            // the connection may be gone already
+        }
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            // closing is all we can do
+        }
     }
 
     /** Runs generated SQL (quoted catalog names, no values) as it is; returns the rows it changed. */
@@ -94,6 +204,9 @@ final class Session implements AutoCloseable {
 
     @Override
     public void close() {
+        if (current == this) {
+            current = null;
+        }
         try {
             if (!committed && !connection.isClosed()) {
                 connection.rollback();

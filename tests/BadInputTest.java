@@ -1,5 +1,4 @@
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -48,20 +47,6 @@ class BadInputTest {
     }
 
     void check(Path dir) {
-        var expected = TestDatabase.read(dir.resolve("expected.txt")).lines()
-                .filter(line -> !line.isBlank() && !line.startsWith("#")).toList();
-        int exitCode = Integer.parseInt(expected.get(0).replace("exit ", "").trim());
-        String before = db.snapshot();
-
-        var run = db.run(TestDatabase.PROJECT, "--seeds", TestDatabase.PROJECT.relativize(dir).toString());
-
-        assertEquals(exitCode, run.exitCode(), run::toString);
-        for (String line : expected.subList(1, expected.size())) {
-            assertTrue(run.err().contains(line), () -> "expected in stderr: " + line + "\n" + run);
-        }
-        assertTrue(run.err().startsWith("error: " + TestDatabase.PROJECT.relativize(dir)), run::toString);
-        assertEquals(1, run.err().lines().count(), () -> "one paragraph, no stack trace:\n" + run);
-        assertFalse(run.out().contains("Done"), run::toString);
-        assertEquals(before, db.snapshot(), "nothing was written");
+        TestDatabase.checkCorpusCase(db, dir);
     }
 }

@@ -79,7 +79,7 @@ class CommandLineTest {
 
         assertEquals(0, help.exitCode(), help::toString);
         for (String expected : List.of("Usage: seed_database", "migrate", "seed", "--url=URL", "--migrations=DIR", "--seeds=DIR",
-                "DATABASE_URL", "SEED_DATABASE_HOME", "Exit codes:", "3   the database is unreachable")) {
+                "DATABASE_URL", "SEED_DATABASE_HOME", "Exit codes:", "4     a lock wait or a statement took longer")) {
             assertTrue(help.out().contains(expected), () -> expected + "\n" + help);
         }
         var seedHelp = TestDatabase.runWith(Map.of(), workspace, "seed", "--help");

@@ -184,6 +184,31 @@ final class TestDatabase implements AutoCloseable {
         return new Run(exitCode, out.toString(), err.toString());
     }
 
+    /**
+     * One case of a corpus (tests/bad-input, tests/hostile): a seeds directory and its expected.txt,
+     * which gives the exit code and lines the error must contain. The run must print one paragraph
+     * on stderr, no stack trace, and leave the database exactly as it was.
+     */
+    static void checkCorpusCase(TestDatabase db, Path dir, String... extraArguments) {
+        var expected = read(dir.resolve("expected.txt")).lines()
+                .filter(line -> !line.isBlank() && !line.startsWith("#")).toList();
+        int exitCode = Integer.parseInt(expected.get(0).replace("exit ", "").trim());
+        String before = db.snapshot();
+        var arguments = new java.util.ArrayList<>(List.of("--seeds", dir.toString()));
+        arguments.addAll(List.of(extraArguments));
+
+        var run = db.run(PROJECT, arguments.toArray(String[]::new));
+
+        org.junit.jupiter.api.Assertions.assertEquals(exitCode, run.exitCode(), run::toString);
+        for (String line : expected.subList(1, expected.size())) {
+            org.junit.jupiter.api.Assertions.assertTrue(run.err().contains(line), () -> "expected in stderr: " + line + "\n" + run);
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(run.err().startsWith("error: "), run::toString);
+        org.junit.jupiter.api.Assertions.assertEquals(1, run.err().lines().count(), () -> "one paragraph, no stack trace:\n" + run);
+        org.junit.jupiter.api.Assertions.assertFalse(run.out().contains("Done"), run::toString);
+        org.junit.jupiter.api.Assertions.assertEquals(before, db.snapshot(), "nothing was written");
+    }
+
     // ── files ────────────────────────────────────────────────────────────────────────────────
 
     private static final List<Path> SCRATCH = new java.util.concurrent.CopyOnWriteArrayList<>();
