@@ -449,6 +449,7 @@ public class seed_database implements Callable<Integer> {
         historyTable();   // a bad name is a usage error before anything else happens
         var report = new Report(spec.commandLine().getOut(), json,
                 Report.Style.resolve(noColor, color.name(), env, System.console() != null && env == System.getenv()));
+        report.target = target;
         target.unknownParameters().forEach(name -> report.warnings.add("the connection setting " + name
                 + " is not one the PostgreSQL driver knows; it is ignored"));
         return report;

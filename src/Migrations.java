@@ -63,7 +63,8 @@ final class Migrations {
             if (cause != null && SeedError.fromSql(cause, session.target).exitCode != seed_database.EXIT_FAILED) {
                 // A timeout or a lost connection, not a mistake in the migration: said as such.
                 var error = SeedError.fromSql(cause, session.target);
-                throw new SeedError(error.exitCode, file, "migration stopped: " + error.getMessage(), error.hint, e);
+                throw new SeedError(error.exitCode, e.getLineNumber() > 0 ? file + ":" + e.getLineNumber() : file,
+                        "migration stopped: " + error.getMessage(), error.hint, e);
             }
             String message = cause != null ? "PostgreSQL: " + SeedError.describe(cause) : firstParagraph(e.getMessage());
             throw new SeedError(seed_database.EXIT_FAILED, e.getLineNumber() > 0 ? file + ":" + e.getLineNumber() : file,

@@ -65,6 +65,8 @@ final class Report {
     final PrintWriter out;
     final boolean json;
     final Style style;
+    /** The database the report is about. */
+    DatabaseTarget target;
 
     Report(PrintWriter out, boolean json, Style style) {
         this.out = out;
@@ -309,6 +311,7 @@ final class Report {
             printJson((json));
             return;
         }
+        out.println(style.dim("Seed runs recorded in " + historyTable + " of " + target.describe() + ", newest first:"));
         if (entries.isEmpty()) {
             out.println("No seed runs recorded in " + historyTable + ".");
             return;
@@ -350,10 +353,10 @@ final class Report {
             return;
         }
         if (events.isEmpty()) {
-            out.println("No recorded change of " + key + " in " + historyTable + ".");
+            out.println("No recorded change of " + key + " in " + historyTable + " of " + target.describe() + ".");
             return;
         }
-        out.println(style.bold(shownKey(key)) + ", newest first:");
+        out.println(style.bold(shownKey(key)) + " in " + historyTable + " of " + target.describe() + ", newest first:");
         for (var e : events) {
             String when = WHEN.format(e.startedAt().withOffsetSameInstant(ZoneOffset.UTC));
             String action = pad(e.change().action().json() + (e.change().action().json().endsWith("e") ? "d" : "ed"), 8);

@@ -3,9 +3,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
@@ -28,40 +26,6 @@ class ConcurrencyTest {
     @AfterAll
     void dropDatabase() {
         db.close();
-    }
-
-    @Test
-    void runs_started_together_all_succeed_and_one_of_them_does_the_work() throws Exception {
-        int runs = 4;
-        var start = new CountDownLatch(1);
-        var results = new ArrayList<CompletableFuture<TestDatabase.Run>>();
-        for (int i = 0; i < runs; i++) {
-            results.add(CompletableFuture.supplyAsync(() -> {
-                try {
-                    start.await();
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-                return db.run(workspace);
-            }));
-        }
-        start.countDown();
-
-        int didTheWork = 0;
-        for (var result : results) {
-            var run = result.get(60, TimeUnit.SECONDS);
-            assertEquals(0, run.exitCode(), run::toString);
-            if (run.out().contains("Migrations: 6 applied")) {
-                didTheWork++;
-                assertTrue(run.out().contains("8 inserted, 0 updated, 0 unchanged"), run::toString);
-            } else {
-                assertTrue(run.out().contains("Migrations: up to date at version 20260208"), run::toString);
-                assertTrue(run.out().contains("0 inserted, 0 updated, 8 unchanged"), run::toString);
-            }
-        }
-        assertEquals(1, didTheWork);
-        assertEquals(8, db.count("SELECT count(*) FROM llm_models"));
-        assertEquals(6, db.count("SELECT count(*) FROM flyway_schema_history"));
     }
 
     @Test

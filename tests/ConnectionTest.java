@@ -192,10 +192,15 @@ class ConnectionTest {
         String password = "Sup3r-S3cret-Pw";
         Path broken = workspace.resolve("broken-seeds");
         TestDatabase.write(broken.resolve("llm_models.yaml"), "table: llm_models\nkey: model_id\nrows:\n  - model_id: x\n    max_tokens: lots\n");
+        String at = "127.0.0.1:5432/" + db.name;
         for (String url : List.of(
-                "postgresql://postgres:" + password + "@127.0.0.1:5432/" + db.name,
-                "jdbc:postgresql://127.0.0.1:5432/" + db.name + "?user=postgres&password=" + password)) {
-            for (var args : List.of(new String[]{"--verbose"}, new String[]{"--verbose", "--seeds", "broken-seeds"})) {
+                "postgresql://postgres:" + password + "@" + at,
+                "postgres://postgres:" + password + "@" + at + "?sslmode=disable",
+                "postgresql+asyncpg://postgres:" + password + "@" + at,
+                "jdbc:postgresql://" + at + "?user=postgres&password=" + password,
+                "host=127.0.0.1 port=5432 dbname=" + db.name + " user=postgres password='" + password + "'")) {
+            for (var args : List.of(new String[]{"--verbose"}, new String[]{"--verbose", "--seeds", "broken-seeds"},
+                    new String[]{"plan", "--json", "--verbose"}, new String[]{"history", "--verbose"}, new String[]{"info", "--json"})) {
                 var full = new java.util.ArrayList<>(List.of(args));
                 full.addAll(List.of("--url", url));
                 var run = TestDatabase.runWith(Map.of(), workspace, full.toArray(String[]::new));
@@ -203,6 +208,24 @@ class ConnectionTest {
                 assertTrue(run.output().contains("postgres@127.0.0.1:5432/" + db.name), run::toString);
             }
         }
+        assertTrue(db.count("SELECT count(*) FROM seed_history") > 0);
+        assertEquals(0, db.count("SELECT count(*) FROM seed_history h WHERE h::text LIKE ?", "%" + password + "%"),
+                "no history row holds it");
+    }
+
+    @Test
+    void the_ssl_options_of_a_url_reach_the_driver() {
+        var target = resolve("postgresql://app@db/trading?sslmode=verify-full&sslrootcert=/etc/ssl/root.crt"
+                + "&sslcert=/etc/ssl/app.crt&sslkey=/etc/ssl/app.key&sslpassword=k3y-pass&sslfactory=org.postgresql.ssl.DefaultJavaSSLFactory",
+                Map.of());
+        var properties = target.properties();
+        assertEquals("verify-full", properties.getProperty("sslmode"));
+        assertEquals("/etc/ssl/root.crt", properties.getProperty("sslrootcert"));
+        assertEquals("/etc/ssl/app.crt", properties.getProperty("sslcert"));
+        assertEquals("/etc/ssl/app.key", properties.getProperty("sslkey"));
+        assertEquals("k3y-pass", properties.getProperty("sslpassword"));
+        assertEquals(List.of(), target.unknownParameters(), "all of them are settings the driver knows");
+        assertFalse(target.describe().contains("k3y-pass"));
     }
 
     // ── a wrong password, on a server that checks it ─────────────────────────────────────────

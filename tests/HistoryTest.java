@@ -116,7 +116,8 @@ class HistoryTest {
         int oldest = text.indexOf("  llm_models.yaml → llm_models: 8 inserted, 0 updated, 0 unchanged");
         assertTrue(newest > 0 && oldest > newest, history::toString);
         assertTrue(text.contains("    ~ gpt-4o  typical_agent_cost: 0.0500 → 0.0450"), history::toString);
-        assertTrue(text.matches("(?s)\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC  postgres  development  seed_database .*"), history::toString);
+        assertTrue(text.matches("(?s)Seed runs recorded in seed_history of postgres@127.0.0.1:5432/\\w+, newest first:\n"
+                + "\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC  postgres  development  seed_database .*"), history::toString);
 
         var onlyExchanges = runOk("history", "--file", "exchanges.yaml");
         assertTrue(onlyExchanges.out().contains("exchanges.yaml"), onlyExchanges::toString);
@@ -139,7 +140,7 @@ class HistoryTest {
         var timeline = runOk("history", "--key", "gpt-4o");
 
         String text = timeline.out();
-        assertTrue(text.startsWith("gpt-4o, newest first:\n"), timeline::toString);
+        assertTrue(text.startsWith("gpt-4o in seed_history of postgres@127.0.0.1:5432/" + db.name + ", newest first:\n"), timeline::toString);
         int third = text.indexOf("updated   cost_per_1k_input_tokens: 0.002500 → 0.002000");
         int second = text.indexOf("updated   typical_agent_cost: 0.0500 → 0.0450");
         int first = text.indexOf("inserted  ");
@@ -151,7 +152,7 @@ class HistoryTest {
         assertEquals(3, json.get("events").size());
         assertEquals("update", json.at("/events/0/action").asText());
         assertEquals("insert", json.at("/events/2/action").asText());
-        assertTrue(runOk("history", "--key", "no-such-model").out().contains("No recorded change of no-such-model in seed_history."));
+        assertTrue(runOk("history", "--key", "no-such-model").out().contains("No recorded change of no-such-model in seed_history of "));
     }
 
     @Test

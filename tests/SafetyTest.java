@@ -1,0 +1,263 @@
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * A run either applies completely or leaves the database as it was: killed, interrupted, cut off
+ * from PostgreSQL, or kept waiting. A ticks table, whose trigger sleeps on every row while the
+ * database setting seed_test.slow is on, holds a run in the middle of its writes for as long as a
+ * test needs.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SafetyTest {
+
+    static final String SLOW_TABLE = """
+            CREATE TABLE ticks (symbol text PRIMARY KEY, price numeric(12, 4) NOT NULL);
+            CREATE FUNCTION ticks_slowly() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF current_setting('seed_test.slow', true) = 'on' THEN
+                    PERFORM pg_sleep(0.01);
+                END IF;
+                RETURN NEW;
+            END
+            $$;
+            CREATE TRIGGER ticks_slowly BEFORE INSERT ON ticks FOR EACH ROW EXECUTE FUNCTION ticks_slowly();
+            """;
+
+    final TestDatabase db = TestDatabase.create(SafetyTest.class);
+    Path workspace;
+
+    @BeforeEach
+    void seededDatabaseWithASlowTable() {
+        db.recreate();
+        workspace = TestDatabase.workspace();
+        TestDatabase.write(workspace.resolve("migrations/V20260301__ticks.sql"), SLOW_TABLE);
+        var rows = new StringBuilder("table: ticks\nkey: symbol\nrows:\n");
+        for (int i = 0; i < 2000; i++) {
+            rows.append("  - {symbol: T").append(i).append(", price: ").append(i).append(".5}\n");
+        }
+        TestDatabase.write(workspace.resolve("seeds/ticks.yaml"), rows.toString());
+        var first = db.run(workspace);
+        assertEquals(0, first.exitCode(), first::toString);
+        // The next run has work to do in every file's transaction: a price, and 2,000 new ticks.
+        TestDatabase.edit(workspace.resolve("seeds/llm_models.yaml"), "typical_agent_cost: 0.050", "typical_agent_cost: 0.045");
+        TestDatabase.write(workspace.resolve("seeds/ticks.yaml"), rows.toString().replace("T", "U"));
+    }
+
+    @AfterAll
+    void dropDatabase() {
+        db.close();
+    }
+
+    void slow(boolean on) {
+        TestDatabase.admin("ALTER DATABASE " + db.name + (on ? " SET seed_test.slow = 'on'" : " RESET seed_test.slow"));
+    }
+
+    /** The backend of a run that is inserting ticks, once there is one. */
+    int runInTheMiddle() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            var pids = db.query("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' "
+                    + "AND application_name = 'seed_database' AND query LIKE 'INSERT INTO %ticks%'");
+            if (!pids.isEmpty()) {
+                return (Integer) pids.get(0).get("pid");
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no run got to its writes");
+    }
+
+    Process jbang(String... args) throws Exception {
+        var command = new ArrayList<>(List.of(TestDatabase.PROJECT.resolve("jbang").toString(),
+                TestDatabase.PROJECT.resolve("seed_database.java").toString()));
+        command.addAll(List.of(args));
+        var builder = new ProcessBuilder(command).directory(workspace.toFile());
+        builder.environment().keySet().removeIf(name -> name.startsWith("PG") || name.equals("DATABASE_URL"));
+        builder.environment().put("DATABASE_URL", db.url());
+        Path log = TestDatabase.scratch("run");
+        return builder.redirectOutput(log.resolve("out").toFile()).redirectError(log.resolve("err").toFile()).start();
+    }
+
+    @Test
+    void a_run_killed_in_the_middle_leaves_nothing_and_the_next_run_succeeds() throws Exception {
+        String before = db.snapshot();
+        slow(true);
+        var process = jbang();
+        runInTheMiddle();
+
+        process.toHandle().destroyForcibly();   // SIGKILL: no shutdown hook, no goodbye
+        assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+
+        assertEquals(before, db.snapshot(), "nothing of the killed run is there");
+        slow(false);
+        var next = db.run(workspace, "--lock-timeout", "30");
+        assertEquals(0, next.exitCode(), next::toString);
+        assertTrue(next.out().contains("ticks.yaml → ticks: 2000 inserted"), next::toString);
+        assertEquals("0.0450", db.text("SELECT typical_agent_cost::text FROM llm_models WHERE model_id = 'gpt-4o'"));
+    }
+
+    @Test
+    void sigterm_rolls_back_and_exits_promptly_with_a_message() throws Exception {
+        String before = db.snapshot();
+        slow(true);
+        Path log = TestDatabase.scratch("sigterm");
+        var command = List.of(TestDatabase.PROJECT.resolve("jbang").toString(), TestDatabase.PROJECT.resolve("seed_database.java").toString());
+        var builder = new ProcessBuilder(command).directory(workspace.toFile());
+        builder.environment().put("DATABASE_URL", db.url());
+        var process = builder.redirectOutput(log.resolve("out").toFile()).redirectError(log.resolve("err").toFile()).start();
+        runInTheMiddle();
+
+        process.destroy();   // SIGTERM
+        assertTrue(process.waitFor(20, TimeUnit.SECONDS), "it stops at once, not after the 20 s the ticks would take");
+
+        assertEquals(143, process.exitValue());
+        assertTrue(Files.readString(log.resolve("err")).contains("interrupted: the run was rolled back; nothing was written."),
+                Files.readString(log.resolve("err")));
+        slow(false);
+        assertEquals(before, db.snapshot());
+    }
+
+    @Test
+    void a_lost_connection_is_a_clear_error_that_leaves_nothing_and_retries_only_when_asked() throws Exception {
+        String before = db.snapshot();
+        slow(true);
+        var run = CompletableFuture.supplyAsync(() -> db.run(workspace));
+        TestDatabase.admin("SELECT pg_terminate_backend(" + runInTheMiddle() + ")");
+        var lost = run.get(60, TimeUnit.SECONDS);
+
+        assertEquals(3, lost.exitCode(), lost::toString);
+        assertTrue(lost.err().contains("terminating connection due to administrator command"), lost::toString);
+        assertTrue(lost.err().contains("The connection was lost during the run: PostgreSQL rolls back what it did; --retries N runs it again"),
+                lost::toString);
+        assertEquals(before, db.snapshot());
+
+        var retried = CompletableFuture.supplyAsync(() -> db.run(workspace, "--retries", "2"));
+        TestDatabase.admin("SELECT pg_terminate_backend(" + runInTheMiddle() + ")");
+        slow(false);
+        var result = retried.get(120, TimeUnit.SECONDS);
+        assertEquals(0, result.exitCode(), result::toString);
+        assertTrue(result.err().contains("Retrying in 1 s (retry 1 of 2)."), result::toString);
+        assertTrue(result.out().contains("ticks.yaml → ticks: 2000 inserted"), result::toString);
+    }
+
+    @Test
+    void a_data_error_is_never_retried() {
+        TestDatabase.edit(workspace.resolve("seeds/llm_models.yaml"), "max_tokens: 16385", "max_tokens: lots");
+
+        var run = db.run(workspace, "--retries", "3");
+
+        assertEquals(1, run.exitCode(), run::toString);
+        assertFalse(run.err().contains("Retrying"), run::toString);
+    }
+
+    @Test
+    void a_run_that_cannot_get_the_run_lock_says_who_holds_it_and_gives_up_at_the_lock_timeout() throws Exception {
+        try (Connection holder = TestDatabase.connect(db.url())) {
+            holder.setAutoCommit(false);
+            holder.createStatement().execute("SET application_name = 'deploy-replica-2'");
+            holder.createStatement().execute("SELECT pg_advisory_xact_lock(" + Session.RUN_LOCK + ")");
+
+            var run = db.run(workspace, "--lock-timeout", "1");
+
+            assertEquals(4, run.exitCode(), run::toString);
+            assertTrue(run.err().startsWith("waiting for the run lock, held by deploy-replica-2 (pid "), run::toString);
+            assertTrue(run.err().contains("error: postgres@127.0.0.1:5432/" + db.name + ": gave up after 1 s waiting for the run "
+                    + "lock, held by deploy-replica-2 (pid "), run::toString);
+            assertTrue(run.err().contains("Another seed_database run is still at work on this database"), run::toString);
+        }
+    }
+
+    @Test
+    void a_table_an_application_transaction_holds_is_waited_for_no_longer_than_the_lock_timeout() throws Exception {
+        try (Connection holder = TestDatabase.connect(db.url())) {
+            holder.setAutoCommit(false);
+            holder.createStatement().execute("SET application_name = 'backend-worker'");
+            holder.createStatement().execute("UPDATE llm_models SET description = description WHERE model_id = 'gpt-4'");
+            String before = db.snapshot();
+
+            var run = db.run(workspace, "seed", "--lock-timeout", "1");
+
+            assertEquals(4, run.exitCode(), run::toString);
+            assertTrue(run.err().contains("seeds/llm_models.yaml: gave up after 1 s waiting to lock llm_models, which "
+                    + "backend-worker (pid "), run::toString);
+            holder.rollback();
+            assertEquals(before, db.snapshot());
+        }
+    }
+
+    @Test
+    void statements_and_lock_waits_are_bounded_by_default_and_by_the_options() {
+        TestDatabase.write(workspace.resolve("migrations/V20260302__observe.sql"), "CREATE TABLE observed AS SELECT "
+                + "current_setting('lock_timeout') AS lock_timeout, current_setting('statement_timeout') AS statement_timeout;\n");
+        assertEquals(0, db.run(workspace).exitCode());
+        assertEquals("2min|10min", db.text("SELECT lock_timeout || '|' || statement_timeout FROM observed"));
+
+        TestDatabase.write(workspace.resolve("migrations/V20260303__slow.sql"), "SELECT pg_sleep(5);\n");
+        var stopped = db.run(workspace, "--statement-timeout", "1");
+        assertEquals(4, stopped.exitCode(), stopped::toString);
+        assertTrue(stopped.err().contains("migrations/V20260303__slow.sql:1: migration stopped: a statement ran longer than "
+                + "--statement-timeout allows"), stopped::toString);
+    }
+
+    @Test
+    void eight_runs_at_once_give_exactly_what_one_run_gives() throws Exception {
+        var fresh = TestDatabase.create(SafetyTest.class);
+        try {
+            var runs = new ArrayList<CompletableFuture<TestDatabase.Run>>();
+            var start = new java.util.concurrent.CountDownLatch(1);
+            for (int i = 0; i < 8; i++) {
+                runs.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        start.await();
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    return fresh.run(workspace);
+                }, java.util.concurrent.Executors.newCachedThreadPool()));
+            }
+            start.countDown();
+            int wrote = 0;
+            for (var run : runs) {
+                var result = run.get(120, TimeUnit.SECONDS);
+                assertEquals(0, result.exitCode(), result::toString);
+                wrote += result.out().contains("7 migrations and") ? 1 : 0;
+            }
+            assertEquals(1, wrote, "one run did the work, the others found nothing to do");
+
+            db.recreate();
+            assertEquals(0, db.run(workspace).exitCode());
+            assertEquals(content(db), content(fresh));
+            assertEquals(7, fresh.count("SELECT count(*) FROM flyway_schema_history"));
+        } finally {
+            fresh.close();
+        }
+    }
+
+    /** What the tables hold, with generated ids and times replaced by the natural keys they stand for. */
+    static String content(TestDatabase database) {
+        return String.join("\n", List.of(
+                database.text("SELECT string_agg((to_jsonb(m) - 'id' - 'created_at' - 'updated_at')::text, '|' ORDER BY model_id) FROM llm_models m"),
+                database.text("SELECT string_agg(p.name || m.model_id || p.steps::text, '|' ORDER BY p.name) FROM pipeline_templates p "
+                        + "JOIN llm_models m ON m.id = p.llm_model_id"),
+                database.text("SELECT string_agg(s.code || coalesce(p.code, '-'), '|' ORDER BY s.code) FROM scanners s "
+                        + "LEFT JOIN scanners p ON p.id = s.parent_id"),
+                database.text("SELECT string_agg(s.code || c.code || t.name || s.risk_per_trade, '|' ORDER BY s.code) FROM strategies s "
+                        + "JOIN scanners c ON c.id = s.scanner_id JOIN pipeline_templates t ON t.id = s.pipeline_template_id"),
+                database.text("SELECT string_agg(slug || position, '|' ORDER BY slug) FROM tutorial_steps"),
+                database.text("SELECT count(DISTINCT symbol) || '/' || count(*) || '/' || sum(price) FROM ticks")));
+    }
+}
