@@ -7,33 +7,15 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * The application's seed files as shipped: models, pipeline templates, scanners, strategies and
  * tutorial data, which refer to each other by natural key, belong to environments and retire rows.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ApplicationSeedsTest {
+class ApplicationSeedsTest extends FreshProject {
 
     static final List<String> TABLES = List.of("llm_models", "pipeline_templates", "scanners", "strategies", "tutorial_steps");
-
-    final TestDatabase db = TestDatabase.create(ApplicationSeedsTest.class);
-    Path workspace;
-
-    @BeforeEach
-    void freshDatabaseAndFiles() {
-        db.recreate();
-        workspace = TestDatabase.workspace();
-    }
-
-    @AfterAll
-    void dropDatabase() {
-        db.close();
-    }
 
     TestDatabase.Run run(int exit, Map<String, String> env, String... args) {
         var environment = new java.util.HashMap<>(env);

@@ -9,28 +9,10 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /** The seed history: a record per file per run, and one row's timeline. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class HistoryTest {
-
-    final TestDatabase db = TestDatabase.create(HistoryTest.class);
-    Path workspace;
-
-    @BeforeEach
-    void freshDatabaseAndFiles() {
-        db.recreate();
-        workspace = TestDatabase.workspace();
-    }
-
-    @AfterAll
-    void dropDatabase() {
-        db.close();
-    }
+class HistoryTest extends FreshProject {
 
     TestDatabase.Run runOk(String... args) {
         var run = db.run(workspace, args);

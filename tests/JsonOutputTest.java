@@ -8,29 +8,12 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /** --json: one document on stdout, parsed back here; and colour only where it belongs. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class JsonOutputTest {
+class JsonOutputTest extends FreshProject {
 
-    final TestDatabase db = TestDatabase.create(JsonOutputTest.class);
     final ObjectMapper mapper = new ObjectMapper();
-    Path workspace;
-
-    @BeforeEach
-    void freshDatabaseAndFiles() {
-        db.recreate();
-        workspace = TestDatabase.workspace();
-    }
-
-    @AfterAll
-    void dropDatabase() {
-        db.close();
-    }
 
     JsonNode json(int expectedExit, String... args) throws Exception {
         var run = db.run(workspace, args);

@@ -7,29 +7,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /** plan and check: the run itself, rolled back; what they show is what a run then does. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class PlanTest {
+class PlanTest extends FreshProject {
 
-    final TestDatabase db = TestDatabase.create(PlanTest.class);
     final ObjectMapper mapper = new ObjectMapper();
-    Path workspace;
-
-    @BeforeEach
-    void freshDatabaseAndFiles() {
-        db.recreate();
-        workspace = TestDatabase.workspace();
-    }
-
-    @AfterAll
-    void dropDatabase() {
-        db.close();
-    }
 
     TestDatabase.Run run(int expectedExit, String... args) {
         var run = db.run(workspace, args);

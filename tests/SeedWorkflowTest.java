@@ -6,28 +6,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /** The workflows of the README, each on a fresh database: what the user sees, and what the tables hold. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SeedWorkflowTest {
-
-    final TestDatabase db = TestDatabase.create(SeedWorkflowTest.class);
-    Path workspace;
-
-    @BeforeEach
-    void freshDatabaseAndFiles() {
-        db.recreate();
-        workspace = TestDatabase.workspace();
-    }
-
-    @AfterAll
-    void dropDatabase() {
-        db.close();
-    }
+class SeedWorkflowTest extends FreshProject {
 
     TestDatabase.Run run(String... args) {
         return db.run(workspace, args);

@@ -9,6 +9,7 @@
 //SOURCES ../seed_database.java
 //SOURCES TestDatabase.java
 //SOURCES PrivateServer.java
+//SOURCES FreshProject.java
 //SOURCES *Test.java
 
 import static org.junit.platform.engine.discovery.ClassNameFilter.includeClassNamePatterns;
