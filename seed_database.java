@@ -328,6 +328,7 @@ public class seed_database implements Callable<Integer> {
         // Every seed file is read and checked before the database is touched.
         var seedFiles = seed ? SeedFile.readAll(layout.seeds(), workingDir, env, followSymlinks) : List.<SeedFile>of();
         var skipped = seedFiles.stream().filter(f -> !f.appliesTo(environment)).toList();
+        warnAboutAnUnknownEnvironment(report, seedFiles, environment);
         report.header(dryRun ? (command.equals("check") ? "check" : "plan: nothing is written") : null,
                 target, environment, layout, migrate, seed);
 
@@ -378,14 +379,35 @@ public class seed_database implements Callable<Integer> {
      * reverse order, each removes the rows it no longer lists.
      */
     private List<Seeder.Outcome> seed(Session session, List<SeedFile> files, String environment, boolean dryRun) {
-        var run = new Seeder.Run(session, environment, allowDelete, maxDeletes, dryRun, historyTable());
+        var run = new Seeder.Run(session, environment, allowDelete, maxDeletes, dryRun, historyTable(), files);
         var seeders = Seeder.order(session, files.stream().filter(f -> f.appliesTo(environment)).toList()).stream()
                 .map(planned -> new Seeder(run, planned.file(), planned.table())).toList();
         seeders.forEach(Seeder::write);
+        seeders.forEach(Seeder::countRemovals);
+        Seeder.guardRemovals(run, seeders);
         for (int i = seeders.size() - 1; i >= 0; i--) {
             seeders.get(i).remove();
         }
         return seeders.stream().map(Seeder::outcome).toList();
+    }
+
+    /** A typo in --env would quietly skip files and remove rows: say so when no seed file knows the name. */
+    private static void warnAboutAnUnknownEnvironment(Report report, List<SeedFile> files, String environment) {
+        var named = new java.util.TreeSet<String>();
+        for (var file : files) {
+            if (file.environments() != null) {
+                named.addAll(file.environments());
+            }
+            file.rows().forEach(row -> {
+                if (row.environments() != null) {
+                    named.addAll(row.environments());
+                }
+            });
+        }
+        if (!named.isEmpty() && !named.contains(environment) && !environment.equals("development")) {
+            report.warnings.add("no seed file names the environment " + environment + " (they name " + String.join(", ", named)
+                    + "); is it spelled right?");
+        }
     }
 
     /** When seed (which never migrates) fails, pending migrations are a likely reason: say so. */
@@ -456,6 +478,9 @@ public class seed_database implements Callable<Integer> {
     }
 
     Session.Limits limits() {
+        if (maxDeletes < 0) {
+            throw SeedError.usage("--max-deletes is " + maxDeletes + "; it takes a number of rows, 0 or more", null);
+        }
         if (lockTimeout < 0 || statementTimeout < 0) {
             throw SeedError.usage("a timeout is a number of seconds, 0 or more", null);
         }
@@ -468,8 +493,10 @@ public class seed_database implements Callable<Integer> {
         spec.commandLine().getErr().flush();
     }
 
+    /** The environment the run is for, in lower case: environment names match whatever their case. */
     String environment() {
-        return DatabaseTarget.firstNonBlank(environmentOption, env.get("SEED_ENV"), env.get("APP_ENV"), "development");
+        return DatabaseTarget.firstNonBlank(environmentOption, env.get("SEED_ENV"), env.get("APP_ENV"), "development")
+                .trim().toLowerCase(java.util.Locale.ROOT);
     }
 
     String historyTable() {

@@ -225,8 +225,10 @@ final class Report {
                     : style.red("Out of sync") + ": " + String.join(" and ", parts) + " to write (" + seconds + ").";
         }
         if (run.dryRun()) {
+            boolean stops = run.seeds().stream().anyMatch(o -> !o.warnings().isEmpty());
             return "Planned in " + seconds + ": " + (parts.isEmpty() ? "nothing to change" : String.join(" and ", parts)
-                    + " would be written") + ". Nothing was written.";
+                    + " would be written") + (stops ? style.yellow(", but a run would stop (see the warnings above)") : "")
+                    + ". Nothing was written.";
         }
         return "Done in " + seconds + ": " + (parts.isEmpty() ? "nothing to change" : String.join(" and ", parts) + " written")
                 + (run.historyTable() == null ? "." : "; recorded in " + run.historyTable() + ".");
@@ -359,7 +361,7 @@ final class Report {
         out.println(style.bold(shownKey(key)) + " in " + historyTable + " of " + target.describe() + ", newest first:");
         for (var e : events) {
             String when = WHEN.format(e.startedAt().withOffsetSameInstant(ZoneOffset.UTC));
-            String action = pad(e.change().action().json() + (e.change().action().json().endsWith("e") ? "d" : "ed"), 8);
+            String action = pad(e.change().action().json() + (e.change().action().json().endsWith("e") ? "d" : "ed"), 11);
             String indent = " ".repeat(2 + when.length() + 2 + action.length() + 2);
             String head = "  " + when + "  " + (e.change().inserted() ? style.green(action)
                     : e.change().action() == Seeder.Action.UPDATE ? style.yellow(action) : style.red(action)) + "  ";
@@ -370,7 +372,7 @@ final class Report {
                 first = false;
             }
             if (first) {
-                out.println(head);
+                out.println(head.stripTrailing());
             }
             out.println(indent + style.dim(e.file() + " → " + e.table() + ", by " + e.databaseUser() + " ("
                     + e.environment() + (e.gitCommit() == null ? "" : ", git " + shortCommit(e.gitCommit())) + ")"));

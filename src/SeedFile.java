@@ -413,10 +413,10 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
                             var entries = mapping(item, "each row is a mapping of column: value");
                             var rowEnvironments = entries.remove(ROW_ENVIRONMENTS);
                             rows.add(new Row(Pos.of(item), columns(entries),
-                                    rowEnvironments == null ? null : names(rowEnvironments.value(), ROW_ENVIRONMENTS)));
+                                    rowEnvironments == null ? null : environmentNames(rowEnvironments.value(), ROW_ENVIRONMENTS)));
                         }
                     }
-                    case "environments" -> environments = names(node, "environments");
+                    case "environments" -> environments = environmentNames(node, "environments");
                     case "depends_on" -> dependsOn = names(node, "depends_on");
                     case "removal" -> removal = removal(node);
                     case "owns" -> {
@@ -454,9 +454,17 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
                 for (Node item : list.getValue()) {
                     names.add(name(item, what));
                 }
+                if (names.isEmpty()) {
+                    throw SeedError.in(file, Pos.of(node), what + " names nothing; leave it out for all");
+                }
                 return List.copyOf(names);
             }
             return List.of(name(node, what));
+        }
+
+        /** Environment names match whatever their case. */
+        private List<String> environmentNames(Node node, String what) {
+            return names(node, what).stream().map(n -> n.toLowerCase(Locale.ROOT)).toList();
         }
 
         /** removal: keep | delete | deactivate (the column is_active) | {deactivate: column}. */
@@ -540,12 +548,10 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
                     throw SeedError.in(file, pos, "a value holds a NUL character, which PostgreSQL text cannot store");
                 }
                 if (text.contains("${")) {
+                    tookFromEnvironment = false;
                     String substituted = substitute(text, pos);
-                    if (!substituted.equals(text.replace("$${", "${"))) {
-                        // From the environment: text, for PostgreSQL to read as the column's type.
-                        return new Value(Kind.TEXT, substituted, null, null, pos, null, text);
-                    }
-                    return Value.scalar(Kind.TEXT, substituted, pos);
+                    // Text, for PostgreSQL to read as the column's type; a secret only if a variable gave it.
+                    return new Value(Kind.TEXT, substituted, null, null, pos, null, tookFromEnvironment ? text : null);
                 }
                 return Value.scalar(kind(scalar), text, pos);
             }
@@ -563,6 +569,9 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
             });
             return result[0];
         }
+
+        /** Whether the value being substituted took anything from the environment (a default is in the file). */
+        private boolean tookFromEnvironment;
 
         private static final Pattern VARIABLE = Pattern.compile("\\$\\$\\{|\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
 
@@ -582,6 +591,8 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
                                     .hint("set it, or give a default: ${" + m.group(1) + ":-value}");
                         }
                         value = m.group(2);
+                    } else {
+                        tookFromEnvironment = true;
                     }
                     replacement = value;
                 }

@@ -128,15 +128,24 @@ final class Seeder {
         final boolean dryRun;
         /** The table that remembers which file seeded which row: a file removes only rows it owns. */
         final String ownershipTable;
-        long removals;
+        /** Every seed file of the seeds directory, for every environment. */
+        final List<SeedFile> allFiles;
 
-        Run(Session session, String environment, boolean allowDelete, int maxRemovals, boolean dryRun, String historyTable) {
+        Run(Session session, String environment, boolean allowDelete, int maxRemovals, boolean dryRun, String historyTable,
+            List<SeedFile> allFiles) {
             this.session = session;
             this.environment = environment;
             this.allowDelete = allowDelete;
             this.maxRemovals = maxRemovals;
             this.dryRun = dryRun;
             this.ownershipTable = Catalog.quote(historyTable + "_rows");
+            this.allFiles = allFiles;
+        }
+
+        /** The seed files (of any environment) that seed the same table as this one, but this one. */
+        List<SeedFile> otherFilesOf(SeedFile file, Catalog.Table table) {
+            return allFiles.stream().filter(f -> f != file && (f.table().equals(table.name())
+                    || f.table().equals(table.schema() + "." + table.name()))).toList();
         }
 
         boolean production() {
@@ -219,9 +228,15 @@ final class Seeder {
         var after = new LinkedHashMap<Planned, Set<Planned>>();
         for (var p : planned) {
             var needs = new java.util.LinkedHashSet<Planned>();
+            var given = new java.util.HashSet<String>(p.file().defaults().keySet());
+            p.file().rows().forEach(row -> given.addAll(row.values().keySet()));
             for (var fk : p.table().references()) {
-                planned.stream().filter(q -> q != p && !fk.selfReference() && q.table().qualified().equals(fk.to()))
-                        .forEach(needs::add);
+                // A foreign key the file gives no value for puts no order on it: this breaks a cycle
+                // when one side leaves its reference out.
+                if (fk.selfReference() || fk.columns().stream().noneMatch(given::contains)) {
+                    continue;
+                }
+                planned.stream().filter(q -> q != p && q.table().qualified().equals(fk.to())).forEach(needs::add);
             }
             for (String dependency : p.file().dependsOn()) {
                 var named = planned.stream().filter(q -> q != p && (q.file().name().equals(dependency)
@@ -267,8 +282,8 @@ final class Seeder {
         var loop = path.subList(path.indexOf(at), path.size());
         String tables = Stream.concat(loop.stream(), Stream.of(at)).map(p -> p.table().name()).collect(Collectors.joining(" → "));
         return SeedError.in(loop.get(0).file().displayPath(), null, "the seed files depend on each other in a cycle: " + tables)
-                .hint("a cycle of foreign keys cannot be seeded in one order; make one of them nullable and set it in a "
-                        + "later file, or drop a depends_on");
+                .hint("files are applied one table after another, so one of these files must leave out its column that "
+                        + "refers to the next (it keeps its value), or a depends_on must go");
     }
 
     // ── writing ─────────────────────────────────────────────────────────────────────────────
@@ -280,9 +295,10 @@ final class Seeder {
             var groups = validate();
             session.lockTable(table.qualified(), table.name(), file.displayPath());
             stage(groups);
+            // References first: a key may hold one, and two keys are the same only once resolved.
+            int layers = resolveReferences();
             rejectDuplicateKeys();
             rejectKeysOfOtherFiles();
-            int layers = resolveReferences();
             beforeWrites = savepoint("seed_file");
             for (int layer = 0; layer < layers; layer++) {
                 if (layer > 0) {
@@ -344,6 +360,11 @@ final class Seeder {
             throw SeedError.in(file.displayPath(), file.settings().get("owns"), "owns: table only matters with a removal "
                     + "mode that removes (deactivate or delete)");
         }
+        if (file.ownsTable() && !run.otherFilesOf(file, table).isEmpty()) {
+            throw SeedError.in(file.displayPath(), file.settings().get("owns"), "owns: table says this file owns every row of "
+                    + table.name() + ", but " + run.otherFilesOf(file, table).stream().map(SeedFile::name).collect(Collectors.joining(", "))
+                    + " seeds it too").hint("owns: table is for the only seed file of a table; without it, each file owns the rows it seeded");
+        }
         var groups = new LinkedHashMap<List<String>, Group>();
         rowGroup = new int[rows.size()];
         for (int i = 0; i < rows.size(); i++) {
@@ -353,6 +374,11 @@ final class Seeder {
                 if (value == null || value.kind() == SeedFile.Kind.NULL) {
                     throw SeedError.in(file.displayPath(), value == null ? row.pos() : value.pos(),
                             "this row has no value for the key column " + keyColumn);
+                }
+                if (value.fromEnvironment()) {
+                    throw SeedError.in(file.displayPath(), value.pos(), "the key column " + keyColumn + " takes its value "
+                            + "from the environment (" + value.template() + ")").hint("a key names a row in every plan, diff and "
+                            + "history, so it cannot be a secret: write it in the file");
                 }
             }
             for (var entry : row.values().entrySet()) {
@@ -404,20 +430,25 @@ final class Seeder {
                         + "column (to refer to a row by its natural key, as in {model_id: gpt-4o})"));
         var lookup = List.copyOf(value.entries().keySet());
         var known = references.get(column.name());
-        if (known != null) {
-            if (!known.lookup().equals(lookup)) {
-                throw SeedError.in(file.displayPath(), value.pos(), column.name() + " refers to rows by "
-                        + String.join(", ", known.lookup()) + " elsewhere in this file; give the same columns in every row");
-            }
-            return;
-        }
-        var target = foreignKey.selfReference() ? table
+        var target = known != null ? known.target() : foreignKey.selfReference() ? table
                 : Catalog.find(handle, foreignKey.toSchema() + "." + foreignKey.toTable()).orElseThrow();
         for (String name : lookup) {
             if (!target.columns().containsKey(name)) {
                 throw SeedError.in(file.displayPath(), value.entries().get(name).columnPos(), column.name() + " refers to "
                         + target.name() + ", which has no column \"" + name + "\"" + SeedError.didYouMean(name, target.columns().keySet()));
             }
+            if (value.entries().get(name).kind() == SeedFile.Kind.MAP || value.entries().get(name).kind() == SeedFile.Kind.LIST) {
+                throw SeedError.in(file.displayPath(), value.entries().get(name).pos(), column.name() + " refers to "
+                        + target.name() + " by " + name + ", whose value must be plain: a reference inside a reference is not "
+                        + "supported").hint("refer to the row by a unique key of plain columns, or give the id");
+            }
+        }
+        if (known != null) {
+            if (!Set.copyOf(known.lookup()).equals(Set.copyOf(lookup))) {
+                throw SeedError.in(file.displayPath(), value.pos(), column.name() + " refers to rows by "
+                        + String.join(", ", known.lookup()) + " elsewhere in this file; give the same columns in every row");
+            }
+            return;
         }
         if (!target.isUnique(lookup)) {
             throw SeedError.in(file.displayPath(), value.pos(), column.name() + " refers to " + target.name() + " by ("
@@ -578,7 +609,7 @@ final class Seeder {
         }
     }
 
-    private static final Pattern COPY_WHERE = Pattern.compile("COPY [^,]+, line (\\d+), column (.+?)(?::|$)");
+    private static final Pattern COPY_WHERE = Pattern.compile("COPY [^,]+, line (\\d+), column (.+?)(?:: \"|$)");
 
     /** A value PostgreSQL refused, traced back to the row and column of the seed file. */
     private SeedError copyError(SQLException e) {
@@ -632,8 +663,13 @@ final class Seeder {
         }
     }
 
+    /** A row's key as the file writes it; a reference as {column: value}. */
     private String keyText(SeedFile.Row row) {
-        return file.key().stream().map(k -> row.values().get(k).text()).collect(Collectors.joining(", "));
+        return file.key().stream().map(k -> {
+            var value = row.values().get(k);
+            return value.kind() == SeedFile.Kind.MAP ? value.entries().entrySet().stream()
+                    .map(e -> e.getKey() + ": " + e.getValue().text()).collect(Collectors.joining(", ", "{", "}")) : value.text();
+        }).collect(Collectors.joining(", "));
     }
 
     private String keyMatch(String left, String right) {
@@ -664,15 +700,45 @@ final class Seeder {
      * the row it points at (gpt-4o rather than a uuid).
      */
     private String shownValue(Catalog.Column column, String alias) {
-        var reference = references.get(column.name());
-        if (reference == null) {
-            return alias + "." + Catalog.quote(column.name()) + "::text";
+        String plain = alias + "." + Catalog.quote(column.name()) + "::text";
+        var shown = naturalKeyOf(column);
+        if (shown == null) {
+            return plain;
         }
-        String lookup = reference.lookup().size() == 1 ? "r." + Catalog.quote(reference.lookup().get(0)) + "::text"
-                : "concat_ws(', ', " + reference.lookup().stream().map(k -> "r." + Catalog.quote(k) + "::text")
-                        .collect(Collectors.joining(", ")) + ")";
-        return "(SELECT " + lookup + " FROM " + reference.target().qualified() + " r WHERE r."
-                + Catalog.quote(reference.foreignKey().toColumns().get(0)) + " = " + alias + "." + Catalog.quote(column.name()) + ")";
+        String lookup = shown.lookup().size() == 1 ? "r." + Catalog.quote(shown.lookup().get(0)) + "::text"
+                : "ROW(" + shown.lookup().stream().map(k -> "r." + Catalog.quote(k)).collect(Collectors.joining(", ")) + ")::text";
+        // The referred row's natural key; the plain value if (for a moment) there is no such row.
+        return "coalesce((SELECT " + lookup + " FROM " + shown.target().qualified() + " r WHERE r."
+                + Catalog.quote(shown.foreignKey().toColumns().get(0)) + " = " + alias + "." + Catalog.quote(column.name()) + "), "
+                + plain + ")";
+    }
+
+    private final Map<String, java.util.Optional<Reference>> shownByKey = new HashMap<>();
+
+    /**
+     * How a foreign key column is shown: by the natural key of the row it refers to — the columns
+     * the file refers by, or else the referred table's first unique key that is not its primary key.
+     * Null for other columns.
+     */
+    private Reference naturalKeyOf(Catalog.Column column) {
+        if (references.containsKey(column.name())) {
+            return references.get(column.name());
+        }
+        return shownByKey.computeIfAbsent(column.name(), name -> table.referenceFrom(name).flatMap(foreignKey -> {
+            var target = foreignKey.selfReference() ? table
+                    : Catalog.find(handle, foreignKey.toSchema() + "." + foreignKey.toTable()).orElse(null);
+            if (target == null) {
+                return java.util.Optional.empty();
+            }
+            return target.uniqueKeys().stream().filter(k -> !k.equals(target.primaryKey())).findFirst()
+                    .map(lookup -> new Reference(column, foreignKey, target, lookup));
+        })).orElse(null);
+    }
+
+    /** A row's key as people read it: a key column that refers to another row shows that row's natural key. */
+    private String keyShown(String alias) {
+        var shown = file.key().stream().map(k -> shownValue(table.columns().get(k), alias)).toList();
+        return shown.size() == 1 ? shown.get(0) : "ROW(" + String.join(", ", shown) + ")::text";
     }
 
     /**
@@ -682,7 +748,7 @@ final class Seeder {
     private Diff diff(Group group, int layer, int keep) {
         var values = valueColumns(group);
         var select = new StringBuilder("SELECT s." + ROW + ", t." + Catalog.quote(file.key().get(0)) + " IS NULL, "
-                + keyExpression("s"));
+                + keyShown("s"));
         for (var c : values) {
             select.append(", ").append(shownValue(c, "t")).append(", ").append(shownValue(c, "s")).append(", ")
                     .append(c.comparable("t")).append(" IS DISTINCT FROM ").append(c.comparable("s"));
@@ -871,6 +937,13 @@ final class Seeder {
                 );
                 COMMENT ON TABLE %1$s IS 'Written by seed_database: which seed file owns which row, so that it removes only rows it seeded.';
                 """.formatted(run.ownershipTable));
+        if (run.otherFilesOf(file, table).stream().noneMatch(f -> !f.removal().keeps())) {
+            // The only file that removes rows of this table takes over what files that are gone (a renamed
+            // file's old name) owned, so that renaming a file and dropping a row at once still removes it.
+            handle.createUpdate("UPDATE " + run.ownershipTable + " SET file = ? WHERE table_name = ? AND file <> ALL (?)")
+                    .bind(0, file.name()).bind(1, table.qualified())
+                    .bind(2, run.allFiles.stream().map(SeedFile::name).toArray(String[]::new)).execute();
+        }
         handle.createUpdate("INSERT INTO " + run.ownershipTable + " AS o (table_name, row_key, file) SELECT ?, "
                         + keyExpression("s") + ", ? FROM " + stage + " s ON CONFLICT (table_name, row_key) DO UPDATE "
                         + "SET file = EXCLUDED.file WHERE o.file IS DISTINCT FROM EXCLUDED.file")
@@ -882,30 +955,74 @@ final class Seeder {
      * no longer lists are deactivated or deleted, as its removal mode says. Files remove in reverse
      * order, so rows that refer to others are removed before the rows they refer to.
      */
+    /** The rows this file removes, once every file has written: where, with which parameters, how many. */
+    private String removalWhere;
+    private final List<Object> removalParameters = new ArrayList<>();
+    long removalCount;
+
+    /** Rows that no seed file of this run lists for the table (others may share it). */
+    private String listedByNoFile() {
+        return session.staged.stream().filter(s -> s.table().equals(table.qualified()))
+                .map(s -> "NOT EXISTS (SELECT 1 FROM " + s.stage() + " s WHERE " + keyMatch("t", "s") + ")")
+                .collect(Collectors.joining(" AND "));
+    }
+
+    /**
+     * Counts the rows this file would remove, before any file removes anything: the run's guard
+     * against removing too much needs the run's total.
+     */
+    long countRemovals() {
+        if (file.removal().keeps()) {
+            return 0;
+        }
+        try {
+            String owned;
+            if (file.ownsTable()) {
+                owned = listedByNoFile();
+            } else {
+                owned = "NOT EXISTS (SELECT 1 FROM " + stage + " s WHERE " + keyMatch("t", "s") + ") AND EXISTS (SELECT 1 FROM "
+                        + run.ownershipTable + " o WHERE o.table_name = ? AND o.row_key = " + keyExpression("t") + " AND o.file = ?)";
+                removalParameters.addAll(List.of(table.qualified(), file.name()));
+            }
+            removalWhere = owned + (file.removal().mode().equals("delete") ? ""
+                    : " AND t." + Catalog.quote(file.removal().column()) + " IS DISTINCT FROM false");
+            removalCount = query("SELECT count(*) FROM " + table.qualified() + " t WHERE " + removalWhere, removalParameters,
+                    Long.class).get(0);
+            return removalCount;
+        } catch (SeedError e) {
+            throw e.scrubbed(secrets);
+        }
+    }
+
+    /**
+     * The run's guard against a truncated or mistaken seed file: it stops before removing (deactivating
+     * or deleting) more than --max-deletes rows in all; in a plan, it warns.
+     */
+    static void guardRemovals(Run run, List<Seeder> seeders) {
+        long total = seeders.stream().mapToLong(s -> s.removalCount).sum();
+        if (total <= run.maxRemovals) {
+            return;
+        }
+        var removing = seeders.stream().filter(s -> s.removalCount > 0).toList();
+        var first = removing.get(0);
+        first.problem(SeedError.in(first.file.displayPath(), first.file.settings().get("removal"), "this run would remove "
+                + Report.count(total, "row") + " (deactivate or delete), more than --max-deletes " + run.maxRemovals + " allows: "
+                + removing.stream().map(s -> s.removalCount + " of " + s.table.name() + " (" + s.file.name() + ")")
+                        .collect(Collectors.joining(", ")))
+                .hint("a seed file that lost its rows looks like this; if the removals are meant, rerun with --max-deletes " + total));
+    }
+
     void remove() {
         long started = System.nanoTime();
         try {
-            String notListed = "NOT EXISTS (SELECT 1 FROM " + stage + " s WHERE " + keyMatch("t", "s") + ")";
-            // Rows that no seed file of this run lists for the table (others may share it).
-            String listedByNoFile = session.staged.stream().filter(s -> s.table().equals(table.qualified()))
-                    .map(s -> "NOT EXISTS (SELECT 1 FROM " + s.stage() + " s WHERE " + keyMatch("t", "s") + ")")
-                    .collect(Collectors.joining(" AND "));
+            String listedByNoFile = listedByNoFile();
             var removedKeys = new HashSet<String>();
-            if (!file.removal().keeps()) {
-                String owned;
-                var parameters = new ArrayList<Object>();
-                if (file.ownsTable()) {
-                    owned = listedByNoFile;
-                } else {
-                    owned = notListed + " AND EXISTS (SELECT 1 FROM " + run.ownershipTable + " o WHERE o.table_name = ? "
-                            + "AND o.row_key = " + keyExpression("t") + " AND o.file = ?)";
-                    parameters.addAll(List.of(table.qualified(), file.name()));
-                }
-                removedKeys.addAll(removeRows(owned, parameters));
+            if (removalCount > 0) {
+                removedKeys.addAll(removeRows());
             }
             notInFile = query("SELECT count(*) FROM " + table.qualified() + " t WHERE " + listedByNoFile, List.of(), Long.class).get(0)
                     - (file.removal().mode().equals("deactivate") ? removedKeys.size() : 0);
-            notInFileKeys = notInFile == 0 ? List.of() : query("SELECT " + keyExpression("t") + " FROM " + table.qualified()
+            notInFileKeys = notInFile == 0 ? List.of() : query("SELECT " + keyShown("t") + " FROM " + table.qualified()
                     + " t WHERE " + listedByNoFile + " ORDER BY 1 LIMIT " + (KEYS_LISTED + removedKeys.size()), List.of(), String.class)
                     .stream().filter(k -> !removedKeys.contains(k)).limit(KEYS_LISTED).toList();
         } catch (SeedError e) {
@@ -915,21 +1032,24 @@ final class Seeder {
         }
     }
 
-    /** Deactivates or deletes the rows that match; returns their keys. */
-    private List<String> removeRows(String owned, List<Object> parameters) {
+    /** Deactivates or deletes the rows that countRemovals found; returns their keys. */
+    private List<String> removeRows() {
         boolean deleting = file.removal().mode().equals("delete");
         String column = deleting ? null : Catalog.quote(file.removal().column());
-        String where = owned + (deleting ? "" : " AND t." + column + " IS DISTINCT FROM false");
-        long count = query("SELECT count(*) FROM " + table.qualified() + " t WHERE " + where, parameters, Long.class).get(0);
-        if (count == 0) {
-            return List.of();
-        }
-        guard(count, deleting);
+        String where = removalWhere;
+        var parameters = removalParameters;
+        long count = removalCount;
         if (deleting) {
             refuseWhileReferenced(where, parameters);
         }
-        var removed = query("SELECT " + keyExpression("t") + (deleting ? "" : " || E'\\t' || coalesce(t." + column + "::text, 'null')")
+        var removed = query("SELECT " + keyShown("t") + (deleting ? "" : " || E'\\t' || coalesce(t." + column + "::text, 'null')")
                 + " FROM " + table.qualified() + " t WHERE " + where + " ORDER BY 1", parameters, String.class);
+        if (deleting && run.production() && !run.allowDelete) {
+            problem(SeedError.in(file.displayPath(), file.settings().get("removal"), "this " + run.environment + " run would delete "
+                    + Report.count(count, "row") + " of " + table.name() + " (" + String.join(", ", removed.subList(0, Math.min(5,
+                    removed.size()))) + (count > 5 ? ", …" : "") + "), and deleting in production needs --allow-delete")
+                    .hint("check the plan; if the deletions are meant, rerun with --allow-delete"));
+        }
         for (String removedRow : removed.subList(0, Math.min(removed.size(), Math.max(0, DETAIL_LIMIT - changes.size())))) {
             if (deleting) {
                 changes.add(new RowChange(removedRow, null, Action.DELETE, List.of()));
@@ -964,23 +1084,6 @@ final class Seeder {
             deactivated += count;
         }
         return deleting ? removed : removed.stream().map(r -> r.substring(0, r.lastIndexOf('\t'))).toList();
-    }
-
-    /** The guards against a truncated or mistaken seed file: --allow-delete in production, --max-deletes always. */
-    private void guard(long count, boolean deleting) {
-        var at = file.settings().get("removal");
-        if (deleting && run.production() && !run.allowDelete) {
-            problem(SeedError.in(file.displayPath(), at, "this " + run.environment + " run would delete "
-                    + Report.count(count, "row") + " of " + table.name() + ", and deleting in production needs --allow-delete")
-                    .hint("check the plan; if the deletions are meant, rerun with --allow-delete"));
-        }
-        run.removals += count;
-        if (run.removals > run.maxRemovals) {
-            problem(SeedError.in(file.displayPath(), at, "this run would remove " + run.removals + " rows (deactivated or "
-                    + "deleted), more than --max-deletes " + run.maxRemovals + " allows; the last " + count + " from " + table.name())
-                    .hint("a seed file that lost its rows looks like this; if the removals are meant, rerun with --max-deletes "
-                            + run.removals));
-        }
     }
 
     /** In a plan, a guard that would stop the run is a warning, so that the plan still shows every removal. */
@@ -1128,8 +1231,9 @@ final class Seeder {
                 }
                 if (number.stripTrailingZeros().scale() > scale) {
                     throw SeedError.in(file.displayPath(), value.pos(), column.name() + " is " + column.type() + ", which keeps "
-                            + scale + " decimals: " + value.text() + " would be stored as "
-                            + number.setScale(scale, java.math.RoundingMode.HALF_UP).toPlainString())
+                            + scale + " decimals: " + (value.fromEnvironment() ? "the value of " + value.template()
+                            + " has more (it is not shown: it comes from the environment)" : value.text() + " would be stored as "
+                            + number.setScale(scale, java.math.RoundingMode.HALF_UP).toPlainString()))
                             .hint("write the value the column can hold, or widen the column in a migration");
                 }
             }

@@ -165,6 +165,21 @@ class ApplicationSeedsTest extends FreshProject {
     }
 
     @Test
+    void renaming_a_file_and_taking_a_row_out_of_it_at_once_still_retires_the_row() throws Exception {
+        runOk();
+        Path models = workspace.resolve("seeds/llm_models.yaml");
+        String text = TestDatabase.read(models);
+        String gpt4 = text.substring(text.indexOf("  - model_id: gpt-4\n"), text.indexOf("  - model_id: gpt-4-turbo\n"));
+        TestDatabase.write(workspace.resolve("seeds/models.yaml"), text.replace(gpt4, ""));
+        Files.delete(models);
+
+        var run = runOk();
+
+        assertTrue(run.out().contains("models.yaml → llm_models: 0 inserted, 0 updated, 7 unchanged, 1 deactivated"), run::toString);
+        assertEquals("false", db.text("SELECT is_active::text FROM llm_models WHERE model_id = 'gpt-4'"));
+    }
+
+    @Test
     void rows_the_application_added_are_never_removed_by_a_file_that_does_not_own_them() {
         runOk();
         db.execute("INSERT INTO scanners (code, name, universe, timeframe, criteria) "

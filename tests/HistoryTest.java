@@ -123,9 +123,9 @@ class HistoryTest extends FreshProject {
 
         String text = timeline.out();
         assertTrue(text.startsWith("gpt-4o in seed_history of postgres@127.0.0.1:5432/" + db.name + ", newest first:\n"), timeline::toString);
-        int third = text.indexOf("updated   cost_per_1k_input_tokens: 0.002500 → 0.002000");
-        int second = text.indexOf("updated   typical_agent_cost: 0.0500 → 0.0450");
-        int first = text.indexOf("inserted  ");
+        int third = text.indexOf("updated      cost_per_1k_input_tokens: 0.002500 → 0.002000");
+        int second = text.indexOf("updated      typical_agent_cost: 0.0500 → 0.0450");
+        int first = text.indexOf("inserted     ");
         assertTrue(third > 0 && second > third && first > second, timeline::toString);
         assertTrue(text.contains("typical_agent_cost: 0.0450 → 0.0420"), timeline::toString);
         assertTrue(text.contains("typical_agent_cost: 0.0500\n"), "the insert shows the first price:\n" + timeline);

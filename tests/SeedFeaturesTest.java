@@ -37,6 +37,17 @@ class SeedFeaturesTest {
                 feed_token  text,
                 UNIQUE (exchange_id, symbol)
             );
+            CREATE TABLE listings (
+                id           serial PRIMARY KEY,
+                exchange_mic text   NOT NULL,
+                symbol       text   NOT NULL,
+                UNIQUE (exchange_mic, symbol)
+            );
+            CREATE TABLE watchlist (
+                list       text    NOT NULL,
+                listing_id integer NOT NULL REFERENCES listings (id),
+                UNIQUE (list, listing_id)
+            );
             """;
 
     final TestDatabase db = TestDatabase.create(SeedFeaturesTest.class);
@@ -132,6 +143,37 @@ class SeedFeaturesTest {
     }
 
     @Test
+    void a_key_that_holds_a_reference_is_compared_and_shown_by_the_referred_rows_key() {
+        seeds("instruments.yaml", """
+                table: instruments
+                key: [exchange_id, symbol]
+                rows:
+                  - {exchange_id: {mic: XNYS}, symbol: IBM}
+                  - {exchange_id: {mic: XNAS}, symbol: IBM}
+                """);
+        seeds("listings.yaml", """
+                table: listings
+                key: [exchange_mic, symbol]
+                rows:
+                  - {exchange_mic: XNAS, symbol: NVDA}
+                  - {exchange_mic: XNYS, symbol: IBM}
+                """);
+        seeds("watchlist.yaml", """
+                table: watchlist
+                key: [list, listing_id]
+                rows:
+                  - {list: tech, listing_id: {exchange_mic: XNAS, symbol: NVDA}}
+                  - {list: tech, listing_id: {symbol: IBM, exchange_mic: XNYS}}
+                """);
+
+        var run = run(0);
+
+        assertTrue(run.out().contains("    + (XNYS,IBM)\n    + (XNAS,IBM)\n"), "not two IBMs with a null exchange:\n" + run);
+        assertTrue(run.out().contains("    + (tech,\"(XNAS,NVDA)\")\n"), run::toString);
+        assertEquals(2, db.count("SELECT count(*) FROM watchlist"));
+    }
+
+    @Test
     void a_reference_by_columns_that_are_not_a_unique_key_is_refused() {
         seeds("instruments.yaml", """
                 table: instruments
@@ -161,14 +203,28 @@ class SeedFeaturesTest {
     }
 
     @Test
-    void files_that_depend_on_each_other_in_a_cycle_are_an_error_naming_the_tables() {
+    void a_cycle_of_tables_is_no_cycle_when_one_file_leaves_its_reference_out() {
+        teamsAndPeople("{code: desk}");
+
+        var run = run(0);
+
+        assertTrue(run.out().indexOf("teams.yaml →") < run.out().indexOf("people.yaml →"), run::toString);
+    }
+
+    /** Two tables that refer to each other, and seeds for both: ana works at the desk; the desk row is {@code team}. */
+    private void teamsAndPeople(String team) {
         TestDatabase.write(project.resolve("migrations/V2__cycle.sql"), """
                 CREATE TABLE teams (code text PRIMARY KEY, lead text);
                 CREATE TABLE people (code text PRIMARY KEY, team text REFERENCES teams (code));
                 ALTER TABLE teams ADD FOREIGN KEY (lead) REFERENCES people (code);
                 """);
         seeds("people.yaml", "table: people\nkey: code\nrows:\n  - {code: ana, team: desk}\n");
-        seeds("teams.yaml", "table: teams\nkey: code\nrows:\n  - {code: desk, lead: ana}\n");
+        seeds("teams.yaml", "table: teams\nkey: code\nrows:\n  - " + team + "\n");
+    }
+
+    @Test
+    void files_that_depend_on_each_other_in_a_cycle_are_an_error_naming_the_tables() {
+        teamsAndPeople("{code: desk, lead: ana}");
 
         var run = run(1);
 
@@ -202,6 +258,19 @@ class SeedFeaturesTest {
     }
 
     @Test
+    void environment_names_match_whatever_their_case_and_an_unknown_one_is_named_in_a_warning() {
+        seeds("sectors.yaml", "table: sectors\nkey: code\nenvironments: [Production]\nrows:\n  - {code: live, name: Live}\n");
+
+        var upper = run(0, "--env", "PRODUCTION");
+        assertTrue(upper.out().contains("  environment  production"), upper::toString);
+        assertEquals(1, db.count("SELECT count(*) FROM sectors"));
+
+        var typo = run(0, "plan", "--env", "prodution");
+        assertTrue(typo.out().contains("warning: no seed file names the environment prodution (they name production); "
+                + "is it spelled right?"), typo::toString);
+    }
+
+    @Test
     void values_from_the_environment_with_defaults_and_an_unset_variable_is_an_error() {
         seeds("instruments.yaml", """
                 table: instruments
@@ -225,28 +294,30 @@ class SeedFeaturesTest {
 
     @Test
     void a_secret_from_the_environment_stays_out_of_error_messages() {
-        seeds("instruments.yaml", """
-                table: instruments
-                key: [exchange_id, symbol]
-                rows:
-                  - {exchange_id: "${EXCHANGE_ID}", symbol: NVDA}
-                """);
+        seeds("exchanges.yaml", "table: exchanges\nkey: mic\nrows:\n  - {mic: XNYS, name: NYSE, is_active: \"${ACTIVE}\"}\n");
 
-        var run = run(1, Map.of("EXCHANGE_ID", "not-a-number-but-a-secret"), "--verbose");
+        var run = run(1, Map.of("ACTIVE", "not-a-boolean-but-a-secret"), "--verbose");
 
-        assertTrue(run.err().contains("invalid input syntax for type integer: \"***\""), run::toString);
-        assertTrue(!run.output().contains("not-a-number-but-a-secret"), run::toString);
+        assertTrue(run.err().contains("invalid input syntax for type boolean: \"***\""), run::toString);
+        assertTrue(!run.output().contains("not-a-boolean-but-a-secret"), run::toString);
+
+        seeds("exchanges.yaml", "table: exchanges\nkey: mic\nrows:\n  - {mic: \"${MIC}\", name: NYSE}\n");
+        var key = run(1, Map.of("MIC", "XNYS-secret"));
+        assertTrue(key.err().contains("the key column mic takes its value from the environment (${MIC}). A key names a row in "
+                + "every plan, diff and history, so it cannot be a secret"), key::toString);
+        assertTrue(!key.output().contains("XNYS-secret"), key::toString);
     }
 
     @Test
     void max_deletes_stops_a_run_that_would_remove_too_much_and_a_plan_shows_it_as_a_warning() {
+        seeds("sectors.yaml", "table: sectors\nkey: code\nremoval: delete\nrows:\n  - {code: a, name: A}\n  - {code: b, name: B}\n");
         run(0);
         seeds("exchanges.yaml", "table: exchanges\nkey: mic\nremoval: deactivate\nrows:\n  - {mic: XNYS, name: New York Stock Exchange}\n");
         String before = db.snapshot();
 
         var stopped = run(1, "--max-deletes", "1");
-        assertTrue(stopped.err().contains("this run would remove 2 rows (deactivated or deleted), more than --max-deletes 1 allows"),
-                stopped::toString);
+        assertTrue(stopped.err().contains("this run would remove 2 rows (deactivate or delete), more than --max-deletes 1 allows: "
+                + "2 of exchanges (exchanges.yaml)"), stopped::toString);
         assertTrue(stopped.err().contains("seed file that lost its rows looks like this; if the removals are meant, rerun with "
                 + "--max-deletes 2"), stopped::toString);
         assertEquals(before, db.snapshot());
@@ -254,9 +325,17 @@ class SeedFeaturesTest {
         var plan = run(0, "plan", "--max-deletes", "1");
         assertTrue(plan.out().contains("    - XNAS  is_active: true → false"), plan::toString);
         assertTrue(plan.out().contains("warning: a run would stop here: this run would remove 2 rows"), plan::toString);
+        assertTrue(plan.out().contains("would be written, but a run would stop (see the warnings above). Nothing was written."),
+                plan::toString);
 
-        var allowed = run(0, "--max-deletes", "2");
+        seeds("sectors.yaml", "table: sectors\nkey: code\nremoval: delete\nrows:\n  - {code: a, name: A}\n");
+        var total = run(1, "--max-deletes", "2");
+        assertTrue(total.err().contains("this run would remove 3 rows (deactivate or delete), more than --max-deletes 2 allows: "
+                + "2 of exchanges (exchanges.yaml), 1 of sectors (sectors.yaml)"), "one total for the whole run:\n" + total);
+
+        var allowed = run(0, "--max-deletes", "3");
         assertTrue(allowed.out().contains("exchanges: 0 inserted, 0 updated, 1 unchanged, 2 deactivated"), allowed::toString);
+        assertTrue(allowed.out().contains("sectors: 0 inserted, 0 updated, 1 unchanged, 1 deleted"), allowed::toString);
     }
 
     @Test
@@ -266,7 +345,7 @@ class SeedFeaturesTest {
         seeds("exchanges.yaml", "table: exchanges\nkey: mic\nremoval: delete\nrows:\n  - {mic: XNYS, name: NYSE}\n");
 
         var refused = run(1, "--env", "production");
-        assertTrue(refused.err().contains("this production run would delete 1 row of exchanges, and deleting in production "
+        assertTrue(refused.err().contains("this production run would delete 1 row of exchanges (XNAS), and deleting in production "
                 + "needs --allow-delete"), refused::toString);
         assertEquals(2, db.count("SELECT count(*) FROM exchanges"));
 
@@ -283,5 +362,10 @@ class SeedFeaturesTest {
         assertTrue(run(1).err().contains("removal is keep, delete, deactivate, or {deactivate: <boolean column>}, not \"archive\""));
         seeds("exchanges.yaml", "table: exchanges\nkey: mic\nowns: table\nrows: []\n");
         assertTrue(run(1).err().contains("owns: table only matters with a removal mode that removes"));
+        seeds("exchanges.yaml", "table: exchanges\nkey: mic\nremoval: delete\nowns: table\nrows: []\n");
+        seeds("more_exchanges.yaml", "table: exchanges\nkey: mic\nenvironments: [test]\nrows: []\n");
+        assertTrue(run(1).err().contains("owns: table says this file owns every row of exchanges, but more_exchanges.yaml seeds it too"));
+        seeds("more_exchanges.yaml", "table: exchanges\nkey: mic\nenvironments: []\nrows: []\n");
+        assertTrue(run(1).err().contains("environments names nothing; leave it out for all"));
     }
 }
