@@ -23,6 +23,7 @@
 //SOURCES src/History.java
 //SOURCES src/Json.java
 //SOURCES src/Report.java
+//SOURCES src/Verify.java
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
@@ -74,7 +75,7 @@ import picocli.CommandLine.Spec;
                 ""},
         subcommands = {seed_database.MigrateCommand.class, seed_database.SeedCommand.class, seed_database.PlanCommand.class,
                 seed_database.CheckCommand.class, seed_database.InfoCommand.class, seed_database.HistoryCommand.class,
-                CommandLine.HelpCommand.class},
+                seed_database.VerifyCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nWhere things are found:%n",
         footer = {
                 "  The database: --url, else DATABASE_URL, else the libpq variables PGHOST,",
@@ -124,6 +125,12 @@ public class seed_database implements Callable<Integer> {
     @Option(names = "--dry-run", scope = ScopeType.INHERIT,
             description = "Do everything, then roll it back: show what would change, write nothing")
     boolean dryRun;
+
+    @Option(names = "--baseline", arity = "0..1", fallbackValue = Migrations.NEWEST, paramLabel = "VERSION",
+            scope = ScopeType.INHERIT,
+            description = "Adopt a database whose schema another tool made (tables, but no Flyway history): record the "
+                    + "migrations up to VERSION (without one: all) as applied without running them, then go on")
+    String baseline;
 
     @Option(names = "--allow-delete", scope = ScopeType.INHERIT,
             description = "Let a production run delete rows (a seed file with removal: delete); off by default")
@@ -182,6 +189,12 @@ public class seed_database implements Callable<Integer> {
     DatabaseTarget target;
     /** The command that runs, for --json documents (errors too). */
     String command = "run";
+    /** For verify: the throwaway database its passes run on, the title of each, and their --json documents. */
+    DatabaseTarget targetOverride;
+    String passTitle;
+    List<Map<String, Object>> passDocuments;
+    /** What the last run did, for verify to compare its passes. */
+    Report.Run lastRun;
 
     public static void main(String... args) {
         var err = new PrintWriter(new OutputStreamWriter(System.err, UTF_8), true);
@@ -191,6 +204,10 @@ public class seed_database implements Callable<Integer> {
             if (session != null) {
                 err.println("interrupted: the run was rolled back; nothing was written.");
                 session.abort();
+            }
+            var verify = Verify.current;
+            if (verify != null) {
+                err.println((verify.drop() ? "dropped" : "could not drop") + " the throwaway database " + verify.name + ".");
             }
         }));
         System.exit(execute(args, System.getenv(), Path.of("").toAbsolutePath(),
@@ -311,6 +328,21 @@ public class seed_database implements Callable<Integer> {
         }
     }
 
+    @Command(name = "verify", description = "Prove that the migrations and the seeds apply cleanly to an empty database, "
+            + "twice: creates a throwaway database on the same server, runs everything, runs it again (which must change "
+            + "nothing), and drops the database, also when it fails. For CI, before a seed change is merged.")
+    static class VerifyCommand implements Callable<Integer> {
+        @ParentCommand seed_database tool;
+
+        @Option(names = "--keep", description = "Keep the throwaway database afterwards, to look at it")
+        boolean keep;
+
+        @Override
+        public Integer call() {
+            return tool.verify(keep);
+        }
+    }
+
     // ── what they do ────────────────────────────────────────────────────────────────────────
 
     /**
@@ -329,7 +361,7 @@ public class seed_database implements Callable<Integer> {
         var seedFiles = seed ? SeedFile.readAll(layout.seeds(), workingDir, env, followSymlinks) : List.<SeedFile>of();
         var skipped = seedFiles.stream().filter(f -> !f.appliesTo(environment)).toList();
         warnAboutAnUnknownEnvironment(report, seedFiles, environment);
-        report.header(dryRun ? (command.equals("check") ? "check" : "plan: nothing is written") : null,
+        report.header(passTitle != null ? passTitle : dryRun ? (command.equals("check") ? "check" : "plan: nothing is written") : null,
                 target, environment, layout, migrate, seed);
 
         Migrations.Outcome migrated = null;
@@ -337,7 +369,7 @@ public class seed_database implements Callable<Integer> {
         String recordedIn = null;
         for (int attempt = 1; ; attempt++) {
             try (var session = Session.open(target, limits(), this::note)) {
-                migrated = migrate ? Migrations.apply(session, layout.migrations(), workingDir) : null;
+                migrated = migrate ? Migrations.apply(session, layout.migrations(), workingDir, baseline) : null;
                 try {
                     seeded = seed(session, seedFiles, environment, dryRun);
                 } catch (SeedError e) {
@@ -371,6 +403,7 @@ public class seed_database implements Callable<Integer> {
         var result = new Report.Run(command, dryRun, environment, target, migrated, seeded, skipped, layout.seeds(),
                 System.nanoTime() - started, recordedIn);
         report.run(result);
+        lastRun = result;
         return command.equals("check") && !result.inSync() ? EXIT_FAILED : EXIT_OK;
     }
 
@@ -437,7 +470,7 @@ public class seed_database implements Callable<Integer> {
         report.header(null, target, environment, layout, true, true);
         try (var session = Session.open(target, limits(), this::note)) {
             var migrations = Migrations.info(session, layout.migrations(), workingDir);
-            var migrated = Migrations.apply(session, layout.migrations(), workingDir);
+            var migrated = Migrations.apply(session, layout.migrations(), workingDir, null);
             var seeded = seed(session, seedFiles, environment, true);
             session.rollback();
             var history = new History(session, historyTable());
@@ -445,6 +478,80 @@ public class seed_database implements Callable<Integer> {
             report.info(migrations, new Report.Run("info", true, environment, target, migrated, seeded,
                     seedFiles.stream().filter(f -> !f.appliesTo(environment)).toList(), layout.seeds(), System.nanoTime() - started, null),
                     lastRun, historyTable());
+        }
+        return EXIT_OK;
+    }
+
+    /**
+     * Both passes of a verify on a throwaway database, which is dropped whatever happens. The
+     * second pass must find nothing to do: a seed that writes again on every run is not idempotent.
+     */
+    int verify(boolean keep) {
+        command = "verify";
+        prepare();
+        Layout.resolve(migrationsOption, seedsOption, env, workingDir, true, true);
+        var throwaway = Verify.create(target);
+        note("verify: created the throwaway database " + throwaway.name + " on " + target.describe().replaceFirst("/[^/]*$", ""));
+        var documents = new ArrayList<Map<String, Object>>();
+        passDocuments = documents;
+        try {
+            targetOverride = throwaway.target;
+            passTitle = "verify, first pass: migrations and seeds on an empty database";
+            run("verify", true, true, false);
+            var first = lastRun;
+            if (!json) {
+                spec.commandLine().getOut().println();
+            }
+            passTitle = "verify, second pass: the same again, which must change nothing";
+            run("verify", true, true, false);
+            var second = lastRun;
+            return verified(throwaway, first, second, documents);
+        } finally {
+            targetOverride = null;
+            passTitle = null;
+            passDocuments = null;
+            if (keep) {
+                Verify.current = null;
+                note("verify: kept the throwaway database " + throwaway.name + " (--keep); drop it with DROP DATABASE "
+                        + throwaway.name);
+            } else {
+                note(throwaway.drop() ? "verify: dropped the throwaway database " + throwaway.name
+                        : "verify: could not drop the throwaway database " + throwaway.name + "; drop it with DROP DATABASE "
+                                + throwaway.name);
+            }
+        }
+    }
+
+    /** The verdict of a verify: the second pass changed nothing, or what it changed, by file. */
+    private int verified(Verify throwaway, Report.Run first, Report.Run second, List<Map<String, Object>> documents) {
+        var changed = second.seeds().stream().filter(o -> o.written() > 0).toList();
+        String problem = changed.isEmpty() && second.migrationsApplied() == 0 ? null
+                : "the second pass changed " + Report.count(second.rowsWritten(), "row") + " (" + changed.stream()
+                        .map(o -> o.file().name() + ": " + String.join(", ", o.changes().stream().limit(5).map(Seeder.RowChange::key).toList())
+                                + (o.written() > 5 ? " and " + (o.written() - 5) + " more" : ""))
+                        .collect(java.util.stream.Collectors.joining("; ")) + "), so every run would write them again";
+        if (json) {
+            var document = Report.document("verify");
+            document.put("database", throwaway.name);
+            document.put("passes", documents);
+            document.put("idempotent", problem == null);
+            if (problem != null) {
+                document.put("error", Map.of("exit_code", EXIT_FAILED, "message", problem));
+            }
+            spec.commandLine().getOut().println(Json.pretty(document));
+        }
+        if (problem != null) {
+            var error = new SeedError(EXIT_FAILED, changed.isEmpty() ? null : changed.get(0).file().displayPath(), problem,
+                    "a seeded value that the database stores differently from the file (a trigger or rule that rewrites "
+                            + "it, a default that changes it) makes the seeds write on every run: make the file say what the "
+                            + "database keeps", null);
+            spec.commandLine().getErr().println("error: " + error.paragraph().replace(" Nothing was written.", ""));
+            return EXIT_FAILED;
+        }
+        if (!json) {
+            spec.commandLine().getOut().println("Verified: " + Report.count(first.migrationsApplied(), "migration") + " and "
+                    + Report.count(first.rowsWritten(), "row") + " apply cleanly to an empty database, and a second pass "
+                    + "changes nothing.");
         }
         return EXIT_OK;
     }
@@ -467,11 +574,14 @@ public class seed_database implements Callable<Integer> {
     /** What every command does first: logging, where to connect, and how to report. */
     private Report prepare() {
         Logging.configure(verbose, spec.commandLine().getErr());
-        target = DatabaseTarget.resolve(url, env);
+        target = targetOverride != null ? targetOverride : DatabaseTarget.resolve(url, env);
         historyTable();   // a bad name is a usage error before anything else happens
         var report = new Report(spec.commandLine().getOut(), json,
                 Report.Style.resolve(noColor, color.name(), env, System.console() != null && env == System.getenv()));
         report.target = target;
+        if (passDocuments != null) {
+            report.jsonSink = passDocuments::add;
+        }
         target.unknownParameters().forEach(name -> report.warnings.add("the connection setting " + name
                 + " is not one the PostgreSQL driver knows; it is ignored"));
         return report;

@@ -92,6 +92,11 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, St
         return new DatabaseTarget(hosts, defaultPort, database, user, password, parameters, source, unknown);
     }
 
+    /** The same server, user and settings, another database (said to come from source). */
+    DatabaseTarget withDatabase(String otherDatabase, String otherSource) {
+        return new DatabaseTarget(hosts, defaultPort, otherDatabase, user, password, parameters, otherSource, unknownParameters);
+    }
+
     String jdbcUrl() {
         return "jdbc:postgresql://" + hosts.stream().map(h -> h.render(defaultPort)).collect(Collectors.joining(","))
                 + "/" + percentEncode(database);

@@ -32,7 +32,7 @@ final class Report {
 
         /** Nothing to migrate and nothing to write: the database matches the files. */
         boolean inSync() {
-            return migrationsApplied() == 0 && rowsWritten() == 0;
+            return migrationsApplied() == 0 && rowsWritten() == 0 && (migrations == null || migrations.baselinedAt() == null);
         }
 
         Map<String, Object> json() {
@@ -45,6 +45,7 @@ final class Report {
                 var m = new LinkedHashMap<String, Object>();
                 m.put("version_before", migrations.versionBefore());
                 m.put("version_after", migrations.versionAfter());
+                m.put("baselined_at", migrations.baselinedAt());
                 m.put("applied", migrations.applied().stream().map(a -> Map.of("version", a.version(), "description", a.description())).toList());
                 m.put("warnings", migrations.warnings());
                 json.put("migrations", m);
@@ -77,9 +78,16 @@ final class Report {
     /** Warnings about the run's settings, for every JSON document (the text report prints them in its header). */
     final List<String> warnings = new ArrayList<>();
 
+    /** Where JSON documents go instead of stdout, when a command combines several into one (verify). */
+    java.util.function.Consumer<Map<String, Object>> jsonSink;
+
     private void printJson(Map<String, Object> document) {
         if (!warnings.isEmpty()) {
             document.put("warnings", warnings);
+        }
+        if (jsonSink != null) {
+            jsonSink.accept(document);
+            return;
         }
         out.println(Json.pretty(document));
     }
@@ -125,7 +133,11 @@ final class Report {
     }
 
     private void migrations(Migrations.Outcome outcome, boolean dryRun) {
-        outcome.warnings().forEach(warning -> out.println(style.yellow("Flyway warns: " + warning)));
+        outcome.warnings().forEach(warning -> out.println(style.yellow("warning: " + warning)));
+        if (outcome.baselinedAt() != null) {
+            out.println("Migrations: " + (dryRun ? "would baseline" : "baselined") + " at version " + outcome.baselinedAt()
+                    + ": the database's schema is taken as made by the migrations up to it");
+        }
         if (outcome.applied().isEmpty()) {
             out.println("Migrations: up to date" + (outcome.versionAfter() == null ? " (there are none yet)"
                     : " at version " + outcome.versionAfter()));

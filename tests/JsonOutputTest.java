@@ -51,7 +51,7 @@ class JsonOutputTest extends FreshProject {
         assertEquals(1, update.get("updated").asInt());
         assertEquals(7, update.get("unchanged").asInt());
         assertEquals(mapper.readTree("""
-                [{"key": "gpt-4o", "line": 61, "action": "update",
+                [{"key": "gpt-4o", "line": 64, "action": "update",
                   "columns": [{"column": "typical_agent_cost", "old": "0.0500", "new": "0.0450"}]}]"""), update.get("changes"));
     }
 
@@ -88,9 +88,9 @@ class JsonOutputTest extends FreshProject {
         assertEquals(1, run.exitCode());
         var error = mapper.readTree(run.out()).get("error");
         assertEquals(1, error.get("exit_code").asInt());
-        assertEquals("seeds/llm_models.yaml:26:17", error.get("where").asText());
+        assertEquals("seeds/llm_models.yaml:29:17", error.get("where").asText());
         assertEquals("max_tokens (integer): invalid input syntax for type integer: \"lots\"", error.get("message").asText());
-        assertTrue(run.err().startsWith("error: seeds/llm_models.yaml:26:17: "), run::toString);
+        assertTrue(run.err().startsWith("error: seeds/llm_models.yaml:29:17: "), run::toString);
     }
 
     @Test

@@ -338,6 +338,75 @@ class SeedFeaturesTest {
         assertTrue(allowed.out().contains("sectors: 0 inserted, 0 updated, 1 unchanged, 1 deleted"), allowed::toString);
     }
 
+    /** A table whose ids the application makes: no default for id, as in schemas made for an ORM. */
+    void accounts() {
+        TestDatabase.write(project.resolve("migrations/V2__accounts.sql"), """
+                CREATE TABLE accounts (id uuid PRIMARY KEY, code text NOT NULL UNIQUE, handle text NOT NULL, points integer);
+                """);
+    }
+
+    @Test
+    void a_new_row_without_a_value_for_a_column_the_database_does_not_fill_is_an_error_that_suggests_generate() {
+        accounts();
+        seeds("accounts.yaml", "table: accounts\nkey: code\nrows:\n  - {code: a, handle: alpha}\n");
+
+        var run = run(1);
+
+        assertTrue(run.err().contains("seeds/accounts.yaml:4:5: the new row a gives no value for id, which is NOT NULL without "
+                + "a default"), run::toString);
+        assertTrue(run.err().contains("let the tool make one for each new row: generate: {id: uuid}"), run::toString);
+        assertEquals(0, db.count("SELECT count(*) FROM pg_tables WHERE tablename = 'exchanges'"), "nothing of the run was written");
+    }
+
+    @Test
+    void generate_fills_a_uuid_for_new_rows_only_and_a_rerun_keeps_it() {
+        accounts();
+        seeds("accounts.yaml", """
+                table: accounts
+                key: code
+                generate: {id: uuid, handle: uuid}
+                rows:
+                  - {code: a}
+                  - {code: b, handle: bravo}
+                  - {code: c, handle: charlie, id: 00000000-0000-4000-8000-00000000000c}
+                """);
+
+        var run = run(0);
+
+        assertTrue(run.out().contains("accounts.yaml → accounts: 3 inserted"), run::toString);
+        assertEquals(3, db.count("SELECT count(DISTINCT id) FROM accounts"));
+        assertEquals("00000000-0000-4000-8000-00000000000c", db.text("SELECT id::text FROM accounts WHERE code = 'c'"),
+                "a row's own value wins");
+        assertTrue(db.text("SELECT handle FROM accounts WHERE code = 'a'").matches("[0-9a-f-]{36}"), "a text column takes one too");
+        assertEquals("bravo", db.text("SELECT handle FROM accounts WHERE code = 'b'"));
+        var ids = db.snapshot("seed_history");
+
+        var rerun = run(0);
+
+        assertTrue(rerun.out().contains("accounts: 0 inserted, 0 updated, 3 unchanged"), rerun::toString);
+        assertEquals(ids, db.snapshot("seed_history"), "generated once, on insert");
+    }
+
+    @Test
+    void a_generate_rule_is_checked_against_the_catalog() {
+        accounts();
+        String rows = "rows:\n  - {code: a, handle: alpha}\n";
+        seeds("accounts.yaml", "table: accounts\nkey: code\ngenerate: {idd: uuid}\n" + rows);
+        assertTrue(run(1).err().contains("seeds/accounts.yaml:3:12: table accounts has no column \"idd\"; did you mean \"id\"?"));
+
+        seeds("accounts.yaml", "table: accounts\nkey: code\ngenerate: {id: uuid4}\n" + rows);
+        var rule = run(1);
+        assertTrue(rule.err().contains("seeds/accounts.yaml:3:16: generate knows no rule \"uuid4\"; did you mean \"uuid\"?"), rule::toString);
+
+        seeds("accounts.yaml", "table: accounts\nkey: code\ngenerate: {points: uuid}\n" + rows);
+        var type = run(1);
+        assertTrue(type.err().contains("generate: points is integer, and uuid makes a uuid (for a uuid or text column)"), type::toString);
+
+        seeds("accounts.yaml", "table: accounts\nkey: code\ngenerate: {code: uuid}\n" + rows);
+        var key = run(1);
+        assertTrue(key.err().contains("generate: code is part of the key, which every row gives"), key::toString);
+    }
+
     @Test
     void a_production_run_deletes_only_with_allow_delete() {
         seeds("exchanges.yaml", "table: exchanges\nkey: mic\nremoval: delete\nrows:\n  - {mic: XNYS, name: NYSE}\n  - {mic: XNAS, name: Nasdaq}\n");
