@@ -24,6 +24,8 @@
 //SOURCES src/Json.java
 //SOURCES src/Report.java
 //SOURCES src/Verify.java
+//SOURCES src/CsvRows.java
+//SOURCES src/Progress.java
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
@@ -195,6 +197,8 @@ public class seed_database implements Callable<Integer> {
     List<Map<String, Object>> passDocuments;
     /** What the last run did, for verify to compare its passes. */
     Report.Run lastRun;
+    /** The progress line of the run in progress (none unless stderr is a terminal). */
+    Progress progress = Progress.NONE;
 
     public static void main(String... args) {
         var err = new PrintWriter(new OutputStreamWriter(System.err, UTF_8), true);
@@ -368,7 +372,9 @@ public class seed_database implements Callable<Integer> {
         List<Seeder.Outcome> seeded = List.of();
         String recordedIn = null;
         for (int attempt = 1; ; attempt++) {
-            try (var session = Session.open(target, limits(), this::note)) {
+            try (var session = Session.open(target, limits(), this::note);
+                 var progressLine = Progress.onTerminal(spec.commandLine().getErr(), env == System.getenv())) {
+                progress = progressLine;
                 migrated = migrate ? Migrations.apply(session, layout.migrations(), workingDir, baseline) : null;
                 try {
                     seeded = seed(session, seedFiles, environment, dryRun);
@@ -413,6 +419,7 @@ public class seed_database implements Callable<Integer> {
      */
     private List<Seeder.Outcome> seed(Session session, List<SeedFile> files, String environment, boolean dryRun) {
         var run = new Seeder.Run(session, environment, allowDelete, maxDeletes, dryRun, historyTable(), files);
+        run.progress = progress;
         var seeders = Seeder.order(session, files.stream().filter(f -> f.appliesTo(environment)).toList()).stream()
                 .map(planned -> new Seeder(run, planned.file(), planned.table())).toList();
         seeders.forEach(Seeder::write);
@@ -431,11 +438,7 @@ public class seed_database implements Callable<Integer> {
             if (file.environments() != null) {
                 named.addAll(file.environments());
             }
-            file.rows().forEach(row -> {
-                if (row.environments() != null) {
-                    named.addAll(row.environments());
-                }
-            });
+            named.addAll(file.rows().environments());
         }
         if (!named.isEmpty() && !named.contains(environment) && !environment.equals("development")) {
             report.warnings.add("no seed file names the environment " + environment + " (they name " + String.join(", ", named)

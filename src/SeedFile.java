@@ -35,11 +35,23 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
 
 record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<String> key, Pos keyPos,
-                Map<String, Value> defaults, List<Row> rows, String checksum, List<String> environments,
+                Map<String, Value> defaults, Rows rows, String checksum, List<String> environments,
                 List<String> dependsOn, Removal removal, boolean ownsTable, Map<String, Generated> generated,
                 Map<String, Pos> settings) {
-    /** A position in a file, 1-based, printed the way compilers do: line:column. */
-    record Pos(int line, int column) {
+    /**
+     * A position in a file, 1-based, printed the way compilers do: line:column. A position in the
+     * CSV file that holds a seed file's rows names that file: where() then says it.
+     */
+    record Pos(int line, int column, String file) {
+        Pos(int line, int column) {
+            this(line, column, null);
+        }
+
+        /** file:line:column, in the given file unless this position is in another. */
+        String where(String displayPath) {
+            return (file != null ? file : displayPath) + ":" + this;
+        }
+
         static Pos of(Mark mark) {
             return mark == null ? null : new Pos(mark.getLine() + 1, mark.getColumn() + 1);
         }
@@ -54,8 +66,12 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
         }
     }
 
-    /** What a YAML scalar was written as; booleans are true/false only, as in YAML 1.2. */
-    enum Kind { NULL, TEXT, BOOL, INT, FLOAT, TIMESTAMP, BINARY, LIST, MAP }
+    /**
+     * What a YAML scalar was written as; booleans are true/false only, as in YAML 1.2. LITERAL is a
+     * CSV field: PostgreSQL's input text for the column's type, whatever the type (JSON text for
+     * jsonb, {a,b} for an array), passed on as written.
+     */
+    enum Kind { NULL, TEXT, BOOL, INT, FLOAT, TIMESTAMP, BINARY, LIST, MAP, LITERAL }
 
     /**
      * One value from a seed file. Scalars keep the text as written, so that a text column gets
@@ -90,6 +106,62 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
 
     /** A row, and the environments it belongs to (null: all of them). */
     record Row(Pos pos, Map<String, Value> values, List<String> environments) {}
+
+    /**
+     * A file's rows. A YAML file's are in memory; a CSV file's are read from disk at each pass, so
+     * that memory does not grow with the file: a pass is forEach, and get(i) is for error messages.
+     */
+    interface Rows {
+        /** Each row with its index, in file order. */
+        void forEach(java.util.function.ObjIntConsumer<Row> action);
+
+        /** How many rows (for a CSV file, counted by a pass the first time). */
+        int size();
+
+        /** One row, for an error message (a CSV file is read again up to it). */
+        Row get(int index);
+
+        /** Where a row starts. */
+        Pos pos(int index);
+
+        /** Whether the rows are in memory: then each may give other columns, and passes cost nothing. */
+        boolean inMemory();
+
+        /** The columns the rows give: every column some row names. */
+        Set<String> columns();
+
+        /** The environments rows are for, by their _environments (a CSV file has none). */
+        Set<String> environments();
+    }
+
+    /** Rows held in memory: those of a YAML file. */
+    record Listed(List<Row> list) implements Rows {
+        @Override
+        public void forEach(java.util.function.ObjIntConsumer<Row> action) {
+            for (int i = 0; i < list.size(); i++) {
+                action.accept(list.get(i), i);
+            }
+        }
+
+        @Override public int size() { return list.size(); }
+        @Override public Row get(int index) { return list.get(index); }
+        @Override public Pos pos(int index) { return list.get(index).pos(); }
+        @Override public boolean inMemory() { return true; }
+
+        @Override
+        public Set<String> columns() {
+            var names = new java.util.LinkedHashSet<String>();
+            list.forEach(row -> names.addAll(row.values().keySet()));
+            return names;
+        }
+
+        @Override
+        public Set<String> environments() {
+            var names = new java.util.TreeSet<String>();
+            list.stream().filter(row -> row.environments() != null).forEach(row -> names.addAll(row.environments()));
+            return names;
+        }
+    }
 
     /** What happens to the rows a file owns but no longer lists: keep, deactivate (the column) or delete. */
     record Removal(String mode, String column) {
@@ -135,25 +207,31 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
      * The rows for the given environment, each completed with the file's defaults for the columns it
      * does not give; with removal by deactivation, a row that does not say otherwise is active.
      */
-    List<Row> rowsFor(String environment) {
+    Rows rowsFor(String environment) {
         var extra = new LinkedHashMap<String, Value>();
         if (removal.mode().equals("deactivate")) {
             extra.put(removal.column(), Value.scalar(Kind.BOOL, "true", settings.get("removal")));
         }
         extra.putAll(defaults);
-        return rows.stream().filter(row -> row.environments() == null || row.environments().contains(environment)).map(row -> {
+        java.util.function.UnaryOperator<Row> complete = row -> {
             if (extra.isEmpty()) {
                 return row;
             }
             var values = new LinkedHashMap<>(extra);
             values.putAll(row.values());
             return new Row(row.pos(), values, row.environments());
-        }).toList();
+        };
+        if (rows instanceof Listed listed) {
+            return new Listed(listed.list().stream().filter(row -> row.environments() == null || row.environments().contains(environment))
+                    .map(complete).toList());
+        }
+        return ((CsvRows) rows).map(complete, extra.keySet());
     }
 
     /** How many rows are for other environments than this one. */
     long rowsElsewhere(String environment) {
-        return rows.stream().filter(row -> row.environments() != null && !row.environments().contains(environment)).count();
+        return rows instanceof Listed listed ? listed.list().stream()
+                .filter(row -> row.environments() != null && !row.environments().contains(environment)).count() : 0;
     }
 
     String name() {
@@ -175,12 +253,12 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
             if (Files.isSymbolicLink(path) && !followSymlinks) {
                 refuseLinkOutside(dir, path, display);
             }
-            return read(path, display, env);
+            return read(path, display, env, followSymlinks);
         }).toList();
     }
 
     /** A seed file that is a link to somewhere outside the seeds directory is refused: --follow-symlinks allows it. */
-    private static void refuseLinkOutside(Path dir, Path link, String display) {
+    static void refuseLinkOutside(Path dir, Path link, String display) {
         Path target;
         try {
             target = link.toRealPath();
@@ -210,7 +288,7 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
         return absolute.startsWith(workingDir) ? workingDir.relativize(absolute).toString() : absolute.toString();
     }
 
-    static SeedFile read(Path path, String displayPath, Map<String, String> env) {
+    static SeedFile read(Path path, String displayPath, Map<String, String> env, boolean followSymlinks) {
         if (Files.isDirectory(path)) {
             throw SeedError.in(displayPath, null, "this is a directory, not a seed file");
         }
@@ -250,7 +328,7 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
         if (root == null) {
             throw SeedError.in(displayPath, null, "the file is empty; a seed file names its table, its key and its rows");
         }
-        var reader = new Reader(path, displayPath, sha256(bytes), env);
+        var reader = new Reader(path, displayPath, bytes, env, followSymlinks);
         reader.checkExpandedSize(root);
         return reader.file(root);
     }
@@ -272,8 +350,27 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
 
     /** The file's content checksum, as the history records it. */
     static String sha256(byte[] bytes) {
+        return HexFormat.of().formatHex(digest().digest(bytes));
+    }
+
+    /** The checksum of a YAML file and the CSV file that holds its rows: a change to either changes it. */
+    static String sha256(byte[] bytes, Path csv) {
+        var digest = digest();
+        digest.update(bytes);
+        try (var in = Files.newInputStream(csv)) {
+            byte[] buffer = new byte[1 << 16];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                digest.update(buffer, 0, n);
+            }
+        } catch (IOException e) {
+            throw SeedError.in(displayPath(csv, Path.of("").toAbsolutePath()), null, "the file cannot be read: " + e.getMessage());
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    private static java.security.MessageDigest digest() {
         try {
-            return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+            return java.security.MessageDigest.getInstance("SHA-256");
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java has SHA-256", e);
         }
@@ -330,16 +427,18 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
     private static final class Reader {
         final Path path;
         final String file;
-        final String checksum;
+        final byte[] bytes;
         final Map<String, String> env;
+        final boolean followSymlinks;
         final Set<Node> inProgress = Collections.newSetFromMap(new IdentityHashMap<>());
         int values;
 
-        Reader(Path path, String file, String checksum, Map<String, String> env) {
+        Reader(Path path, String file, byte[] bytes, Map<String, String> env, boolean followSymlinks) {
             this.path = path;
             this.file = file;
-            this.checksum = checksum;
+            this.bytes = bytes;
             this.env = env;
+            this.followSymlinks = followSymlinks;
         }
 
         /**
@@ -390,7 +489,8 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
             Pos tablePos = null, keyPos = null;
             List<String> key = null;
             Map<String, Value> defaults = Map.of();
-            List<Row> rows = null;
+            Rows rows = null;
+            String checksum = null;
             List<String> environments = null, dependsOn = List.of();
             Removal removal = Removal.KEEP;
             boolean ownsTable = false;
@@ -420,16 +520,24 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
                     }
                     case "defaults" -> defaults = columns(mapping(node, "defaults is a mapping of column: value"));
                     case "rows" -> {
-                        if (!(node instanceof SequenceNode list)) {
-                            throw SeedError.in(file, Pos.of(node), "rows is a list of rows, each a mapping of column: value"
+                        if (node instanceof ScalarNode scalar && scalar.getTag().equals(Tag.STR) && !scalar.getValue().isEmpty()) {
+                            // rows: instruments.csv, a CSV file beside this one.
+                            var csv = CsvRows.open(path, file, scalar.getValue(), Pos.of(node), followSymlinks);
+                            rows = csv;
+                            checksum = sha256(bytes, csv.path());
+                        } else if (!(node instanceof SequenceNode listNode)) {
+                            throw SeedError.in(file, Pos.of(node), "rows is a list of rows, each a mapping of column: value, "
+                                    + "or the name of a CSV file beside this one (rows: instruments.csv)"
                                     + (node instanceof ScalarNode scalar && scalar.getValue().isEmpty() ? "; for none, write rows: []" : ""));
-                        }
-                        rows = new ArrayList<>();
-                        for (Node item : list.getValue()) {
-                            var entries = mapping(item, "each row is a mapping of column: value");
-                            var rowEnvironments = entries.remove(ROW_ENVIRONMENTS);
-                            rows.add(new Row(Pos.of(item), columns(entries),
-                                    rowEnvironments == null ? null : environmentNames(rowEnvironments.value(), ROW_ENVIRONMENTS)));
+                        } else {
+                            var list = new ArrayList<Row>();
+                            for (Node item : listNode.getValue()) {
+                                var entries = mapping(item, "each row is a mapping of column: value");
+                                var rowEnvironments = entries.remove(ROW_ENVIRONMENTS);
+                                list.add(new Row(Pos.of(item), columns(entries),
+                                        rowEnvironments == null ? null : environmentNames(rowEnvironments.value(), ROW_ENVIRONMENTS)));
+                            }
+                            rows = new Listed(list);
                         }
                     }
                     case "environments" -> environments = environmentNames(node, "environments");
@@ -471,7 +579,8 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
             if (rows == null) {
                 throw SeedError.in(file, start, "has no rows (add rows:, a list of mappings; rows: [] for none)");
             }
-            return new SeedFile(path, file, table, tablePos, List.copyOf(key), keyPos, defaults, rows, checksum, environments,
+            return new SeedFile(path, file, table, tablePos, List.copyOf(key), keyPos, defaults, rows,
+                    checksum != null ? checksum : sha256(bytes), environments,
                     dependsOn, removal, ownsTable, Map.copyOf(generated), settings);
         }
 

@@ -130,6 +130,8 @@ final class Seeder {
         final String ownershipTable;
         /** Every seed file of the seeds directory, for every environment. */
         final List<SeedFile> allFiles;
+        /** The progress line of a long run (none unless stderr is a terminal). */
+        Progress progress = Progress.NONE;
 
         Run(Session session, String environment, boolean allowDelete, int maxRemovals, boolean dryRun, String historyTable,
             List<SeedFile> allFiles) {
@@ -165,12 +167,15 @@ final class Seeder {
     final Handle handle;
     final SeedFile file;
     final Catalog.Table table;
-    final List<SeedFile.Row> rows;
+    final SeedFile.Rows rows;
+    /** How many rows the file has for this run, once staged. */
+    int rowCount;
     /** Values that came from the environment: no message may show them. */
     final Set<String> secrets = new HashSet<>();
     String stage;
-    /** The column group of each row, by row index. */
+    /** The column group of each row, by row index; for rows read as a stream (CSV), all have streamedGroup. */
     int[] rowGroup;
+    Group streamedGroup;
     /** The foreign key columns that rows give by the referenced row's natural key, by column name. */
     final Map<String, Reference> references = new LinkedHashMap<>();
     java.sql.Savepoint beforeWrites;
@@ -189,7 +194,10 @@ final class Seeder {
         this.file = file;
         this.table = table;
         this.rows = file.rowsFor(run.environment);
-        rows.forEach(row -> row.values().values().forEach(this::collectSecrets));
+        if (rows.inMemory()) {
+            // ${VAR} is for YAML files: a CSV file's values are all written in it.
+            rows.forEach((row, index) -> row.values().values().forEach(this::collectSecrets));
+        }
     }
 
     private void collectSecrets(SeedFile.Value value) {
@@ -209,7 +217,7 @@ final class Seeder {
         sorted.sort(Comparator.comparing((RowChange c) -> c.pos() == null ? Integer.MAX_VALUE : c.pos().line())
                 .thenComparing(RowChange::key));
         return new Outcome(file, table, sorted, sorted.size() == inserted + updated + deactivated + deleted, inserted, updated,
-                rows.size() - inserted - updated, deactivated, deleted, notInFile, notInFileKeys,
+                rowCount - inserted - updated, deactivated, deleted, notInFile, notInFileKeys,
                 file.rowsElsewhere(run.environment), warnings, durationNanos);
     }
 
@@ -229,7 +237,7 @@ final class Seeder {
         for (var p : planned) {
             var needs = new java.util.LinkedHashSet<Planned>();
             var given = new java.util.HashSet<String>(p.file().defaults().keySet());
-            p.file().rows().forEach(row -> given.addAll(row.values().keySet()));
+            given.addAll(p.file().rows().columns());
             for (var fk : p.table().references()) {
                 // A foreign key the file gives no value for puts no order on it: this breaks a cycle
                 // when one side leaves its reference out.
@@ -294,7 +302,11 @@ final class Seeder {
         try {
             var groups = validate();
             session.lockTable(table.qualified(), table.name(), file.displayPath());
-            stage(groups);
+            int total = rows.inMemory() ? Math.max(1, rows.size()) : 0;
+            long[] staged = {0};
+            run.progress.step(file.name(), "reading", rows instanceof CsvRows csv ? csv::fractionRead : () -> (double) staged[0] / total);
+            stage(groups, staged);
+            run.progress.step(file.name(), "writing", null);
             // References first: a key may hold one, and two keys are the same only once resolved.
             int layers = resolveReferences();
             rejectDuplicateKeys();
@@ -309,14 +321,17 @@ final class Seeder {
                     if (diff.firstInsert() != null) {
                         requireValuesForInsert(group, diff.firstInsert());
                     }
-                    if (write(updateStatement(group, layer)) != diff.updated()
-                            || write(insertStatement(group, layer)) != diff.inserted()) {
+                    // The counts come from the writes themselves; a write with nothing to do is not run.
+                    long updatedNow = diff.complete() && diff.updated() == 0 ? 0 : write(updateStatement(group, layer));
+                    long insertedNow = diff.complete() && diff.inserted() == 0 ? 0 : write(insertStatement(group, layer));
+                    if (diff.complete() ? updatedNow != diff.updated() || insertedNow != diff.inserted()
+                            : updatedNow < diff.updated() || insertedNow < diff.inserted()) {
                         // Cannot happen while the run holds its lock on the table; a check, not an expectation.
                         throw SeedError.in(file.displayPath(), null, "the rows written differ from the rows that differ")
                                 .hint("the table changed during the run; rerun");
                     }
-                    inserted += diff.inserted();
-                    updated += diff.updated();
+                    inserted += insertedNow;
+                    updated += updatedNow;
                     changes.addAll(diff.kept());
                 }
             }
@@ -367,44 +382,84 @@ final class Seeder {
         }
         validateGenerated();
         var groups = new LinkedHashMap<List<String>, Group>();
-        rowGroup = new int[rows.size()];
-        for (int i = 0; i < rows.size(); i++) {
-            var row = rows.get(i);
-            for (String keyColumn : file.key()) {
-                var value = row.values().get(keyColumn);
-                if (value == null || value.kind() == SeedFile.Kind.NULL) {
-                    throw SeedError.in(file.displayPath(), value == null ? row.pos() : value.pos(),
-                            "this row has no value for the key column " + keyColumn);
-                }
-                if (value.fromEnvironment()) {
-                    throw SeedError.in(file.displayPath(), value.pos(), "the key column " + keyColumn + " takes its value "
-                            + "from the environment (" + value.template() + ")").hint("a key names a row in every plan, diff and "
-                            + "history, so it cannot be a secret: write it in the file");
-                }
-            }
-            for (var entry : row.values().entrySet()) {
-                var column = table.columns().get(entry.getKey());
-                var value = entry.getValue();
-                if (column == null) {
-                    throw unknownColumn(entry.getKey(), value.columnPos());
-                }
-                if (column.generated() || column.identityAlways()) {
-                    throw SeedError.in(file.displayPath(), value.pos(), "column " + column.name()
-                            + " is generated by the database and cannot be given a value");
-                }
-                if (column.notNull() && value.kind() == SeedFile.Kind.NULL) {
-                    throw SeedError.in(file.displayPath(), value.pos(), "column " + column.name()
-                            + " is NOT NULL, but this row gives it no value (null)");
-                }
-                if (value.kind() == SeedFile.Kind.MAP && !column.json()) {
-                    reference(column, value);
-                }
-            }
-            var names = table.columns().keySet().stream().filter(row.values()::containsKey).toList();
-            rowGroup[i] = groups.computeIfAbsent(names, n -> new Group(groups.size() + 1,
-                    n.stream().map(table.columns()::get).toList())).id();
+        if (rows.inMemory()) {
+            rowGroup = new int[rows.size()];
+            rows.forEach((row, i) -> {
+                checkKey(row);
+                checkColumns(row, true);
+                rowGroup[i] = group(groups, row);
+            });
+        } else {
+            // Every row of a CSV file gives the columns of its header: checked once, each row's values as it is staged.
+            var shape = ((CsvRows) rows).shape();
+            checkColumns(shape, false);
+            int id = group(groups, shape);
+            streamedGroup = groups.values().stream().filter(g -> g.id() == id).findFirst().orElseThrow();
         }
         return groups;
+    }
+
+    /** The group of the rows that give the same columns as this one. */
+    private int group(Map<List<String>, Group> groups, SeedFile.Row row) {
+        var names = table.columns().keySet().stream().filter(row.values()::containsKey).toList();
+        return groups.computeIfAbsent(names, n -> new Group(groups.size() + 1, n.stream().map(table.columns()::get).toList())).id();
+    }
+
+    /** A row must give its key, in the file. */
+    private void checkKey(SeedFile.Row row) {
+        for (String keyColumn : file.key()) {
+            var value = row.values().get(keyColumn);
+            if (value == null || value.kind() == SeedFile.Kind.NULL) {
+                throw SeedError.in(file.displayPath(), value == null ? row.pos() : value.pos(),
+                        "this row has no value for the key column " + keyColumn);
+            }
+            if (value.fromEnvironment()) {
+                throw SeedError.in(file.displayPath(), value.pos(), "the key column " + keyColumn + " takes its value "
+                        + "from the environment (" + value.template() + ")").hint("a key names a row in every plan, diff and "
+                        + "history, so it cannot be a secret: write it in the file");
+            }
+        }
+    }
+
+    /** The columns a row gives: each in the table, none generated by the database, and references resolvable. */
+    private void checkColumns(SeedFile.Row row, boolean values) {
+        for (var entry : row.values().entrySet()) {
+            var column = table.columns().get(entry.getKey());
+            var value = entry.getValue();
+            if (column == null) {
+                throw unknownColumn(entry.getKey(), value.columnPos());
+            }
+            if (column.generated() || column.identityAlways()) {
+                throw SeedError.in(file.displayPath(), value.pos(), "column " + column.name()
+                        + " is generated by the database and cannot be given a value");
+            }
+            if (values) {
+                checkNotNull(column, value);
+            }
+            if (value.kind() == SeedFile.Kind.MAP && !column.json()) {
+                reference(column, value);
+            }
+        }
+    }
+
+    private void checkNotNull(Catalog.Column column, SeedFile.Value value) {
+        if (column.notNull() && value.kind() == SeedFile.Kind.NULL) {
+            throw SeedError.in(file.displayPath(), value.pos(), "column " + column.name()
+                    + " is NOT NULL, but this row gives it no value (" + (rows.inMemory() ? "null"
+                    : "an empty field; \"\" is empty text") + ")");
+        }
+    }
+
+    /** A row read as a stream is checked as it is staged: its key, and its NOT NULL columns. */
+    private void checkStreamedRow(SeedFile.Row row) {
+        checkKey(row);
+        for (var entry : row.values().entrySet()) {
+            checkNotNull(table.columns().get(entry.getKey()), entry.getValue());
+        }
+    }
+
+    private int groupOf(int index) {
+        return rowGroup != null ? rowGroup[index] : streamedGroup.id();
     }
 
     /** A generate: rule fills a column that a new row leaves out: one the database leaves to the application. */
@@ -573,7 +628,7 @@ final class Seeder {
     // ── staging ─────────────────────────────────────────────────────────────────────────────
 
     /** COPY every row into a temporary table typed like the target; PostgreSQL parses each value. */
-    private void stage(Map<List<String>, Group> groups) {
+    private void stage(Map<List<String>, Group> groups, long[] staged) {
         // The key columns always: even a file without rows is compared with its table.
         var used = table.columns().values().stream()
                 .filter(c -> file.key().contains(c.name()) || groups.values().stream().anyMatch(g -> g.columns().contains(c)))
@@ -596,10 +651,13 @@ final class Seeder {
             try {
                 var line = new StringBuilder();
                 var buffer = new java.io.ByteArrayOutputStream(1 << 16);
-                for (int i = 0; i < rows.size(); i++) {
-                    var row = rows.get(i);
+                int[] count = {0};
+                rows.forEach((row, i) -> {
+                    if (!rows.inMemory()) {
+                        checkStreamedRow(row);
+                    }
                     line.setLength(0);
-                    line.append(i).append('\t').append(rowGroup[i]);
+                    line.append(i).append('\t').append(groupOf(i));
                     for (var column : used) {
                         var value = row.values().get(column.name());
                         boolean byKey = value != null && value.kind() == SeedFile.Kind.MAP && references.containsKey(column.name());
@@ -614,12 +672,22 @@ final class Seeder {
                     }
                     buffer.writeBytes(line.append('\n').toString().getBytes(UTF_8));
                     if (buffer.size() >= 1 << 16) {
-                        in.writeToCopy(buffer.toByteArray(), 0, buffer.size());
-                        buffer.reset();
+                        sendToCopy(in, buffer);
                     }
-                }
-                in.writeToCopy(buffer.toByteArray(), 0, buffer.size());
+                    count[0]++;
+                    staged[0]++;
+                    run.progress.advance(1);
+                });
+                sendToCopy(in, buffer);
                 in.endCopy();
+                rowCount = count[0];
+                if (rowCount > 1000) {
+                    // A temporary table is never analyzed by autovacuum: without statistics, the joins
+                    // below would be planned for a handful of rows.
+                    session.run("ANALYZE " + stage);
+                }
+            } catch (CopyFailed failed) {
+                throw failed.getCause();
             } finally {
                 if (in.isActive()) {
                     try {
@@ -632,6 +700,27 @@ final class Seeder {
         } catch (SQLException e) {
             throw copyError(e);
         }
+    }
+
+    /** An SQLException of COPY, through the lambda that streams the rows. */
+    private static final class CopyFailed extends RuntimeException {
+        CopyFailed(SQLException cause) {
+            super(cause);
+        }
+
+        @Override
+        public synchronized SQLException getCause() {
+            return (SQLException) super.getCause();
+        }
+    }
+
+    private static void sendToCopy(CopyIn in, java.io.ByteArrayOutputStream buffer) {
+        try {
+            in.writeToCopy(buffer.toByteArray(), 0, buffer.size());
+        } catch (SQLException e) {
+            throw new CopyFailed(e);
+        }
+        buffer.reset();
     }
 
     private static final Pattern COPY_WHERE = Pattern.compile("COPY [^,]+, line (\\d+), column (.+?)(?:: \"|$)");
@@ -650,7 +739,7 @@ final class Seeder {
             if (value != null && stageColumn.startsWith("ref:")) {
                 value = value.entries().get(stageColumn.substring(stageColumn.lastIndexOf(':') + 1));
             }
-            return new SeedError(seed_database.EXIT_FAILED, file.displayPath() + ":" + (value != null ? value.pos() : row.pos()),
+            return new SeedError(seed_database.EXIT_FAILED, (value != null ? value.pos() : row.pos()).where(file.displayPath()),
                     columnName + " (" + (column != null ? column.type() : "?") + "): " + SeedError.describe(e), null, e);
         }
         return new SeedError(seed_database.EXIT_FAILED, file.displayPath(), SeedError.describe(e), null, e);
@@ -662,7 +751,7 @@ final class Seeder {
                         + " s GROUP BY " + keys + " HAVING count(*) > 1 ORDER BY min(s." + ROW + ") LIMIT 1")
                 .map((rs, ctx) -> (Integer[]) rs.getArray(1).getArray()).findOne();
         if (duplicate.isPresent()) {
-            var lines = Stream.of(duplicate.get()).map(i -> String.valueOf(rows.get(i).pos().line())).toList();
+            var lines = Stream.of(duplicate.get()).map(i -> String.valueOf(rows.pos(i).line())).toList();
             var second = rows.get(duplicate.get()[1]);
             throw SeedError.in(file.displayPath(), second.pos(), "the key " + keyText(second) + " is given twice (rows at lines "
                     + String.join(" and ", lines) + ")").hint("each key may appear once in a seed file");
@@ -682,7 +771,7 @@ final class Seeder {
                 var row = rows.get(clash.get()[0]);
                 var other = earlier.rows().get(clash.get()[1]);
                 throw SeedError.in(file.displayPath(), row.pos(), "the key " + keyText(row) + " is also given by "
-                        + earlier.file().displayPath() + ":" + other.pos()).hint("a row belongs to one seed file; "
+                        + other.pos().where(earlier.file().displayPath())).hint("a row belongs to one seed file; "
                         + "otherwise each run would write one file's values, then the other's");
             }
         }
@@ -713,8 +802,11 @@ final class Seeder {
 
     // ── comparing and writing ───────────────────────────────────────────────────────────────
 
-    /** A group's rows to insert and to update: counted all, listed up to a limit. */
-    record Diff(long inserted, long updated, List<RowChange> kept, RowChange firstInsert) {}
+    /**
+     * A group's rows to insert and to update, listed up to a limit: complete when that was all of
+     * them (then the counts are exact, and a write with nothing to do is skipped).
+     */
+    record Diff(long inserted, long updated, List<RowChange> kept, RowChange firstInsert, boolean complete) {}
 
     private String slice(Group group, int layer) {
         return "s." + GROUP + " = " + group.id() + " AND s." + LAYER + " = " + layer;
@@ -784,18 +876,21 @@ final class Seeder {
         for (var c : values) {
             select.append(" OR ").append(c.comparable("t")).append(" IS DISTINCT FROM ").append(c.comparable("s"));
         }
-        select.append(") ORDER BY s.").append(ROW);
+        // One more than are kept: whether there are more than the list shows.
+        select.append(") ORDER BY s.").append(ROW).append(" LIMIT ").append(keep + 1);
         var kept = new ArrayList<RowChange>();
         long[] counts = new long[2];
         RowChange[] firstInsert = new RowChange[1];
         handle.createQuery(select.toString()).setFetchSize(1000).map((rs, ctx) -> {
-            var row = rows.get(rs.getInt(1));
+            int index = rs.getInt(1);
+            // Only a YAML file's values can come from the environment; its rows are in memory.
+            var row = secrets.isEmpty() ? null : rows.get(index);
             boolean inserted = rs.getBoolean(2);
             var changed = new ArrayList<ColumnChange>();
             for (int i = 0; i < values.size(); i++) {
                 if (inserted || rs.getBoolean(6 + 3 * i)) {
                     String name = values.get(i).name();
-                    var value = row.values().get(name);
+                    var value = row == null ? null : row.values().get(name);
                     changed.add(value != null && value.fromEnvironment()
                             // From the environment: perhaps a secret. Show where it comes from, never what it is.
                             ? new ColumnChange(name, rs.getString(4 + 3 * i) == null ? null : "***", templateOf(value, file))
@@ -803,7 +898,7 @@ final class Seeder {
                 }
             }
             // The key as PostgreSQL stores it (0x10 is 16), not as the file spells it.
-            return new RowChange(rs.getString(3), row.pos(), inserted ? Action.INSERT : Action.UPDATE, changed);
+            return new RowChange(rs.getString(3), rows.pos(index), inserted ? Action.INSERT : Action.UPDATE, changed);
         }).forEach(change -> {
             counts[change.inserted() ? 0 : 1]++;
             if (change.inserted() && firstInsert[0] == null) {
@@ -813,7 +908,16 @@ final class Seeder {
                 kept.add(change);
             }
         });
-        return new Diff(counts[0], counts[1], kept, firstInsert[0]);
+        boolean complete = counts[0] + counts[1] <= keep;
+        if (!complete && firstInsert[0] == null) {
+            // Past the list, rows to insert may still come: the first of them is checked before any is written.
+            firstInsert[0] = handle.createQuery("SELECT s." + ROW + ", " + keyShown("s") + " FROM " + stage + " s WHERE "
+                            + slice(group, layer) + " AND NOT EXISTS (SELECT 1 FROM " + table.qualified() + " t WHERE "
+                            + keyMatch("t", "s") + ") ORDER BY s." + ROW + " LIMIT 1")
+                    .map((rs, ctx) -> new RowChange(rs.getString(2), rows.pos(rs.getInt(1)), Action.INSERT, List.of()))
+                    .findOne().orElse(null);
+        }
+        return new Diff(counts[0], counts[1], kept, firstInsert[0], complete);
     }
 
     /** How a value from the environment is shown: as the file writes it, ${VAR:-default}, also inside JSON. */
@@ -904,7 +1008,7 @@ final class Seeder {
      * value does). Each probe runs inside a savepoint and is rolled back.
      */
     private long throwForCulprit(String statement, SQLException original) {
-        int low = 0, high = rows.size() - 1;
+        int low = 0, high = rowCount - 1;
         SQLException refusal = original;
         try (var sql = handle.getConnection().createStatement()) {
             while (low < high) {
@@ -1215,7 +1319,7 @@ final class Seeder {
         // Once the row is named, PostgreSQL's "Failing row contains (…)" only repeats it.
         String message = row == null ? "table " + table.name() + ": " + SeedError.describe(e)
                 : "row " + keyText(row) + ": " + SeedError.describe(e).replaceFirst(" \\(Failing row contains .*\\)$", "");
-        return new SeedError(seed_database.EXIT_FAILED, pos == null ? file.displayPath() : file.displayPath() + ":" + pos, message, hint, e);
+        return new SeedError(seed_database.EXIT_FAILED, pos == null ? file.displayPath() : pos.where(file.displayPath()), message, hint, e);
     }
 
     private static void appendCopyField(StringBuilder line, String value) {
@@ -1241,6 +1345,9 @@ final class Seeder {
             if (value == null || value.kind() == SeedFile.Kind.NULL) {
                 return null;
             }
+            if (value.kind() == SeedFile.Kind.LITERAL) {
+                return checkScale(value.text(), value, column, file);
+            }
             if (column.json()) {
                 return json(value, file);
             }
@@ -1256,7 +1363,11 @@ final class Seeder {
                         + (value.kind() == SeedFile.Kind.LIST ? "list fits only a json, jsonb or array column"
                         : "mapping fits only a json or jsonb column, or a foreign key column (a reference, as in {model_id: gpt-4o})"));
             }
-            String text = scalar(value, column.category(), column.baseType(), file);
+            return checkScale(scalar(value, column.category(), column.baseType(), file), value, column, file);
+        }
+
+        /** A numeric(p,s) column rounds a value with more decimals: that is an error, never a silent rounding. */
+        private static String checkScale(String text, SeedFile.Value value, Catalog.Column column, SeedFile file) {
             Integer scale = column.numericScale();
             if (scale != null) {
                 BigDecimal number;
