@@ -51,7 +51,7 @@ final class Catalog {
 
         /** The scale of a numeric(p,s) column: values with more decimals would be rounded. Null for other types. */
         Integer numericScale() {
-            var m = java.util.regex.Pattern.compile("numeric\\(\\d+,(\\d+)\\)").matcher(type);
+            var m = NUMERIC_TYPE.matcher(type);
             return !array && m.matches() ? Integer.valueOf(m.group(1)) : null;
         }
 
@@ -75,6 +75,8 @@ final class Catalog {
             return category == 'G' || baseType.equals("xml") ? column + "::text" : column;
         }
     }
+
+    private static final java.util.regex.Pattern NUMERIC_TYPE = java.util.regex.Pattern.compile("numeric\\(\\d+,(\\d+)\\)");
 
     /** An identifier from the catalog, quoted for SQL. */
     static String quote(String identifier) {

@@ -42,6 +42,8 @@ final class CsvRows implements SeedFile.Rows {
     private volatile double fractionRead;
     /** The line of each row, by index, once a pass has read them: positions without reading again. */
     private int[] lines = new int[0];
+    /** How many rows' lines are known (a pass that failed knows those it got to). */
+    private int linesKnown;
 
     private CsvRows(Path path, String displayPath, List<Header> header, UnaryOperator<SeedFile.Row> complete,
                     Set<String> extraColumns) {
@@ -54,6 +56,56 @@ final class CsvRows implements SeedFile.Rows {
 
     Path path() {
         return path;
+    }
+
+    List<Header> header() {
+        return header;
+    }
+
+    /**
+     * Streams the file, as it is, to sink (COPY … WITH (FORMAT csv, HEADER true)), counting the
+     * rows as it goes and keeping the line each starts on: a quote toggles quoting, and a line
+     * break outside quotes ends a row, as COPY reads it. Returns the number of rows.
+     */
+    long copyTo(java.util.function.Consumer<java.nio.ByteBuffer> sink, java.util.function.LongConsumer rowsSent) {
+        int index = -2;   // the header is row -1, the first row 0
+        int line = 1;
+        boolean inQuotes = false, atRowStart = true;
+        long bytesSent = 0, total;
+        try (var in = Files.newInputStream(path)) {
+            total = Math.max(1, Files.size(path));
+            byte[] buffer = new byte[1 << 16];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                int before = index;
+                for (int i = 0; i < n; i++) {
+                    byte b = buffer[i];
+                    if (atRowStart) {
+                        atRowStart = false;
+                        if (++index >= 0) {
+                            if (index == lines.length) {
+                                lines = java.util.Arrays.copyOf(lines, Math.max(1024, lines.length * 2));
+                            }
+                            lines[index] = line;
+                        }
+                    }
+                    if (b == '"') {
+                        inQuotes = !inQuotes;
+                    } else if (b == '\n') {
+                        line++;
+                        atRowStart = !inQuotes;
+                    }
+                }
+                linesKnown = Math.max(index, -1) + 1;
+                sink.accept(java.nio.ByteBuffer.wrap(buffer, 0, n));
+                bytesSent += n;
+                fractionRead = bytesSent / (double) total;
+                rowsSent.accept(Math.max(index, -1) - Math.max(before, -1));
+            }
+        } catch (IOException e) {
+            throw SeedError.in(displayPath, null, "the file cannot be read: " + e.getMessage());
+        }
+        size = Math.max(index, -1) + 1;
+        return size;
     }
 
     /**
@@ -129,6 +181,7 @@ final class CsvRows implements SeedFile.Rows {
                     lines = java.util.Arrays.copyOf(lines, Math.max(1024, lines.length * 2));
                 }
                 lines[index] = parser.recordLine;
+                linesKnown = index + 1;
                 action.accept(row(parser), index++);
             }
         }
@@ -137,7 +190,7 @@ final class CsvRows implements SeedFile.Rows {
 
     @Override
     public SeedFile.Pos pos(int index) {
-        return size >= 0 && index < size ? new SeedFile.Pos(lines[index], 1, displayPath) : get(index).pos();
+        return index < linesKnown ? new SeedFile.Pos(lines[index], 1, displayPath) : get(index).pos();
     }
 
     /**
@@ -179,6 +232,30 @@ final class CsvRows implements SeedFile.Rows {
             }
         }
         throw new IndexOutOfBoundsException("row " + index + " of " + displayPath);
+    }
+
+    /**
+     * The row that a line of the file belongs to, by the lines counted as it went to COPY: the
+     * last row that starts on it or before. (COPY names the line where a row ends.)
+     */
+    int rowAtLine(int line) {
+        int low = 0, high = linesKnown - 1, found = -1;
+        while (low <= high) {
+            int middle = (low + high) >>> 1;
+            if (lines[middle] <= line) {
+                found = middle;
+                low = middle + 1;
+            } else {
+                high = middle - 1;
+            }
+        }
+        return found >= 0 ? found : Math.max(0, line - 2);
+    }
+
+    /** The lines counted in a pass are not the rows as COPY read them: find each row by reading again. */
+    void forgetLines() {
+        size = -1;
+        linesKnown = 0;
     }
 
     double fractionRead() {
@@ -334,7 +411,7 @@ final class CsvRows implements SeedFile.Rows {
             return fill() ? buffer[at] : -1;
         }
 
-        /** Reads the next record; false at the end of the file. Blank lines are skipped. */
+        /** Reads the next record; false at the end of the file. A blank line is a record, as COPY reads it. */
         boolean next() {
             while (true) {
                 fields.clear();
@@ -354,71 +431,57 @@ final class CsvRows implements SeedFile.Rows {
             }
         }
 
-        /** One record; false when the line was blank. */
+        /**
+         * One record, read as PostgreSQL's COPY reads CSV (the file goes to COPY as it is, so this
+         * parser must agree with it): a quote anywhere opens a quoted stretch, "" in one is a quote,
+         * and a field is NULL only when it is empty and has no quotes at all.
+         */
         private boolean readRecord() {
             while (true) {
                 int startColumn = column, startLine = line;
                 field.setLength(0);
-                boolean isQuoted = peek() == '"';
+                boolean wasQuoted = false, inQuotes = false;
                 int c;
-                if (isQuoted) {
-                    read();
-                    while (true) {
-                        c = read();
-                        if (c == -1) {
+                while (true) {
+                    c = read();
+                    if (c == -1) {
+                        if (inQuotes) {
                             throw SeedError.in(displayPath, new SeedFile.Pos(startLine, startColumn, displayPath),
                                     "a quoted field that is never closed: the file ends inside it")
                                     .hint("a quote inside a quoted field is written twice: \"\"");
                         }
+                        break;
+                    }
+                    if (inQuotes) {
                         if (c == '"') {
                             if (peek() == '"') {
                                 read();
                                 field.append('"');
                             } else {
-                                break;
+                                inQuotes = false;
                             }
                         } else {
                             field.append((char) c);
                         }
-                    }
-                    c = read();
-                    if (c == '\r' && peek() == '\n') {
-                        c = read();
-                    }
-                    if (c != ',' && c != '\n' && c != -1) {
-                        throw SeedError.in(displayPath, new SeedFile.Pos(line, column - 1, displayPath), "after a quoted field "
-                                + "comes a comma or the end of the line, not \"" + (char) c + "\"")
-                                .hint("a quote inside a quoted field is written twice: \"\"");
-                    }
-                } else {
-                    while (true) {
-                        c = read();
-                        if (c == ',' || c == '\n' || c == -1) {
-                            break;
+                    } else if (c == '"') {
+                        inQuotes = wasQuoted = true;
+                    } else if (c == ',' || c == '\n') {
+                        break;
+                    } else if (c == '\r') {
+                        if (peek() == '\n') {
+                            read();
                         }
-                        if (c == '\r' && (peek() == '\n' || peek() == -1)) {
-                            continue;
-                        }
-                        if (c == '"') {
-                            throw SeedError.in(displayPath, new SeedFile.Pos(line, column - 1, displayPath), "a quote inside "
-                                    + "a field that does not start with one").hint("quote the whole field and write the quote "
-                                    + "twice: \"a \"\"b\"\" c\"");
-                        }
+                        c = '\n';
+                        break;
+                    } else {
                         field.append((char) c);
                     }
                 }
-                if (field.indexOf("\0") >= 0) {
-                    throw SeedError.in(displayPath, new SeedFile.Pos(startLine, startColumn, displayPath),
-                            "a field holds a NUL character, which PostgreSQL text cannot store");
-                }
                 fields.add(field.toString());
-                quoted.add(isQuoted);
+                quoted.add(wasQuoted);
                 columns.add(startColumn);
                 lineOffsets.add(startLine - recordLine);
                 if (c != ',') {
-                    if (fields.size() == 1 && !isQuoted && fields.get(0).isEmpty() && expected != 1) {
-                        return false;   // a blank line
-                    }
                     if (expected > 0 && fields.size() != expected) {
                         throw SeedError.in(displayPath, new SeedFile.Pos(recordLine, 1, displayPath), "this row has "
                                 + fields.size() + (fields.size() == 1 ? " field" : " fields") + ", and the header names "

@@ -636,6 +636,10 @@ final class Seeder {
         var lookups = new ArrayList<Map.Entry<Reference, String>>();
         references.values().forEach(r -> r.lookup().forEach(k -> lookups.add(Map.entry(r, k))));
         stage = "pg_temp." + Catalog.quote("seed_stage_" + session.staged.size());
+        if (rows instanceof CsvRows csv) {
+            stageCsv(csv, used, staged);
+            return;
+        }
         session.run("CREATE TEMPORARY TABLE " + stage + " (" + ROW + " integer, " + GROUP + " integer, " + LAYER
                 + " integer NOT NULL DEFAULT 0"
                 + used.stream().map(c -> ", " + Catalog.quote(c.name()) + " " + c.type()).collect(Collectors.joining())
@@ -702,6 +706,127 @@ final class Seeder {
         }
     }
 
+    /**
+     * A CSV file goes to COPY as it is, in its own format: PostgreSQL parses it, as psql's \\copy
+     * would, and Java only counts the lines where rows start. The checks that the YAML path makes
+     * row by row in Java are one query over the stage afterwards; a row they refuse is read again
+     * to say where it is and what is wrong.
+     */
+    private void stageCsv(CsvRows csv, List<Catalog.Column> used, long[] staged) {
+        var headerColumns = new ArrayList<String>();
+        for (var h : csv.header()) {
+            headerColumns.add(h.lookup() == null ? Catalog.quote(h.column()) : references.get(h.column()).stageColumn(h.lookup()));
+        }
+        var shape = csv.shape();
+        var defaults = new ArrayList<Object>();
+        var columns = new StringBuilder();
+        for (var c : used) {
+            var given = csv.header().stream().anyMatch(h -> h.column().equals(c.name()) && h.lookup() == null);
+            // A numeric(p,s) column is staged as numeric: a value with more decimals is an error below, not a rounding.
+            columns.append(", ").append(Catalog.quote(c.name())).append(' ').append(c.numericScale() != null ? "numeric" : c.type());
+            var value = shape.values().get(c.name());
+            if (!given && value != null && value.kind() != SeedFile.Kind.MAP) {
+                // A default of the file (defaults:, or the active flag of removal: deactivate), given to every row by
+                // the stage's own DEFAULT, its text bound through a setting rather than written into the SQL.
+                String text = Values.text(value, c, file);
+                if (text != null) {
+                    String setting = "seed.default_" + defaults.size();
+                    defaults.add(List.of(setting, text));
+                    columns.append(" DEFAULT current_setting('").append(setting).append("')::").append(c.type());
+                }
+            }
+        }
+        for (var reference : references.values()) {
+            for (String lookup : reference.lookup()) {
+                columns.append(", ").append(reference.stageColumn(lookup)).append(' ')
+                        .append(reference.target().columns().get(lookup).type());
+            }
+        }
+        for (var setting : defaults) {
+            var pair = (List<?>) setting;
+            handle.createQuery("SELECT set_config(?, ?, true)").bind(0, (String) pair.get(0)).bind(1, (String) pair.get(1))
+                    .mapTo(String.class).one();
+        }
+        session.run("CREATE TEMPORARY TABLE " + stage + " (" + ROW + " integer GENERATED ALWAYS AS IDENTITY (MINVALUE 0 START WITH 0), "
+                + GROUP + " integer NOT NULL DEFAULT " + streamedGroup.id() + ", " + LAYER + " integer NOT NULL DEFAULT 0"
+                + columns + ") ON COMMIT DROP");
+        String copy = "COPY " + stage + " (" + String.join(", ", headerColumns) + ") FROM STDIN WITH (FORMAT csv, HEADER true)";
+        try {
+            CopyIn in = handle.getConnection().unwrap(PGConnection.class).getCopyAPI().copyIn(copy);
+            try {
+                long counted = csv.copyTo(bytes -> {
+                    try {
+                        in.writeToCopy(bytes.array(), 0, bytes.limit());
+                    } catch (SQLException e) {
+                        throw new CopyFailed(e);
+                    }
+                }, records -> {
+                    staged[0] += records;
+                    run.progress.advance(records);
+                });
+                rowCount = (int) in.endCopy();
+                if (rowCount != counted) {
+                    csv.forgetLines();   // COPY saw the rows otherwise: positions are found by reading again
+                }
+            } catch (CopyFailed failed) {
+                throw failed.getCause();
+            } finally {
+                if (in.isActive()) {
+                    try {
+                        in.cancelCopy();
+                    } catch (SQLException ignored) {
+                        // the error that got us here is the one to report
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw copyError(e);
+        }
+        if (rowCount > 1000) {
+            session.run("ANALYZE " + stage);
+        }
+        checkStagedValues(used);
+    }
+
+    /**
+     * The checks of a row, over every staged row at once: a key, NOT NULL columns, and no more
+     * decimals than a numeric(p,s) column keeps. The first row that fails is read again from the
+     * file and checked in Java, whose error says where and what.
+     */
+    private void checkStagedValues(List<Catalog.Column> used) {
+        var conditions = new ArrayList<String>();
+        for (var c : used) {
+            String column = "s." + Catalog.quote(c.name());
+            if ((c.notNull() || file.key().contains(c.name())) && !references.containsKey(c.name())) {
+                conditions.add(column + " IS NULL");
+            }
+            if (c.numericScale() != null) {
+                conditions.add(column + " <> round(" + column + ", " + c.numericScale() + ")");
+            }
+        }
+        for (var reference : references.values()) {
+            if (reference.column().notNull()) {
+                conditions.add(reference.lookup().stream().map(k -> "s." + reference.stageColumn(k) + " IS NULL")
+                        .collect(Collectors.joining(" AND ", "(", ")")));
+            }
+        }
+        if (conditions.isEmpty()) {
+            return;
+        }
+        var failing = handle.createQuery("SELECT s." + ROW + " FROM " + stage + " s WHERE " + String.join(" OR ", conditions)
+                + " ORDER BY s." + ROW + " LIMIT 1").mapTo(Integer.class).findOne();
+        if (failing.isPresent()) {
+            var row = rows.get(failing.get());
+            checkStreamedRow(row);
+            for (var c : used) {
+                if (!references.containsKey(c.name())) {
+                    Values.text(row.values().get(c.name()), c, file);
+                }
+            }
+            throw SeedError.in(file.displayPath(), row.pos(), "this row has a value its column cannot hold");
+        }
+    }
+
     /** An SQLException of COPY, through the lambda that streams the rows. */
     private static final class CopyFailed extends RuntimeException {
         CopyFailed(SQLException cause) {
@@ -723,26 +848,39 @@ final class Seeder {
         buffer.reset();
     }
 
-    private static final Pattern COPY_WHERE = Pattern.compile("COPY [^,]+, line (\\d+), column (.+?)(?:: \"|$)");
+    private static final Pattern COPY_WHERE = Pattern.compile("COPY [^,]+, line (\\d+)(?:, column (.+?))?(?:: \"|$)");
 
-    /** A value PostgreSQL refused, traced back to the row and column of the seed file. */
+    /** A value (or, for a CSV file, a line) PostgreSQL refused, traced back to the row and column of the seed file. */
     private SeedError copyError(SQLException e) {
         var where = e instanceof PSQLException pg && pg.getServerErrorMessage() != null
                 ? pg.getServerErrorMessage().getWhere() : null;
         Matcher m = where == null ? null : COPY_WHERE.matcher(where);
-        if (m != null && m.find()) {
-            var row = rows.get(Integer.parseInt(m.group(1)) - 1);
-            String stageColumn = m.group(2);
-            String columnName = stageColumn.startsWith("ref:") ? stageColumn.substring(4, stageColumn.lastIndexOf(':')) : stageColumn;
-            var column = table.columns().get(columnName);
-            var value = row.values().get(columnName);
-            if (value != null && stageColumn.startsWith("ref:")) {
-                value = value.entries().get(stageColumn.substring(stageColumn.lastIndexOf(':') + 1));
-            }
-            return new SeedError(seed_database.EXIT_FAILED, (value != null ? value.pos() : row.pos()).where(file.displayPath()),
-                    columnName + " (" + (column != null ? column.type() : "?") + "): " + SeedError.describe(e), null, e);
+        if (m == null || !m.find()) {
+            return new SeedError(seed_database.EXIT_FAILED, file.displayPath(), SeedError.describe(e), null, e);
         }
-        return new SeedError(seed_database.EXIT_FAILED, file.displayPath(), SeedError.describe(e), null, e);
+        // COPY counts lines from 1: for the rows of a YAML file, a line is a row; in a CSV file, the line where the
+        // row it read ends (a quoted value may hold line breaks), the header being line 1.
+        int line = Integer.parseInt(m.group(1));
+        int index = rows instanceof CsvRows csvRows ? csvRows.rowAtLine(line) : line - 1;
+        String stageColumn = m.group(2);
+        if (stageColumn == null) {
+            // The line itself: a CSV row with too few or too many fields, or bytes that are not UTF-8.
+            String message = SeedError.describe(e);
+            var pos = rows.pos(index);
+            return new SeedError(seed_database.EXIT_FAILED, pos.where(file.displayPath()), message,
+                    message.contains("missing data for column") || message.contains("extra data after last expected column")
+                            ? "each row has a field for each column of the header (a blank line is a row too); a field that "
+                                    + "holds a comma is quoted: \"Oslo, Norway\"" : null, e);
+        }
+        var row = rows.get(index);
+        String columnName = stageColumn.startsWith("ref:") ? stageColumn.substring(4, stageColumn.lastIndexOf(':')) : stageColumn;
+        var column = table.columns().get(columnName);
+        var value = row.values().get(columnName);
+        if (value != null && stageColumn.startsWith("ref:")) {
+            value = value.entries().get(stageColumn.substring(stageColumn.lastIndexOf(':') + 1));
+        }
+        return new SeedError(seed_database.EXIT_FAILED, (value != null ? value.pos() : row.pos()).where(file.displayPath()),
+                columnName + " (" + (column != null ? column.type() : "?") + "): " + SeedError.describe(e), null, e);
     }
 
     private void rejectDuplicateKeys() {
@@ -817,7 +955,9 @@ final class Seeder {
      * the row it points at (gpt-4o rather than a uuid).
      */
     private String shownValue(Catalog.Column column, String alias) {
-        String plain = alias + "." + Catalog.quote(column.name()) + "::text";
+        // A CSV file's numeric(p,s) values are staged as numeric (to refuse, not round, extra decimals): shown as stored.
+        String plain = alias + "." + Catalog.quote(column.name()) + (column.numericScale() != null ? "::" + column.type() : "")
+                + "::text";
         var shown = naturalKeyOf(column);
         if (shown == null) {
             return plain;

@@ -167,14 +167,14 @@ class CsvSeedTest {
     void a_malformed_csv_file_is_an_error_at_its_line() {
         String good = HEADER + "AAPL,Apple Inc.,XNAS,USD,0.01,100,true,,,,,\n";
         csv(good + "MSFT,Microsoft,XNAS,USD,0.01,100\n");
-        assertError("seeds/instruments.csv:3:1: this row has 6 fields, and the header names 12 columns. A field that holds a "
-                + "comma is quoted: \"Oslo, Norway\"");
-        csv(good + "MSFT,Micro\"soft,XNAS,USD,0.01,100,true,,,,,\n");
-        assertError("seeds/instruments.csv:3:11: a quote inside a field that does not start with one");
+        assertError("seeds/instruments.csv:3:1: missing data for column \"is_active\". Each row has a field for each column of "
+                + "the header (a blank line is a row too); a field that holds a comma is quoted: \"Oslo, Norway\"");
+        csv(good + "\nMSFT,Microsoft,XNAS,USD,0.01,100,true,,,,,\n");
+        assertError("seeds/instruments.csv:3:1: missing data for column \"name\"");
+        csv(good + "MSFT,Microsoft,XNAS,USD,0.01,100,true,,,,,note,extra\n");
+        assertError("seeds/instruments.csv:3:1: extra data after last expected column");
         csv(good + "MSFT,\"Microsoft,XNAS,USD,0.01,100,true,,,,,\n");
-        assertError("seeds/instruments.csv:3:6: a quoted field that is never closed: the file ends inside it");
-        csv(good + "MSFT,\"Micro\"soft,XNAS,USD,0.01,100,true,,,,,\n");
-        assertError("seeds/instruments.csv:3:13: after a quoted field comes a comma or the end of the line, not \"s\"");
+        assertError("seeds/instruments.csv:3:1: unterminated CSV quoted field");
         TestDatabase.write(project.resolve("seeds/instruments.csv"), "");
         assertError("seeds/instruments.csv:1:1: the file is empty; a CSV seed file starts with a header row of column names");
         csv("symbol,nmae\nAAPL,Apple\n");
@@ -192,15 +192,21 @@ class CsvSeedTest {
     }
 
     @Test
-    void a_byte_order_mark_windows_line_ends_and_blank_lines_are_read_as_spreadsheets_write_them() {
-        csv("\uFEFF" + HEADER.replace("\n", "\r\n") + "AAPL,Apple Inc.,XNAS,USD,0.01,100,true,,,,,\r\n\r\n"
-                + "IBM,\"I\r\nB M\",XNYS,USD,0.01,100,true,,,,,\r\n\r\n");
+    void a_byte_order_mark_windows_line_ends_and_quotes_are_read_as_copy_reads_them() {
+        csv("\uFEFF" + HEADER.replace("\n", "\r\n") + "AAPL,Apple Inc.,XNAS,USD,0.01,100,true,,,,,\r\n"
+                + "IBM,\"I\r\nB M\",XNYS,USD,0.01,100,true,,,,,\r\n"
+                + "MSFT,\"Micro\"soft,XNAS,USD,0.01,100,true,,,,,\r\n");
 
         var run = run(0);
 
-        assertTrue(run.out().contains("instruments: 2 inserted"), run::toString);
+        assertTrue(run.out().contains("instruments: 3 inserted"), run::toString);
         assertEquals("I\r\nB M", db.text("SELECT name FROM instruments WHERE symbol = 'IBM'"));
         assertEquals("Apple Inc.", db.text("SELECT name FROM instruments WHERE symbol = 'AAPL'"));
+        assertEquals("Microsoft", db.text("SELECT name FROM instruments WHERE symbol = 'MSFT'"), "a quoted stretch inside a field");
+        csv(HEADER + "AAPL,Apple Inc.,XNAS,USD,0.01,100,true,,,,,\nIBM,\"I\nB M\",XNYS,USD,0.01,100,true,,,,,\nMSFT,Microsoft,XNAS,USD,0.01,0,true,,,,,\n");
+        var refused = run(1);
+        assertTrue(refused.err().startsWith("error: seeds/instruments.csv:5:30: row MSFT: new row for relation"), "the line after a "
+                + "value with a line break:\n" + refused);
     }
 
     @Test
@@ -245,6 +251,30 @@ class CsvSeedTest {
         var production = run(0, "--env", "production");
         assertTrue(production.out().contains("instruments.yaml → skipped: it is for development, and this run is for production"),
                 production::toString);
+    }
+
+    @Test
+    void deep_in_a_large_file_an_error_still_names_its_line() throws Exception {
+        var text = new StringBuilder(HEADER);
+        for (int i = 1; i <= 20_000; i++) {
+            text.append("S").append(i).append(",\"Instrument ").append(i).append(", Class A\",XNYS,USD,0.01,1,true,,,,,")
+                    .append(i % 1000 == 0 ? "\"two\nlines\"" : "").append('\n');
+        }
+        csv(text.toString());
+        assertTrue(run(0).out().contains("instruments: 20000 inserted"));
+
+        csv(text.toString().replace("S15000,\"Instrument 15000, Class A\",XNYS,USD,0.01,1,", "S15000,\"Instrument 15000, Class A\",XNYS,USD,0.01,x,"));
+        assertError("seeds/instruments.csv:15015:50: lot_size (integer): invalid input syntax for type integer: \"x\"");
+
+        var bytes = text.toString().replace("Instrument 17000,", "Instrument 17000\u0000,").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == 0) {
+                bytes[i] = (byte) 0xC3;
+                bytes[i + 1] = '(';
+            }
+        }
+        java.nio.file.Files.write(project.resolve("seeds/instruments.csv"), bytes);
+        assertError("seeds/instruments.csv:17017:1: invalid byte sequence for encoding \"UTF8\": 0xc3 0x28");
     }
 
     void assertError(String expected) {
