@@ -511,15 +511,15 @@ public class seed_database implements Callable<Integer> {
             throw SeedError.usage("export writes a seed file, which is YAML; --json does not apply to it", "leave out --json");
         }
         report.warnings.forEach(warning -> note("warning: " + warning));
+        Path file = output == null ? null : writableFile(workingDir.resolve(output).normalize());
         Export.Result result;
         try (var session = Session.openForReading(target, limits())) {
             result = Export.run(session, request, Instant.now());
         }
-        if (output == null) {
+        if (file == null) {
             spec.commandLine().getOut().print(result.yaml());
             spec.commandLine().getOut().flush();
         } else {
-            Path file = workingDir.resolve(output).normalize();
             writeAtOnce(file, result.yaml());
             note("Exported " + Report.count(result.rows(), "row") + " of " + result.table() + " to "
                     + SeedFile.displayPath(file, workingDir));
@@ -527,20 +527,26 @@ public class seed_database implements Callable<Integer> {
         return EXIT_OK;
     }
 
-    /** Writes a file so that a reader sees the old content or the new, never a part: a temporary file, then a move. */
-    private static void writeAtOnce(Path file, String text) {
+    /** --output, checked before the database is asked anything. */
+    private static Path writableFile(Path file) {
         if (Files.isDirectory(file)) {
             throw SeedError.usage("--output " + file + " is a directory; name the file to write", null);
         }
-        Path dir = file.getParent();
-        if (dir == null || !Files.isDirectory(dir)) {
-            throw SeedError.usage("--output " + file + ": the directory " + dir + " is not there", null);
+        if (file.getParent() == null || !Files.isDirectory(file.getParent())) {
+            throw SeedError.usage("--output " + file + ": the directory " + file.getParent() + " is not there", null);
         }
+        return file;
+    }
+
+    /** Writes a file so that a reader sees the old content or the new, never a part: a temporary file, then a move. */
+    private static void writeAtOnce(Path file, String text) {
         // Created like any new file (the umask decides who may read it), beside the file, so that the move is atomic.
-        Path temporary = dir.resolve("." + file.getFileName() + "." + ProcessHandle.current().pid() + "." + System.nanoTime() + ".tmp");
+        Path temporary = file.getParent().resolve("." + file.getFileName() + "." + ProcessHandle.current().pid() + "."
+                + System.nanoTime() + ".tmp");
         try {
             Files.writeString(temporary, text, UTF_8, java.nio.file.StandardOpenOption.CREATE_NEW);
-            Files.move(temporary, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.move(temporary, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         } catch (java.io.IOException e) {
             throw SeedError.usage("cannot write --output " + file + ": " + e.getMessage(), null);
         } finally {

@@ -26,8 +26,12 @@ import org.yaml.snakeyaml.resolver.Resolver;
  */
 final class Export {
 
-    /** What to export, as the export command's options give it. */
-    record Request(String table, List<String> key, String where, List<String> include, boolean allColumns) {}
+    /** What to export, as the export command's options give it; a --where that could do more than select is refused here. */
+    record Request(String table, List<String> key, String where, List<String> include, boolean allColumns) {
+        Request {
+            refuseSeveralStatements(where);
+        }
+    }
 
     /** The seed file, and what it holds. */
     record Result(String yaml, String table, int rows) {}
@@ -73,7 +77,6 @@ final class Export {
 
     /** Exports the table the request names, inside the session's transaction, which it makes read-only first. */
     static Result run(Session session, Request request, Instant now) {
-        refuseSeveralStatements(request.where());
         // Nothing an export runs may write: not the --where condition, not a default evaluated below.
         session.run("SET TRANSACTION READ ONLY");
         // Intervals in the one style every IntervalStyle reads back.
@@ -398,9 +401,9 @@ final class Export {
     /**
      * A --where condition is pasted into the export's one SELECT. A ; would let it start a
      * statement of its own (the driver splits at it), which could end the read-only transaction:
-     * refused before anything runs, even inside a quoted string, where chr(59) does the same.
+     * refused before anything connects, even inside a quoted string, where chr(59) does the same.
      */
-    static void refuseSeveralStatements(String where) {
+    private static void refuseSeveralStatements(String where) {
         if (where != null && where.indexOf(';') >= 0) {
             throw SeedError.usage("--where takes one condition, not statements, and a ; would end it",
                     "the condition is pasted into WHERE (...) of the export's SELECT; for a ; inside a string, write chr(59)");

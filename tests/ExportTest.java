@@ -374,13 +374,14 @@ class ExportTest extends FreshProject {
 
         var sideEffect = run("export", "llm_models", "--where", "forget_models()");
         var twoStatements = run("export", "llm_models", "--where", "1=1; DELETE FROM llm_models");
-        var commitFirst = run("export", "llm_models", "--where", "true); COMMIT; DELETE FROM llm_models; SELECT (1");
+        var commitFirst = TestDatabase.runWith(Map.of("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/x"), workspace,
+                "export", "llm_models", "--where", "true); COMMIT; DELETE FROM llm_models; SELECT (1");
 
         assertEquals(2, sideEffect.exitCode(), sideEffect::toString);
         assertTrue(sideEffect.err().contains("cannot execute DELETE in a read-only transaction"), sideEffect::toString);
         assertEquals("", sideEffect.out());
         for (var run : List.of(twoStatements, commitFirst)) {
-            assertEquals(2, run.exitCode(), run::toString);
+            assertEquals(2, run.exitCode(), "refused before connecting:\n" + run);
             assertTrue(run.err().contains("--where takes one condition, not statements"), run::toString);
         }
         assertEquals(before, db.snapshot());
@@ -404,9 +405,11 @@ class ExportTest extends FreshProject {
                     "no temporary file is left behind");
         }
 
-        var nowhere = run("export", "strategies", "-o", "missing/strategies.yaml");
+        // Checked before the database is asked anything: this one is not even there.
+        var nowhere = TestDatabase.runWith(Map.of("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/x"), workspace,
+                "export", "strategies", "-o", "missing/strategies.yaml");
         assertEquals(2, nowhere.exitCode(), nowhere::toString);
-        assertTrue(nowhere.err().contains("is not there"), nowhere::toString);
+        assertTrue(nowhere.err().contains("the directory " + workspace.resolve("missing") + " is not there"), nowhere::toString);
 
         var json = run("export", "strategies", "--json");
         assertEquals(2, json.exitCode(), json::toString);
