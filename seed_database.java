@@ -28,6 +28,7 @@
 //SOURCES src/Verify.java
 //SOURCES src/CsvRows.java
 //SOURCES src/Progress.java
+//SOURCES src/Export.java
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
@@ -51,6 +52,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
@@ -79,7 +81,7 @@ import picocli.CommandLine.Spec;
                 ""},
         subcommands = {seed_database.MigrateCommand.class, seed_database.SeedCommand.class, seed_database.PlanCommand.class,
                 seed_database.CheckCommand.class, seed_database.InfoCommand.class, seed_database.HistoryCommand.class,
-                seed_database.VerifyCommand.class, CommandLine.HelpCommand.class},
+                seed_database.VerifyCommand.class, seed_database.ExportCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nWhere things are found:%n",
         footer = {
                 "  The database: --url, else DATABASE_URL, else the libpq variables PGHOST,",
@@ -95,7 +97,7 @@ import picocli.CommandLine.Spec;
         exitCodeList = {
                 "0:success",
                 "1:a seed file, a migration or the data is wrong (the message names the file); nothing was written. "
-                        + "For check: the database is not in sync",
+                        + "For check: the database is not in sync. For export: no such table or column, or no key to use",
                 "2:usage error: an unknown option, a directory that is not there, a URL that is not PostgreSQL's",
                 "3:the database is unreachable or does not exist, refused the connection or the credentials, or the "
                         + "connection was lost; nothing was written",
@@ -349,6 +351,40 @@ public class seed_database implements Callable<Integer> {
         }
     }
 
+    @Command(name = "export", description = "Write a table's rows as a seed file (on stdout, or to --output FILE) that "
+            + "changes nothing when seeded back: keyed and sorted by the natural key, without surrogate ids, timestamps "
+            + "and columns at their default, a foreign key as the referred row's key. Only reads.")
+    static class ExportCommand implements Callable<Integer> {
+        @ParentCommand seed_database tool;
+
+        @Parameters(paramLabel = "TABLE", description = "The table (schema.table also works)")
+        String table;
+
+        @Option(names = "--key", paramLabel = "COLUMN", split = ",", description = "The natural key, a unique key of the table "
+                + "(default: its one unique key besides the primary key, else the primary key)")
+        List<String> key;
+
+        @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write the file here (replacing it at once, "
+                + "when it is there) instead of on stdout")
+        Path output;
+
+        @Option(names = "--where", paramLabel = "SQL", description = "Only the rows for which this SQL condition holds, "
+                + "as in WHERE (SQL); it runs read-only")
+        String where;
+
+        @Option(names = "--include", paramLabel = "COLUMN", split = ",", description = "Keep these columns, which would be "
+                + "left out")
+        List<String> include;
+
+        @Option(names = "--all-columns", description = "Keep every column but generated ones")
+        boolean allColumns;
+
+        @Override
+        public Integer call() {
+            return tool.export(new Export.Request(table, key, where, include, allColumns), output);
+        }
+    }
+
     // ── what they do ────────────────────────────────────────────────────────────────────────
 
     /**
@@ -574,6 +610,64 @@ public class seed_database implements Callable<Integer> {
             }
         }
         return EXIT_OK;
+    }
+
+    /**
+     * A table's rows as a seed file: on stdout, which then holds only the file (so that > file
+     * works), or written to a file at once (a temporary file, then moved over it).
+     */
+    int export(Export.Request request, Path output) {
+        command = "export";
+        var report = prepare();
+        if (json) {
+            throw SeedError.usage("export writes a seed file, which is YAML; --json does not apply to it", "leave out --json");
+        }
+        report.warnings.forEach(warning -> note("warning: " + warning));
+        Path file = output == null ? null : writableFile(workingDir.resolve(output).normalize());
+        Export.Result result;
+        try (var session = Session.openForReading(target, limits())) {
+            result = Export.run(session, request, Instant.now());
+        }
+        if (file == null) {
+            spec.commandLine().getOut().print(result.yaml());
+            spec.commandLine().getOut().flush();
+        } else {
+            writeAtOnce(file, result.yaml());
+            note("Exported " + Report.count(result.rows(), "row") + " of " + result.table() + " to "
+                    + SeedFile.displayPath(file, workingDir));
+        }
+        return EXIT_OK;
+    }
+
+    /** --output, checked before the database is asked anything. */
+    private static Path writableFile(Path file) {
+        if (Files.isDirectory(file)) {
+            throw SeedError.usage("--output " + file + " is a directory; name the file to write", null);
+        }
+        if (file.getParent() == null || !Files.isDirectory(file.getParent())) {
+            throw SeedError.usage("--output " + file + ": the directory " + file.getParent() + " is not there", null);
+        }
+        return file;
+    }
+
+    /** Writes a file so that a reader sees the old content or the new, never a part: a temporary file, then a move. */
+    private static void writeAtOnce(Path file, String text) {
+        // Created like any new file (the umask decides who may read it), beside the file, so that the move is atomic.
+        Path temporary = file.getParent().resolve("." + file.getFileName() + "." + ProcessHandle.current().pid() + "."
+                + System.nanoTime() + ".tmp");
+        try {
+            Files.writeString(temporary, text, UTF_8, java.nio.file.StandardOpenOption.CREATE_NEW);
+            Files.move(temporary, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (java.io.IOException e) {
+            throw SeedError.usage("cannot write --output " + file + ": " + e.getMessage(), null);
+        } finally {
+            try {
+                Files.deleteIfExists(temporary);
+            } catch (java.io.IOException e) {
+                // nothing more to do; the file itself was written, or the error above says why not
+            }
+        }
     }
 
     /** What every command does first: logging, where to connect, and how to report. */

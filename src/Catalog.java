@@ -24,6 +24,17 @@ final class Catalog {
             return uniqueKeys.stream().anyMatch(k -> Set.copyOf(k).equals(Set.copyOf(columnNames)));
         }
 
+        /**
+         * The unique keys that are not the primary key, each once (a unique constraint and a unique
+         * index on the same columns are one key): the candidates for a natural key.
+         */
+        List<List<String>> naturalKeys() {
+            var keys = new LinkedHashMap<Set<String>, List<String>>();
+            uniqueKeys.stream().filter(k -> primaryKey == null || !Set.copyOf(k).equals(Set.copyOf(primaryKey)))
+                    .forEach(k -> keys.putIfAbsent(Set.copyOf(k), k));
+            return List.copyOf(keys.values());
+        }
+
         /** The foreign key that leaves from exactly this one column, if there is one. */
         java.util.Optional<ForeignKey> referenceFrom(String column) {
             return references.stream().filter(f -> f.columns().equals(List.of(column))).findFirst();
@@ -65,7 +76,11 @@ final class Catalog {
 
         /** The expression compared to decide whether a value changed; json has no equality, xml and geometry neither. */
         String comparable(String alias) {
-            String column = alias + "." + quote(name);
+            return comparableValue(alias + "." + quote(name));
+        }
+
+        /** The same for any expression of this column's type (its default, say). */
+        String comparableValue(String column) {
             if (array) {
                 return elementJson() || elementCategory == 'G' || "xml".equals(elementType) ? column + "::text" : column;
             }
@@ -85,15 +100,25 @@ final class Catalog {
 
     /** The table a seed file names; an error at its table: setting if there is none. */
     static Table table(Handle handle, SeedFile file) {
-        return find(handle, file.table()).orElseThrow(() -> {
+        return table(handle, file.table(), file.displayPath(), file.tablePos());
+    }
+
+    /** A table by name; an error (at the file and position, when given) with the closest name if there is none. */
+    static Table table(Handle handle, String qualifiedName, String file, SeedFile.Pos pos) {
+        return find(handle, qualifiedName).orElseThrow(() -> {
             var tables = handle.createQuery("""
                             SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                             WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY (current_schemas(false))""")
                     .mapTo(String.class).list();
-            return SeedError.in(file.displayPath(), file.tablePos(), "the database has no table \"" + file.table() + "\""
-                    + SeedError.didYouMean(file.table(), tables)).hint("tables are created by migrations: check the name, "
+            return SeedError.in(file, pos, "the database has no table \"" + qualifiedName + "\""
+                    + SeedError.didYouMean(qualifiedName, tables)).hint("tables are created by migrations: check the name, "
                     + "or add a migration that creates it");
         });
+    }
+
+    /** Unique keys as a person reads them: (model_id) or (exchange, symbol). */
+    static String keysText(List<List<String>> keys) {
+        return keys.stream().map(k -> "(" + String.join(", ", k) + ")").collect(java.util.stream.Collectors.joining(" or "));
     }
 
     /** A table by name (schema.name, or name on the search path), exactly as the catalog spells it. */

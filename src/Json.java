@@ -1,11 +1,12 @@
-// JSON out: --json documents, the history table's change lists, and json/jsonb seed values.
+// JSON out: --json documents, the history table's change lists, and json/jsonb seed values; and
+// JSON in, as PostgreSQL writes it, for export.
 
 import java.util.List;
 import java.util.Map;
 
 /**
  * Writes maps (in their order), lists, strings, numbers, booleans and nulls as JSON. Small on
- * purpose: the tool only ever writes JSON, and PostgreSQL reads it back.
+ * purpose: the tool writes JSON for PostgreSQL to read, and reads only the JSON PostgreSQL wrote.
  */
 final class Json {
     private Json() {
@@ -85,5 +86,127 @@ final class Json {
             }
         }
         out.append('"');
+    }
+
+    /** A JSON number, true or false, as its text: 1.10 stays 1.10, digits are never lost to a double. */
+    record Literal(String text) {}
+
+    /**
+     * JSON text (as PostgreSQL writes jsonb and array_to_json) as maps (in their order), lists,
+     * strings and Literals; JSON's null is Java's null.
+     */
+    static Object parse(String text) {
+        var reader = new Reader(text);
+        Object value = reader.value();
+        reader.skipSpace();
+        if (reader.at != text.length()) {
+            throw reader.unexpected();
+        }
+        return value;
+    }
+
+    private static final class Reader {
+        final String text;
+        int at;
+
+        Reader(String text) {
+            this.text = text;
+        }
+
+        Object value() {
+            skipSpace();
+            if (at >= text.length()) {
+                throw unexpected();
+            }
+            char c = text.charAt(at);
+            if (c == '{') {
+                var map = new java.util.LinkedHashMap<String, Object>();
+                at++;
+                while (!next('}')) {
+                    skipSpace();
+                    String name = string();
+                    expect(':');
+                    map.put(name, value());
+                    next(',');
+                }
+                return map;
+            } else if (c == '[') {
+                var list = new java.util.ArrayList<Object>();
+                at++;
+                while (!next(']')) {
+                    list.add(value());
+                    next(',');
+                }
+                return list;
+            } else if (c == '"') {
+                return string();
+            } else if (text.startsWith("null", at)) {
+                at += 4;
+                return null;
+            }
+            int start = at;
+            String word = text.startsWith("true", at) ? "true" : text.startsWith("false", at) ? "false" : null;
+            if (word != null) {
+                at += word.length();
+            }
+            while (word == null && at < text.length() && "+-.eE0123456789".indexOf(text.charAt(at)) >= 0) {
+                at++;
+            }
+            if (start == at) {
+                throw unexpected();
+            }
+            return new Literal(text.substring(start, at));
+        }
+
+        String string() {
+            expect('"');
+            var out = new StringBuilder();
+            for (char c = text.charAt(at++); c != '"'; c = text.charAt(at++)) {
+                if (c != '\\') {
+                    out.append(c);
+                    continue;
+                }
+                char escaped = text.charAt(at++);
+                switch (escaped) {
+                    case 'b' -> out.append('\b');
+                    case 'f' -> out.append('\f');
+                    case 'n' -> out.append('\n');
+                    case 'r' -> out.append('\r');
+                    case 't' -> out.append('\t');
+                    case 'u' -> {
+                        out.append((char) Integer.parseInt(text.substring(at, at + 4), 16));
+                        at += 4;
+                    }
+                    default -> out.append(escaped);   // " \ /
+                }
+            }
+            return out.toString();
+        }
+
+        /** Consumes c, after any space, if it is next. */
+        boolean next(char c) {
+            skipSpace();
+            if (at < text.length() && text.charAt(at) == c) {
+                at++;
+                return true;
+            }
+            return false;
+        }
+
+        void expect(char c) {
+            if (!next(c)) {
+                throw unexpected();
+            }
+        }
+
+        void skipSpace() {
+            while (at < text.length() && Character.isWhitespace(text.charAt(at))) {
+                at++;
+            }
+        }
+
+        IllegalArgumentException unexpected() {
+            return new IllegalArgumentException("not JSON at character " + at);
+        }
     }
 }

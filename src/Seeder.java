@@ -356,8 +356,7 @@ final class Seeder {
             }
         }
         if (!table.isUnique(file.key())) {
-            String existing = table.uniqueKeys().stream().map(k -> String.join(", ", k))
-                    .map(k -> "(" + k + ")").collect(Collectors.joining(" or "));
+            String existing = Catalog.keysText(table.uniqueKeys());
             throw SeedError.in(file.displayPath(), file.keyPos(), "the key (" + String.join(", ", file.key())
                     + ") is not unique in " + table.name() + ": no unique constraint covers exactly these columns")
                     .hint(existing.isEmpty() ? "add one in a migration: ALTER TABLE " + table.name() + " ADD UNIQUE ("
@@ -533,8 +532,7 @@ final class Seeder {
         if (!target.isUnique(lookup)) {
             throw SeedError.in(file.displayPath(), value.pos(), column.name() + " refers to " + target.name() + " by ("
                     + String.join(", ", lookup) + "), which is not a unique key of " + target.name() + ", so it could find more "
-                    + "than one row").hint("its unique keys are " + target.uniqueKeys().stream().map(k -> "(" + String.join(", ", k) + ")")
-                    .collect(Collectors.joining(" or ")));
+                    + "than one row").hint("its unique keys are " + Catalog.keysText(target.uniqueKeys()));
         }
         references.put(column.name(), new Reference(column, foreignKey, target, lookup));
     }
@@ -987,8 +985,7 @@ final class Seeder {
             if (target == null) {
                 return java.util.Optional.empty();
             }
-            return target.uniqueKeys().stream().filter(k -> !k.equals(target.primaryKey())).findFirst()
-                    .map(lookup -> new Reference(column, foreignKey, target, lookup));
+            return target.naturalKeys().stream().findFirst().map(lookup -> new Reference(column, foreignKey, target, lookup));
         })).orElse(null);
     }
 
@@ -1380,8 +1377,7 @@ final class Seeder {
         for (var foreignKey : table.referencedBy()) {
             var from = foreignKey.selfReference() ? table
                     : Catalog.find(handle, foreignKey.fromSchema() + "." + foreignKey.fromTable()).orElseThrow();
-            var naming = from.uniqueKeys().stream().filter(k -> !k.equals(from.primaryKey())).findFirst()
-                    .orElse(from.primaryKey());
+            var naming = from.naturalKeys().stream().findFirst().orElse(from.primaryKey());
             String describe = naming == null ? "x.ctid::text" : naming.size() == 1 ? "x." + Catalog.quote(naming.get(0)) + "::text"
                     : "concat_ws(', ', " + naming.stream().map(k -> "x." + Catalog.quote(k) + "::text").collect(Collectors.joining(", ")) + ")";
             String matches = "(" + foreignKey.columns().stream().map(c -> "x." + Catalog.quote(c)).collect(Collectors.joining(", "))

@@ -25,10 +25,6 @@ class ApplicationSeedsTest extends FreshProject {
         return run;
     }
 
-    TestDatabase.Run runOk(String... args) {
-        return run(0, Map.of(), args);
-    }
-
     String versions() {
         var text = new StringBuilder();
         for (String table : TABLES) {

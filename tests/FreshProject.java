@@ -1,3 +1,5 @@
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import java.nio.file.Path;
 
 import org.junit.jupiter.api.AfterAll;
@@ -23,5 +25,17 @@ abstract class FreshProject {
     @AfterAll
     void dropDatabase() {
         db.close();
+    }
+
+    /** The tool, run in the workspace against the class's database. */
+    TestDatabase.Run run(String... args) {
+        return db.run(workspace, args);
+    }
+
+    /** The same, which must succeed. */
+    TestDatabase.Run runOk(String... args) {
+        var run = run(args);
+        assertEquals(0, run.exitCode(), run::toString);
+        return run;
     }
 }

@@ -14,12 +14,6 @@ import org.junit.jupiter.api.Test;
 /** The seed history: a record per file per run, and one row's timeline. */
 class HistoryTest extends FreshProject {
 
-    TestDatabase.Run runOk(String... args) {
-        var run = db.run(workspace, args);
-        assertEquals(0, run.exitCode(), run::toString);
-        return run;
-    }
-
     @Test
     void every_run_leaves_a_record_per_file_even_when_it_changes_nothing() {
         runOk();

@@ -11,16 +11,6 @@ import org.junit.jupiter.api.Test;
 /** The workflows of the README, each on a fresh database: what the user sees, and what the tables hold. */
 class SeedWorkflowTest extends FreshProject {
 
-    TestDatabase.Run run(String... args) {
-        return db.run(workspace, args);
-    }
-
-    TestDatabase.Run runOk(String... args) {
-        var run = run(args);
-        assertEquals(0, run.exitCode(), run::toString);
-        return run;
-    }
-
     @Test
     void fresh_database_gets_the_migrations_and_the_eight_models() {
         var run = runOk();
