@@ -645,6 +645,15 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
                 if (!(keyNode instanceof ScalarNode scalar)) {
                     throw SeedError.in(file, Pos.of(keyNode), "a key must be a plain name, not a list or mapping");
                 }
+                if (map.getFlowStyle() == org.yaml.snakeyaml.DumperOptions.FlowStyle.FLOW
+                        && tuple.getValueNode() instanceof ScalarNode value && value.getTag().equals(Tag.NULL)
+                        && value.getValue().isEmpty() && value.getStartMark().getIndex() == keyNode.getEndMark().getIndex()) {
+                    // {task: Describe trend, support and resistance}: YAML reads "support and resistance" as a key
+                    // without a value. Never what a seed file means.
+                    throw SeedError.in(file, Pos.of(keyNode), "\"" + scalar.getValue() + "\" has no value: in a {…} mapping, "
+                            + "a comma ends a value, so an unquoted one splits it").hint("quote a value that holds a comma: "
+                            + "{task: \"Decide entry, stop and target, or pass\"}");
+                }
                 checkTag(keyNode);
                 if (entries.put(scalar.getValue(), new Entry(Pos.of(keyNode), tuple.getValueNode())) != null) {
                     throw SeedError.in(file, Pos.of(keyNode), "\"" + scalar.getValue() + "\" is given twice in this mapping");

@@ -110,7 +110,9 @@ final class Session implements AutoCloseable {
     /** Who holds the run lock: process id, application, user, client and for how long. */
     private String runLockHolder() {
         return describeLockHolders("l.locktype = 'advisory' AND l.classid = '" + (RUN_LOCK >>> 32) + "'::oid AND l.objid = '"
-                + (RUN_LOCK & 0xFFFF_FFFFL) + "'::oid AND l.objsubid = 1").orElse("a session that has just let it go");
+                + (RUN_LOCK & 0xFFFF_FFFFL) + "'::oid AND l.objsubid = 1"
+                // An advisory lock is per database: the same lock held in another database is not in the way.
+                + " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())").orElse("a session that has just let it go");
     }
 
     /** The sessions holding locks that match, described for a person. */
