@@ -31,6 +31,50 @@ final class Session implements AutoCloseable {
         this.target = target;
         this.connection = connection;
         this.handle = Jdbi.open(connection);
+        // The statements here take ? parameters only: no templates, and no ANTLR grammar loaded to find named ones.
+        handle.getConfig(org.jdbi.v3.core.statement.SqlStatements.class)
+                .setTemplateEngine(org.jdbi.v3.core.statement.TemplateEngine.NOP)
+                .setSqlParser(new PositionalParameters());
+    }
+
+    /**
+     * Jdbi's SQL parser for statements with ? parameters: a ? outside quotes, identifiers,
+     * comments and dollar quotes is one; nothing else is touched.
+     */
+    static final class PositionalParameters implements org.jdbi.v3.core.statement.SqlParser {
+        @Override
+        public org.jdbi.v3.core.statement.ParsedSql parse(String sql, org.jdbi.v3.core.statement.StatementContext context) {
+            var parsed = org.jdbi.v3.core.statement.ParsedSql.builder();
+            int from = 0;
+            for (int i = 0; i < sql.length(); i++) {
+                char c = sql.charAt(i);
+                if (c == '\'' || c == '"') {
+                    i = Math.max(i, sql.indexOf(c, i + 1));
+                } else if (c == '-' && sql.startsWith("--", i)) {
+                    i = endOf(sql, sql.indexOf('\n', i));
+                } else if (c == '/' && sql.startsWith("/*", i)) {
+                    i = endOf(sql, sql.indexOf("*/", i) + 1);
+                } else if (c == '$') {
+                    var tag = java.util.regex.Pattern.compile("\\$[A-Za-z_]*\\$").matcher(sql).region(i, sql.length());
+                    if (tag.lookingAt()) {
+                        i = endOf(sql, sql.indexOf(tag.group(), tag.end()) + tag.group().length() - 1);
+                    }
+                } else if (c == '?') {
+                    parsed.append(sql.substring(from, i)).appendPositionalParameter();
+                    from = i + 1;
+                }
+            }
+            return parsed.append(sql.substring(from)).build();
+        }
+
+        private static int endOf(String sql, int end) {
+            return end < 0 ? sql.length() : end;
+        }
+
+        @Override
+        public String nameParameter(String rawName, org.jdbi.v3.core.statement.StatementContext context) {
+            return "?";
+        }
     }
 
     /**
