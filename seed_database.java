@@ -1,8 +1,8 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //DESCRIPTION Keeps a PostgreSQL database's reference data in step with seed files: Flyway migrations, then idempotent upserts.
 //JAVA 17+
-// A run is short: the C1 compiler and the serial collector start fastest and keep memory small.
-//RUNTIME_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
+// One thread of work: the serial collector starts fastest and keeps memory small.
+//RUNTIME_OPTIONS -XX:+UseSerialGC
 
 //DEPS info.picocli:picocli:4.7.7
 

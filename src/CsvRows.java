@@ -65,12 +65,16 @@ final class CsvRows implements SeedFile.Rows {
     /**
      * Streams the file, as it is, to sink (COPY … WITH (FORMAT csv, HEADER true)), counting the
      * rows as it goes and keeping the line each starts on: a quote toggles quoting, and a line
-     * break outside quotes ends a row, as COPY reads it. Returns the number of rows.
+     * break outside quotes ends a row, as COPY reads it. With keyField ≥ 0, it also hashes that
+     * field of every row, and returns pairs of rows whose keys may be the same (the same hash) for
+     * the database to confirm: a key given twice is found without grouping a million rows there.
      */
-    long copyTo(java.util.function.Consumer<java.nio.ByteBuffer> sink, java.util.function.LongConsumer rowsSent) {
+    Copied copyTo(java.util.function.Consumer<java.nio.ByteBuffer> sink, java.util.function.LongConsumer rowsSent, int keyField) {
         int index = -2;   // the header is row -1, the first row 0
-        int line = 1;
-        boolean inQuotes = false, atRowStart = true;
+        int line = 1, field = 0;
+        boolean inQuotes = false, atRowStart = true, keyGiven = false;
+        long hash = FNV_OFFSET;
+        var keys = keyField >= 0 ? new KeyHashes() : null;
         long bytesSent = 0, total;
         try (var in = Files.newInputStream(path)) {
             total = Math.max(1, Files.size(path));
@@ -81,6 +85,9 @@ final class CsvRows implements SeedFile.Rows {
                     byte b = buffer[i];
                     if (atRowStart) {
                         atRowStart = false;
+                        field = 0;
+                        hash = FNV_OFFSET;
+                        keyGiven = false;
                         if (++index >= 0) {
                             if (index == lines.length) {
                                 lines = java.util.Arrays.copyOf(lines, Math.max(1024, lines.length * 2));
@@ -90,9 +97,26 @@ final class CsvRows implements SeedFile.Rows {
                     }
                     if (b == '"') {
                         inQuotes = !inQuotes;
-                    } else if (b == '\n') {
+                        keyGiven |= field == keyField;   // "" is a key (empty text); an empty field is none
+                        continue;
+                    }
+                    if (!inQuotes && (b == ',' || b == '\n' || b == '\r')) {
+                        if (b == ',') {
+                            field++;
+                        }
+                    } else if (field == keyField) {
+                        // The field's bytes without its quotes: the same for every way of writing the same text.
+                        hash = (hash ^ (b & 0xFF)) * FNV_PRIME;
+                        keyGiven = true;
+                    }
+                    if (b == '\n') {
                         line++;
-                        atRowStart = !inQuotes;
+                        if (!inQuotes) {
+                            atRowStart = true;
+                            if (keys != null && index >= 0 && keyGiven) {
+                                keys.add(hash, index);
+                            }
+                        }
                     }
                 }
                 linesKnown = Math.max(index, -1) + 1;
@@ -104,8 +128,68 @@ final class CsvRows implements SeedFile.Rows {
         } catch (IOException e) {
             throw SeedError.in(displayPath, null, "the file cannot be read: " + e.getMessage());
         }
+        if (keys != null && !atRowStart && index >= 0 && keyGiven) {
+            keys.add(hash, index);   // the last row, without a line break after it
+        }
         size = Math.max(index, -1) + 1;
-        return size;
+        return new Copied(size, keys == null ? null : keys.sameHash);
+    }
+
+    /** What copyTo saw: the rows, and the pairs of rows whose keys hashed the same (null: keys not hashed). */
+    record Copied(int rows, List<int[]> sameHash) {}
+
+    private static final long FNV_OFFSET = 0xcbf29ce484222325L, FNV_PRIME = 0x100000001b3L;
+
+    /** 64-bit key hashes, open addressing: 12 bytes a row, where a set of the keys themselves would take ten times that. */
+    private static final class KeyHashes {
+        private long[] hashes = new long[1 << 12];
+        private int[] rows = new int[1 << 12];
+        private int count;
+        final List<int[]> sameHash = new ArrayList<>();
+
+        void add(long hash, int row) {
+            if (hash == 0) {
+                hash = 1;   // 0 marks an empty slot
+            }
+            if (2 * (count + 1) > hashes.length) {
+                grow();
+            }
+            int slot = insert(hashes, rows, hash, row);
+            if (slot >= 0) {
+                if (sameHash.size() < 100) {
+                    sameHash.add(new int[]{slot, row});
+                }
+            } else {
+                count++;
+            }
+        }
+
+        /** Puts hash in the table, or returns the row that has it already (then puts nothing). */
+        private static int insert(long[] hashes, int[] rows, long hash, int row) {
+            int mask = hashes.length - 1;
+            for (int i = (int) (hash ^ (hash >>> 32)) & mask; ; i = (i + 1) & mask) {
+                if (hashes[i] == 0) {
+                    hashes[i] = hash;
+                    rows[i] = row;
+                    return -1;
+                }
+                if (hashes[i] == hash) {
+                    return rows[i];
+                }
+            }
+        }
+
+        private void grow() {
+            long[] oldHashes = hashes;
+            int[] oldRows = rows;
+            hashes = new long[oldHashes.length * 2];
+            rows = new int[oldRows.length * 2];
+            for (int i = 0; i < oldHashes.length; i++) {
+                if (oldHashes[i] != 0) {
+                    insert(hashes, rows, oldHashes[i], oldRows[i]);
+                }
+            }
+        }
     }
 
     /**

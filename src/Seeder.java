@@ -322,7 +322,8 @@ final class Seeder {
                         requireValuesForInsert(group, diff.firstInsert());
                     }
                     // The counts come from the writes themselves; a write with nothing to do is not run.
-                    long updatedNow = diff.complete() && diff.updated() == 0 ? 0 : write(updateStatement(group, layer));
+                    long updatedNow = diff.complete() && diff.updated() == 0 ? 0 : write(updateStatement(group, layer,
+                            diff.complete() ? diff.updatedRows() : null));
                     long insertedNow = diff.complete() && diff.inserted() == 0 ? 0 : write(insertStatement(group, layer));
                     if (diff.complete() ? updatedNow != diff.updated() || insertedNow != diff.inserted()
                             : updatedNow < diff.updated() || insertedNow < diff.inserted()) {
@@ -337,7 +338,7 @@ final class Seeder {
             }
             checkDeferredConstraints();
             recordOwnership();
-            session.staged.add(new Session.Staged(stage, table.qualified(), file, rows));
+            session.staged.add(new Session.Staged(stage, table.qualified(), file, rows, rowCount));
         } catch (SeedError e) {
             throw e.scrubbed(secrets);
         } finally {
@@ -683,11 +684,7 @@ final class Seeder {
                 sendToCopy(in, buffer);
                 in.endCopy();
                 rowCount = count[0];
-                if (rowCount > 1000) {
-                    // A temporary table is never analyzed by autovacuum: without statistics, the joins
-                    // below would be planned for a handful of rows.
-                    session.run("ANALYZE " + stage);
-                }
+                analyzeStage();
             } catch (CopyFailed failed) {
                 throw failed.getCause();
             } finally {
@@ -752,7 +749,7 @@ final class Seeder {
         try {
             CopyIn in = handle.getConnection().unwrap(PGConnection.class).getCopyAPI().copyIn(copy);
             try {
-                long counted = csv.copyTo(bytes -> {
+                var copied = csv.copyTo(bytes -> {
                     try {
                         in.writeToCopy(bytes.array(), 0, bytes.limit());
                     } catch (SQLException e) {
@@ -761,10 +758,13 @@ final class Seeder {
                 }, records -> {
                     staged[0] += records;
                     run.progress.advance(records);
-                });
+                }, keyField(csv));
                 rowCount = (int) in.endCopy();
-                if (rowCount != counted) {
+                if (rowCount != copied.rows()) {
                     csv.forgetLines();   // COPY saw the rows otherwise: positions are found by reading again
+                    keysChecked = null;
+                } else {
+                    keysChecked = copied.sameHash();
                 }
             } catch (CopyFailed failed) {
                 throw failed.getCause();
@@ -780,9 +780,7 @@ final class Seeder {
         } catch (SQLException e) {
             throw copyError(e);
         }
-        if (rowCount > 1000) {
-            session.run("ANALYZE " + stage);
-        }
+        analyzeStage();
         checkStagedValues(used);
     }
 
@@ -824,6 +822,22 @@ final class Seeder {
             throw SeedError.in(file.displayPath(), row.pos(), "this row has a value its column cannot hold");
         }
     }
+
+    /**
+     * A large stage gets statistics (autovacuum never analyzes a temporary table: the joins below
+     * would be planned for a handful of rows) and, for this transaction, the memory to join and
+     * group it in one pass rather than in batches spilled to disk.
+     */
+    private void analyzeStage() {
+        if (rowCount > 1000) {
+            session.run("ANALYZE " + stage);
+        }
+        if (rowCount > 50_000) {
+            session.run("SET LOCAL work_mem = '" + LARGE_WORK_MEM + "'");
+        }
+    }
+
+    static final String LARGE_WORK_MEM = "128MB";
 
     /** An SQLException of COPY, through the lambda that streams the rows. */
     private static final class CopyFailed extends RuntimeException {
@@ -881,17 +895,55 @@ final class Seeder {
                 columnName + " (" + (column != null ? column.type() : "?") + "): " + SeedError.describe(e), null, e);
     }
 
-    private void rejectDuplicateKeys() {
-        String keys = file.key().stream().map(k -> "s." + Catalog.quote(k)).collect(Collectors.joining(", "));
-        var duplicate = handle.createQuery("SELECT array_agg(s." + ROW + " ORDER BY s." + ROW + ") FROM " + stage
-                        + " s GROUP BY " + keys + " HAVING count(*) > 1 ORDER BY min(s." + ROW + ") LIMIT 1")
-                .map((rs, ctx) -> (Integer[]) rs.getArray(1).getArray()).findOne();
-        if (duplicate.isPresent()) {
-            var lines = Stream.of(duplicate.get()).map(i -> String.valueOf(rows.pos(i).line())).toList();
-            var second = rows.get(duplicate.get()[1]);
-            throw SeedError.in(file.displayPath(), second.pos(), "the key " + keyText(second) + " is given twice (rows at lines "
-                    + String.join(" and ", lines) + ")").hint("each key may appear once in a seed file");
+    /**
+     * The header position of a CSV file's key, when its text is the key's value (text, varchar):
+     * then keys are compared by their hashes as the file goes to COPY. Else -1: the database groups them.
+     */
+    private int keyField(CsvRows csv) {
+        if (file.key().size() != 1 || !Set.of("text", "varchar").contains(table.columns().get(file.key().get(0)).baseType())) {
+            return -1;
         }
+        for (int i = 0; i < csv.header().size(); i++) {
+            var h = csv.header().get(i);
+            if (h.lookup() == null && h.column().equals(file.key().get(0))) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** For a CSV file whose keys were hashed on their way to COPY: the pairs of rows to compare (null: not hashed). */
+    private List<int[]> keysChecked;
+
+    private void rejectDuplicateKeys() {
+        if (keysChecked != null) {
+            for (var pair : keysChecked) {
+                // The same hash: the same key, or (once in billions) two keys that hash alike.
+                boolean same = handle.createQuery("SELECT count(DISTINCT " + keyExpression("s") + ") = 1 FROM " + stage
+                        + " s WHERE s." + ROW + " IN (?, ?)").bind(0, pair[0]).bind(1, pair[1]).mapTo(Boolean.class).one();
+                if (same) {
+                    throwDuplicate(new Integer[]{pair[0], pair[1]});
+                }
+            }
+            if (keysChecked.size() < 100) {
+                return;
+            }
+        }
+        String keys = file.key().stream().map(k -> "s." + Catalog.quote(k)).collect(Collectors.joining(", "));
+        // The first row whose key comes again, then the next row with that key: two cheap questions, not one list.
+        var first = handle.createQuery("SELECT min(s." + ROW + ") FROM " + stage + " s GROUP BY " + keys
+                        + " HAVING count(*) > 1 ORDER BY 1 LIMIT 1").mapTo(Integer.class).findOne();
+        var duplicate = first.map(row -> new Integer[]{row, handle.createQuery("SELECT s." + ROW + " FROM " + stage + " f JOIN "
+                        + stage + " s ON " + keyMatch("f", "s") + " WHERE f." + ROW + " = ? AND s." + ROW + " > f." + ROW
+                        + " ORDER BY s." + ROW + " LIMIT 1").bind(0, row).mapTo(Integer.class).one()});
+        duplicate.ifPresent(this::throwDuplicate);
+    }
+
+    private void throwDuplicate(Integer[] duplicate) {
+        var lines = Stream.of(duplicate).map(i -> String.valueOf(rows.pos(i).line())).toList();
+        var second = rows.get(duplicate[1]);
+        throw SeedError.in(file.displayPath(), second.pos(), "the key " + keyText(second) + " is given twice (rows at lines "
+                + String.join(" and ", lines) + ")").hint("each key may appear once in a seed file");
     }
 
     /** A row belongs to one seed file: two files that give the same key would undo each other on every run. */
@@ -942,7 +994,7 @@ final class Seeder {
      * A group's rows to insert and to update, listed up to a limit: complete when that was all of
      * them (then the counts are exact, and a write with nothing to do is skipped).
      */
-    record Diff(long inserted, long updated, List<RowChange> kept, RowChange firstInsert, boolean complete) {}
+    record Diff(long inserted, long updated, List<RowChange> kept, RowChange firstInsert, boolean complete, List<Integer> updatedRows) {}
 
     private String slice(Group group, int layer) {
         return "s." + GROUP + " = " + group.id() + " AND s." + LAYER + " = " + layer;
@@ -1007,17 +1059,22 @@ final class Seeder {
             select.append(", ").append(shownValue(c, "t")).append(", ").append(shownValue(c, "s")).append(", ")
                     .append(c.comparable("t")).append(" IS DISTINCT FROM ").append(c.comparable("s"));
         }
-        select.append(" FROM ").append(stage).append(" s LEFT JOIN ").append(table.qualified()).append(" t ON ")
-                .append(keyMatch("t", "s")).append(" WHERE ").append(slice(group, layer))
+        // Which rows differ, first (one join of every staged row); then their values as text, for those only.
+        var differ = new StringBuilder("SELECT s.").append(ROW).append(" FROM ").append(stage).append(" s LEFT JOIN ")
+                .append(table.qualified()).append(" t ON ").append(keyMatch("t", "s")).append(" WHERE ").append(slice(group, layer))
                 .append(" AND (t.").append(Catalog.quote(file.key().get(0))).append(" IS NULL");
         for (var c : values) {
-            select.append(" OR ").append(c.comparable("t")).append(" IS DISTINCT FROM ").append(c.comparable("s"));
+            differ.append(" OR ").append(c.comparable("t")).append(" IS DISTINCT FROM ").append(c.comparable("s"));
         }
         // One more than are kept: whether there are more than the list shows.
-        select.append(") ORDER BY s.").append(ROW).append(" LIMIT ").append(keep + 1);
+        differ.append(") ORDER BY s.").append(ROW).append(" LIMIT ").append(keep + 1);
+        select.append(" FROM (").append(differ).append(") d JOIN ").append(stage).append(" s ON s.").append(ROW).append(" = d.")
+                .append(ROW).append(" LEFT JOIN ").append(table.qualified()).append(" t ON ").append(keyMatch("t", "s"))
+                .append(" ORDER BY s.").append(ROW);
         var kept = new ArrayList<RowChange>();
         long[] counts = new long[2];
         RowChange[] firstInsert = new RowChange[1];
+        var updatedRows = new ArrayList<Integer>();
         handle.createQuery(select.toString()).setFetchSize(1000).map((rs, ctx) -> {
             int index = rs.getInt(1);
             // Only a YAML file's values can come from the environment; its rows are in memory.
@@ -1035,9 +1092,13 @@ final class Seeder {
                 }
             }
             // The key as PostgreSQL stores it (0x10 is 16), not as the file spells it.
-            return new RowChange(rs.getString(3), rows.pos(index), inserted ? Action.INSERT : Action.UPDATE, changed);
-        }).forEach(change -> {
+            return Map.entry(index, new RowChange(rs.getString(3), rows.pos(index), inserted ? Action.INSERT : Action.UPDATE, changed));
+        }).forEach(indexed -> {
+            var change = indexed.getValue();
             counts[change.inserted() ? 0 : 1]++;
+            if (!change.inserted()) {
+                updatedRows.add(indexed.getKey());
+            }
             if (change.inserted() && firstInsert[0] == null) {
                 firstInsert[0] = change;
             }
@@ -1054,7 +1115,7 @@ final class Seeder {
                     .map((rs, ctx) -> new RowChange(rs.getString(2), rows.pos(rs.getInt(1)), Action.INSERT, List.of()))
                     .findOne().orElse(null);
         }
-        return new Diff(counts[0], counts[1], kept, firstInsert[0], complete);
+        return new Diff(counts[0], counts[1], kept, firstInsert[0], complete, updatedRows);
     }
 
     /** How a value from the environment is shown: as the file writes it, ${VAR:-default}, also inside JSON. */
@@ -1093,14 +1154,18 @@ final class Seeder {
      * The statement has a ROWS marker where a row range can be added, to find the row a
      * constraint refuses.
      */
-    private String updateStatement(Group group, int layer) {
+    private String updateStatement(Group group, int layer, List<Integer> onlyRows) {
         var values = valueColumns(group);
         if (values.isEmpty()) {
             return null;
         }
         return "UPDATE " + table.qualified() + " AS t SET "
                 + values.stream().map(c -> Catalog.quote(c.name()) + " = s." + Catalog.quote(c.name())).collect(Collectors.joining(", "))
-                + " FROM " + stage + " s WHERE " + keyMatch("t", "s") + " AND " + slice(group, layer) + ROWS + " AND ("
+                + " FROM " + stage + " s WHERE " + keyMatch("t", "s") + " AND " + slice(group, layer) + ROWS
+                // The rows the diff found, when it found them all: the update then joins those, not every staged row.
+                + (onlyRows == null ? "" : " AND s." + ROW + " = ANY ('{" + onlyRows.stream().map(String::valueOf)
+                        .collect(Collectors.joining(",")) + "}'::integer[])")
+                + " AND ("
                 + values.stream().map(c -> c.comparable("t") + " IS DISTINCT FROM " + c.comparable("s"))
                         .collect(Collectors.joining(" OR ")) + ")";
     }
@@ -1297,7 +1362,9 @@ final class Seeder {
             if (removalCount > 0) {
                 removedKeys.addAll(removeRows());
             }
-            notInFile = query("SELECT count(*) FROM " + table.qualified() + " t WHERE " + listedByNoFile, List.of(), Long.class).get(0)
+            // Every row the files of this table list is in it now, once: the rest is what they do not list.
+            long listed = session.staged.stream().filter(s -> s.table().equals(table.qualified())).mapToLong(Session.Staged::rowCount).sum();
+            notInFile = query("SELECT count(*) FROM " + table.qualified(), List.of(), Long.class).get(0) - listed
                     - (file.removal().mode().equals("deactivate") ? removedKeys.size() : 0);
             notInFileKeys = notInFile == 0 ? List.of() : query("SELECT " + keyShown("t") + " FROM " + table.qualified()
                     + " t WHERE " + listedByNoFile + " ORDER BY 1 LIMIT " + (KEYS_LISTED + removedKeys.size()), List.of(), String.class)

@@ -18,7 +18,7 @@ final class Session implements AutoCloseable {
     static final long RUN_LOCK = 0x5EED_DA7A_BA5E_0001L;
 
     /** A seed file's rows, staged in a temporary table until the end of the run. */
-    record Staged(String stage, String table, SeedFile file, SeedFile.Rows rows) {}
+    record Staged(String stage, String table, SeedFile file, SeedFile.Rows rows, int rowCount) {}
 
     final DatabaseTarget target;
     /** The files staged so far in this run, so that a later file can be checked against them. */

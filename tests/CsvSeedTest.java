@@ -155,6 +155,8 @@ class CsvSeedTest {
         assertError("seeds/instruments.csv:3:1: this row has no value for the key column symbol");
         csv(good + "AAPL,Apple again,XNAS,USD,0.01,100,true,,,,,\n");
         assertError("seeds/instruments.csv:3:1: the key AAPL is given twice (rows at lines 2 and 3)");
+        csv(good + "\"AAP\"L,Apple quoted,XNAS,USD,0.01,100,true,,,,,\n");
+        assertError("seeds/instruments.csv:3:1: the key AAPL is given twice (rows at lines 2 and 3)");
         csv(good + "MSFT,Microsoft,XNAS,USD,0.0100001,100,true,,,,,\n");
         assertError("seeds/instruments.csv:3:25: tick_size is numeric(12,6), which keeps 6 decimals: 0.0100001 would be stored as 0.010000");
         csv(good + "MSFT,Microsoft,XNAS,USD,0.01,0,true,,,,,\n");
