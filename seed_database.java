@@ -1,8 +1,8 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //DESCRIPTION Keeps a PostgreSQL database's reference data in step with seed files: Flyway migrations, then idempotent upserts.
 //JAVA 17+
-// One thread of work: the serial collector starts fastest and keeps memory small.
-//RUNTIME_OPTIONS -XX:+UseSerialGC
+// A short run: the C1 compiler and the serial collector start fastest and keep memory small.
+//RUNTIME_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 
 //DEPS info.picocli:picocli:4.7.7
 
@@ -28,6 +28,7 @@
 //SOURCES src/Verify.java
 //SOURCES src/CsvRows.java
 //SOURCES src/Progress.java
+//SOURCES src/YamlRows.java
 //SOURCES src/Export.java
 
 import static java.nio.charset.StandardCharsets.UTF_8;

@@ -347,11 +347,6 @@ final class CsvRows implements SeedFile.Rows {
     }
 
     @Override
-    public boolean inMemory() {
-        return false;
-    }
-
-    @Override
     public Set<String> columns() {
         var names = new LinkedHashSet<String>(extraColumns);
         header.forEach(h -> names.add(h.column()));

@@ -35,7 +35,8 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
 
 record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<String> key, Pos keyPos,
-                Map<String, Value> defaults, Rows rows, String checksum, List<String> environments,
+                Map<String, Value> defaults, Rows rows, java.util.concurrent.Future<String> checksumInProgress,
+                List<String> environments,
                 List<String> dependsOn, Removal removal, boolean ownsTable, Map<String, Generated> generated,
                 Map<String, Pos> settings) {
     /**
@@ -121,11 +122,15 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
         /** One row, for an error message (a CSV file is read again up to it). */
         Row get(int index);
 
+        /** Several rows by index, in one pass where the rows are read from disk. */
+        default Map<Integer, Row> get(java.util.SortedSet<Integer> indexes) {
+            var found = new java.util.HashMap<Integer, Row>();
+            indexes.forEach(i -> found.put(i, get(i)));
+            return found;
+        }
+
         /** Where a row starts. */
         Pos pos(int index);
-
-        /** Whether the rows are in memory: then each may give other columns, and passes cost nothing. */
-        boolean inMemory();
 
         /** The columns the rows give: every column some row names. */
         Set<String> columns();
@@ -146,7 +151,6 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
         @Override public int size() { return list.size(); }
         @Override public Row get(int index) { return list.get(index); }
         @Override public Pos pos(int index) { return list.get(index).pos(); }
-        @Override public boolean inMemory() { return true; }
 
         @Override
         public Set<String> columns() {
@@ -198,6 +202,36 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
     static final int MAX_LINE_CHARS = 256 * 1024;
     static final int MAX_VALUES = 5_000_000;
 
+    /**
+     * The SHA-256 of the file (and of the CSV file of its rows), as the history records it. A
+     * large CSV file's is computed on a thread of its own while the run works, and waited for here.
+     */
+    String checksum() {
+        try {
+            return checksumInProgress.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof SeedError error ? error : new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /** A checksum computed on a thread of its own, while the run goes on: a large file's. */
+    static java.util.concurrent.Future<String> checksumInBackground(Path of, java.util.function.Supplier<String> checksum) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(checksum, runnable -> {
+            var thread = new Thread(runnable, "checksum of " + of.getFileName());
+            thread.setDaemon(true);
+            thread.start();
+        });
+    }
+
+    /** This file with other rows, and their checksum: a large YAML file's, read as a stream. */
+    SeedFile withRows(Rows otherRows, java.util.concurrent.Future<String> checksum) {
+        return new SeedFile(path, displayPath, table, tablePos, key, keyPos, defaults, otherRows, checksum, environments, dependsOn,
+                removal, ownsTable, generated, settings);
+    }
+
     /** Whether this file applies in the given environment. */
     boolean appliesTo(String environment) {
         return environments == null || environments.contains(environment);
@@ -225,11 +259,17 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
             return new Listed(listed.list().stream().filter(row -> row.environments() == null || row.environments().contains(environment))
                     .map(complete).toList());
         }
+        if (rows instanceof YamlRows streamed) {
+            return streamed.forEnvironment(environment, complete);
+        }
         return ((CsvRows) rows).map(complete, extra.keySet());
     }
 
     /** How many rows are for other environments than this one. */
     long rowsElsewhere(String environment) {
+        if (rows instanceof YamlRows streamed) {
+            return streamed.rowsElsewhere(environment);
+        }
         return rows instanceof Listed listed ? listed.list().stream()
                 .filter(row -> row.environments() != null && !row.environments().contains(environment)).count() : 0;
     }
@@ -292,6 +332,13 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
         if (Files.isDirectory(path)) {
             throw SeedError.in(displayPath, null, "this is a directory, not a seed file");
         }
+        try {
+            if (Files.size(path) > YamlRows.STREAMED_BYTES) {
+                return YamlRows.read(path, displayPath, env, followSymlinks);
+            }
+        } catch (IOException e) {
+            throw SeedError.in(displayPath, null, "the file cannot be read: " + e.getMessage());
+        }
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(path);
@@ -333,16 +380,20 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
         return reader.file(root);
     }
 
+    static SeedError lineTooLong(String displayPath, int line, long length) {
+        return SeedError.in(displayPath, new Pos(line, 1), "line " + line + " is " + length
+                + " characters long; a line of a seed file may have " + MAX_LINE_CHARS)
+                .hint("a value this large does not belong in a seed file (a value may have " + MAX_SCALAR_CHARS
+                        + " characters, over several lines)");
+    }
+
     private static void refuseLongLines(String text, String displayPath) {
         int line = 1;
         for (int start = 0; start < text.length(); line++) {
             int end = text.indexOf('\n', start);
             end = end < 0 ? text.length() : end;
             if (end - start > MAX_LINE_CHARS) {
-                throw SeedError.in(displayPath, new Pos(line, 1), "line " + line + " is " + (end - start)
-                        + " characters long; a line of a seed file may have " + MAX_LINE_CHARS)
-                        .hint("a value this large does not belong in a seed file (a value may have " + MAX_SCALAR_CHARS
-                                + " characters, over several lines)");
+                throw lineTooLong(displayPath, line, end - start);
             }
             start = end + 1;
         }
@@ -376,7 +427,7 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
         }
     }
 
-    private static SeedError yamlError(MarkedYAMLException e, String displayPath) {
+    static SeedError yamlError(MarkedYAMLException e, String displayPath) {
         var mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
         String problem = Objects.requireNonNullElse(e.getProblem(), e.getContext());
         if (problem.startsWith("Global tag is not allowed: ")) {
@@ -424,13 +475,14 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
     }
 
     /** Walks the composed YAML nodes; keeps positions; follows merge keys; refuses anything else. */
-    private static final class Reader {
+    static final class Reader {
         final Path path;
         final String file;
         final byte[] bytes;
         final Map<String, String> env;
         final boolean followSymlinks;
         final Set<Node> inProgress = Collections.newSetFromMap(new IdentityHashMap<>());
+        /** Values read so far: of the file, or of the row for a file read as a stream. */
         int values;
 
         Reader(Path path, String file, byte[] bytes, Map<String, String> env, boolean followSymlinks) {
@@ -490,7 +542,7 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
             List<String> key = null;
             Map<String, Value> defaults = Map.of();
             Rows rows = null;
-            String checksum = null;
+            java.util.concurrent.Future<String> checksum = null;
             List<String> environments = null, dependsOn = List.of();
             Removal removal = Removal.KEEP;
             boolean ownsTable = false;
@@ -524,7 +576,7 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
                             // rows: instruments.csv, a CSV file beside this one.
                             var csv = CsvRows.open(path, file, scalar.getValue(), Pos.of(node), followSymlinks);
                             rows = csv;
-                            checksum = sha256(bytes, csv.path());
+                            checksum = checksumInBackground(csv.path(), () -> sha256(bytes, csv.path()));
                         } else if (!(node instanceof SequenceNode listNode)) {
                             throw SeedError.in(file, Pos.of(node), "rows is a list of rows, each a mapping of column: value, "
                                     + "or the name of a CSV file beside this one (rows: instruments.csv)"
@@ -532,10 +584,7 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
                         } else {
                             var list = new ArrayList<Row>();
                             for (Node item : listNode.getValue()) {
-                                var entries = mapping(item, "each row is a mapping of column: value");
-                                var rowEnvironments = entries.remove(ROW_ENVIRONMENTS);
-                                list.add(new Row(Pos.of(item), columns(entries),
-                                        rowEnvironments == null ? null : environmentNames(rowEnvironments.value(), ROW_ENVIRONMENTS)));
+                                list.add(row(item));
                             }
                             rows = new Listed(list);
                         }
@@ -580,7 +629,7 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
                 throw SeedError.in(file, start, "has no rows (add rows:, a list of mappings; rows: [] for none)");
             }
             return new SeedFile(path, file, table, tablePos, List.copyOf(key), keyPos, defaults, rows,
-                    checksum != null ? checksum : sha256(bytes), environments,
+                    checksum != null ? checksum : java.util.concurrent.CompletableFuture.completedFuture(sha256(bytes)), environments,
                     dependsOn, removal, ownsTable, Map.copyOf(generated), settings);
         }
 
@@ -622,6 +671,14 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
                 default -> throw SeedError.in(file, Pos.of(node), "removal is keep, delete, deactivate, or {deactivate: "
                         + "<boolean column>}, not \"" + mode + "\"" + SeedError.didYouMean(mode, List.of("keep", "delete", "deactivate")));
             };
+        }
+
+        /** One row of the rows: list: its columns, and the environments it is for. */
+        Row row(Node item) {
+            var entries = mapping(item, "each row is a mapping of column: value");
+            var rowEnvironments = entries.remove(ROW_ENVIRONMENTS);
+            return new Row(Pos.of(item), columns(entries),
+                    rowEnvironments == null ? null : environmentNames(rowEnvironments.value(), ROW_ENVIRONMENTS));
         }
 
         private record Entry(Pos pos, Node value) {}

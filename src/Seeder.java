@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -194,8 +195,9 @@ final class Seeder {
         this.file = file;
         this.table = table;
         this.rows = file.rowsFor(run.environment);
-        if (rows.inMemory()) {
-            // ${VAR} is for YAML files: a CSV file's values are all written in it.
+        if (rows instanceof SeedFile.Listed) {
+            // ${VAR} is for YAML files: a CSV file's values are all written in it. A large YAML file's rows
+            // are read as a stream: their secrets are collected as they are checked, in validate().
             rows.forEach((row, index) -> row.values().values().forEach(this::collectSecrets));
         }
     }
@@ -302,7 +304,7 @@ final class Seeder {
         try {
             var groups = validate();
             session.lockTable(table.qualified(), table.name(), file.displayPath());
-            int total = rows.inMemory() ? Math.max(1, rows.size()) : 0;
+            int total = rows instanceof CsvRows ? 0 : Math.max(1, rows.size());
             long[] staged = {0};
             run.progress.step(file.name(), "reading", rows instanceof CsvRows csv ? csv::fractionRead : () -> (double) staged[0] / total);
             stage(groups, staged);
@@ -382,16 +384,19 @@ final class Seeder {
         }
         validateGenerated();
         var groups = new LinkedHashMap<List<String>, Group>();
-        if (rows.inMemory()) {
+        if (!(rows instanceof CsvRows csvRows)) {
             rowGroup = new int[rows.size()];
             rows.forEach((row, i) -> {
+                if (rows instanceof YamlRows) {
+                    row.values().values().forEach(this::collectSecrets);
+                }
                 checkKey(row);
                 checkColumns(row, true);
                 rowGroup[i] = group(groups, row);
             });
         } else {
             // Every row of a CSV file gives the columns of its header: checked once, each row's values as it is staged.
-            var shape = ((CsvRows) rows).shape();
+            var shape = csvRows.shape();
             checkColumns(shape, false);
             int id = group(groups, shape);
             streamedGroup = groups.values().stream().filter(g -> g.id() == id).findFirst().orElseThrow();
@@ -445,7 +450,7 @@ final class Seeder {
     private void checkNotNull(Catalog.Column column, SeedFile.Value value) {
         if (column.notNull() && value.kind() == SeedFile.Kind.NULL) {
             throw SeedError.in(file.displayPath(), value.pos(), "column " + column.name()
-                    + " is NOT NULL, but this row gives it no value (" + (rows.inMemory() ? "null"
+                    + " is NOT NULL, but this row gives it no value (" + (!(rows instanceof CsvRows) ? "null"
                     : "an empty field; \"\" is empty text") + ")");
         }
     }
@@ -656,9 +661,6 @@ final class Seeder {
                 var buffer = new java.io.ByteArrayOutputStream(1 << 16);
                 int[] count = {0};
                 rows.forEach((row, i) -> {
-                    if (!rows.inMemory()) {
-                        checkStreamedRow(row);
-                    }
                     line.setLength(0);
                     line.append(i).append('\t').append(groupOf(i));
                     for (var column : used) {
@@ -1075,24 +1077,39 @@ final class Seeder {
         long[] counts = new long[2];
         RowChange[] firstInsert = new RowChange[1];
         var updatedRows = new ArrayList<Integer>();
-        handle.createQuery(select.toString()).setFetchSize(1000).map((rs, ctx) -> {
-            int index = rs.getInt(1);
-            // Only a YAML file's values can come from the environment; its rows are in memory.
-            var row = secrets.isEmpty() ? null : rows.get(index);
-            boolean inserted = rs.getBoolean(2);
+        // At most keep + 1 rows: held as text, so that the rows whose values may come from the environment
+        // are looked up together afterwards (a large YAML file's in one more pass).
+        record Listing(int index, boolean inserted, String key, String[] old, String[] now, boolean[] differs) {}
+        var listed = handle.createQuery(select.toString()).setFetchSize(keep + 1).map((rs, ctx) -> {
+            int n = values.size();
+            var listedRow = new Listing(rs.getInt(1), rs.getBoolean(2), rs.getString(3), new String[n], new String[n], new boolean[n]);
+            for (int i = 0; i < n; i++) {
+                listedRow.old()[i] = rs.getString(4 + 3 * i);
+                listedRow.now()[i] = rs.getString(5 + 3 * i);
+                listedRow.differs()[i] = rs.getBoolean(6 + 3 * i);
+            }
+            return listedRow;
+        }).list();
+        // Only a YAML file's values can come from the environment.
+        var rowsRead = secrets.isEmpty() ? Map.<Integer, SeedFile.Row>of()
+                : rows.get(listed.stream().map(Listing::index).collect(Collectors.toCollection(TreeSet::new)));
+        listed.stream().map(listedRow -> {
+            int index = listedRow.index();
+            var row = rowsRead.get(index);
+            boolean inserted = listedRow.inserted();
             var changed = new ArrayList<ColumnChange>();
             for (int i = 0; i < values.size(); i++) {
-                if (inserted || rs.getBoolean(6 + 3 * i)) {
+                if (inserted || listedRow.differs()[i]) {
                     String name = values.get(i).name();
                     var value = row == null ? null : row.values().get(name);
                     changed.add(value != null && value.fromEnvironment()
                             // From the environment: perhaps a secret. Show where it comes from, never what it is.
-                            ? new ColumnChange(name, rs.getString(4 + 3 * i) == null ? null : "***", templateOf(value, file))
-                            : new ColumnChange(name, rs.getString(4 + 3 * i), rs.getString(5 + 3 * i)));
+                            ? new ColumnChange(name, listedRow.old()[i] == null ? null : "***", templateOf(value, file))
+                            : new ColumnChange(name, listedRow.old()[i], listedRow.now()[i]));
                 }
             }
             // The key as PostgreSQL stores it (0x10 is 16), not as the file spells it.
-            return Map.entry(index, new RowChange(rs.getString(3), rows.pos(index), inserted ? Action.INSERT : Action.UPDATE, changed));
+            return Map.entry(index, new RowChange(listedRow.key(), rows.pos(index), inserted ? Action.INSERT : Action.UPDATE, changed));
         }).forEach(indexed -> {
             var change = indexed.getValue();
             counts[change.inserted() ? 0 : 1]++;
