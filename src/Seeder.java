@@ -323,8 +323,10 @@ final class Seeder {
                     if (diff.firstInsert() != null) {
                         requireValuesForInsert(group, diff.firstInsert());
                     }
-                    // The counts come from the writes themselves; a write with nothing to do is not run.
-                    long updatedNow = diff.complete() && diff.updated() == 0 ? 0 : write(updateStatement(group, layer,
+                    // The counts come from the writes themselves; a write with nothing to do is not run
+                    // (nothing to update: none listed, or, past the list, an empty table: a first load).
+                    boolean noUpdates = diff.complete() ? diff.updated() == 0 : tableIsEmpty();
+                    long updatedNow = noUpdates ? 0 : write(updateStatement(group, layer,
                             diff.complete() ? diff.updatedRows() : null));
                     long insertedNow = diff.complete() && diff.inserted() == 0 ? 0 : write(insertStatement(group, layer));
                     if (diff.complete() ? updatedNow != diff.updated() || insertedNow != diff.inserted()
@@ -832,7 +834,12 @@ final class Seeder {
      */
     private void analyzeStage() {
         if (rowCount > 1000) {
-            session.run("ANALYZE " + stage);
+            // Statistics of the columns the stage is joined on: the key and the lookups of references.
+            // (All columns would cost five times as much, and no plan depends on the others.)
+            var joined = new ArrayList<String>();
+            file.key().forEach(k -> joined.add(Catalog.quote(k)));
+            references.values().forEach(r -> r.lookup().forEach(k -> joined.add(r.stageColumn(k))));
+            session.run("ANALYZE " + stage + " (" + String.join(", ", joined) + ")");
         }
         if (rowCount > 50_000) {
             session.run("SET LOCAL work_mem = '" + LARGE_WORK_MEM + "'");
@@ -1133,6 +1140,10 @@ final class Seeder {
                     .findOne().orElse(null);
         }
         return new Diff(counts[0], counts[1], kept, firstInsert[0], complete, updatedRows);
+    }
+
+    private boolean tableIsEmpty() {
+        return handle.createQuery("SELECT NOT EXISTS (SELECT FROM " + table.qualified() + ")").mapTo(Boolean.class).one();
     }
 
     /** How a value from the environment is shown: as the file writes it, ${VAR:-default}, also inside JSON. */
