@@ -68,7 +68,12 @@ final class Json {
     /** A JSON string literal: quotes, backslashes and control characters escaped. */
     static void quote(StringBuilder out, String text) {
         out.append('"');
-        for (int i = 0; i < text.length(); i++) {
+        int plain = 0;
+        while (plain < text.length() && text.charAt(plain) >= 0x20 && text.charAt(plain) != '"' && text.charAt(plain) != '\\') {
+            plain++;
+        }
+        out.append(text, 0, plain);   // most text has nothing to escape
+        for (int i = plain; i < text.length(); i++) {
             char c = text.charAt(i);
             switch (c) {
                 case '"' -> out.append("\\\"");

@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.StringJoiner;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -179,6 +180,8 @@ final class Seeder {
     Group streamedGroup;
     /** The foreign key columns that rows give by the referenced row's natural key, by column name. */
     final Map<String, Reference> references = new LinkedHashMap<>();
+    /** Whether the stage holds one group of one layer: then a slice of it is all of it. */
+    private boolean wholeStage;
     java.sql.Savepoint beforeWrites;
 
     // What the file did, for its Outcome.
@@ -311,6 +314,7 @@ final class Seeder {
             run.progress.step(file.name(), "writing", null);
             // References first: a key may hold one, and two keys are the same only once resolved.
             int layers = resolveReferences();
+            wholeStage = groups.size() == 1 && layers == 1;
             rejectDuplicateKeys();
             rejectKeysOfOtherFiles();
             beforeWrites = savepoint("seed_file");
@@ -834,9 +838,9 @@ final class Seeder {
      */
     private void analyzeStage() {
         if (rowCount > 1000) {
-            // Statistics of the columns the stage is joined on: the key and the lookups of references.
-            // (All columns would cost five times as much, and no plan depends on the others.)
-            var joined = new ArrayList<String>();
+            // Statistics of the columns the stage is joined and sliced on: row, group, layer, the key and
+            // the lookups of references. (All columns would cost several times as much; no plan needs them.)
+            var joined = new ArrayList<>(List.of(ROW, GROUP, LAYER));
             file.key().forEach(k -> joined.add(Catalog.quote(k)));
             references.values().forEach(r -> r.lookup().forEach(k -> joined.add(r.stageColumn(k))));
             session.run("ANALYZE " + stage + " (" + String.join(", ", joined) + ")");
@@ -1006,7 +1010,8 @@ final class Seeder {
     record Diff(long inserted, long updated, List<RowChange> kept, RowChange firstInsert, boolean complete, List<Integer> updatedRows) {}
 
     private String slice(Group group, int layer) {
-        return "s." + GROUP + " = " + group.id() + " AND s." + LAYER + " = " + layer;
+        // No condition when it is the whole stage: one that every row meets still bends the planner's estimates.
+        return wholeStage ? "TRUE" : "s." + GROUP + " = " + group.id() + " AND s." + LAYER + " = " + layer;
     }
 
     /**
@@ -1068,8 +1073,8 @@ final class Seeder {
             select.append(", ").append(shownValue(c, "t")).append(", ").append(shownValue(c, "s")).append(", ")
                     .append(c.comparable("t")).append(" IS DISTINCT FROM ").append(c.comparable("s"));
         }
-        // Which rows differ, first (one join of every staged row); then their values as text, for those only.
-        var differ = new StringBuilder("SELECT s.").append(ROW).append(" FROM ").append(stage).append(" s LEFT JOIN ")
+        // Which rows differ, first: one join of every staged row, giving only where the rows are (ctid).
+        var differ = new StringBuilder("SELECT s.ctid::text, t.ctid::text FROM ").append(stage).append(" s LEFT JOIN ")
                 .append(table.qualified()).append(" t ON ").append(keyMatch("t", "s")).append(" WHERE ").append(slice(group, layer))
                 .append(" AND (t.").append(Catalog.quote(file.key().get(0))).append(" IS NULL");
         for (var c : values) {
@@ -1077,8 +1082,18 @@ final class Seeder {
         }
         // One more than are kept: whether there are more than the list shows.
         differ.append(") ORDER BY s.").append(ROW).append(" LIMIT ").append(keep + 1);
-        select.append(" FROM (").append(differ).append(") d JOIN ").append(stage).append(" s ON s.").append(ROW).append(" = d.")
-                .append(ROW).append(" LEFT JOIN ").append(table.qualified()).append(" t ON ").append(keyMatch("t", "s"))
+        var stagedAt = new StringJoiner(",", "{", "}");
+        var storedAt = new StringJoiner(",", "{", "}");
+        handle.createQuery(differ.toString()).map((rs, ctx) -> {
+            stagedAt.add('"' + rs.getString(1) + '"');
+            if (rs.getString(2) != null) {
+                storedAt.add('"' + rs.getString(2) + '"');
+            }
+            return 0;
+        }).forEach(row -> { });
+        // Then their values as text, for those rows only: found by ctid, not by another join of every row.
+        select.append(" FROM (SELECT * FROM ").append(stage).append(" WHERE ctid = ANY (?::tid[])) s LEFT JOIN (SELECT * FROM ")
+                .append(table.qualified()).append(" WHERE ctid = ANY (?::tid[])) t ON ").append(keyMatch("t", "s"))
                 .append(" ORDER BY s.").append(ROW);
         var kept = new ArrayList<RowChange>();
         long[] counts = new long[2];
@@ -1087,7 +1102,8 @@ final class Seeder {
         // At most keep + 1 rows: held as text, so that the rows whose values may come from the environment
         // are looked up together afterwards (a large YAML file's in one more pass).
         record Listing(int index, boolean inserted, String key, String[] old, String[] now, boolean[] differs) {}
-        var listed = handle.createQuery(select.toString()).setFetchSize(keep + 1).map((rs, ctx) -> {
+        var listed = stagedAt.length() == 2 ? List.<Listing>of() : handle.createQuery(select.toString())
+                .bind(0, stagedAt.toString()).bind(1, storedAt.toString()).map((rs, ctx) -> {
             int n = values.size();
             var listedRow = new Listing(rs.getInt(1), rs.getBoolean(2), rs.getString(3), new String[n], new String[n], new boolean[n]);
             for (int i = 0; i < n; i++) {
