@@ -42,6 +42,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.logging.Handler;
@@ -724,7 +725,9 @@ public class seed_database implements Callable<Integer> {
 
     int reportFailure(Exception e, PrintWriter out, PrintWriter err) {
         var failure = e instanceof SeedError error ? error : SeedError.unexpected(e, target);
-        err.println("error: " + failure.paragraph());
+        // Commands that only read have nothing to reassure about.
+        boolean reads = Set.of("info", "history", "export").contains(command);
+        err.println("error: " + (reads ? failure.paragraph().replace(" Nothing was written.", "") : failure.paragraph()));
         if (verbose) {
             e.printStackTrace(err);
         } else if (!(e instanceof SeedError)) {

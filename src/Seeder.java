@@ -311,7 +311,7 @@ final class Seeder {
             long[] staged = {0};
             run.progress.step(file.name(), "reading", rows instanceof CsvRows csv ? csv::fractionRead : () -> (double) staged[0] / total);
             stage(groups, staged);
-            run.progress.step(file.name(), "writing", null);
+            run.progress.step(file.name(), run.dryRun ? "planning" : "comparing and writing", null);
             // References first: a key may hold one, and two keys are the same only once resolved.
             int layers = resolveReferences();
             wholeStage = groups.size() == 1 && layers == 1;

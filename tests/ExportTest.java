@@ -247,6 +247,7 @@ class ExportTest extends FreshProject {
         assertEquals("", export.out());
         assertTrue(export.err().startsWith("error: row json-null of kinds: settings holds JSON's null"), export::toString);
         assertEquals(1, export.err().lines().count(), export::toString);
+        assertFalse(export.err().contains("Nothing was written"), "export only reads: " + export);
     }
 
     // ── the key ─────────────────────────────────────────────────────────────────────────────
