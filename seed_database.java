@@ -400,6 +400,10 @@ public class seed_database implements Callable<Integer> {
         var startedAt = Instant.now();
         var report = prepare();
         var layout = Layout.resolve(migrationsOption, seedsOption, env, workingDir, migrate, seed);
+        // For the history: git status takes a moment, so it runs while the run does.
+        var gitCommit = java.util.concurrent.CompletableFuture.supplyAsync(() -> dryRun || !seed ? null
+                : History.gitCommit(layout.seeds()));
+        var host = java.util.concurrent.CompletableFuture.supplyAsync(seed_database::hostName);
         String environment = environment();
         // Every seed file is read and checked before the database is touched.
         var seedFiles = seed ? SeedFile.readAll(layout.seeds(), workingDir, env, followSymlinks) : List.<SeedFile>of();
@@ -425,7 +429,7 @@ public class seed_database implements Callable<Integer> {
                     if (!seeded.isEmpty()) {
                         recordedIn = historyTable();
                         new History(session, recordedIn).record(new History.RunInfo(UUID.randomUUID(), startedAt, environment,
-                                History.gitCommit(layout.seeds()), hostName()), seeded);
+                                gitCommit.join(), host.join()), seeded);
                     }
                     session.commit();
                 }

@@ -95,7 +95,7 @@ final class History {
                     .bind(8, outcome.deactivated()).bind(9, outcome.deleted())
                     .bind(10, outcome.notInFile()).bind(11, outcome.durationNanos() / 1_000_000)
                     .bind(12, seed_database.VERSION).bind(13, run.environment()).bind(14, run.gitCommit())
-                    .bind(15, run.host()).bind(16, Json.compact(outcome.changesJson())).bind(17, outcome.changesComplete())
+                    .bind(15, run.host()).bind(16, Seeder.RowChange.json(outcome.changes())).bind(17, outcome.changesComplete())
                     .execute();
         }
     }

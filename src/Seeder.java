@@ -61,6 +61,37 @@ final class Seeder {
             return action == Action.INSERT;
         }
 
+        /** The changes as compact JSON, written straight out: a run's history may hold 10,000 of them. */
+        static String json(List<RowChange> changes) {
+            var out = new StringBuilder(changes.size() * 256 + 2).append('[');
+            for (var change : changes) {
+                out.append(out.length() > 1 ? ",{\"key\":" : "{\"key\":");
+                quoteOrNull(out, change.key);
+                out.append(",\"line\":").append(change.pos == null ? "null" : String.valueOf(change.pos.line()))
+                        .append(",\"action\":\"").append(change.action.json()).append("\",\"columns\":[");
+                for (int i = 0; i < change.columns.size(); i++) {
+                    var column = change.columns.get(i);
+                    out.append(i == 0 ? "{\"column\":" : ",{\"column\":");
+                    Json.quote(out, column.column());
+                    out.append(",\"old\":");
+                    quoteOrNull(out, column.before());
+                    out.append(",\"new\":");
+                    quoteOrNull(out, column.after());
+                    out.append('}');
+                }
+                out.append("]}");
+            }
+            return out.append(']').toString();
+        }
+
+        private static void quoteOrNull(StringBuilder out, String text) {
+            if (text == null) {
+                out.append("null");
+            } else {
+                Json.quote(out, text);
+            }
+        }
+
         /** {"key", "line", "action", "columns": [{"column", "old", "new"}]}: as --json prints it and the history keeps it. */
         Map<String, Object> json() {
             var json = new LinkedHashMap<String, Object>();

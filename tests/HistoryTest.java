@@ -50,6 +50,23 @@ class HistoryTest extends FreshProject {
     }
 
     @Test
+    void the_history_keeps_exactly_the_changes_that_json_shows_whatever_the_text_holds() throws Exception {
+        runOk();
+        TestDatabase.edit(workspace.resolve("seeds/llm_models.yaml"),
+                "description: Fast and inexpensive; good enough for routine risk checks and reports.",
+                "description: \"Quotes \\\" and a backslash \\\\, a tab \\t, a line\\nbreak, a bell \\a, Børs, 株, 🙂\"");
+
+        var run = runOk("--json");
+
+        var shown = new ObjectMapper().readTree(run.out()).get("seeds").get(0).get("changes");
+        var kept = new ObjectMapper().readTree(db.text("SELECT changes::text FROM seed_history WHERE file = 'llm_models.yaml' "
+                + "ORDER BY id DESC LIMIT 1"));
+        assertEquals(shown, kept);
+        assertEquals("Quotes \" and a backslash \\, a tab \t, a line\nbreak, a bell \u0007, Børs, 株, 🙂",
+                kept.get(0).get("columns").get(0).get("new").asText());
+    }
+
+    @Test
     void a_dry_run_and_a_failed_run_record_nothing() {
         runOk();
         runOk("plan");
