@@ -45,6 +45,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -401,9 +402,9 @@ public class seed_database implements Callable<Integer> {
         var report = prepare();
         var layout = Layout.resolve(migrationsOption, seedsOption, env, workingDir, migrate, seed);
         // For the history: git status takes a moment, so it runs while the run does.
-        var gitCommit = java.util.concurrent.CompletableFuture.supplyAsync(() -> dryRun || !seed ? null
+        var gitCommit = CompletableFuture.supplyAsync(() -> dryRun || !seed ? null
                 : History.gitCommit(layout.seeds()));
-        var host = java.util.concurrent.CompletableFuture.supplyAsync(seed_database::hostName);
+        var host = CompletableFuture.supplyAsync(seed_database::hostName);
         String environment = environment();
         // Every seed file is read and checked before the database is touched.
         var seedFiles = seed ? SeedFile.readAll(layout.seeds(), workingDir, env, followSymlinks) : List.<SeedFile>of();

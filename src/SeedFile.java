@@ -18,6 +18,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -35,7 +38,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
 
 record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<String> key, Pos keyPos,
-                Map<String, Value> defaults, Rows rows, java.util.concurrent.Future<String> checksumInProgress,
+                Map<String, Value> defaults, Rows rows, Future<String> checksumInProgress,
                 List<String> environments,
                 List<String> dependsOn, Removal removal, boolean ownsTable, Map<String, Generated> generated,
                 Map<String, Pos> settings) {
@@ -209,7 +212,7 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
     String checksum() {
         try {
             return checksumInProgress.get();
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             throw e.getCause() instanceof SeedError error ? error : new IllegalStateException(e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -218,8 +221,8 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
     }
 
     /** A checksum computed on a thread of its own, while the run goes on: a large file's. */
-    static java.util.concurrent.Future<String> checksumInBackground(Path of, java.util.function.Supplier<String> checksum) {
-        return java.util.concurrent.CompletableFuture.supplyAsync(checksum, runnable -> {
+    static Future<String> checksumInBackground(Path of, java.util.function.Supplier<String> checksum) {
+        return CompletableFuture.supplyAsync(checksum, runnable -> {
             var thread = new Thread(runnable, "checksum of " + of.getFileName());
             thread.setDaemon(true);
             thread.start();
@@ -227,7 +230,7 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
     }
 
     /** This file with other rows, and their checksum: a large YAML file's, read as a stream. */
-    SeedFile withRows(Rows otherRows, java.util.concurrent.Future<String> checksum) {
+    SeedFile withRows(Rows otherRows, Future<String> checksum) {
         return new SeedFile(path, displayPath, table, tablePos, key, keyPos, defaults, otherRows, checksum, environments, dependsOn,
                 removal, ownsTable, generated, settings);
     }
@@ -542,7 +545,7 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
             List<String> key = null;
             Map<String, Value> defaults = Map.of();
             Rows rows = null;
-            java.util.concurrent.Future<String> checksum = null;
+            Future<String> checksum = null;
             List<String> environments = null, dependsOn = List.of();
             Removal removal = Removal.KEEP;
             boolean ownsTable = false;
@@ -629,7 +632,7 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
                 throw SeedError.in(file, start, "has no rows (add rows:, a list of mappings; rows: [] for none)");
             }
             return new SeedFile(path, file, table, tablePos, List.copyOf(key), keyPos, defaults, rows,
-                    checksum != null ? checksum : java.util.concurrent.CompletableFuture.completedFuture(sha256(bytes)), environments,
+                    checksum != null ? checksum : CompletableFuture.completedFuture(sha256(bytes)), environments,
                     dependsOn, removal, ownsTable, Map.copyOf(generated), settings);
         }
 
