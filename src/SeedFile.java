@@ -335,27 +335,18 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
         if (Files.isDirectory(path)) {
             throw SeedError.in(displayPath, null, "this is a directory, not a seed file");
         }
+        byte[] bytes;
         try {
             if (Files.size(path) > YamlRows.STREAMED_BYTES) {
                 return YamlRows.read(path, displayPath, env, followSymlinks);
             }
-        } catch (IOException e) {
-            throw SeedError.in(displayPath, null, "the file cannot be read: " + e.getMessage());
-        }
-        byte[] bytes;
-        try {
             bytes = Files.readAllBytes(path);
         } catch (IOException e) {
             throw SeedError.in(displayPath, null, "the file cannot be read: " + e.getMessage());
         }
         String text = decodeUtf8(bytes, displayPath);
         refuseLongLines(text, displayPath);
-        var options = new LoaderOptions();
-        options.setAllowDuplicateKeys(false);
-        options.setAllowRecursiveKeys(false);
-        options.setMaxAliasesForCollections(1000);
-        options.setNestingDepthLimit(64);
-        options.setCodePointLimit(Math.max(text.length() + 1, 3 * 1024 * 1024));
+        var options = loaderOptions(Math.max(text.length() + 1, 3 * 1024 * 1024));
         // Safe construction only; and the node API below never constructs Java objects at all.
         var yaml = new Yaml(new SafeConstructor(options));
         Node root;
@@ -364,19 +355,15 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
         } catch (MarkedYAMLException e) {
             throw yamlError(e, displayPath);
         } catch (org.yaml.snakeyaml.reader.ReaderException e) {
-            // A character YAML does not allow in a file at all: NUL, and other control characters.
             int at = Math.min(e.getPosition(), text.length());
             String before = text.substring(0, at);
-            var pos = new Pos((int) before.chars().filter(c -> c == '\n').count() + 1, at - before.lastIndexOf('\n'));
-            throw SeedError.in(displayPath, pos, "the file holds the control character U+" + String.format("%04X", e.getCodePoint())
-                    + (e.getCodePoint() == 0 ? " (NUL)" : "") + ", which a YAML file may not hold");
+            throw controlCharacter(e, displayPath,
+                    new Pos((int) before.chars().filter(c -> c == '\n').count() + 1, at - before.lastIndexOf('\n')));
         } catch (YAMLException e) {
-            String message = String.valueOf(e.getMessage());
-            throw SeedError.in(displayPath, null, message.startsWith("Nesting Depth exceeded")
-                    ? "values nest deeper than the 64 levels a seed file may have" : "invalid YAML: " + message);
+            throw yamlError(e, displayPath);
         }
         if (root == null) {
-            throw SeedError.in(displayPath, null, "the file is empty; a seed file names its table, its key and its rows");
+            throw emptyFile(displayPath);
         }
         var reader = new Reader(path, displayPath, bytes, env, followSymlinks);
         reader.checkExpandedSize(root);
@@ -428,6 +415,34 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java has SHA-256", e);
         }
+    }
+
+    /** How every seed file is parsed: no duplicate keys, no recursive ones, bounded aliases and nesting. */
+    static LoaderOptions loaderOptions(int codePointLimit) {
+        var options = new LoaderOptions();
+        options.setAllowDuplicateKeys(false);
+        options.setAllowRecursiveKeys(false);
+        options.setMaxAliasesForCollections(1000);
+        options.setNestingDepthLimit(64);
+        options.setCodePointLimit(codePointLimit);
+        return options;
+    }
+
+    static SeedError emptyFile(String displayPath) {
+        return SeedError.in(displayPath, null, "the file is empty; a seed file names its table, its key and its rows");
+    }
+
+    /** A character YAML does not allow in a file at all: NUL, and other control characters. */
+    static SeedError controlCharacter(org.yaml.snakeyaml.reader.ReaderException e, String displayPath, Pos pos) {
+        return SeedError.in(displayPath, pos, "the file holds the control character U+" + String.format("%04X", e.getCodePoint())
+                + (e.getCodePoint() == 0 ? " (NUL)" : "") + ", which a YAML file may not hold");
+    }
+
+    /** A YAML error without a position: values nested too deep, or another refusal of SnakeYAML's. */
+    static SeedError yamlError(YAMLException e, String displayPath) {
+        String message = String.valueOf(e.getMessage());
+        return SeedError.in(displayPath, null, message.startsWith("Nesting Depth exceeded")
+                ? "values nest deeper than the 64 levels a seed file may have" : "invalid YAML: " + message);
     }
 
     static SeedError yamlError(MarkedYAMLException e, String displayPath) {

@@ -229,11 +229,6 @@ final class Seeder {
         this.file = file;
         this.table = table;
         this.rows = file.rowsFor(run.environment);
-        if (rows instanceof SeedFile.Listed) {
-            // ${VAR} is for YAML files: a CSV file's values are all written in it. A large YAML file's rows
-            // are read as a stream: their secrets are collected as they are checked, in validate().
-            rows.forEach((row, index) -> row.values().values().forEach(this::collectSecrets));
-        }
     }
 
     private void collectSecrets(SeedFile.Value value) {
@@ -424,9 +419,9 @@ final class Seeder {
         if (!(rows instanceof CsvRows csvRows)) {
             rowGroup = new int[rows.size()];
             rows.forEach((row, i) -> {
-                if (rows instanceof YamlRows) {
-                    row.values().values().forEach(this::collectSecrets);
-                }
+                // ${VAR} is for YAML files (a CSV file's values are all written in it): each row's values from
+                // the environment are known, to be kept out of every message, before anything is said of the row.
+                row.values().values().forEach(this::collectSecrets);
                 checkKey(row);
                 checkColumns(row, true);
                 rowGroup[i] = group(groups, row);
@@ -691,53 +686,38 @@ final class Seeder {
                 + used.stream().map(c -> ", " + Catalog.quote(c.name())).collect(Collectors.joining())
                 + lookups.stream().map(l -> ", " + l.getKey().stageColumn(l.getValue())).collect(Collectors.joining())
                 + ") FROM STDIN";
-        try {
-            CopyIn in = handle.getConnection().unwrap(PGConnection.class).getCopyAPI().copyIn(copy);
-            try {
-                var line = new StringBuilder();
-                var buffer = new java.io.ByteArrayOutputStream(1 << 16);
-                int[] count = {0};
-                rows.forEach((row, i) -> {
-                    line.setLength(0);
-                    line.append(i).append('\t').append(groupOf(i));
-                    for (var column : used) {
-                        var value = row.values().get(column.name());
-                        boolean byKey = value != null && value.kind() == SeedFile.Kind.MAP && references.containsKey(column.name());
-                        line.append('\t');
-                        appendCopyField(line, byKey ? null : Values.text(value, column, file));
-                    }
-                    for (var lookup : lookups) {
-                        var value = row.values().get(lookup.getKey().column().name());
-                        var keyValue = value != null && value.kind() == SeedFile.Kind.MAP ? value.entries().get(lookup.getValue()) : null;
-                        line.append('\t');
-                        appendCopyField(line, Values.text(keyValue, lookup.getKey().target().columns().get(lookup.getValue()), file));
-                    }
-                    buffer.writeBytes(line.append('\n').toString().getBytes(UTF_8));
-                    if (buffer.size() >= 1 << 16) {
-                        sendToCopy(in, buffer);
-                    }
-                    count[0]++;
-                    staged[0]++;
-                    run.progress.advance(1);
-                });
-                sendToCopy(in, buffer);
-                in.endCopy();
-                rowCount = count[0];
-                analyzeStage();
-            } catch (CopyFailed failed) {
-                throw failed.getCause();
-            } finally {
-                if (in.isActive()) {
-                    try {
-                        in.cancelCopy();
-                    } catch (SQLException ignored) {
-                        // the error that got us here is the one to report
-                    }
+        copyIn(copy, in -> {
+            var line = new StringBuilder();
+            var buffer = new java.io.ByteArrayOutputStream(1 << 16);
+            int[] count = {0};
+            rows.forEach((row, i) -> {
+                line.setLength(0);
+                line.append(i).append('\t').append(groupOf(i));
+                for (var column : used) {
+                    var value = row.values().get(column.name());
+                    boolean byKey = value != null && value.kind() == SeedFile.Kind.MAP && references.containsKey(column.name());
+                    line.append('\t');
+                    appendCopyField(line, byKey ? null : Values.text(value, column, file));
                 }
-            }
-        } catch (SQLException e) {
-            throw copyError(e);
-        }
+                for (var lookup : lookups) {
+                    var value = row.values().get(lookup.getKey().column().name());
+                    var keyValue = value != null && value.kind() == SeedFile.Kind.MAP ? value.entries().get(lookup.getValue()) : null;
+                    line.append('\t');
+                    appendCopyField(line, Values.text(keyValue, lookup.getKey().target().columns().get(lookup.getValue()), file));
+                }
+                buffer.writeBytes(line.append('\n').toString().getBytes(UTF_8));
+                if (buffer.size() >= 1 << 16) {
+                    sendToCopy(in, buffer);
+                }
+                count[0]++;
+                staged[0]++;
+                run.progress.advance(1);
+            });
+            sendToCopy(in, buffer);
+            in.endCopy();
+            rowCount = count[0];
+        });
+        analyzeStage();
     }
 
     /**
@@ -752,7 +732,7 @@ final class Seeder {
             headerColumns.add(h.lookup() == null ? Catalog.quote(h.column()) : references.get(h.column()).stageColumn(h.lookup()));
         }
         var shape = csv.shape();
-        var defaults = new ArrayList<Object>();
+        var defaults = new ArrayList<Map.Entry<String, String>>();   // setting → the default's text
         var columns = new StringBuilder();
         for (var c : used) {
             var given = csv.header().stream().anyMatch(h -> h.column().equals(c.name()) && h.lookup() == null);
@@ -765,7 +745,7 @@ final class Seeder {
                 String text = Values.text(value, c, file);
                 if (text != null) {
                     String setting = "seed.default_" + defaults.size();
-                    defaults.add(List.of(setting, text));
+                    defaults.add(Map.entry(setting, text));
                     columns.append(" DEFAULT current_setting('").append(setting).append("')::").append(c.type());
                 }
             }
@@ -777,48 +757,26 @@ final class Seeder {
             }
         }
         for (var setting : defaults) {
-            var pair = (List<?>) setting;
-            handle.createQuery("SELECT set_config(?, ?, true)").bind(0, (String) pair.get(0)).bind(1, (String) pair.get(1))
+            handle.createQuery("SELECT set_config(?, ?, true)").bind(0, setting.getKey()).bind(1, setting.getValue())
                     .mapTo(String.class).one();
         }
         session.run("CREATE TEMPORARY TABLE " + stage + " (" + ROW + " integer GENERATED ALWAYS AS IDENTITY (MINVALUE 0 START WITH 0), "
                 + GROUP + " integer NOT NULL DEFAULT " + streamedGroup.id() + ", " + LAYER + " integer NOT NULL DEFAULT 0"
                 + columns + ") ON COMMIT DROP");
         String copy = "COPY " + stage + " (" + String.join(", ", headerColumns) + ") FROM STDIN WITH (FORMAT csv, HEADER true)";
-        try {
-            CopyIn in = handle.getConnection().unwrap(PGConnection.class).getCopyAPI().copyIn(copy);
-            try {
-                var copied = csv.copyTo(bytes -> {
-                    try {
-                        in.writeToCopy(bytes.array(), 0, bytes.limit());
-                    } catch (SQLException e) {
-                        throw new CopyFailed(e);
-                    }
-                }, records -> {
-                    staged[0] += records;
-                    run.progress.advance(records);
-                }, keyField(csv));
-                rowCount = (int) in.endCopy();
-                if (rowCount != copied.rows()) {
-                    csv.forgetLines();   // COPY saw the rows otherwise: positions are found by reading again
-                    keysChecked = null;
-                } else {
-                    keysChecked = copied.sameHash();
-                }
-            } catch (CopyFailed failed) {
-                throw failed.getCause();
-            } finally {
-                if (in.isActive()) {
-                    try {
-                        in.cancelCopy();
-                    } catch (SQLException ignored) {
-                        // the error that got us here is the one to report
-                    }
-                }
+        copyIn(copy, in -> {
+            var copied = csv.copyTo(bytes -> writeToCopy(in, bytes.array(), bytes.limit()), records -> {
+                staged[0] += records;
+                run.progress.advance(records);
+            }, keyField(csv));
+            rowCount = (int) in.endCopy();
+            if (rowCount != copied.rows()) {
+                csv.forgetLines();   // COPY saw the rows otherwise: positions are found by reading again
+                keysChecked = null;
+            } else {
+                keysChecked = copied.sameHash();
             }
-        } catch (SQLException e) {
-            throw copyError(e);
-        }
+        });
         analyzeStage();
         checkStagedValues(used);
     }
@@ -883,6 +841,36 @@ final class Seeder {
 
     static final String LARGE_WORK_MEM = "128MB";
 
+    /** What writes the rows of a COPY … FROM STDIN. */
+    private interface CopyWriter {
+        void write(CopyIn in) throws SQLException;
+    }
+
+    /**
+     * Runs a COPY … FROM STDIN whose rows writer sends: a failure, of the writes or of COPY, is
+     * reported as the value or line PostgreSQL refused, and the COPY never stays open.
+     */
+    private void copyIn(String copy, CopyWriter writer) {
+        try {
+            CopyIn in = handle.getConnection().unwrap(PGConnection.class).getCopyAPI().copyIn(copy);
+            try {
+                writer.write(in);
+            } catch (CopyFailed failed) {
+                throw failed.getCause();
+            } finally {
+                if (in.isActive()) {
+                    try {
+                        in.cancelCopy();
+                    } catch (SQLException ignored) {
+                        // the error that got us here is the one to report
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw copyError(e);
+        }
+    }
+
     /** An SQLException of COPY, through the lambda that streams the rows. */
     private static final class CopyFailed extends RuntimeException {
         CopyFailed(SQLException cause) {
@@ -896,12 +884,17 @@ final class Seeder {
     }
 
     private static void sendToCopy(CopyIn in, java.io.ByteArrayOutputStream buffer) {
+        writeToCopy(in, buffer.toByteArray(), buffer.size());
+        buffer.reset();
+    }
+
+    /** Writes to a COPY from inside a lambda: its SQLException travels as a CopyFailed, which copyIn unwraps. */
+    private static void writeToCopy(CopyIn in, byte[] bytes, int length) {
         try {
-            in.writeToCopy(buffer.toByteArray(), 0, buffer.size());
+            in.writeToCopy(bytes, 0, length);
         } catch (SQLException e) {
             throw new CopyFailed(e);
         }
-        buffer.reset();
     }
 
     private static final Pattern COPY_WHERE = Pattern.compile("COPY [^,]+, line (\\d+)(?:, column (.+?))?(?:: \"|$)");

@@ -131,18 +131,11 @@ final class YamlRows implements SeedFile.Rows {
 
     @Override
     public SeedFile.Row get(int index) {
-        SeedFile.Row[] found = {null};
-        try {
-            forEach((row, i) -> {
-                if (i == index) {
-                    found[0] = row;
-                    throw new Found();
-                }
-            });
-        } catch (Found stop) {
-            return found[0];
+        var row = get(new TreeSet<>(List.of(index))).get(index);
+        if (row == null) {
+            throw new IndexOutOfBoundsException("row " + index + " of " + displayPath);
         }
-        throw new IndexOutOfBoundsException("row " + index + " of " + displayPath);
+        return row;
     }
 
     @Override
@@ -210,19 +203,14 @@ final class YamlRows implements SeedFile.Rows {
         }
 
         Pass run(Consumer<SeedFile.Row> eachRow) {
-            var options = new LoaderOptions();
-            options.setAllowDuplicateKeys(false);
-            options.setAllowRecursiveKeys(false);
-            options.setMaxAliasesForCollections(1000);
-            options.setNestingDepthLimit(64);
-            options.setCodePointLimit(Integer.MAX_VALUE);
+            var options = SeedFile.loaderOptions(Integer.MAX_VALUE);   // lines are bounded by LineGuard
             var guard = new LineGuard(path, displayPath);
             try (guard) {
                 var parser = new ParserImpl(new StreamReader(guard), options);
                 var composer = new RowComposer(parser, options);
                 parser.getEvent();   // the stream starts
                 if (parser.checkEvent(Event.ID.StreamEnd)) {
-                    throw SeedError.in(displayPath, null, "the file is empty; a seed file names its table, its key and its rows");
+                    throw SeedFile.emptyFile(displayPath);
                 }
                 parser.getEvent();   // the document starts
                 if (!parser.checkEvent(Event.ID.MappingStart)) {
@@ -254,17 +242,13 @@ final class YamlRows implements SeedFile.Rows {
             } catch (MarkedYAMLException e) {
                 throw SeedFile.yamlError(e, displayPath);
             } catch (ReaderException e) {
-                throw SeedError.in(displayPath, new SeedFile.Pos(guard.line, 1), "the file holds the control character U+"
-                        + String.format("%04X", e.getCodePoint()) + (e.getCodePoint() == 0 ? " (NUL)" : "")
-                        + ", which a YAML file may not hold");
+                throw SeedFile.controlCharacter(e, displayPath, new SeedFile.Pos(guard.line, 1));
             } catch (YAMLException e) {
                 if (e.getCause() instanceof CharacterCodingException) {
                     throw SeedError.in(displayPath, new SeedFile.Pos(guard.line, 1), "the file is not valid UTF-8 (near line "
                             + guard.line + ")");
                 }
-                String message = String.valueOf(e.getMessage());
-                throw SeedError.in(displayPath, null, message.startsWith("Nesting Depth exceeded")
-                        ? "values nest deeper than the 64 levels a seed file may have" : "invalid YAML: " + message);
+                throw SeedFile.yamlError(e, displayPath);
             }
             return this;
         }
