@@ -401,10 +401,11 @@ public class seed_database implements Callable<Integer> {
         var startedAt = Instant.now();
         var report = prepare();
         var layout = Layout.resolve(migrationsOption, seedsOption, env, workingDir, migrate, seed);
-        // For the history: git status takes a moment, so it runs while the run does.
-        var gitCommit = CompletableFuture.supplyAsync(() -> dryRun || !seed ? null
-                : History.gitCommit(layout.seeds()));
-        var host = CompletableFuture.supplyAsync(seed_database::hostName);
+        // For the history: git status and the host name take a moment, so they are found while the run works.
+        boolean recorded = seed && !dryRun;
+        var gitCommit = recorded ? CompletableFuture.supplyAsync(() -> History.gitCommit(layout.seeds()))
+                : CompletableFuture.<String>completedFuture(null);
+        var host = recorded ? CompletableFuture.supplyAsync(seed_database::hostName) : CompletableFuture.<String>completedFuture(null);
         String environment = environment();
         // Every seed file is read and checked before the database is touched.
         var seedFiles = seed ? SeedFile.readAll(layout.seeds(), workingDir, env, followSymlinks) : List.<SeedFile>of();
