@@ -27,7 +27,7 @@ class BadInputTest {
 
     @BeforeAll
     void seedTheRealData() {
-        var run = db.run(TestDatabase.PROJECT);
+        var run = db.run(TestDatabase.FIXTURES);
         assertEquals(0, run.exitCode(), run::toString);
     }
 

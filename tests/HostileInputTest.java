@@ -34,7 +34,7 @@ class HostileInputTest {
 
     @BeforeAll
     void seededDatabaseAndTheGeneratedCases() throws IOException {
-        var run = db.run(TestDatabase.PROJECT);
+        var run = db.run(TestDatabase.FIXTURES);
         assertEquals(0, run.exitCode(), run::toString);
         TestDatabase.copyTree(TestDatabase.PROJECT.resolve("tests/hostile"), corpus);
 
@@ -89,7 +89,7 @@ class HostileInputTest {
 
     @Test
     void a_link_out_of_the_seeds_directory_is_read_when_allowed() {
-        var run = db.run(TestDatabase.PROJECT, "seed", "--seeds", corpus.resolve("link-out-of-the-seeds-directory").toString(),
+        var run = db.run(TestDatabase.FIXTURES, "seed", "--seeds", corpus.resolve("link-out-of-the-seeds-directory").toString(),
                 "--follow-symlinks");
 
         assertEquals(0, run.exitCode(), run::toString);
@@ -112,7 +112,7 @@ class HostileInputTest {
         Path dir = TestDatabase.scratch("sql-values");
         TestDatabase.write(dir.resolve("payloads.yaml"), payloads);
 
-        var run = db.run(TestDatabase.PROJECT, "seed", "--seeds", dir.toString());
+        var run = db.run(TestDatabase.FIXTURES, "seed", "--seeds", dir.toString());
 
         assertEquals(0, run.exitCode(), run::toString);
         var row = db.query("SELECT provider, display_name, description, model_metadata::text AS meta FROM llm_models "

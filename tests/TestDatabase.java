@@ -32,6 +32,12 @@ final class TestDatabase implements AutoCloseable {
     static final String SERVER_URL = System.getenv().getOrDefault("TEST_DATABASE_URL",
             "postgresql://postgres@127.0.0.1:5432/postgres");
     static final Path PROJECT = findProject();
+    /**
+     * The tests' own project: migrations/ and seeds/ as the tests expect them. The shipped
+     * migrations/ and seeds/ are the user's data, which the tests never read (but for
+     * ShippedDataTest, which applies them twice and pins nothing).
+     */
+    static final Path FIXTURES = PROJECT.resolve("tests/fixtures");
     private static final AtomicInteger COUNTER = new AtomicInteger();
 
     final String name;
@@ -197,7 +203,7 @@ final class TestDatabase implements AutoCloseable {
         var arguments = new java.util.ArrayList<>(List.of("--seeds", dir.toString()));
         arguments.addAll(List.of(extraArguments));
 
-        var run = db.run(PROJECT, arguments.toArray(String[]::new));
+        var run = db.run(FIXTURES, arguments.toArray(String[]::new));
 
         org.junit.jupiter.api.Assertions.assertEquals(exitCode, run.exitCode(), run::toString);
         for (String line : expected.subList(1, expected.size())) {
@@ -236,12 +242,17 @@ final class TestDatabase implements AutoCloseable {
         }
     }
 
-    /** A scratch copy of the project's migrations/ and seeds/ to edit, as a user edits theirs. */
+    /** A scratch copy of the tests' project (migrations/ and seeds/ of tests/fixtures) to edit, as a user edits theirs. */
     static Path workspace() {
+        return copyOf(FIXTURES);
+    }
+
+    /** A scratch copy of a project's migrations/ and seeds/. */
+    static Path copyOf(Path project) {
         try {
             Path dir = scratch("seed_database_test");
-            copyTree(PROJECT.resolve("migrations"), dir.resolve("migrations"));
-            copyTree(PROJECT.resolve("seeds"), dir.resolve("seeds"));
+            copyTree(project.resolve("migrations"), dir.resolve("migrations"));
+            copyTree(project.resolve("seeds"), dir.resolve("seeds"));
             return dir;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
