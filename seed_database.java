@@ -30,6 +30,7 @@
 //SOURCES src/Progress.java
 //SOURCES src/YamlRows.java
 //SOURCES src/Export.java
+//SOURCES src/CiReport.java
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
@@ -167,9 +168,27 @@ public class seed_database implements Callable<Integer> {
             description = "Read a seed file that is a link to outside the seeds directory (refused otherwise)")
     boolean followSymlinks;
 
-    @Option(names = "--json", scope = ScopeType.INHERIT,
-            description = "Print one JSON document on stdout instead of the report (schema in the README)")
+    @Option(names = "--format", paramLabel = "FORMAT", scope = ScopeType.INHERIT,
+            description = "What stdout gets: text (the default), json (one document; schema in the README), and for "
+                    + "check, plan and verify: github (the report, with an annotation at each finding's file and line, and "
+                    + "$GITHUB_STEP_SUMMARY), junit (JUnit XML) or markdown (a pull-request comment)")
+    Report.Format formatOption;
+
+    @Option(names = "--json", scope = ScopeType.INHERIT, description = "The same as --format json")
     boolean json;
+
+    /** The form of output, once the options are read (before that, as far as they tell). */
+    Report.Format format() {
+        if (json && formatOption != null && formatOption != Report.Format.json) {
+            throw SeedError.usage("--json is --format json, which cannot go with --format " + formatOption, "give one of them");
+        }
+        var chosen = json ? Report.Format.json : formatOption == null ? Report.Format.text : formatOption;
+        if (chosen.forCi() && !Set.of("check", "plan", "verify").contains(command)) {
+            throw SeedError.usage("--format " + chosen + " is for check, plan and verify", "for " + command
+                    + ", use --format text or json");
+        }
+        return chosen;
+    }
 
     @Option(names = "--history-table", paramLabel = "NAME", scope = ScopeType.INHERIT,
             description = "Table that records every seed run (default: SEED_HISTORY_TABLE, else seed_history)")
@@ -548,7 +567,7 @@ public class seed_database implements Callable<Integer> {
             passTitle = "verify, first pass: migrations and seeds on an empty database";
             run("verify", true, true, false);
             var first = lastRun;
-            if (!json) {
+            if (format().prose()) {
                 spec.commandLine().getOut().println();
             }
             passTitle = "verify, second pass: the same again, which must change nothing";
@@ -589,6 +608,23 @@ public class seed_database implements Callable<Integer> {
             }
             spec.commandLine().getOut().println(Json.pretty(document));
         }
+        // For CI: the second pass is what verify judges; each row it wrote is a finding.
+        var out = spec.commandLine().getOut();
+        String verdict = problem == null ? "idempotent" : "the second pass changed " + Report.count(second.rowsWritten(), "row");
+        switch (format()) {
+            case github -> {
+                out.print(CiReport.github(second, true));
+                var summary = DatabaseTarget.blankToNull(env.get("GITHUB_STEP_SUMMARY"));
+                if (summary != null) {
+                    var report = new Report(out, Report.Format.github, new Report.Style(false));
+                    report.stepSummary = workingDir.resolve(summary);
+                    report.appendStepSummary(CiReport.markdown(second, verdict));
+                }
+            }
+            case junit -> out.print(CiReport.junit(second, true));
+            case markdown -> out.print(CiReport.markdown(second, verdict));
+            default -> { }
+        }
         if (problem != null) {
             var error = new SeedError(EXIT_FAILED, changed.isEmpty() ? null : changed.get(0).file().displayPath(), problem,
                     "a seeded value that the database stores differently from the file (a trigger or rule that rewrites "
@@ -597,7 +633,7 @@ public class seed_database implements Callable<Integer> {
             spec.commandLine().getErr().println("error: " + error.paragraph().replace(" Nothing was written.", ""));
             return EXIT_FAILED;
         }
-        if (!json) {
+        if (format().prose()) {
             spec.commandLine().getOut().println("Verified: " + Report.count(first.migrationsApplied(), "migration") + " and "
                     + Report.count(first.rowsWritten(), "row") + " apply cleanly to an empty database, and a second pass "
                     + "changes nothing.");
@@ -683,12 +719,17 @@ public class seed_database implements Callable<Integer> {
         Logging.configure(verbose, spec.commandLine().getErr());
         target = targetOverride != null ? targetOverride : DatabaseTarget.resolve(url, env);
         historyTable();   // a bad name is a usage error before anything else happens
-        var report = new Report(spec.commandLine().getOut(), json,
+        var format = format();
+        json = format == Report.Format.json;
+        var report = new Report(spec.commandLine().getOut(), format,
                 Report.Style.resolve(noColor, color.name(), env, System.console() != null && env == System.getenv()));
         report.target = target;
         if (passDocuments != null) {
             report.jsonSink = passDocuments::add;
+            report.passesReportedTogether = true;
         }
+        String summary = DatabaseTarget.blankToNull(env.get("GITHUB_STEP_SUMMARY"));
+        report.stepSummary = format == Report.Format.github && summary != null ? workingDir.resolve(summary) : null;
         target.unknownParameters().forEach(name -> report.warnings.add("the connection setting " + name
                 + " is not one the PostgreSQL driver knows; it is ignored"));
         return report;
@@ -739,8 +780,20 @@ public class seed_database implements Callable<Integer> {
         } else if (!(e instanceof SeedError)) {
             err.println("(rerun with --verbose for the stack trace)");
         }
-        if (json) {
-            out.println(Json.pretty(jsonError(command, failure.exitCode, failure.where, failure.getMessage(), failure.hint)));
+        Report.Format format;
+        try {
+            format = format();
+        } catch (SeedError unusable) {
+            format = json ? Report.Format.json : Report.Format.text;
+        }
+        String message = failure.getMessage() + (failure.hint == null ? "" : ". " + failure.hint);
+        switch (format) {
+            case json -> out.println(Json.pretty(jsonError(command, failure.exitCode, failure.where, failure.getMessage(),
+                    failure.hint)));
+            case github -> out.print(CiReport.githubError(command, failure.where, message));
+            case junit -> out.print(CiReport.junitError(command, failure.where, message));
+            case markdown -> out.print(CiReport.markdownError(command, failure.where, message));
+            default -> { }
         }
         return failure.exitCode;
     }

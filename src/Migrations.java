@@ -17,7 +17,8 @@ import org.flywaydb.core.internal.exception.FlywayMigrateException;
 
 final class Migrations {
 
-    record Applied(String version, String description) {}
+    /** A migration a run applied (or a plan would apply); file is its path as the user names it. */
+    record Applied(String version, String description, String file) {}
 
     /** What a migrate did; baselinedAt is the version an adopted database was baselined at, else null. */
     record Outcome(String versionBefore, String versionAfter, List<Applied> applied, List<String> warnings, String baselinedAt) {}
@@ -76,7 +77,8 @@ final class Migrations {
         try {
             MigrateResult result = configuration.load().migrate();
             var applied = result.migrations.stream()
-                    .map(m -> new Applied(m.version, m.description)).toList();
+                    .map(m -> new Applied(m.version, m.description,
+                            m.filepath == null ? null : SeedFile.displayPath(Path.of(m.filepath), workingDir))).toList();
             String before = baselinedAt != null ? null : result.initialSchemaVersion;
             String after = applied.isEmpty() ? (baselinedAt != null ? baselinedAt : result.initialSchemaVersion) : result.targetSchemaVersion;
             if (result.warnings != null) {

@@ -60,18 +60,41 @@ final class Report {
         }
     }
 
+    /**
+     * The forms of output: text for people (the default), json for programs, and for check, plan
+     * and verify the forms CI shows: github (annotations, and a job summary), junit (XML) and markdown.
+     */
+    enum Format {
+        text, json, github, junit, markdown;
+
+        /** Whether the text report (header, per-file lines, summary) is printed: for people, and in a GitHub log. */
+        boolean prose() {
+            return this == text || this == github;
+        }
+
+        boolean forCi() {
+            return this == github || this == junit || this == markdown;
+        }
+    }
+
     static final int ROWS_SHOWN = 20, KEYS_SHOWN = 5, VALUE_WIDTH = 60;
     private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'", Locale.ROOT);
 
     final PrintWriter out;
+    final Format format;
     final boolean json;
     final Style style;
     /** The database the report is about. */
     DatabaseTarget target;
+    /** Where a GitHub job's summary is appended ($GITHUB_STEP_SUMMARY), with --format github; else null. */
+    java.nio.file.Path stepSummary;
+    /** For verify: its passes are reported in one document at the end (json, junit, markdown), not each on its own. */
+    boolean passesReportedTogether;
 
-    Report(PrintWriter out, boolean json, Style style) {
+    Report(PrintWriter out, Format format, Style style) {
         this.out = out;
-        this.json = json;
+        this.format = format;
+        this.json = format == Format.json;
         this.style = style;
     }
 
@@ -103,7 +126,7 @@ final class Report {
 
     void header(String title, DatabaseTarget target, String environment, seed_database.Layout layout, boolean migrate,
                 boolean seed) {
-        if (json) {
+        if (!format.prose()) {
             return;
         }
         out.println(style.bold("seed_database " + seed_database.VERSION) + (title == null ? "" : " · " + title));
@@ -123,13 +146,55 @@ final class Report {
             printJson((run.json()));
             return;
         }
-        if (run.migrations() != null) {
-            migrations(run.migrations(), run.dryRun());
+        if (passesReportedTogether && !format.prose()) {
+            return;
         }
-        if (!run.seeds().isEmpty() || !run.skipped().isEmpty() || run.command().equals("seed") || run.migrations() == null) {
-            seeds(run, run.dryRun());
+        boolean failing = run.command().equals("check") && !run.inSync();
+        switch (format) {
+            case junit -> out.print(CiReport.junit(run, failing));
+            case markdown -> out.print(CiReport.markdown(run, verdict(run)));
+            default -> {
+                if (run.migrations() != null) {
+                    migrations(run.migrations(), run.dryRun());
+                }
+                if (!run.seeds().isEmpty() || !run.skipped().isEmpty() || run.command().equals("seed") || run.migrations() == null) {
+                    seeds(run, run.dryRun());
+                }
+                out.println(summary(run));
+                if (format == Format.github && !passesReportedTogether) {
+                    out.print(CiReport.github(run, failing));
+                    appendStepSummary(CiReport.markdown(run, verdict(run)));
+                }
+            }
         }
-        out.println(summary(run));
+    }
+
+    /** What a run came to, in a few words, for the heading of its Markdown. */
+    static String verdict(Run run) {
+        if (run.command().equals("check")) {
+            return run.inSync() ? "in sync" : "out of sync";
+        }
+        var parts = new ArrayList<String>();
+        if (run.migrationsApplied() > 0) {
+            parts.add(count(run.migrationsApplied(), "migration"));
+        }
+        if (run.rowsWritten() > 0) {
+            parts.add(count(run.rowsWritten(), "row"));
+        }
+        return parts.isEmpty() ? "nothing to change" : String.join(" and ", parts) + (run.dryRun() ? " to write" : " written");
+    }
+
+    /** Appends to the GitHub job summary, when there is one: the Markdown shows on the run's page. */
+    void appendStepSummary(String markdown) {
+        if (stepSummary == null) {
+            return;
+        }
+        try {
+            java.nio.file.Files.writeString(stepSummary, markdown + "\n", java.nio.charset.StandardCharsets.UTF_8,
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        } catch (java.io.IOException e) {
+            throw SeedError.usage("cannot append to GITHUB_STEP_SUMMARY (" + stepSummary + "): " + e.getMessage(), null);
+        }
     }
 
     private void migrations(Migrations.Outcome outcome, boolean dryRun) {
