@@ -85,7 +85,8 @@ import picocli.CommandLine.Spec;
                 ""},
         subcommands = {seed_database.MigrateCommand.class, seed_database.SeedCommand.class, seed_database.PlanCommand.class,
                 seed_database.CheckCommand.class, seed_database.InfoCommand.class, seed_database.HistoryCommand.class,
-                seed_database.VerifyCommand.class, seed_database.ExportCommand.class, CommandLine.HelpCommand.class},
+                seed_database.VerifyCommand.class, seed_database.ExportCommand.class, seed_database.CompletionCommand.class,
+                CommandLine.HelpCommand.class},
         footerHeading = "%nWhere things are found:%n",
         footer = {
                 "  The database: --url, else DATABASE_URL, else the libpq variables PGHOST,",
@@ -190,6 +191,15 @@ public class seed_database implements Callable<Integer> {
         return chosen;
     }
 
+    @Option(names = "--only", paramLabel = "TABLE", split = ",", scope = ScopeType.INHERIT,
+            description = "Apply only the seed files of these tables (a file that refers to another table's rows finds them "
+                    + "in the database)")
+    List<String> onlyTables;
+
+    @Option(names = {"-q", "--quiet"}, scope = ScopeType.INHERIT,
+            description = "Print nothing but errors and the last line (what changed, or in sync)")
+    boolean quiet;
+
     @Option(names = "--history-table", paramLabel = "NAME", scope = ScopeType.INHERIT,
             description = "Table that records every seed run (default: SEED_HISTORY_TABLE, else seed_history)")
     String historyTableOption;
@@ -209,6 +219,9 @@ public class seed_database implements Callable<Integer> {
     boolean verbose;
 
     @Spec CommandSpec spec;
+
+    /** seed FILE…: the seed files to apply, by name; null for all of them. */
+    List<String> onlyFiles;
 
     /** The process environment and working directory; tests hand in their own. */
     Map<String, String> env = System.getenv();
@@ -291,8 +304,13 @@ public class seed_database implements Callable<Integer> {
     static class SeedCommand implements Callable<Integer> {
         @ParentCommand seed_database tool;
 
+        @Parameters(paramLabel = "FILE", arity = "0..*", description = "Apply only these seed files of the seeds directory "
+                + "(llm_models.yaml); a file that refers to another file's rows finds them in the database")
+        List<String> files;
+
         @Override
         public Integer call() {
+            tool.onlyFiles = files;
             return tool.run("seed", false, true, tool.dryRun);
         }
     }
@@ -407,6 +425,32 @@ public class seed_database implements Callable<Integer> {
         }
     }
 
+    @Command(name = "completion", description = "Print a completion script for bash or zsh, for your ~/.bashrc or "
+            + "~/.zshrc: source <(seed-database completion bash)")
+    static class CompletionCommand implements Callable<Integer> {
+        @Spec CommandSpec spec;
+
+        @Parameters(paramLabel = "SHELL", description = "bash or zsh")
+        String shell;
+
+        @Option(names = "--name", paramLabel = "COMMAND", description = "The command to complete, as you type it "
+                + "(default: ${DEFAULT-VALUE})")
+        String name = "seed-database";
+
+        @Override
+        public Integer call() {
+            if (!Set.of("bash", "zsh").contains(shell)) {
+                throw SeedError.usage("completion is for bash or zsh, not \"" + shell + "\"", null);
+            }
+            if (!name.matches("[A-Za-z0-9._-]+")) {
+                throw SeedError.usage("--name " + name + " is not a command name", "letters, digits, . _ and - only");
+            }
+            // picocli's script is for bash, and for zsh too: there it turns on bashcompinit itself.
+            spec.commandLine().getOut().print(picocli.AutoComplete.bash(name, spec.root().commandLine()));
+            return EXIT_OK;
+        }
+    }
+
     // ── what they do ────────────────────────────────────────────────────────────────────────
 
     /**
@@ -428,7 +472,9 @@ public class seed_database implements Callable<Integer> {
         String environment = environment();
         // Every seed file is read and checked before the database is touched.
         var seedFiles = seed ? SeedFile.readAll(layout.seeds(), workingDir, env, followSymlinks) : List.<SeedFile>of();
-        var skipped = seedFiles.stream().filter(f -> !f.appliesTo(environment)).toList();
+        var selected = selection(seedFiles, seed);
+        report.only = selected.size() < seedFiles.size() ? selected.stream().map(SeedFile::name).toList() : null;
+        var skipped = selected.stream().filter(f -> !f.appliesTo(environment)).toList();
         warnAboutAnUnknownEnvironment(report, seedFiles, environment);
         report.header(passTitle != null ? passTitle : dryRun ? (command.equals("check") ? "check" : "plan: nothing is written") : null,
                 target, environment, layout, migrate, seed);
@@ -442,7 +488,7 @@ public class seed_database implements Callable<Integer> {
                 progress = progressLine;
                 migrated = migrate ? Migrations.apply(session, layout.migrations(), workingDir, baseline) : null;
                 try {
-                    seeded = seed(session, seedFiles, environment, dryRun);
+                    seeded = seed(session, seedFiles, selected, environment, dryRun);
                 } catch (SeedError e) {
                     throw migrate ? e : withPendingMigrations(e, session, layout);
                 }
@@ -482,10 +528,12 @@ public class seed_database implements Callable<Integer> {
      * The seed files for this environment, in dependency order: each writes its rows, then, in
      * reverse order, each removes the rows it no longer lists.
      */
-    private List<Seeder.Outcome> seed(Session session, List<SeedFile> files, String environment, boolean dryRun) {
+    private List<Seeder.Outcome> seed(Session session, List<SeedFile> files, List<SeedFile> selected, String environment,
+                                      boolean dryRun) {
         var run = new Seeder.Run(session, environment, allowDelete, maxDeletes, dryRun, historyTable(), files);
         run.progress = progress;
-        var seeders = Seeder.order(session, files.stream().filter(f -> f.appliesTo(environment)).toList()).stream()
+        run.subset = selected.size() < files.size();
+        var seeders = Seeder.order(session, selected.stream().filter(f -> f.appliesTo(environment)).toList(), files).stream()
                 .map(planned -> new Seeder(run, planned.file(), planned.table())).toList();
         seeders.forEach(Seeder::write);
         seeders.forEach(Seeder::countRemovals);
@@ -494,6 +542,40 @@ public class seed_database implements Callable<Integer> {
             seeders.get(i).remove();
         }
         return seeders.stream().map(Seeder::outcome).toList();
+    }
+
+    /**
+     * The seed files this run applies: those named by seed FILE… and those of the tables --only
+     * names; all of them when neither is given. A name that matches nothing is a usage error.
+     */
+    private List<SeedFile> selection(List<SeedFile> files, boolean seed) {
+        if (onlyFiles == null || onlyFiles.isEmpty()) {
+            if (onlyTables == null || onlyTables.isEmpty()) {
+                return files;
+            }
+        }
+        if (!seed) {
+            throw SeedError.usage("--only chooses seed files, and " + command + " applies none", null);
+        }
+        var chosen = new java.util.LinkedHashSet<SeedFile>();
+        for (String name : onlyFiles == null ? List.<String>of() : onlyFiles) {
+            String fileName = Path.of(name).getFileName().toString();
+            var file = files.stream().filter(f -> f.name().equals(fileName)).findFirst().orElseThrow(() -> SeedError.usage(
+                    "there is no seed file " + fileName + " in the seeds directory" + SeedError.didYouMean(fileName,
+                            files.stream().map(SeedFile::name).toList()), "seed FILE… takes the names of seed files, as in "
+                            + "seed llm_models.yaml"));
+            chosen.add(file);
+        }
+        for (String table : onlyTables == null ? List.<String>of() : onlyTables) {
+            var ofTable = files.stream().filter(f -> f.table().equals(table) || f.table().endsWith("." + table)).toList();
+            if (ofTable.isEmpty()) {
+                throw SeedError.usage("--only " + table + ": no seed file seeds a table " + table + SeedError.didYouMean(table,
+                        files.stream().map(SeedFile::table).toList()), null);
+            }
+            chosen.addAll(ofTable);
+        }
+        // In the order of the directory, as every run reads them.
+        return files.stream().filter(chosen::contains).toList();
     }
 
     /** A typo in --env would quietly skip files and remove rows: say so when no seed file knows the name. */
@@ -539,7 +621,7 @@ public class seed_database implements Callable<Integer> {
         try (var session = Session.open(target, limits(), this::note)) {
             var migrations = Migrations.info(session, layout.migrations(), workingDir);
             var migrated = Migrations.apply(session, layout.migrations(), workingDir, null);
-            var seeded = seed(session, seedFiles, environment, true);
+            var seeded = seed(session, seedFiles, seedFiles, environment, true);
             session.rollback();
             var history = new History(session, historyTable());
             var lastRun = history.exists() ? history.entries(null, 1).stream().findFirst().orElse(null) : null;
@@ -567,7 +649,7 @@ public class seed_database implements Callable<Integer> {
             passTitle = "verify, first pass: migrations and seeds on an empty database";
             run("verify", true, true, false);
             var first = lastRun;
-            if (format().prose()) {
+            if (format().prose() && !quiet) {
                 spec.commandLine().getOut().println();
             }
             passTitle = "verify, second pass: the same again, which must change nothing";
@@ -724,6 +806,7 @@ public class seed_database implements Callable<Integer> {
         var report = new Report(spec.commandLine().getOut(), format,
                 Report.Style.resolve(noColor, color.name(), env, System.console() != null && env == System.getenv()));
         report.target = target;
+        report.quiet = quiet;
         if (passDocuments != null) {
             report.jsonSink = passDocuments::add;
             report.passesReportedTogether = true;
@@ -747,6 +830,9 @@ public class seed_database implements Callable<Integer> {
 
     /** A line about the run's progress on stderr, where it does not mix with --json. */
     void note(String message) {
+        if (quiet) {
+            return;
+        }
         spec.commandLine().getErr().println(message);
         spec.commandLine().getErr().flush();
     }

@@ -90,6 +90,10 @@ final class Report {
     java.nio.file.Path stepSummary;
     /** For verify: its passes are reported in one document at the end (json, junit, markdown), not each on its own. */
     boolean passesReportedTogether;
+    /** --quiet: of the text report, only the last line (errors go to stderr as always). */
+    boolean quiet;
+    /** The seed files a run applies when it applies only some (seed FILE…, --only); null for all. */
+    List<String> only;
 
     Report(PrintWriter out, Format format, Style style) {
         this.out = out;
@@ -126,7 +130,7 @@ final class Report {
 
     void header(String title, DatabaseTarget target, String environment, seed_database.Layout layout, boolean migrate,
                 boolean seed) {
-        if (!format.prose()) {
+        if (!format.prose() || quiet) {
             return;
         }
         out.println(style.bold("seed_database " + seed_database.VERSION) + (title == null ? "" : " · " + title));
@@ -139,6 +143,9 @@ final class Report {
         if (seed) {
             out.println("  seeds        " + layout.seeds() + style.dim(" (" + layout.seedsFrom() + ")"));
         }
+        if (only != null) {
+            out.println("  only         " + String.join(", ", only) + style.dim(" (the other seed files are left out)"));
+        }
     }
 
     void run(Run run) {
@@ -146,7 +153,7 @@ final class Report {
             printJson((run.json()));
             return;
         }
-        if (passesReportedTogether && !format.prose()) {
+        if (passesReportedTogether && (!format.prose() || quiet)) {
             return;
         }
         boolean failing = run.command().equals("check") && !run.inSync();
@@ -154,11 +161,14 @@ final class Report {
             case junit -> out.print(CiReport.junit(run, failing));
             case markdown -> out.print(CiReport.markdown(run, verdict(run)));
             default -> {
-                if (run.migrations() != null) {
-                    migrations(run.migrations(), run.dryRun());
-                }
-                if (!run.seeds().isEmpty() || !run.skipped().isEmpty() || run.command().equals("seed") || run.migrations() == null) {
-                    seeds(run, run.dryRun());
+                if (!quiet) {
+                    if (run.migrations() != null) {
+                        migrations(run.migrations(), run.dryRun());
+                    }
+                    if (!run.seeds().isEmpty() || !run.skipped().isEmpty() || run.command().equals("seed")
+                            || run.migrations() == null) {
+                        seeds(run, run.dryRun());
+                    }
                 }
                 out.println(summary(run));
                 if (format == Format.github && !passesReportedTogether) {

@@ -165,6 +165,8 @@ final class Seeder {
         final List<SeedFile> allFiles;
         /** The progress line of a long run (none unless stderr is a terminal). */
         Progress progress = Progress.NONE;
+        /** Whether the run applies only some of the seed files (seed FILE…, --only). */
+        boolean subset;
 
         Run(Session session, String environment, boolean allowDelete, int maxRemovals, boolean dryRun, String historyTable,
             List<SeedFile> allFiles) {
@@ -262,7 +264,7 @@ final class Seeder {
      * (or that names it in depends_on) comes after it; files the order leaves free go by name.
      * A cycle is an error that names its tables.
      */
-    static List<Planned> order(Session session, List<SeedFile> files) {
+    static List<Planned> order(Session session, List<SeedFile> files, List<SeedFile> known) {
         var planned = files.stream().map(f -> new Planned(f, Catalog.table(session.handle, f))).toList();
         var after = new LinkedHashMap<Planned, Set<Planned>>();
         for (var p : planned) {
@@ -280,7 +282,7 @@ final class Seeder {
             for (String dependency : p.file().dependsOn()) {
                 var named = planned.stream().filter(q -> q != p && (q.file().name().equals(dependency)
                         || q.table().name().equals(dependency) || q.file().table().equals(dependency))).toList();
-                if (named.isEmpty() && files.stream().noneMatch(f -> f.name().equals(dependency) || f.table().equals(dependency))) {
+                if (named.isEmpty() && known.stream().noneMatch(f -> f.name().equals(dependency) || f.table().equals(dependency))) {
                     throw SeedError.in(p.file().displayPath(), p.file().settings().get("depends_on"), "depends_on names \""
                             + dependency + "\", which is neither a seed file nor the table of one"
                             + SeedError.didYouMean(dependency, files.stream().map(SeedFile::name).toList()));
@@ -658,7 +660,9 @@ final class Seeder {
         }
         return SeedError.in(file.displayPath(), value.pos(), "row " + keyText(row) + ": " + reference.column().name()
                 + " refers to the " + reference.target().name() + " row with " + wanted + ", and there is none" + suggestion)
-                .hint("a referenced row must be in the table, or in a seed file applied before this one");
+                .hint(run.subset ? "this run applies only some of the seed files (seed FILE…, --only), so a referenced row "
+                        + "must be in the table already: apply the file of " + reference.target().name() + " too, or first"
+                        : "a referenced row must be in the table, or in a seed file applied before this one");
     }
 
     // ── staging ─────────────────────────────────────────────────────────────────────────────
