@@ -51,6 +51,7 @@ import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import java.util.stream.Stream;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -263,15 +264,23 @@ public class seed_database implements Callable<Integer> {
         tool.env = env;
         tool.workingDir = workingDir;
         var cli = new CommandLine(tool).setOut(out).setErr(err);
+        CommandOptions.prune(cli);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> tool.reportFailure(e, out, err));
+        cli.setExecutionStrategy(parseResult -> {
+            try {
+                CommandOptions.refuseMisplaced(parseResult);
+            } catch (SeedError misplaced) {
+                return tool.reportFailure(misplaced, out, err);
+            }
+            return new CommandLine.RunLast().execute(parseResult);
+        });
         cli.setParameterExceptionHandler((e, arguments) -> {
             // One paragraph, like every other error; the full help is one --help away.
-            var suggestions = e instanceof CommandLine.UnmatchedArgumentException unmatched ? unmatched.getSuggestions() : List.<String>of();
-            String message = e.getMessage().replaceAll("\\.$", "")
-                    + (suggestions.isEmpty() ? "." : ". Did you mean " + String.join(" or ", suggestions) + "?");
-            err.println("error: " + message + " See --help for the options.");
+            String message = CommandOptions.describe(e);
+            String help = e.getCommandLine() == cli ? "--help" : "help " + e.getCommandLine().getCommandName();
+            err.println("error: " + message + (message.matches("(?s).*[.?!]$") ? " " : ". ") + "See " + help + ".");
             if (List.of(arguments).contains("--json")) {
-                out.println(Json.pretty(jsonError("usage", EXIT_USAGE, null, message, "see --help for the options")));
+                out.println(Json.pretty(jsonError("usage", EXIT_USAGE, null, message, "see " + help)));
             }
             return EXIT_USAGE;
         });
@@ -371,6 +380,14 @@ public class seed_database implements Callable<Integer> {
             if (limit < 1) {
                 throw SeedError.usage("--limit is " + limit + "; it takes a number of runs, 1 or more", null);
             }
+            if (table != null && key == null) {
+                throw SeedError.usage("--table goes with --key: it says which table's row --key names", "history --key KEY --table "
+                        + table);
+            }
+            if (file != null && key != null) {
+                throw SeedError.usage("--file and --key cannot go together: --key shows one row's timeline, whatever the file",
+                        "leave out --file, or give --table for the row's table");
+            }
             // A path works as well as a name: seeds/llm_models.yaml is llm_models.yaml.
             return tool.history(file == null ? null : Path.of(file).getFileName().toString(), key, table, limit);
         }
@@ -448,6 +465,104 @@ public class seed_database implements Callable<Integer> {
             // picocli's script is for bash, and for zsh too: there it turns on bashcompinit itself.
             spec.commandLine().getOut().print(picocli.AutoComplete.bash(name, spec.root().commandLine()));
             return EXIT_OK;
+        }
+    }
+
+    /**
+     * Which of the shared options each command takes. The others are taken off it, so that its
+     * help lists only what applies and a misplaced option is refused rather than ignored.
+     */
+    static final class CommandOptions {
+        private static final Set<String> CONNECTION = Set.of("--url", "--lock-timeout", "--statement-timeout", "--retries",
+                "--verbose", "--color", "--no-color", "--format", "--json");
+        private static final Set<String> SEEDING = Set.of("--seeds", "--env", "--only", "--follow-symlinks", "--history-table",
+                "--allow-delete", "--max-deletes", "--quiet");
+        private static final Map<String, Set<String>> TAKES = Map.of(
+                "migrate", union(CONNECTION, Set.of("--migrations", "--baseline", "--dry-run", "--quiet")),
+                "seed", union(CONNECTION, SEEDING, Set.of("--migrations", "--dry-run")),
+                "plan", union(CONNECTION, SEEDING, Set.of("--migrations", "--baseline")),
+                "check", union(CONNECTION, SEEDING, Set.of("--migrations", "--baseline")),
+                "info", union(CONNECTION, Set.of("--migrations", "--seeds", "--env", "--follow-symlinks", "--history-table")),
+                "history", Set.of("--url", "--lock-timeout", "--statement-timeout", "--verbose", "--color", "--no-color",
+                        "--format", "--json", "--history-table"),
+                "verify", union(CONNECTION, Set.of("--migrations", "--seeds", "--env", "--only", "--follow-symlinks",
+                        "--history-table", "--quiet")),
+                "export", Set.of("--url", "--lock-timeout", "--statement-timeout", "--verbose"),
+                "completion", Set.of(),
+                "help", Set.of());
+        /** Every command takes these. */
+        private static final Set<String> ALWAYS = Set.of("--help", "--version");
+
+        @SafeVarargs
+        private static Set<String> union(Set<String>... sets) {
+            var all = new java.util.HashSet<String>();
+            for (var set : sets) {
+                all.addAll(set);
+            }
+            return Set.copyOf(all);
+        }
+
+        private static boolean takes(String command, picocli.CommandLine.Model.OptionSpec option) {
+            var takes = TAKES.get(command);
+            return takes == null || ALWAYS.contains(option.longestName()) || takes.contains(option.longestName());
+        }
+
+        /** Takes off each subcommand the inherited options it does not take. */
+        static void prune(CommandLine cli) {
+            for (var sub : cli.getSubcommands().values()) {
+                var spec = sub.getCommandSpec();
+                for (var option : List.copyOf(spec.options())) {
+                    if (option.inherited() && !takes(sub.getCommandName(), option)) {
+                        spec.remove(option);
+                    }
+                }
+            }
+        }
+
+        /** An option given before the command (seed_database --dry-run history) must be one the command takes. */
+        static void refuseMisplaced(CommandLine.ParseResult parsed) {
+            if (!parsed.hasSubcommand()) {
+                return;
+            }
+            String command = parsed.subcommand().commandSpec().name();
+            for (var option : parsed.matchedOptions()) {
+                if (!takes(command, option)) {
+                    throw misplaced(option.longestName(), command);
+                }
+            }
+        }
+
+        private static SeedError misplaced(String option, String command) {
+            var takenBy = TAKES.entrySet().stream().filter(e -> e.getValue().contains(option)).map(Map.Entry::getKey).sorted()
+                    .toList();
+            return SeedError.usage(command + " takes no option " + option, takenBy.isEmpty() ? null
+                    : option + " is an option of " + String.join(", ", Stream.concat(Stream.of("a run (no command)"),
+                            takenBy.stream()).toList()));
+        }
+
+        /** A command-line mistake in the words every other error uses. */
+        static String describe(CommandLine.ParameterException e) {
+            var line = e.getCommandLine();
+            String command = line.getParent() == null ? "seed_database" : line.getCommandName();
+            if (e instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {
+                String argument = unmatched.getUnmatched().get(0);
+                if (argument.startsWith("-")) {
+                    String name = argument.contains("=") ? argument.substring(0, argument.indexOf('=')) : argument;
+                    var root = line.getParent() == null ? line : line.getParent();
+                    if (line.getParent() != null && root.getCommandSpec().findOption(name) != null) {
+                        return misplaced(root.getCommandSpec().findOption(name).longestName(), command).paragraph();
+                    }
+                    return command + " has no option " + name + SeedError.didYouMean(name, line.getCommandSpec().options()
+                            .stream().flatMap(o -> Stream.of(o.names())).filter(n -> n.startsWith("--")).toList());
+                }
+                if (line.getParent() == null) {
+                    String suggestion = SeedError.didYouMean(argument, line.getSubcommands().keySet());
+                    return "there is no command \"" + argument + "\"" + (suggestion.isEmpty() ? "; the" : suggestion + " The")
+                            + " commands are " + String.join(", ", line.getSubcommands().keySet());
+                }
+                return command + " takes no argument \"" + argument + "\"";
+            }
+            return e.getMessage().replaceAll("\\.$", "");
         }
     }
 
@@ -732,7 +847,14 @@ public class seed_database implements Callable<Integer> {
             if (key != null) {
                 report.timeline(key, historyTable, history.exists() ? history.timeline(key, table, limit) : List.of());
             } else {
-                report.history(historyTable, history.exists() ? history.entries(file, limit) : List.of());
+                var entries = history.exists() ? history.entries(file, limit) : List.<History.Entry>of();
+                if (file != null && entries.isEmpty() && history.exists()) {
+                    var files = history.files();
+                    throw SeedError.usage("no seed file " + file + " was ever recorded in " + historyTable
+                            + SeedError.didYouMean(file, files), files.isEmpty() ? null : "the files it has recorded are "
+                            + String.join(", ", files));
+                }
+                report.history(historyTable, entries);
             }
         }
         return EXIT_OK;

@@ -139,6 +139,11 @@ final class History {
         return rows;
     }
 
+    /** The names of the files any run recorded, in order. */
+    List<String> files() {
+        return session.handle.createQuery("SELECT DISTINCT file FROM %s ORDER BY 1".formatted(table)).mapTo(String.class).list();
+    }
+
     /** Every recorded change of the row with this key (in this table, when given), newest first. */
     List<Event> timeline(String key, String tableName, int limit) {
         var runs = new LinkedHashMap<Long, Event>();

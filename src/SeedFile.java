@@ -461,8 +461,38 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
                     + "(for indentation, and after a colon)");
         }
         var error = SeedError.in(displayPath, Pos.of(mark), "invalid YAML: " + problem + context);
-        return problem.contains("mapping values are not allowed")
-                ? error.hint("a value that contains \": \" must be quoted, as in description: \"Costs: a lot\"") : error;
+        if (problem.contains("mapping values are not allowed") && !colonInAValue(mark)) {
+            return error.hint(INDENTATION);
+        }
+        if (problem.contains("mapping values are not allowed")) {
+            return error.hint("a value that contains \": \" must be quoted, as in description: \"Costs: a lot\"");
+        }
+        if (problem.contains("expected <block end>") || problem.contains("did not find expected key")
+                || problem.contains("expected '<document start>'")) {
+            return error.hint(INDENTATION);
+        }
+        return error;
+    }
+
+    private static final String INDENTATION = "check the indentation: the columns of a row start in the same column, two "
+            + "spaces in from its \"- \", and a line indented further continues the value above it";
+
+    /**
+     * Whether the colon YAML refused comes after another key's colon on its line (description:
+     * Costs: a lot), rather than after a key indented differently from the keys above it.
+     */
+    private static boolean colonInAValue(Mark mark) {
+        int[] buffer = mark.getBuffer();
+        if (buffer == null) {
+            return true;
+        }
+        int at = Math.min(mark.getPointer(), buffer.length);
+        int start = at;
+        while (start > 0 && buffer[start - 1] != '\n') {
+            start--;
+        }
+        String before = new String(buffer, start, at - start);
+        return before.contains(": ");
     }
 
     /** Strict UTF-8, with the line of the first bad byte. */

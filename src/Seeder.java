@@ -855,6 +855,8 @@ final class Seeder {
      * reported as the value or line PostgreSQL refused, and the COPY never stays open.
      */
     private void copyIn(String copy, CopyWriter writer) {
+        // A refused COPY aborts the transaction; back to here, the error message can still consult the catalog.
+        var beforeCopy = savepoint("seed_copy");
         try {
             CopyIn in = handle.getConnection().unwrap(PGConnection.class).getCopyAPI().copyIn(copy);
             try {
@@ -871,6 +873,7 @@ final class Seeder {
                 }
             }
         } catch (SQLException e) {
+            rollbackTo(beforeCopy, e);
             throw copyError(e);
         }
     }
@@ -933,7 +936,29 @@ final class Seeder {
             value = value.entries().get(stageColumn.substring(stageColumn.lastIndexOf(':') + 1));
         }
         return new SeedError(seed_database.EXIT_FAILED, (value != null ? value.pos() : row.pos()).where(file.displayPath()),
-                columnName + " (" + (column != null ? column.type() : "?") + "): " + SeedError.describe(e), null, e);
+                columnName + " (" + (column != null ? column.type() : "?") + "): " + SeedError.describe(e),
+                stageColumn.startsWith("ref:") ? null : byNaturalKey(columnName, value), e);
+    }
+
+    /**
+     * For a foreign key column given a plain value its type refuses (XNYS for an integer id): how to
+     * give the referred row by its natural key instead, in this file's format. Null for other columns.
+     */
+    private String byNaturalKey(String columnName, SeedFile.Value value) {
+        var foreignKey = table.referenceFrom(columnName).orElse(null);
+        if (foreignKey == null || value == null || value.kind() == SeedFile.Kind.MAP) {
+            return null;
+        }
+        var target = foreignKey.selfReference() ? table
+                : Catalog.find(handle, foreignKey.toSchema() + "." + foreignKey.toTable()).orElse(null);
+        var natural = target == null ? null : target.naturalKeys().stream().filter(k -> k.size() == 1).findFirst().orElse(null);
+        if (natural == null) {
+            return null;
+        }
+        return columnName + " refers to " + target.name() + " (" + String.join(", ", foreignKey.toColumns()) + "); to name the "
+                + target.name() + " row by its " + natural.get(0) + ", " + (rows instanceof CsvRows
+                ? "call the header field " + columnName + "." + natural.get(0)
+                : "write " + columnName + ": {" + natural.get(0) + ": " + value.text() + "}");
     }
 
     /**

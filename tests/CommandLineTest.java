@@ -121,14 +121,14 @@ class CommandLineTest {
 
         var unknown = TestDatabase.runWith(Map.of(), workspace, "--sedes", "x");
         assertEquals(2, unknown.exitCode(), unknown::toString);
-        assertEquals("error: Unknown options: '--sedes', 'x'. Did you mean --seeds? See --help for the options.\n",
+        assertEquals("error: seed_database has no option --sedes; did you mean \"--seeds\"? See --help.\n",
                 unknown.err(), "one paragraph, not the whole help");
 
         var help = TestDatabase.runWith(Map.of(), workspace, "help", "plan");
         assertEquals(0, help.exitCode(), help::toString);
         assertTrue(help.out().startsWith("Usage: seed_database plan"), help::toString);
 
-        var afterCommand = TestDatabase.runWith(Map.of("DATABASE_URL", db.url()), workspace, "migrate", "--seeds", "seeds");
+        var afterCommand = TestDatabase.runWith(Map.of("DATABASE_URL", db.url()), workspace, "migrate", "--migrations", "migrations");
         assertEquals(0, afterCommand.exitCode(), "options are accepted after the command:\n" + afterCommand);
     }
 }
