@@ -65,14 +65,19 @@ final class CsvRows implements SeedFile.Rows {
     /**
      * Streams the file, as it is, to sink (COPY … WITH (FORMAT csv, HEADER true)), counting the
      * rows as it goes and keeping the line each starts on: a quote toggles quoting, and a line
-     * break outside quotes ends a row, as COPY reads it. With keyField ≥ 0, it also hashes that
-     * field of every row, and returns pairs of rows whose keys may be the same (the same hash) for
-     * the database to confirm: a key given twice is found without grouping a million rows there.
+     * break (LF, CRLF or a lone CR) outside quotes ends a row, as COPY reads it. With keyField ≥ 0,
+     * it also hashes that field of every row, and returns pairs of rows whose keys may be the same
+     * (the same hash) for the database to confirm: a key given twice is found without grouping a
+     * million rows there. What COPY would read otherwise than this count is refused here, before
+     * the bytes that hold it are sent: a line \. (COPY's end of data), a line or a row longer than
+     * a seed file may have.
      */
     Copied copyTo(java.util.function.Consumer<java.nio.ByteBuffer> sink, java.util.function.LongConsumer rowsSent, int keyField) {
         int index = -2;   // the header is row -1, the first row 0
-        int line = 1, field = 0;
-        boolean inQuotes = false, atRowStart = true, keyGiven = false;
+        int line = 1, field = 0, rowLine = 1;
+        long lineChars = 0, rowChars = 0;
+        boolean inQuotes = false, atRowStart = true, keyGiven = false, afterCr = false;
+        int endMarker = 0;   // of the row's first line so far: 0 nothing, 1 "\", 2 "\.", -1 anything else
         long hash = FNV_OFFSET;
         var keys = keyField >= 0 ? new KeyHashes() : null;
         long bytesSent = 0, total;
@@ -83,11 +88,20 @@ final class CsvRows implements SeedFile.Rows {
                 int before = index;
                 for (int i = 0; i < n; i++) {
                     byte b = buffer[i];
+                    if (afterCr) {
+                        afterCr = false;
+                        if (b == '\n') {
+                            continue;   // the LF of a CRLF: the line (and the row) ended at its CR
+                        }
+                    }
                     if (atRowStart) {
                         atRowStart = false;
                         field = 0;
                         hash = FNV_OFFSET;
                         keyGiven = false;
+                        endMarker = 0;
+                        rowChars = 0;
+                        rowLine = line;
                         if (++index >= 0) {
                             if (index == lines.length) {
                                 lines = java.util.Arrays.copyOf(lines, Math.max(1024, lines.length * 2));
@@ -95,28 +109,44 @@ final class CsvRows implements SeedFile.Rows {
                             lines[index] = line;
                         }
                     }
-                    if (b == '"') {
-                        inQuotes = !inQuotes;
-                        keyGiven |= field == keyField;   // "" is a key (empty text); an empty field is none
-                        continue;
-                    }
-                    if (!inQuotes && (b == ',' || b == '\n' || b == '\r')) {
-                        if (b == ',') {
-                            field++;
+                    if (b == '\n' || b == '\r') {
+                        if (!inQuotes && endMarker == 2) {
+                            throw endOfDataMarker(line);
                         }
-                    } else if (field == keyField) {
-                        // The field's bytes without its quotes: the same for every way of writing the same text.
-                        hash = (hash ^ (b & 0xFF)) * FNV_PRIME;
-                        keyGiven = true;
-                    }
-                    if (b == '\n') {
+                        endMarker = -1;
                         line++;
+                        lineChars = 0;
+                        afterCr = b == '\r';
                         if (!inQuotes) {
                             atRowStart = true;
                             if (keys != null && index >= 0 && keyGiven) {
                                 keys.add(hash, index);
                             }
+                        } else if (field == keyField) {
+                            hash = (hash ^ (b & 0xFF)) * FNV_PRIME;
                         }
+                        continue;
+                    }
+                    // Characters, as Java counts them (a pair for one beyond the BMP): the same bound as the parser's.
+                    if ((b & 0xC0) != 0x80) {
+                        int chars = (b & 0xF8) == 0xF0 ? 2 : 1;
+                        if ((lineChars += chars) > SeedFile.MAX_LINE_CHARS) {
+                            throw lineTooLong(line);
+                        }
+                        if ((rowChars += chars) > SeedFile.MAX_SCALAR_CHARS) {
+                            throw rowTooLong(rowLine);
+                        }
+                    }
+                    endMarker = endMarker == 0 && b == '\\' ? 1 : endMarker == 1 && b == '.' ? 2 : -1;
+                    if (b == '"') {
+                        inQuotes = !inQuotes;
+                        keyGiven |= field == keyField;   // "" is a key (empty text); an empty field is none
+                    } else if (!inQuotes && b == ',') {
+                        field++;
+                    } else if (field == keyField) {
+                        // The field's bytes without its quotes: the same for every way of writing the same text.
+                        hash = (hash ^ (b & 0xFF)) * FNV_PRIME;
+                        keyGiven = true;
                     }
                 }
                 linesKnown = Math.max(index, -1) + 1;
@@ -128,11 +158,38 @@ final class CsvRows implements SeedFile.Rows {
         } catch (IOException e) {
             throw SeedError.in(displayPath, null, "the file cannot be read: " + e.getMessage());
         }
+        if (!atRowStart && !inQuotes && endMarker == 2) {
+            throw endOfDataMarker(line);   // the last line, without a line break: refused alike, though COPY would read it as data
+        }
         if (keys != null && !atRowStart && index >= 0 && keyGiven) {
             keys.add(hash, index);   // the last row, without a line break after it
         }
         size = Math.max(index, -1) + 1;
         return new Copied(size, keys == null ? null : keys.sameHash);
+    }
+
+    /**
+     * A line that is \. and nothing else, unquoted: COPY reads it as the end of the data and
+     * leaves out every row after it, so it is an error wherever it is (as a value, "\." is data).
+     */
+    private SeedError endOfDataMarker(int line) {
+        return SeedError.in(displayPath, new SeedFile.Pos(line, 1, displayPath), "this line is \\. and nothing else, which "
+                + "PostgreSQL's COPY reads as the end of the data: the rows after it would be left out")
+                .hint("if it is a value, quote it: \"\\.\" (PostgreSQL reads a quoted \\. as data)");
+    }
+
+    private SeedError lineTooLong(int line) {
+        return SeedError.in(displayPath, new SeedFile.Pos(line, 1, displayPath), "line " + line + " is longer than the "
+                + SeedFile.MAX_LINE_CHARS + " characters a line of a seed file may have")
+                .hint("a value this large does not belong in a seed file (a quoted value may span lines, up to "
+                        + SeedFile.MAX_SCALAR_CHARS + " characters a row)");
+    }
+
+    private SeedError rowTooLong(int line) {
+        return SeedError.in(displayPath, new SeedFile.Pos(line, 1, displayPath), "the row that starts on line " + line
+                + " is longer than the " + SeedFile.MAX_SCALAR_CHARS + " characters a row of a CSV seed file may have")
+                .hint("a value this large does not belong in a seed file; a quote that is never closed makes the rest "
+                        + "of the file one value: a quote inside a quoted field is written twice, \"\"");
     }
 
     /** What copyTo saw: the rows, and the pairs of rows whose keys hashed the same (null: keys not hashed). */
@@ -207,6 +264,12 @@ final class CsvRows implements SeedFile.Rows {
         if (!csv.startsWith(dir) || !csv.getParent().equals(dir)) {
             throw SeedError.in(seedDisplay, at, "rows names " + name + ", which is not in the directory of this seed file")
                     .hint("keep the CSV file beside its seed file: rows: " + csv.getFileName());
+        }
+        String special = SeedFile.specialFile(csv);
+        if (special != null) {
+            throw SeedError.in(seedDisplay, at, "rows names " + name + ", which is " + (Files.isSymbolicLink(csv)
+                    ? "a link to " + SeedFile.linkTarget(csv) + ", " : "") + special + ", not a file of rows")
+                    .hint("the rows of a seed file are in a regular CSV file beside it");
         }
         if (!Files.isRegularFile(csv)) {
             List<String> there;
@@ -334,12 +397,6 @@ final class CsvRows implements SeedFile.Rows {
             }
         }
         return found >= 0 ? found : Math.max(0, line - 2);
-    }
-
-    /** The lines counted in a pass are not the rows as COPY read them: find each row by reading again. */
-    void forgetLines() {
-        size = -1;
-        linesKnown = 0;
     }
 
     double fractionRead() {
@@ -472,16 +529,26 @@ final class CsvRows implements SeedFile.Rows {
             return true;
         }
 
+        /** The characters of the line being read, and of the record: bounded as they are read, never buffered whole. */
+        private long lineChars, recordChars;
+
         private int read() {
             if (!fill()) {
                 return -1;
             }
             char c = buffer[at++];
-            if (c == '\n') {
+            if (c == '\n' || c == '\r' && peek() != '\n') {   // LF, CRLF or a lone CR: one line break
                 line++;
                 column = 1;
-            } else {
+                lineChars = 0;
+            } else if (c != '\r') {
                 column++;
+                if (++lineChars > SeedFile.MAX_LINE_CHARS) {
+                    throw lineTooLong(line);
+                }
+                if (++recordChars > SeedFile.MAX_SCALAR_CHARS) {
+                    throw rowTooLong(recordLine);
+                }
             }
             return c;
         }
@@ -501,6 +568,7 @@ final class CsvRows implements SeedFile.Rows {
                     return false;
                 }
                 recordLine = line;
+                recordChars = 0;
                 if (line == 1 && column == 1 && peek() == '\uFEFF') {
                     read();   // a byte order mark, as spreadsheets write
                 }
@@ -561,6 +629,9 @@ final class CsvRows implements SeedFile.Rows {
                 columns.add(startColumn);
                 lineOffsets.add(startLine - recordLine);
                 if (c != ',') {
+                    if (fields.size() == 1 && !wasQuoted && startColumn == 1 && field.toString().equals("\\.")) {
+                        throw endOfDataMarker(recordLine);
+                    }
                     if (expected > 0 && fields.size() != expected) {
                         throw SeedError.in(displayPath, new SeedFile.Pos(recordLine, 1, displayPath), "this row has "
                                 + fields.size() + (fields.size() == 1 ? " field" : " fields") + ", and the header names "

@@ -24,6 +24,26 @@ final class SeedError extends RuntimeException {
         return new SeedError(seed_database.EXIT_FAILED, pos == null ? file : pos.where(file), message, null, null);
     }
 
+    /**
+     * Memory or stack running out, anywhere (also on another thread, as the cause of what it
+     * threw): one paragraph, as any error; null when e is something else.
+     */
+    static SeedError exhaustion(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof OutOfMemoryError) {
+                return new SeedError(seed_database.EXIT_EXHAUSTED, null, "the tool ran out of memory: its heap is bounded at "
+                        + (Runtime.getRuntime().maxMemory() >> 20) + " MB, and this run needed more (" + t.getMessage() + ")",
+                        "a seed file this large is better split, or its rows kept in a CSV file (streamed: a few dozen "
+                                + "bytes a row); or give the tool more heap: ./jbang -R-Xmx4g seed_database.java seed", t);
+            }
+            if (t instanceof StackOverflowError) {
+                return new SeedError(seed_database.EXIT_EXHAUSTED, null, "the tool ran out of stack: something in the input is "
+                        + "nested too deeply to follow", "please report the input that did this", t);
+            }
+        }
+        return null;
+    }
+
     static SeedError usage(String message, String hint) {
         return new SeedError(seed_database.EXIT_USAGE, null, message, hint, null);
     }
@@ -97,7 +117,8 @@ final class SeedError extends RuntimeException {
         if (hint != null) {
             text.append(endsWithStop(text) ? " " : ". ").append(capitalized(hint));
         }
-        if (exitCode == seed_database.EXIT_FAILED || exitCode == seed_database.EXIT_UNREACHABLE) {
+        if (exitCode == seed_database.EXIT_FAILED || exitCode == seed_database.EXIT_UNREACHABLE
+                || exitCode == seed_database.EXIT_EXHAUSTED) {
             text.append(endsWithStop(text) ? " " : ". ").append("Nothing was written.");
         }
         return text.toString();

@@ -318,7 +318,39 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
         }
     }
 
-    private static String linkTarget(Path link) {
+    /**
+     * What the path is (through a link, what the link points to) when it is not a regular file:
+     * "a named pipe (FIFO)", "a character device" (/dev/zero)…; null for a regular file, or for one
+     * that is not there (reading it says so). Such a file is never opened: a FIFO would block the
+     * run, and a device would never end.
+     */
+    static String specialFile(Path path) {
+        java.nio.file.attribute.BasicFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class);
+        } catch (IOException e) {
+            return null;
+        }
+        if (attributes.isRegularFile()) {
+            return null;
+        }
+        if (attributes.isDirectory()) {
+            return "a directory";
+        }
+        try {
+            return switch ((Integer) Files.getAttribute(path, "unix:mode") & 0170000) {
+                case 0010000 -> "a named pipe (FIFO)";
+                case 0020000 -> "a character device";
+                case 0060000 -> "a block device";
+                case 0140000 -> "a socket";
+                default -> "a special file";
+            };
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return "a special file";
+        }
+    }
+
+    static String linkTarget(Path link) {
         try {
             return Files.readSymbolicLink(link).toString();
         } catch (IOException e) {
@@ -334,6 +366,12 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
     static SeedFile read(Path path, String displayPath, Map<String, String> env, boolean followSymlinks) {
         if (Files.isDirectory(path)) {
             throw SeedError.in(displayPath, null, "this is a directory, not a seed file");
+        }
+        String special = specialFile(path);
+        if (special != null) {
+            throw SeedError.in(displayPath, null, "this is " + (Files.isSymbolicLink(path) ? "a link to " + linkTarget(path) + ", " : "")
+                    + special + ", not a seed file").hint("a seed file is a regular file; nothing else in the seeds directory may "
+                    + "end in .yaml or .yml");
         }
         byte[] bytes;
         try {

@@ -718,8 +718,7 @@ final class Seeder {
                 run.progress.advance(1);
             });
             sendToCopy(in, buffer);
-            in.endCopy();
-            rowCount = count[0];
+            return count[0];
         });
         analyzeStage();
     }
@@ -773,13 +772,8 @@ final class Seeder {
                 staged[0] += records;
                 run.progress.advance(records);
             }, keyField(csv));
-            rowCount = (int) in.endCopy();
-            if (rowCount != copied.rows()) {
-                csv.forgetLines();   // COPY saw the rows otherwise: positions are found by reading again
-                keysChecked = null;
-            } else {
-                keysChecked = copied.sameHash();
-            }
+            keysChecked = copied.sameHash();
+            return copied.rows();
         });
         analyzeStage();
         checkStagedValues(used);
@@ -845,14 +839,17 @@ final class Seeder {
 
     static final String LARGE_WORK_MEM = "128MB";
 
-    /** What writes the rows of a COPY … FROM STDIN. */
+    /** What writes the rows of a COPY … FROM STDIN, and says how many rows it sent. */
     private interface CopyWriter {
-        void write(CopyIn in) throws SQLException;
+        int write(CopyIn in) throws SQLException;
     }
 
     /**
      * Runs a COPY … FROM STDIN whose rows writer sends: a failure, of the writes or of COPY, is
-     * reported as the value or line PostgreSQL refused, and the COPY never stays open.
+     * reported as the value or line PostgreSQL refused, and the COPY never stays open. Every
+     * staging path comes through here, and here the rows PostgreSQL loaded must be the rows the
+     * tool counted: a row COPY left out (or read where the tool saw none) would be taken for a row
+     * the file no longer has, and removed.
      */
     private void copyIn(String copy, CopyWriter writer) {
         // A refused COPY aborts the transaction; back to here, the error message can still consult the catalog.
@@ -860,7 +857,12 @@ final class Seeder {
         try {
             CopyIn in = handle.getConnection().unwrap(PGConnection.class).getCopyAPI().copyIn(copy);
             try {
-                writer.write(in);
+                int counted = writer.write(in);
+                long loaded = in.endCopy();
+                if (loaded != counted) {
+                    throw rowsNotLoaded(loaded, counted);
+                }
+                rowCount = counted;
             } catch (CopyFailed failed) {
                 throw failed.getCause();
             } finally {
@@ -902,6 +904,27 @@ final class Seeder {
         } catch (SQLException e) {
             throw new CopyFailed(e);
         }
+    }
+
+    /**
+     * COPY loaded other rows than the tool counted: the error names the first row of the file that
+     * is not in the stage (the stage numbers its rows in file order), or, when PostgreSQL read more
+     * rows than the tool counted, the last row the tool counted.
+     */
+    private SeedError rowsNotLoaded(long loaded, int counted) {
+        String problem = "PostgreSQL's COPY loaded " + loaded + (loaded == 1 ? " row" : " rows") + " of this file, where the tool "
+                + "counted " + counted;
+        if (loaded > counted) {
+            return SeedError.in(file.displayPath(), counted == 0 ? null : rows.pos(counted - 1), problem + " (the last at this line): "
+                    + "it read rows the tool did not see").hint("the tool and PostgreSQL read the file differently; please report it");
+        }
+        // The stage numbers its rows 0, 1, … in file order: the first number missing is the first row not loaded.
+        int missing = handle.createQuery("SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM " + stage + " WHERE " + ROW + " = 0) THEN 0 "
+                + "ELSE (SELECT min(s." + ROW + ") + 1 FROM " + stage + " s WHERE NOT EXISTS (SELECT 1 FROM " + stage + " n WHERE n."
+                + ROW + " = s." + ROW + " + 1)) END").mapTo(Integer.class).one();
+        return SeedError.in(file.displayPath(), rows.pos(Math.min(missing, counted - 1)), problem + ": the row at this line"
+                + (counted - loaded == 1 ? "" : " and " + (counted - loaded - 1) + " more") + " did not reach the table's stage, "
+                + "and would have been taken for rows the file no longer has");
     }
 
     private static final Pattern COPY_WHERE = Pattern.compile("COPY [^,]+, line (\\d+)(?:, column (.+?))?(?:: \"|$)");

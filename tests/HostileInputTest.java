@@ -57,6 +57,41 @@ class HostileInputTest {
         Files.createSymbolicLink(corpus.resolve("link-out-of-the-seeds-directory/llm_models.yaml"), outside.resolve("models.yaml"));
         expect("link-out-of-the-seeds-directory", "llm_models.yaml: the file is a link to " + outside.toRealPath().resolve("models.yaml")
                 + ", outside the seeds directory. Seed files are read from the seeds directory only; pass --follow-symlinks");
+
+        // Special files: never opened (a FIFO would block the run for ever, /dev/zero never end).
+        TestDatabase.write(corpus.resolve("a-fifo/llm_models.yaml"), header);
+        mkfifo(corpus.resolve("a-fifo/zz.yaml"));
+        expect("a-fifo", "zz.yaml: this is a named pipe (FIFO), not a seed file");
+        Files.createDirectories(corpus.resolve("a-link-to-dev-zero"));
+        Files.createSymbolicLink(corpus.resolve("a-link-to-dev-zero/llm_models.yaml"), Path.of("/dev/zero"));
+        expect("a-link-to-dev-zero", "llm_models.yaml: the file is a link to /dev/zero, outside the seeds directory");
+        String csvSeed = "table: llm_models\nkey: model_id\nrows: models.csv\n";
+        TestDatabase.write(corpus.resolve("a-fifo-for-rows/llm_models.yaml"), csvSeed);
+        mkfifo(corpus.resolve("a-fifo-for-rows/models.csv"));
+        expect("a-fifo-for-rows", "llm_models.yaml:3:7: rows names models.csv, which is a named pipe (FIFO), not a file of rows");
+
+        // CSV lines and rows are bounded as YAML's are, as the bytes stream by: a file just over, not gigabytes.
+        generated("a-csv-header-over-the-line-limit", csvSeed, "models.csv:1:1: line 1 is longer than the 262144 characters a "
+                + "line of a seed file may have");
+        TestDatabase.write(corpus.resolve("a-csv-header-over-the-line-limit/models.csv"), "x".repeat(262_145) + "\n");
+        generated("a-csv-line-over-the-line-limit", csvSeed, "models.csv:3:1: line 3 is longer than the 262144 characters");
+        TestDatabase.write(corpus.resolve("a-csv-line-over-the-line-limit/models.csv"), "model_id,description\ngpt-4o,short\ngpt-4,"
+                + "\u00e9".repeat(262_140) + "\n");
+        var longRow = new StringBuilder("model_id,description\ngpt-4o,short\ngpt-4,\"");
+        for (int i = 0; i < 42; i++) {
+            longRow.append("y".repeat(250_000)).append('\n');
+        }
+        generated("a-csv-row-over-the-row-limit", csvSeed, "models.csv:3:1: the row that starts on line 3 is longer than the "
+                + "10485760 characters a row of a CSV seed file may have");
+        TestDatabase.write(corpus.resolve("a-csv-row-over-the-row-limit/models.csv"), longRow.append("\"\n").toString());
+    }
+
+    static void mkfifo(Path path) throws IOException {
+        try {
+            assertEquals(0, new ProcessBuilder("mkfifo", path.toString()).inheritIO().start().waitFor());
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @AfterAll
@@ -85,6 +120,80 @@ class HostileInputTest {
             assertTimeoutPreemptively(Duration.ofSeconds(60), () -> TestDatabase.checkCorpusCase(db, dir));
             assertFalse(Files.exists(Path.of("/tmp/seed_database_pwned")), "no code of a seed file ran");
         }));
+    }
+
+    /** With --follow-symlinks a link is judged by what it points to: a device is still not a seed file, nor a file of rows. */
+    @Test
+    void a_link_to_the_zero_device_is_refused_even_when_links_are_followed() throws IOException {
+        var dir = TestDatabase.scratch("dev-zero");
+        Files.createSymbolicLink(dir.resolve("zz.yaml"), Path.of("/dev/zero"));
+        TestDatabase.write(dir.resolve("expected.txt"), "exit 1\nzz.yaml: this is a link to /dev/zero, a character device, not a "
+                + "seed file\nNothing was written.\n");
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> TestDatabase.checkCorpusCase(db, dir, "--follow-symlinks"));
+
+        Files.delete(dir.resolve("zz.yaml"));
+        TestDatabase.write(dir.resolve("llm_models.yaml"), "table: llm_models\nkey: model_id\nrows: models.csv\n");
+        Files.createSymbolicLink(dir.resolve("models.csv"), Path.of("/dev/zero"));
+        TestDatabase.write(dir.resolve("expected.txt"), "exit 1\nllm_models.yaml:3:7: rows names models.csv, which is a link to "
+                + "/dev/zero, a character device, not a file of rows\nNothing was written.\n");
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> TestDatabase.checkCorpusCase(db, dir, "--follow-symlinks"));
+    }
+
+    /**
+     * Memory running out, for real: the tool in a process of its own, with a heap too small for the
+     * seed file it reads (a YAML file just under the size that is streamed, parsed whole). One
+     * paragraph, exit code 5, no stack trace, nothing written.
+     */
+    @Test
+    void running_out_of_memory_is_one_paragraph_and_exit_code_5() throws Exception {
+        var dir = TestDatabase.scratch("out-of-memory");
+        var yaml = new StringBuilder("table: llm_models\nkey: model_id\nrows:\n");
+        for (int i = 0; yaml.length() < 8_000_000; i++) {
+            yaml.append("  - {model_id: m").append(i).append(", provider: p, display_name: d, max_tokens: 1}\n");
+        }
+        TestDatabase.write(dir.resolve("seeds/llm_models.yaml"), yaml.toString());
+
+        String error = exhausted(dir, "-R-Xmx48m");
+
+        assertTrue(error.startsWith("error: the tool ran out of memory: its heap is bounded at "), error);
+        assertTrue(error.endsWith("or give the tool more heap: ./jbang -R-Xmx4g seed_database.java seed. Nothing was written."), error);
+    }
+
+    /**
+     * Stack running out, for real: the tool in a process of its own, interpreted only (so that its
+     * frames have the same size on every run) with a small stack, reads a value nested 60 deep
+     * (a seed file may nest 64): every reader of a value recurses.
+     */
+    @Test
+    void running_out_of_stack_is_one_paragraph_and_exit_code_5() throws Exception {
+        var dir = TestDatabase.scratch("out-of-stack");
+        TestDatabase.write(dir.resolve("seeds/llm_models.yaml"), "table: llm_models\nkey: model_id\nrows:\n  - model_id: gpt-4o\n"
+                + "    model_metadata: " + "[".repeat(60) + "1" + "]".repeat(60) + "\n");
+
+        String error = exhausted(dir, "-R-Xint", "-R-Xss160k");
+
+        assertEquals("error: the tool ran out of stack: something in the input is nested too deeply to follow. Please report the "
+                + "input that did this. Nothing was written.", error);
+    }
+
+    /** Runs the tool on dir/seeds in a process of its own, with these JVM options; asserts exit code 5, one paragraph, nothing written. */
+    String exhausted(Path dir, String... jvmOptions) throws Exception {
+        String before = db.snapshot();
+        var command = new ArrayList<>(List.of(TestDatabase.PROJECT.resolve("jbang").toString()));
+        command.addAll(List.of(jvmOptions));
+        command.addAll(List.of(TestDatabase.PROJECT.resolve("seed_database.java").toString(), "--url", db.url(), "--seeds",
+                dir.resolve("seeds").toString(), "seed"));
+        var output = dir.resolve("output.txt");
+        var process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        assertTrue(process.waitFor(5, java.util.concurrent.TimeUnit.MINUTES), "the run ends");
+        String text = Files.readString(output).lines().filter(line -> !line.startsWith("[jbang]")).reduce("", (a, b) -> a + b + "\n");
+
+        assertEquals(5, process.exitValue(), text);
+        var errors = text.lines().filter(line -> line.startsWith("error: ")).toList();
+        assertEquals(1, errors.size(), text);
+        assertFalse(text.contains("Error") || text.contains("\tat ") || text.contains("--verbose"), "no stack trace: " + text);
+        assertEquals(before, db.snapshot(), "nothing was written");
+        return errors.get(0);
     }
 
     @Test
