@@ -1634,6 +1634,16 @@ final class Seeder {
                 if (row != null && columns.size() == 1 && row.values().containsKey(columns.get(0))) {
                     pos = row.values().get(columns.get(0)).pos();
                 }
+                if (row == null && columns.size() == 1) {
+                    var clashing = rowsHolding(columns.get(0), error.getDetail());
+                    if (clashing.size() > 1) {
+                        pos = clashing.get(1).pos();
+                        return new SeedError(seed_database.EXIT_FAILED, pos.where(file.displayPath()), "rows " + String.join(
+                                " and ", clashing.stream().map(r -> keyText(r) + " (line " + r.pos().line() + ")").toList())
+                                + " give " + columns.get(0) + " the same value, which " + error.getConstraint() + " allows once: "
+                                + SeedError.describe(e), hint, e);
+                    }
+                }
             }
         }
         if (row != null && error != null && error.getColumn() != null && row.values().containsKey(error.getColumn())) {
@@ -1643,6 +1653,29 @@ final class Seeder {
         String message = row == null ? "table " + table.name() + ": " + SeedError.describe(e)
                 : "row " + keyText(row) + ": " + SeedError.describe(e).replaceFirst(" \\(Failing row contains .*\\)$", "");
         return new SeedError(seed_database.EXIT_FAILED, pos == null ? file.displayPath() : pos.where(file.displayPath()), message, hint, e);
+    }
+
+    private static final Pattern CONFLICTING_KEY = Pattern.compile("Key \\((.+?)\\)=\\((.*?)\\) conflicts with existing key.*");
+
+    /**
+     * The rows of this file that give the column the value a unique or exclusion constraint found
+     * twice (PostgreSQL's detail says which: Key (is_default)=(t) conflicts with …), at most five.
+     */
+    private List<SeedFile.Row> rowsHolding(String column, String detail) {
+        Matcher m = detail == null ? null : CONFLICTING_KEY.matcher(detail);
+        if (m == null || !m.matches() || !m.group(1).equals(column) || !table.columns().containsKey(column)) {
+            return List.of();
+        }
+        try {
+            // The detail has the value as its type writes it (t for true): read back as that type, not compared as text.
+            var found = handle.createQuery("SELECT s." + ROW + " FROM " + stage + " s WHERE s." + Catalog.quote(column)
+                            + " = CAST(? AS " + table.columns().get(column).type() + ") ORDER BY 1 LIMIT 5")
+                    .bind(0, m.group(2)).mapTo(Integer.class).list();
+            return List.copyOf(rows.get(new TreeSet<>(found)).values().stream()
+                    .sorted(Comparator.comparingInt(r -> r.pos().line())).toList());
+        } catch (RuntimeException cannotTell) {
+            return List.of();
+        }
     }
 
     private static void appendCopyField(StringBuilder line, String value) {

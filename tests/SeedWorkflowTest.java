@@ -169,8 +169,9 @@ class SeedWorkflowTest extends FreshProject {
         var run = run();
 
         assertEquals(1, run.exitCode(), run::toString);
-        assertTrue(run.err().contains("seeds/llm_models.yaml: table llm_models: conflicting key value violates exclusion "
-                + "constraint \"llm_models_one_default\""), run::toString);
+        assertTrue(run.err().contains("seeds/llm_models.yaml:64:5: rows gpt-4-turbo (line 50) and gpt-4o (line 64) give "
+                + "is_default the same value, which llm_models_one_default allows once: conflicting key value violates exclusion "
+                + "constraint \"llm_models_one_default\""), "both rows, each with its line: " + run);
         assertTrue(run.err().contains("give is_default: true to exactly one row"), run::toString);
         assertTrue(run.err().contains("Nothing was written."), run::toString);
         assertEquals(snapshot, db.snapshot());
