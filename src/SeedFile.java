@@ -281,7 +281,7 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
         return path.getFileName().toString();
     }
 
-    static List<SeedFile> readAll(Path dir, Path workingDir, Map<String, String> env, boolean followSymlinks) {
+    static List<SeedFile> readAll(Path dir, Path workingDir, Map<String, String> env, Secrets secrets, boolean followSymlinks) {
         List<Path> files;
         try (var listing = Files.list(dir)) {
             files = listing.filter(p -> {
@@ -296,7 +296,7 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
             if (Files.isSymbolicLink(path) && !followSymlinks) {
                 refuseLinkOutside(dir, path, display);
             }
-            return read(path, display, env, followSymlinks);
+            return read(path, display, env, secrets, followSymlinks);
         }).toList();
     }
 
@@ -331,14 +331,14 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
         return absolute.startsWith(workingDir) ? workingDir.relativize(absolute).toString() : absolute.toString();
     }
 
-    static SeedFile read(Path path, String displayPath, Map<String, String> env, boolean followSymlinks) {
+    static SeedFile read(Path path, String displayPath, Map<String, String> env, Secrets secrets, boolean followSymlinks) {
         if (Files.isDirectory(path)) {
             throw SeedError.in(displayPath, null, "this is a directory, not a seed file");
         }
         byte[] bytes;
         try {
             if (Files.size(path) > YamlRows.STREAMED_BYTES) {
-                return YamlRows.read(path, displayPath, env, followSymlinks);
+                return YamlRows.read(path, displayPath, env, secrets, followSymlinks);
             }
             bytes = Files.readAllBytes(path);
         } catch (IOException e) {
@@ -365,7 +365,7 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
         if (root == null) {
             throw emptyFile(displayPath);
         }
-        var reader = new Reader(path, displayPath, bytes, env, followSymlinks);
+        var reader = new Reader(path, displayPath, bytes, env, secrets, followSymlinks);
         reader.checkExpandedSize(root);
         return reader.file(root);
     }
@@ -498,16 +498,19 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
         final String file;
         final byte[] bytes;
         final Map<String, String> env;
+        /** Where every value a variable gives goes, for every printer to mask. */
+        final Secrets secrets;
         final boolean followSymlinks;
         final Set<Node> inProgress = Collections.newSetFromMap(new IdentityHashMap<>());
         /** Values read so far: of the file, or of the row for a file read as a stream. */
         int values;
 
-        Reader(Path path, String file, byte[] bytes, Map<String, String> env, boolean followSymlinks) {
+        Reader(Path path, String file, byte[] bytes, Map<String, String> env, Secrets secrets, boolean followSymlinks) {
             this.path = path;
             this.file = file;
             this.bytes = bytes;
             this.env = env;
+            this.secrets = secrets;
             this.followSymlinks = followSymlinks;
         }
 
@@ -771,6 +774,10 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
                 if (text.contains("${")) {
                     tookFromEnvironment = false;
                     String substituted = substitute(text, pos);
+                    if (tookFromEnvironment) {
+                        // The whole value too: a variable's value inside a longer text is masked with it.
+                        secrets.add(file, substituted);
+                    }
                     // Text, for PostgreSQL to read as the column's type; a secret only if a variable gave it.
                     return new Value(Kind.TEXT, substituted, null, null, pos, null, tookFromEnvironment ? text : null);
                 }
@@ -814,6 +821,7 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
                         value = m.group(2);
                     } else {
                         tookFromEnvironment = true;
+                        secrets.add(file, value);
                     }
                     replacement = value;
                 }
