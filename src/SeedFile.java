@@ -733,6 +733,7 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
                             + "{task: \"Decide entry, stop and target, or pass\"}");
                 }
                 checkTag(keyNode);
+                checkCharacters(scalar.getValue(), Pos.of(keyNode));
                 if (entries.put(scalar.getValue(), new Entry(Pos.of(keyNode), tuple.getValueNode())) != null) {
                     throw SeedError.in(file, Pos.of(keyNode), "\"" + scalar.getValue() + "\" is given twice in this mapping");
                 }
@@ -752,7 +753,25 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
                 throw SeedError.in(file, Pos.of(node), what + " must be a name");
             }
             checkTag(node);
+            checkCharacters(scalar.getValue(), Pos.of(node));
             return scalar.getValue();
+        }
+
+        /**
+         * A string must be one UTF-8 can store: a lone surrogate (a backslash-u D800 escape in a double-quoted string)
+         * is half a character, which the driver would store as "?".
+         */
+        private void checkCharacters(String text, Pos pos) {
+            for (int i = 0; i < text.length(); i++) {
+                char c = text.charAt(i);
+                if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                    i++;
+                } else if (Character.isSurrogate(c)) {
+                    throw SeedError.in(file, pos, "the text holds a lone surrogate (\\u" + String.format("%04X", (int) c)
+                            + "), half of a character, which PostgreSQL cannot store")
+                            .hint("write the whole character, or both halves of its pair (\\ud83d\\ude00 is \\U0001F600)");
+                }
+            }
         }
 
         private Value value(Node node) {
@@ -771,6 +790,7 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
                 if (text.indexOf('\0') >= 0) {
                     throw SeedError.in(file, pos, "a value holds a NUL character, which PostgreSQL text cannot store");
                 }
+                checkCharacters(text, pos);
                 if (text.contains("${")) {
                     tookFromEnvironment = false;
                     String substituted = substitute(text, pos);
@@ -803,15 +823,25 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
 
         private static final Pattern VARIABLE = Pattern.compile("\\$\\$\\{|\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
 
-        /** ${VAR} and ${VAR:-default} from the environment (an empty variable counts as unset); $${ is a literal ${. */
+        /**
+         * ${VAR} and ${VAR:-default} from the environment (an empty variable counts as unset); $${ is a
+         * literal ${. Any other ${ (${, ${}, ${1X}, a variable in a default) is an error, not text.
+         */
         private String substitute(String text, Pos pos) {
             Matcher m = VARIABLE.matcher(text);
             var out = new StringBuilder();
+            int end = 0;
             while (m.find()) {
+                refuseStrayVariable(text.substring(end, m.start()), pos);
+                end = m.end();
                 String replacement;
                 if (m.group().equals("$${")) {
                     replacement = "${";
                 } else {
+                    if (m.group(2) != null && m.group(2).contains("${")) {
+                        throw SeedError.in(file, pos, "the default of ${" + m.group(1) + "} holds ${…}: a default is text, "
+                                + "variables do not nest").hint("write the default out, or $${ for a literal ${ in it");
+                    }
                     String value = env.get(m.group(1));
                     if (value == null || value.isEmpty()) {
                         if (m.group(2) == null) {
@@ -827,8 +857,19 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
                 }
                 m.appendReplacement(out, Matcher.quoteReplacement(replacement));
             }
+            refuseStrayVariable(text.substring(end), pos);
             m.appendTail(out);
             return out.toString();
+        }
+
+        /** A ${ outside a ${VAR}, ${VAR:-default} or $${: a mistyped variable, which must not become text. */
+        private void refuseStrayVariable(String between, Pos pos) {
+            int at = between.indexOf("${");
+            if (at >= 0) {
+                String written = between.substring(at, Math.min(between.length(), at + 40));
+                throw SeedError.in(file, pos, "\"" + written + "\" is not a variable: a variable is ${NAME} or ${NAME:-default}, "
+                        + "NAME of letters, digits and _ (not first a digit)").hint("for a literal ${, write $${");
+            }
         }
 
         /** Refuses a structure that contains itself (an alias to an enclosing anchor). */
@@ -843,6 +884,8 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
             }
         }
 
+        private static final Pattern YAML_12_OCTAL = Pattern.compile("[-+]?0o[0-7_]+");
+
         private static Kind kind(ScalarNode scalar) {
             Tag tag = scalar.getTag();
             if (tag.equals(Tag.NULL)) {
@@ -850,7 +893,9 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
             } else if (tag.equals(Tag.BOOL)) {
                 String text = scalar.getValue().toLowerCase(Locale.ROOT);
                 return text.equals("true") || text.equals("false") ? Kind.BOOL : Kind.TEXT;
-            } else if (tag.equals(Tag.INT)) {
+            } else if (tag.equals(Tag.INT) || scalar.getScalarStyle() == org.yaml.snakeyaml.DumperOptions.ScalarStyle.PLAIN
+                    && YAML_12_OCTAL.matcher(scalar.getValue()).matches()) {
+                // 0o17 is YAML 1.2's octal; SnakeYAML reads YAML 1.1, where it is text: a number all the same.
                 return Kind.INT;
             } else if (tag.equals(Tag.FLOAT)) {
                 return Kind.FLOAT;

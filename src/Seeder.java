@@ -1779,28 +1779,41 @@ final class Seeder {
 
         private static final Pattern SEXAGESIMAL = Pattern.compile("[-+]?[0-9][0-9]*(:[0-5]?[0-9])+(\\.[0-9]*)?");
 
-        /** A YAML number as PostgreSQL numeric input: digits as written (0.010 keeps its scale), no underscores. */
+        /**
+         * A YAML number as PostgreSQL numeric input: digits as written (0.010 keeps its scale; 0777 is
+         * 777), no underscores. YAML's other spellings would be changed on the way in, so each is an
+         * error: 0x, 0o and 0b numbers, base 60 (1:30), .nan and .inf (NaN even passes CHECK (x >= 0)).
+         */
         static String number(SeedFile.Value value, SeedFile file) {
             String text = value.text().replace("_", "");
             String lower = text.toLowerCase(Locale.ROOT);
-            boolean negative = lower.startsWith("-");
             String unsigned = lower.startsWith("-") || lower.startsWith("+") ? lower.substring(1) : lower;
-            try {
-                if (unsigned.equals(".inf")) {
-                    return negative ? "-Infinity" : "Infinity";
-                } else if (unsigned.equals(".nan")) {
-                    return "NaN";
-                } else if (unsigned.startsWith("0x") || unsigned.startsWith("0o") || unsigned.startsWith("0b")) {
-                    int radix = unsigned.charAt(1) == 'x' ? 16 : unsigned.charAt(1) == 'o' ? 8 : 2;
-                    var number = new BigInteger(unsigned.substring(2), radix);
-                    return (negative ? number.negate() : number).toString();
-                } else if (SEXAGESIMAL.matcher(text).matches()) {
-                    var number = BigDecimal.ZERO;
-                    for (String part : unsigned.split(":")) {
-                        number = number.multiply(BigDecimal.valueOf(60)).add(new BigDecimal(part));
-                    }
-                    return (negative ? number.negate() : number).toPlainString();
+            if (unsigned.equals(".inf") || unsigned.equals(".nan")) {
+                String special = unsigned.equals(".nan") ? "NaN" : lower.startsWith("-") ? "-Infinity" : "Infinity";
+                throw SeedError.in(file.displayPath(), value.pos(), value.text() + " is YAML's " + (special.equals("NaN")
+                        ? "not-a-number" : "infinity") + ", which a seed file does not write as a number")
+                        .hint("PostgreSQL's " + special + " (which passes a CHECK such as x >= 0) is written on purpose, quoted: \""
+                                + special + "\"");
+            }
+            if (unsigned.startsWith("0x") || unsigned.startsWith("0o") || unsigned.startsWith("0b")) {
+                String base = unsigned.charAt(1) == 'x' ? "hexadecimal" : unsigned.charAt(1) == 'o' ? "octal" : "binary";
+                String decimal;
+                try {
+                    var number = new BigInteger(unsigned.substring(2), unsigned.charAt(1) == 'x' ? 16 : unsigned.charAt(1) == 'o' ? 8 : 2);
+                    decimal = (lower.startsWith("-") ? number.negate() : number).toString();
+                } catch (NumberFormatException e) {
+                    decimal = null;
                 }
+                throw SeedError.in(file.displayPath(), value.pos(), value.text() + " is " + (base.equals("octal") ? "an " : "a ")
+                        + base + " number, which a seed "
+                        + "file does not convert").hint("write it in decimal" + (decimal == null ? "" : ": " + decimal));
+            }
+            if (SEXAGESIMAL.matcher(text).matches()) {
+                throw SeedError.in(file.displayPath(), value.pos(), value.text() + " is a base 60 number to YAML 1.1 "
+                        + "(1:30 is 90), which a seed file does not convert").hint("write the number in decimal (a time or "
+                        + "interval column takes 1:30 as it is written)");
+            }
+            try {
                 new BigDecimal(text);
                 return text;
             } catch (NumberFormatException e) {
@@ -1829,13 +1842,7 @@ final class Seeder {
             switch (value.kind()) {
                 case NULL -> out.append("null");
                 case BOOL -> out.append(value.text().toLowerCase(Locale.ROOT));
-                case INT, FLOAT -> {
-                    String number = number(value, file);
-                    if (number.equals("NaN") || number.endsWith("Infinity")) {
-                        throw SeedError.in(file.displayPath(), value.pos(), value.text() + " has no JSON form");
-                    }
-                    out.append(new BigDecimal(number));
-                }
+                case INT, FLOAT -> out.append(new BigDecimal(number(value, file)));
                 case LIST -> {
                     out.append('[');
                     for (int i = 0; i < value.items().size(); i++) {
