@@ -21,16 +21,14 @@ import java.util.regex.Pattern;
  */
 final class Secrets {
     static final String MASK = "***";
-    private static final Pattern COMMON = Pattern.compile("(?i)true|false|null|yes|no|on|off|[-+]?[0-9]{1,6}");
+    private static final Pattern COMMON = Pattern.compile("(?i)true|false|null|[-+]?[0-9]{1,6}");
 
     private final Set<String> values = ConcurrentHashMap.newKeySet();
-    private final Set<String> files = ConcurrentHashMap.newKeySet();
     /** The values, longest first (one that holds another is masked whole); rebuilt when one is added. */
     private volatile List<String> longestFirst = List.of();
 
-    /** A value a variable gave in this file (its display path). */
-    void add(String file, String value) {
-        files.add(file);
+    /** A value a variable gave. */
+    synchronized void add(String value) {
         if (value.length() < 4 || COMMON.matcher(value.strip()).matches()) {
             return;
         }
@@ -41,15 +39,6 @@ final class Secrets {
         if (added) {
             longestFirst = values.stream().sorted(Comparator.comparingInt(String::length).reversed()).toList();
         }
-    }
-
-    /** Whether a variable gave a value in this file (a YAML file's display path). */
-    boolean took(String file) {
-        return files.contains(file);
-    }
-
-    boolean isEmpty() {
-        return longestFirst.isEmpty();
     }
 
     /** The text with every value from the environment replaced by ***. */

@@ -796,7 +796,7 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
                     String substituted = substitute(text, pos);
                     if (tookFromEnvironment) {
                         // The whole value too: a variable's value inside a longer text is masked with it.
-                        secrets.add(file, substituted);
+                        secrets.add(substituted);
                     }
                     // Text, for PostgreSQL to read as the column's type; a secret only if a variable gave it.
                     return new Value(Kind.TEXT, substituted, null, null, pos, null, tookFromEnvironment ? text : null);
@@ -851,7 +851,7 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
                         value = m.group(2);
                     } else {
                         tookFromEnvironment = true;
-                        secrets.add(file, value);
+                        secrets.add(value);
                     }
                     replacement = value;
                 }
