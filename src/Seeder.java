@@ -1555,8 +1555,18 @@ final class Seeder {
         if (deleting) {
             refuseWhileReferenced(where, parameters);
         }
-        var removed = query("SELECT " + keyShown("t") + (deleting ? "" : " || E'\\t' || coalesce(t." + column + "::text, 'null')")
-                + " FROM " + table.qualified() + " t WHERE " + where + " ORDER BY 1", parameters, String.class);
+        String shownValue = deleting ? null : "coalesce(t." + column + "::text, 'null')";
+        var shownParameters = new ArrayList<Object>();
+        if (!deleting && tableHasSecretCells) {
+            // A removal column whose value came from the environment is shown as ***, as every such cell is.
+            shownValue = "CASE WHEN EXISTS (SELECT 1 FROM " + run.secretCellsTable + " m WHERE m.table_name = ? AND m.key_columns = "
+                    + "?::text[] AND m.row_key = " + keyExpression("t") + " AND m.column_name = ?) THEN '" + Secrets.MASK
+                    + "' ELSE " + shownValue + " END";
+            shownParameters.addAll(List.of(table.qualified(), file.key().toArray(String[]::new), file.removal().column()));
+        }
+        shownParameters.addAll(parameters);
+        var removed = query("SELECT " + keyShown("t") + (deleting ? "" : " || E'\\t' || " + shownValue)
+                + " FROM " + table.qualified() + " t WHERE " + where + " ORDER BY 1", shownParameters, String.class);
         if (deleting && run.production() && !run.allowDelete) {
             problem(SeedError.in(file.displayPath(), file.settings().get("removal"), "this " + run.environment + " run would delete "
                     + Report.count(count, "row") + " of " + table.name() + " (" + String.join(", ", removed.subList(0, Math.min(5,

@@ -37,7 +37,8 @@ class SecretsTest {
                     id   serial  PRIMARY KEY,
                     code text    NOT NULL UNIQUE,
                     note text,
-                    qty  integer
+                    qty  integer,
+                    active boolean NOT NULL DEFAULT true
                 );
                 CREATE TABLE stock (
                     code text    PRIMARY KEY,
@@ -94,6 +95,16 @@ class SecretsTest {
         assertEquals(0, db.count("SELECT count(*) FROM seed_history_secrets"));
         seeds("notes.yaml", "table: notes\nkey: code\nrows:\n  - {code: n1, note: again}\n  - {code: n2, note: plain}\n");
         assertTrue(run(0, null, "plan").out().contains("note: rotated → again"));
+    }
+
+    @Test
+    void a_deactivated_row_shows_a_removal_column_from_the_environment_masked() {
+        seeds("notes.yaml", "table: notes\nkey: code\nremoval: {deactivate: active}\nrows:\n"
+                + "  - {code: n1, active: \"${API_TOKEN}\"}\n  - {code: n2}\n");
+        run(0, "true");
+        seeds("notes.yaml", "table: notes\nkey: code\nremoval: {deactivate: active}\nrows:\n  - {code: n2}\n");
+        var plan = run(0, null, "plan");
+        assertTrue(plan.out().contains("- n1  active: *** → false"), plan::toString);
     }
 
     @Test
