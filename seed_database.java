@@ -33,6 +33,7 @@
 //SOURCES src/YamlRows.java
 //SOURCES src/Export.java
 //SOURCES src/CiReport.java
+//SOURCES src/Secrets.java
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
@@ -230,6 +231,8 @@ public class seed_database implements Callable<Integer> {
 
     /** The process environment and working directory; tests hand in their own. */
     Map<String, String> env = System.getenv();
+    /** The values that ${VAR} gave while the seed files were read: every output masks them. */
+    final Secrets secrets = new Secrets();
     Path workingDir = Path.of("").toAbsolutePath();
     /** Where this run connects, once known: error messages name it. */
     DatabaseTarget target;
@@ -263,10 +266,16 @@ public class seed_database implements Callable<Integer> {
     }
 
     /** Runs one command line; the single place where errors become a paragraph and an exit code. */
-    static int execute(String[] args, Map<String, String> env, Path workingDir, PrintWriter out, PrintWriter err) {
+    static int execute(String[] args, Map<String, String> env, Path workingDir, PrintWriter rawOut, PrintWriter rawErr) {
         var tool = new seed_database();
         tool.env = env;
         tool.workingDir = workingDir;
+        // The only writers a command is given: whatever it prints (reports, errors, stack traces, Flyway's
+        // log) passes through the one scrubber of the values that came from the environment.
+        var maskedOut = tool.secrets.masking(rawOut);
+        var maskedErr = tool.secrets.masking(rawErr);
+        var out = new PrintWriter(maskedOut, true);
+        var err = new PrintWriter(maskedErr, true);
         var cli = new CommandLine(tool).setOut(out).setErr(err);
         CommandOptions.prune(cli);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> tool.reportFailure(e, out, err));
@@ -296,6 +305,12 @@ public class seed_database implements Callable<Integer> {
         } finally {
             out.flush();
             err.flush();
+            try {
+                maskedOut.drain();
+                maskedErr.drain();
+            } catch (java.io.IOException e) {
+                // a closed stdout or stderr: nothing more can be said
+            }
         }
     }
 
@@ -593,7 +608,7 @@ public class seed_database implements Callable<Integer> {
         var host = recorded ? CompletableFuture.supplyAsync(seed_database::hostName) : CompletableFuture.<String>completedFuture(null);
         String environment = environment();
         // Every seed file is read and checked before the database is touched.
-        var seedFiles = seed ? SeedFile.readAll(layout.seeds(), workingDir, env, followSymlinks) : List.<SeedFile>of();
+        var seedFiles = seed ? SeedFile.readAll(layout.seeds(), workingDir, env, secrets, followSymlinks) : List.<SeedFile>of();
         var selected = selection(seedFiles, seed);
         report.only = selected.size() < seedFiles.size() ? selected.stream().map(SeedFile::name).toList() : null;
         var skipped = selected.stream().filter(f -> !f.appliesTo(environment)).toList();
@@ -618,7 +633,7 @@ public class seed_database implements Callable<Integer> {
                     if (!seeded.isEmpty()) {
                         recordedIn = historyTable();
                         new History(session, recordedIn).record(new History.RunInfo(UUID.randomUUID(), startedAt, environment,
-                                gitCommit.join(), host.join()), seeded);
+                                gitCommit.join(), host.join()), seeded, secrets);
                     }
                     session.commit();
                 }
@@ -738,7 +753,7 @@ public class seed_database implements Callable<Integer> {
         var report = prepare();
         var layout = Layout.resolve(migrationsOption, seedsOption, env, workingDir, true, true);
         String environment = environment();
-        var seedFiles = SeedFile.readAll(layout.seeds(), workingDir, env, followSymlinks);
+        var seedFiles = SeedFile.readAll(layout.seeds(), workingDir, env, secrets, followSymlinks);
         report.header(null, target, environment, layout, true, true);
         try (var session = Session.open(target, limits(), this::note)) {
             var migrations = Migrations.info(session, layout.migrations(), workingDir);
@@ -822,6 +837,7 @@ public class seed_database implements Callable<Integer> {
                 if (summary != null) {
                     var report = new Report(out, Report.Format.github, new Report.Style(false));
                     report.stepSummary = workingDir.resolve(summary);
+                    report.mask = secrets::scrub;
                     report.appendStepSummary(CiReport.markdown(second, verdict));
                 }
             }
@@ -881,7 +897,7 @@ public class seed_database implements Callable<Integer> {
         Path file = output == null ? null : writableFile(workingDir.resolve(output).normalize());
         Export.Result result;
         try (var session = Session.openForReading(target, limits())) {
-            result = Export.run(session, request, Instant.now());
+            result = Export.run(session, request, Instant.now(), History.secretCellsTable(historyTable()));
         }
         if (file == null) {
             spec.commandLine().getOut().print(result.yaml());
@@ -942,6 +958,7 @@ public class seed_database implements Callable<Integer> {
         }
         String summary = DatabaseTarget.blankToNull(env.get("GITHUB_STEP_SUMMARY"));
         report.stepSummary = format == Report.Format.github && summary != null ? workingDir.resolve(summary) : null;
+        report.mask = secrets::scrub;
         target.unknownParameters().forEach(name -> report.warnings.add("the connection setting " + name
                 + " is not one the PostgreSQL driver knows; it is ignored"));
         return report;

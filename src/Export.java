@@ -76,12 +76,59 @@ final class Export {
     }
 
     /** Exports the table the request names, inside the session's transaction, which it makes read-only first. */
-    static Result run(Session session, Request request, Instant now) {
+    static Result run(Session session, Request request, Instant now, String secretCellsTable) {
         // Nothing an export runs may write: not the --where condition, not a default evaluated below.
         session.run("SET TRANSACTION READ ONLY");
         // Intervals in the one style every IntervalStyle reads back.
         session.run("SET LOCAL IntervalStyle = 'postgres'");
-        return new Export(session, request).export(now);
+        var export = new Export(session, request);
+        export.secretCellsTable = secretCellsTable;
+        return export.export(now);
+    }
+
+    /** The table of the cells whose values came from the environment (${VAR}): exported as their template. */
+    private String secretCellsTable;
+
+    /**
+     * The cells of this table that hold a value from the environment, by the key they were seeded
+     * with (its columns), then the row's key as text, then the column: the ${VAR} template each came from.
+     */
+    private Map<List<String>, Map<String, Map<String, String>>> secretCells() {
+        var cells = new LinkedHashMap<List<String>, Map<String, Map<String, String>>>();
+        if (!handle.createQuery("SELECT to_regclass(?) IS NOT NULL").bind(0, secretCellsTable).mapTo(Boolean.class).one()) {
+            return cells;
+        }
+        handle.createQuery("SELECT key_columns, row_key, column_name, template FROM " + secretCellsTable + " WHERE table_name = ?")
+                .bind(0, table.qualified())
+                .map((rs, ctx) -> new Object[]{List.of((String[]) rs.getArray(1).getArray()), rs.getString(2), rs.getString(3),
+                        rs.getString(4)})
+                .forEach(cell -> {
+                    @SuppressWarnings("unchecked") var keyColumns = (List<String>) cell[0];
+                    if (table.columns().keySet().containsAll(keyColumns)) {   // a key column dropped since: no row has that key
+                        cells.computeIfAbsent(keyColumns, k -> new LinkedHashMap<>())
+                                .computeIfAbsent((String) cell[1], k -> new LinkedHashMap<>()).put((String) cell[2], (String) cell[3]);
+                    }
+                });
+        return cells;
+    }
+
+    /**
+     * A cell whose value came from the environment is written as the ${VAR} it came from, never as
+     * the value: the file then reads it from the environment again. A value from the environment
+     * inside a JSON value or an array has no such form: the export stops, naming the cell.
+     */
+    private void maskSecretCells(Map<String, Object> row, Map<String, String> cells, String rowName) {
+        cells.forEach((column, template) -> {
+            if (!row.containsKey(column)) {
+                return;
+            }
+            if (template == null) {
+                throw tableError("the column " + column + " of the row " + rowName + " holds a value that came from the "
+                        + "environment (a ${VAR} inside it), which export does not show", "write that value in the seed "
+                        + "file by hand; export the other columns with --where to leave the row out");
+            }
+            row.put(column, new SeedYaml.Template(template));
+        });
     }
 
     // ── which key, which columns ────────────────────────────────────────────────────────────
@@ -255,6 +302,10 @@ final class Export {
                         + column.comparableValue(defaults.get(column.name())));
             }
         }
+        // Last, the row's key as each seed file that gave a cell from the environment keyed it.
+        var secretCells = secretCells();
+        int secretKeysAt = select.size() + 1;
+        secretCells.keySet().forEach(keyColumns -> select.add(Seeder.keyExpression(from, keyColumns)));
         // The condition on a line of its own: a -- comment in it ends there.
         String sql = "SELECT " + String.join(", ", select) + " FROM " + from
                 + (request.where() == null ? "" : " WHERE (" + request.where() + "\n)")
@@ -275,6 +326,13 @@ final class Export {
                         if (output.defaultValue() != null) {
                             int flag = output.at() + 1 + (output.reference() == null ? 0 : output.reference().lookup().size());
                             atDefault.merge(output.column().name(), result.getBoolean(flag), Boolean::logicalAnd);
+                        }
+                    }
+                    int at = secretKeysAt;
+                    for (var byKey : secretCells.values()) {
+                        var cells = byKey.get(result.getString(at++));
+                        if (cells != null) {
+                            maskSecretCells(row, cells, rowName);
                         }
                     }
                     rows.add(row);
@@ -473,6 +531,9 @@ final class Export {
         /** bytea, as base64: !!binary. */
         record Binary(String base64) {}
 
+        /** A value from the environment, as the ${VAR} it came from: written as it is, its ${ not escaped. */
+        record Template(String text) {}
+
         static final int WIDTH = 100;
         /** Longer values are double-quoted and continued over lines: a seed file's line may have 256 KB. */
         static final int LONGEST_LINE = 64 * 1024;
@@ -597,6 +658,9 @@ final class Export {
             }
             if (value instanceof Binary binary) {
                 return "!!binary " + (binary.base64().isEmpty() ? "\"\"" : binary.base64());
+            }
+            if (value instanceof Template template) {
+                return doubleQuoted(template.text(), continuation);
             }
             boolean typed = value instanceof Typed;
             String text = (typed ? ((Typed) value).text() : (String) value).replace("${", "$${");

@@ -45,6 +45,11 @@ final class History {
         this.table = Catalog.quote(tableName);
     }
 
+    /** The table beside the history that remembers which cells hold a value from the environment. */
+    static String secretCellsTable(String historyTable) {
+        return Catalog.quote(historyTable + "_secrets");
+    }
+
     /** The history table's name, checked: it is created, so it must be a plain identifier. */
     static String checkedName(String name) {
         if (!NAME.matcher(name).matches()) {
@@ -54,7 +59,8 @@ final class History {
         return name;
     }
 
-    void record(RunInfo run, List<Seeder.Outcome> outcomes) {
+    /** Records a run; every text of its changes passes through the run's scrubber of values from the environment. */
+    void record(RunInfo run, List<Seeder.Outcome> outcomes, Secrets secrets) {
         exists();   // refuses a table of that name that is something else
         session.run("""
                 CREATE TABLE IF NOT EXISTS %1$s (
@@ -90,12 +96,14 @@ final class History {
                             VALUES (?::uuid, ?::timestamptz, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_user, ?, ?, ?, ?, ?::jsonb, ?)"""
                             .formatted(table))
                     .bind(0, run.runId().toString()).bind(1, run.startedAt().toString())
-                    .bind(2, outcome.file().name()).bind(3, outcome.file().checksum()).bind(4, outcome.table().name())
+                    .bind(2, secrets.scrub(outcome.file().name())).bind(3, outcome.file().checksum())
+                    .bind(4, secrets.scrub(outcome.table().name()))
                     .bind(5, outcome.inserted()).bind(6, outcome.updated()).bind(7, outcome.unchanged())
                     .bind(8, outcome.deactivated()).bind(9, outcome.deleted())
                     .bind(10, outcome.notInFile()).bind(11, outcome.durationNanos() / 1_000_000)
-                    .bind(12, seed_database.VERSION).bind(13, run.environment()).bind(14, run.gitCommit())
-                    .bind(15, run.host()).bind(16, Seeder.RowChange.json(outcome.changes())).bind(17, outcome.changesComplete())
+                    .bind(12, seed_database.VERSION).bind(13, secrets.scrub(run.environment()))
+                    .bind(14, run.gitCommit()).bind(15, secrets.scrub(run.host()))
+                    .bind(16, Seeder.RowChange.json(outcome.changes(), secrets::scrub)).bind(17, outcome.changesComplete())
                     .execute();
         }
     }

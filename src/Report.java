@@ -88,6 +88,8 @@ final class Report {
     DatabaseTarget target;
     /** Where a GitHub job's summary is appended ($GITHUB_STEP_SUMMARY), with --format github; else null. */
     java.nio.file.Path stepSummary;
+    /** What the job summary passes through on its way to the file, as stdout does: the run's secrets masked. */
+    java.util.function.UnaryOperator<String> mask = java.util.function.UnaryOperator.identity();
     /** For verify: its passes are reported in one document at the end (json, junit, markdown), not each on its own. */
     boolean passesReportedTogether;
     /** --quiet: of the text report, only the last line (errors go to stderr as always). */
@@ -200,7 +202,7 @@ final class Report {
             return;
         }
         try {
-            java.nio.file.Files.writeString(stepSummary, markdown + "\n", java.nio.charset.StandardCharsets.UTF_8,
+            java.nio.file.Files.writeString(stepSummary, mask.apply(markdown) + "\n", java.nio.charset.StandardCharsets.UTF_8,
                     java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
         } catch (java.io.IOException e) {
             throw SeedError.usage("cannot append to GITHUB_STEP_SUMMARY (" + stepSummary + "): " + e.getMessage(), null);

@@ -57,37 +57,6 @@ final class SeedError extends RuntimeException {
         return new SeedError(seed_database.EXIT_FAILED, null, "internal error: " + e, "this is a bug in seed_database", e);
     }
 
-    /**
-     * This error with every value from the environment replaced by ***: it may be a secret, and
-     * PostgreSQL quotes refused values in its messages. The cause, which --verbose prints, too.
-     */
-    SeedError scrubbed(java.util.Set<String> secrets) {
-        if (secrets.isEmpty()) {
-            return this;
-        }
-        var cause = getCause();
-        if (cause != null) {
-            var text = new StringBuilder();
-            for (Throwable t = cause; t != null; t = t.getCause()) {
-                text.append(t == cause ? "" : "\ncaused by: ").append(t);
-            }
-            var safe = new RuntimeException(scrub(text.toString(), secrets));
-            safe.setStackTrace(cause.getStackTrace());
-            cause = safe;
-        }
-        return new SeedError(exitCode, scrub(where, secrets), scrub(getMessage(), secrets), scrub(hint, secrets), cause);
-    }
-
-    private static String scrub(String text, java.util.Set<String> secrets) {
-        if (text == null) {
-            return null;
-        }
-        for (String secret : secrets) {
-            text = text.replace(secret, "***");
-        }
-        return text;
-    }
-
     /** Whether the connection failed or was lost (a retry may succeed), rather than the data or a setting being wrong. */
     boolean connectionFailure() {
         for (Throwable t = getCause(); t != null; t = t.getCause()) {

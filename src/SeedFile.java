@@ -281,7 +281,7 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
         return path.getFileName().toString();
     }
 
-    static List<SeedFile> readAll(Path dir, Path workingDir, Map<String, String> env, boolean followSymlinks) {
+    static List<SeedFile> readAll(Path dir, Path workingDir, Map<String, String> env, Secrets secrets, boolean followSymlinks) {
         List<Path> files;
         try (var listing = Files.list(dir)) {
             files = listing.filter(p -> {
@@ -296,7 +296,7 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
             if (Files.isSymbolicLink(path) && !followSymlinks) {
                 refuseLinkOutside(dir, path, display);
             }
-            return read(path, display, env, followSymlinks);
+            return read(path, display, env, secrets, followSymlinks);
         }).toList();
     }
 
@@ -363,7 +363,7 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
         return absolute.startsWith(workingDir) ? workingDir.relativize(absolute).toString() : absolute.toString();
     }
 
-    static SeedFile read(Path path, String displayPath, Map<String, String> env, boolean followSymlinks) {
+    static SeedFile read(Path path, String displayPath, Map<String, String> env, Secrets secrets, boolean followSymlinks) {
         if (Files.isDirectory(path)) {
             throw SeedError.in(displayPath, null, "this is a directory, not a seed file");
         }
@@ -376,7 +376,7 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
         byte[] bytes;
         try {
             if (Files.size(path) > YamlRows.STREAMED_BYTES) {
-                return YamlRows.read(path, displayPath, env, followSymlinks);
+                return YamlRows.read(path, displayPath, env, secrets, followSymlinks);
             }
             bytes = Files.readAllBytes(path);
         } catch (IOException e) {
@@ -403,7 +403,7 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
         if (root == null) {
             throw emptyFile(displayPath);
         }
-        var reader = new Reader(path, displayPath, bytes, env, followSymlinks);
+        var reader = new Reader(path, displayPath, bytes, env, secrets, followSymlinks);
         reader.checkExpandedSize(root);
         return reader.file(root);
     }
@@ -566,16 +566,19 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
         final String file;
         final byte[] bytes;
         final Map<String, String> env;
+        /** Where every value a variable gives goes, for every printer to mask. */
+        final Secrets secrets;
         final boolean followSymlinks;
         final Set<Node> inProgress = Collections.newSetFromMap(new IdentityHashMap<>());
         /** Values read so far: of the file, or of the row for a file read as a stream. */
         int values;
 
-        Reader(Path path, String file, byte[] bytes, Map<String, String> env, boolean followSymlinks) {
+        Reader(Path path, String file, byte[] bytes, Map<String, String> env, Secrets secrets, boolean followSymlinks) {
             this.path = path;
             this.file = file;
             this.bytes = bytes;
             this.env = env;
+            this.secrets = secrets;
             this.followSymlinks = followSymlinks;
         }
 
@@ -798,6 +801,7 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
                             + "{task: \"Decide entry, stop and target, or pass\"}");
                 }
                 checkTag(keyNode);
+                checkCharacters(scalar.getValue(), Pos.of(keyNode));
                 if (entries.put(scalar.getValue(), new Entry(Pos.of(keyNode), tuple.getValueNode())) != null) {
                     throw SeedError.in(file, Pos.of(keyNode), "\"" + scalar.getValue() + "\" is given twice in this mapping");
                 }
@@ -817,7 +821,25 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
                 throw SeedError.in(file, Pos.of(node), what + " must be a name");
             }
             checkTag(node);
+            checkCharacters(scalar.getValue(), Pos.of(node));
             return scalar.getValue();
+        }
+
+        /**
+         * A string must be one UTF-8 can store: a lone surrogate (a backslash-u D800 escape in a double-quoted string)
+         * is half a character, which the driver would store as "?".
+         */
+        private void checkCharacters(String text, Pos pos) {
+            for (int i = 0; i < text.length(); i++) {
+                char c = text.charAt(i);
+                if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                    i++;
+                } else if (Character.isSurrogate(c)) {
+                    throw SeedError.in(file, pos, "the text holds a lone surrogate (\\u" + String.format("%04X", (int) c)
+                            + "), half of a character, which PostgreSQL cannot store")
+                            .hint("write the whole character, or both halves of its pair (\\ud83d\\ude00 is \\U0001F600)");
+                }
+            }
         }
 
         private Value value(Node node) {
@@ -836,9 +858,14 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
                 if (text.indexOf('\0') >= 0) {
                     throw SeedError.in(file, pos, "a value holds a NUL character, which PostgreSQL text cannot store");
                 }
+                checkCharacters(text, pos);
                 if (text.contains("${")) {
                     tookFromEnvironment = false;
                     String substituted = substitute(text, pos);
+                    if (tookFromEnvironment) {
+                        // The whole value too: a variable's value inside a longer text is masked with it.
+                        secrets.add(substituted);
+                    }
                     // Text, for PostgreSQL to read as the column's type; a secret only if a variable gave it.
                     return new Value(Kind.TEXT, substituted, null, null, pos, null, tookFromEnvironment ? text : null);
                 }
@@ -864,15 +891,25 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
 
         private static final Pattern VARIABLE = Pattern.compile("\\$\\$\\{|\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
 
-        /** ${VAR} and ${VAR:-default} from the environment (an empty variable counts as unset); $${ is a literal ${. */
+        /**
+         * ${VAR} and ${VAR:-default} from the environment (an empty variable counts as unset); $${ is a
+         * literal ${. Any other ${ (${, ${}, ${1X}, a variable in a default) is an error, not text.
+         */
         private String substitute(String text, Pos pos) {
             Matcher m = VARIABLE.matcher(text);
             var out = new StringBuilder();
+            int end = 0;
             while (m.find()) {
+                refuseStrayVariable(text.substring(end, m.start()), pos);
+                end = m.end();
                 String replacement;
                 if (m.group().equals("$${")) {
                     replacement = "${";
                 } else {
+                    if (m.group(2) != null && m.group(2).contains("${")) {
+                        throw SeedError.in(file, pos, "the default of ${" + m.group(1) + "} holds ${…}: a default is text, "
+                                + "variables do not nest").hint("write the default out, or $${ for a literal ${ in it");
+                    }
                     String value = env.get(m.group(1));
                     if (value == null || value.isEmpty()) {
                         if (m.group(2) == null) {
@@ -882,13 +919,25 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
                         value = m.group(2);
                     } else {
                         tookFromEnvironment = true;
+                        secrets.add(value);
                     }
                     replacement = value;
                 }
                 m.appendReplacement(out, Matcher.quoteReplacement(replacement));
             }
+            refuseStrayVariable(text.substring(end), pos);
             m.appendTail(out);
             return out.toString();
+        }
+
+        /** A ${ outside a ${VAR}, ${VAR:-default} or $${: a mistyped variable, which must not become text. */
+        private void refuseStrayVariable(String between, Pos pos) {
+            int at = between.indexOf("${");
+            if (at >= 0) {
+                String written = between.substring(at, Math.min(between.length(), at + 40));
+                throw SeedError.in(file, pos, "\"" + written + "\" is not a variable: a variable is ${NAME} or ${NAME:-default}, "
+                        + "NAME of letters, digits and _ (not first a digit)").hint("for a literal ${, write $${");
+            }
         }
 
         /** Refuses a structure that contains itself (an alias to an enclosing anchor). */
@@ -903,6 +952,8 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
             }
         }
 
+        private static final Pattern YAML_12_OCTAL = Pattern.compile("[-+]?0o[0-7_]+");
+
         private static Kind kind(ScalarNode scalar) {
             Tag tag = scalar.getTag();
             if (tag.equals(Tag.NULL)) {
@@ -910,7 +961,9 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
             } else if (tag.equals(Tag.BOOL)) {
                 String text = scalar.getValue().toLowerCase(Locale.ROOT);
                 return text.equals("true") || text.equals("false") ? Kind.BOOL : Kind.TEXT;
-            } else if (tag.equals(Tag.INT)) {
+            } else if (tag.equals(Tag.INT) || scalar.getScalarStyle() == org.yaml.snakeyaml.DumperOptions.ScalarStyle.PLAIN
+                    && YAML_12_OCTAL.matcher(scalar.getValue()).matches()) {
+                // 0o17 is YAML 1.2's octal; SnakeYAML reads YAML 1.1, where it is text: a number all the same.
                 return Kind.INT;
             } else if (tag.equals(Tag.FLOAT)) {
                 return Kind.FLOAT;

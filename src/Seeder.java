@@ -61,12 +61,15 @@ final class Seeder {
             return action == Action.INSERT;
         }
 
-        /** The changes as compact JSON, written straight out: a run's history may hold 10,000 of them. */
-        static String json(List<RowChange> changes) {
+        /**
+         * The changes as compact JSON, written straight out: a run's history may hold 10,000 of them.
+         * Every text passes through scrub: values from the environment never reach the history.
+         */
+        static String json(List<RowChange> changes, java.util.function.UnaryOperator<String> scrub) {
             var out = new StringBuilder(changes.size() * 256 + 2).append('[');
             for (var change : changes) {
                 out.append(out.length() > 1 ? ",{\"key\":" : "{\"key\":");
-                quoteOrNull(out, change.key);
+                quoteOrNull(out, scrub.apply(change.key));
                 out.append(",\"line\":").append(change.pos == null ? "null" : String.valueOf(change.pos.line()))
                         .append(",\"action\":\"").append(change.action.json()).append("\",\"columns\":[");
                 for (int i = 0; i < change.columns.size(); i++) {
@@ -74,9 +77,9 @@ final class Seeder {
                     out.append(i == 0 ? "{\"column\":" : ",{\"column\":");
                     Json.quote(out, column.column());
                     out.append(",\"old\":");
-                    quoteOrNull(out, column.before());
+                    quoteOrNull(out, scrub.apply(column.before()));
                     out.append(",\"new\":");
-                    quoteOrNull(out, column.after());
+                    quoteOrNull(out, scrub.apply(column.after()));
                     out.append('}');
                 }
                 out.append("]}");
@@ -161,6 +164,8 @@ final class Seeder {
         final boolean dryRun;
         /** The table that remembers which file seeded which row: a file removes only rows it owns. */
         final String ownershipTable;
+        /** The table that remembers which cells hold a value from the environment. */
+        final String secretCellsTable;
         /** Every seed file of the seeds directory, for every environment. */
         final List<SeedFile> allFiles;
         /** The progress line of a long run (none unless stderr is a terminal). */
@@ -176,7 +181,34 @@ final class Seeder {
             this.maxRemovals = maxRemovals;
             this.dryRun = dryRun;
             this.ownershipTable = Catalog.quote(historyTable + "_rows");
+            this.secretCellsTable = History.secretCellsTable(historyTable);
             this.allFiles = allFiles;
+        }
+
+        /** Whether the database remembers cells of this table that hold a value from the environment. */
+        boolean secretCellsOf(Catalog.Table table) {
+            return session.handle.createQuery("SELECT to_regclass(?) IS NOT NULL").bind(0, secretCellsTable).mapTo(Boolean.class).one()
+                    && session.handle.createQuery("SELECT EXISTS (SELECT 1 FROM " + secretCellsTable + " WHERE table_name = ?)")
+                    .bind(0, table.qualified()).mapTo(Boolean.class).one();
+        }
+
+        void createSecretCellsTable() {
+            session.run(createSecretCellsTable(secretCellsTable));
+        }
+
+        /** Created like the ownership table, beside the history: the cells, never their values. */
+        static String createSecretCellsTable(String quotedName) {
+            return """
+                    CREATE TABLE IF NOT EXISTS %1$s (
+                        table_name  text   NOT NULL,
+                        key_columns text[] NOT NULL,
+                        row_key     text   NOT NULL,
+                        column_name text   NOT NULL,
+                        template    text,
+                        PRIMARY KEY (table_name, key_columns, row_key, column_name)
+                    );
+                    COMMENT ON TABLE %1$s IS 'Written by seed_database: which cells hold a value from the environment (${VAR}), so that no output shows it; never the value.';
+                    """.formatted(quotedName);
         }
 
         /** The seed files (of any environment) that seed the same table as this one, but this one. */
@@ -205,8 +237,10 @@ final class Seeder {
     final SeedFile.Rows rows;
     /** How many rows the file has for this run, once staged. */
     int rowCount;
-    /** Values that came from the environment: no message may show them. */
-    final Set<String> secrets = new HashSet<>();
+    /** The cells of this file's rows whose values come from the environment (rows: a CSV file's: all). */
+    private final List<SecretCell> secretCells = new ArrayList<>();
+    /** Whether the database remembers cells of this table that hold a value from the environment. */
+    private boolean tableHasSecretCells;
     String stage;
     /** The column group of each row, by row index; for rows read as a stream (CSV), all have streamedGroup. */
     int[] rowGroup;
@@ -231,18 +265,6 @@ final class Seeder {
         this.file = file;
         this.table = table;
         this.rows = file.rowsFor(run.environment);
-    }
-
-    private void collectSecrets(SeedFile.Value value) {
-        if (value.template() != null && value.text() != null && value.text().length() >= 4) {
-            secrets.add(value.text());
-        }
-        if (value.items() != null) {
-            value.items().forEach(this::collectSecrets);
-        }
-        if (value.entries() != null) {
-            value.entries().values().forEach(this::collectSecrets);
-        }
     }
 
     Outcome outcome() {
@@ -335,6 +357,7 @@ final class Seeder {
         try {
             var groups = validate();
             session.lockTable(table.qualified(), table.name(), file.displayPath());
+            tableHasSecretCells = run.secretCellsOf(table);
             int total = rows instanceof CsvRows ? 0 : Math.max(1, rows.size());
             long[] staged = {0};
             run.progress.step(file.name(), "reading", rows instanceof CsvRows csv ? csv::fractionRead : () -> (double) staged[0] / total);
@@ -373,10 +396,9 @@ final class Seeder {
                 }
             }
             checkDeferredConstraints();
+            recordSecretCells(groups.values());
             recordOwnership();
             session.staged.add(new Session.Staged(stage, table.qualified(), file, rows, rowCount));
-        } catch (SeedError e) {
-            throw e.scrubbed(secrets);
         } finally {
             durationNanos += System.nanoTime() - started;
         }
@@ -421,9 +443,13 @@ final class Seeder {
         if (!(rows instanceof CsvRows csvRows)) {
             rowGroup = new int[rows.size()];
             rows.forEach((row, i) -> {
-                // ${VAR} is for YAML files (a CSV file's values are all written in it): each row's values from
-                // the environment are known, to be kept out of every message, before anything is said of the row.
-                row.values().values().forEach(this::collectSecrets);
+                // ${VAR} is for YAML files (a CSV file's values are all written in it, its defaults are YAML):
+                // the database remembers which cells hold a value from the environment, to mask it ever after.
+                row.values().forEach((name, value) -> {
+                    if (value.fromEnvironment()) {
+                        secretCells.add(new SecretCell(i, name, value.template()));
+                    }
+                });
                 checkKey(row);
                 checkColumns(row, true);
                 rowGroup[i] = group(groups, row);
@@ -431,6 +457,11 @@ final class Seeder {
         } else {
             // Every row of a CSV file gives the columns of its header: checked once, each row's values as it is staged.
             var shape = csvRows.shape();
+            shape.values().forEach((name, value) -> {
+                if (value.fromEnvironment()) {
+                    secretCells.add(new SecretCell(SecretCell.EVERY_ROW, name, value.template()));
+                }
+            });
             checkColumns(shape, false);
             int id = group(groups, shape);
             streamedGroup = groups.values().stream().filter(g -> g.id() == id).findFirst().orElseThrow();
@@ -1073,8 +1104,13 @@ final class Seeder {
      * (XNYS,AAPL), which quotes a value that holds a comma, so that two keys never read the same.
      */
     private String keyExpression(String alias) {
-        return file.key().size() == 1 ? alias + "." + Catalog.quote(file.key().get(0)) + "::text"
-                : "ROW(" + file.key().stream().map(k -> alias + "." + Catalog.quote(k)).collect(Collectors.joining(", ")) + ")::text";
+        return keyExpression(alias, file.key());
+    }
+
+    /** A row's key as text, as the ownership and secret cells tables keep it. */
+    static String keyExpression(String alias, List<String> key) {
+        return key.size() == 1 ? alias + "." + Catalog.quote(key.get(0)) + "::text"
+                : "ROW(" + key.stream().map(k -> alias + "." + Catalog.quote(k)).collect(Collectors.joining(", ")) + ")::text";
     }
 
     // ── comparing and writing ───────────────────────────────────────────────────────────────
@@ -1149,6 +1185,11 @@ final class Seeder {
             select.append(", ").append(shownValue(c, "t")).append(", ").append(shownValue(c, "s")).append(", ")
                     .append(c.comparable("t")).append(" IS DISTINCT FROM ").append(c.comparable("s"));
         }
+        if (tableHasSecretCells) {
+            // The columns of the row whose stored values came from the environment: shown as *** ever after.
+            select.append(", ARRAY(SELECT m.column_name FROM ").append(run.secretCellsTable).append(" m WHERE m.table_name = ? ")
+                    .append("AND m.key_columns = ?::text[] AND m.row_key = ").append(keyExpression("s")).append(")");
+        }
         // Which rows differ, first: one join of every staged row, giving only where the rows are (ctid).
         var differ = new StringBuilder("SELECT s.ctid::text, t.ctid::text FROM ").append(stage).append(" s LEFT JOIN ")
                 .append(table.qualified()).append(" t ON ").append(keyMatch("t", "s")).append(" WHERE ").append(slice(group, layer))
@@ -1177,11 +1218,18 @@ final class Seeder {
         var updatedRows = new ArrayList<Integer>();
         // At most keep + 1 rows: held as text, so that the rows whose values may come from the environment
         // are looked up together afterwards (a large YAML file's in one more pass).
-        record Listing(int index, boolean inserted, String key, String[] old, String[] now, boolean[] differs) {}
-        var listed = stagedAt.length() == 2 ? List.<Listing>of() : handle.createQuery(select.toString())
-                .bind(0, stagedAt.toString()).bind(1, storedAt.toString()).map((rs, ctx) -> {
+        record Listing(int index, boolean inserted, String key, String[] old, String[] now, boolean[] differs, Set<String> secret) {}
+        var query = handle.createQuery(select.toString());
+        int parameter = 0;
+        if (tableHasSecretCells) {
+            query.bind(parameter++, table.qualified()).bind(parameter++, file.key().toArray(String[]::new));
+        }
+        var listed = stagedAt.length() == 2 ? List.<Listing>of() : query
+                .bind(parameter++, stagedAt.toString()).bind(parameter, storedAt.toString()).map((rs, ctx) -> {
             int n = values.size();
-            var listedRow = new Listing(rs.getInt(1), rs.getBoolean(2), rs.getString(3), new String[n], new String[n], new boolean[n]);
+            var secret = tableHasSecretCells ? Set.of((String[]) rs.getArray(4 + 3 * n).getArray()) : Set.<String>of();
+            var listedRow = new Listing(rs.getInt(1), rs.getBoolean(2), rs.getString(3), new String[n], new String[n], new boolean[n],
+                    secret);
             for (int i = 0; i < n; i++) {
                 listedRow.old()[i] = rs.getString(4 + 3 * i);
                 listedRow.now()[i] = rs.getString(5 + 3 * i);
@@ -1189,8 +1237,8 @@ final class Seeder {
             }
             return listedRow;
         }).list();
-        // Only a YAML file's values can come from the environment.
-        var rowsRead = secrets.isEmpty() ? Map.<Integer, SeedFile.Row>of()
+        // Only a YAML file's values (a CSV file's defaults among them) can come from the environment.
+        var rowsRead = secretCells.isEmpty() ? Map.<Integer, SeedFile.Row>of()
                 : rows.get(listed.stream().map(Listing::index).collect(Collectors.toCollection(TreeSet::new)));
         listed.stream().map(listedRow -> {
             int index = listedRow.index();
@@ -1201,10 +1249,12 @@ final class Seeder {
                 if (inserted || listedRow.differs()[i]) {
                     String name = values.get(i).name();
                     var value = row == null ? null : row.values().get(name);
-                    changed.add(value != null && value.fromEnvironment()
-                            // From the environment: perhaps a secret. Show where it comes from, never what it is.
-                            ? new ColumnChange(name, listedRow.old()[i] == null ? null : "***", templateOf(value, file))
-                            : new ColumnChange(name, listedRow.old()[i], listedRow.now()[i]));
+                    // A value from the environment, in the file or (as the database remembers) in the table, is
+                    // perhaps a secret: shown as where it comes from, or as ***, never as what it is.
+                    String old = listedRow.old()[i] != null && (listedRow.secret().contains(name)
+                            || value != null && value.fromEnvironment()) ? Secrets.MASK : listedRow.old()[i];
+                    changed.add(new ColumnChange(name, old, value != null && value.fromEnvironment() ? templateOf(value, file)
+                            : listedRow.now()[i]));
                 }
             }
             // The key as PostgreSQL stores it (0x10 is 16), not as the file spells it.
@@ -1379,6 +1429,63 @@ final class Seeder {
         }
     }
 
+    // ── cells that hold a value from the environment ────────────────────────────────────────
+
+    /** A cell of a row (by its index in the file; every row of a CSV file) whose value a ${VAR} gave. */
+    record SecretCell(int row, String column, String template) {
+        static final int EVERY_ROW = -1;
+    }
+
+    /**
+     * The database remembers which cells hold a value from the environment (table, key, column; never
+     * the value), so that the value is masked when a later file no longer uses the variable. A cell
+     * this file writes forgets its mark when its value is no longer from the environment.
+     */
+    private void recordSecretCells(java.util.Collection<Group> groups) {
+        if (secretCells.isEmpty() && !tableHasSecretCells) {
+            return;
+        }
+        run.createSecretCellsTable();
+        String[] keyColumns = file.key().toArray(String[]::new);
+        if (tableHasSecretCells) {
+            for (var group : groups) {
+                handle.createUpdate("DELETE FROM " + run.secretCellsTable + " m USING " + stage + " s WHERE m.table_name = ? "
+                                + "AND m.key_columns = ?::text[] AND m.row_key = " + keyExpression("s") + " AND s." + GROUP + " = ? "
+                                + "AND m.column_name = ANY (?)")
+                        .bind(0, table.qualified()).bind(1, keyColumns).bind(2, group.id())
+                        .bind(3, group.columns().stream().map(Catalog.Column::name).toArray(String[]::new)).execute();
+            }
+        }
+        var everyRow = secretCells.stream().filter(c -> c.row() == SecretCell.EVERY_ROW).toList();
+        var someRows = secretCells.stream().filter(c -> c.row() != SecretCell.EVERY_ROW).toList();
+        String insert = "INSERT INTO " + run.secretCellsTable + " AS m (table_name, key_columns, row_key, column_name, template) "
+                + "SELECT ?, ?, " + keyExpression("s") + ", c.column_name, c.template FROM " + stage + " s ";
+        String upsert = " ON CONFLICT (table_name, key_columns, row_key, column_name) DO UPDATE SET template = EXCLUDED.template";
+        if (!everyRow.isEmpty()) {
+            handle.createUpdate(insert + "CROSS JOIN unnest(?::text[], ?::text[]) AS c(column_name, template)" + upsert)
+                    .bind(0, table.qualified()).bind(1, keyColumns)
+                    .bind(2, everyRow.stream().map(SecretCell::column).toArray(String[]::new))
+                    .bind(3, everyRow.stream().map(SecretCell::template).toArray(String[]::new)).execute();
+        }
+        if (!someRows.isEmpty()) {
+            handle.createUpdate(insert + "JOIN unnest(?::int[], ?::text[], ?::text[]) AS c(row_index, column_name, template) "
+                            + "ON c.row_index = s." + ROW + upsert)
+                    .bind(0, table.qualified()).bind(1, keyColumns)
+                    .bind(2, someRows.stream().map(SecretCell::row).toArray(Integer[]::new))
+                    .bind(3, someRows.stream().map(SecretCell::column).toArray(String[]::new))
+                    .bind(4, someRows.stream().map(SecretCell::template).toArray(String[]::new)).execute();
+        }
+    }
+
+    /** A deleted row's cells hold nothing any more: a row inserted later with the same key starts unmarked. */
+    private void forgetSecretCellsOfDeletedRows() {
+        if (tableHasSecretCells) {
+            handle.createUpdate("DELETE FROM " + run.secretCellsTable + " m WHERE m.table_name = ? AND m.key_columns = ?::text[] "
+                            + "AND NOT EXISTS (SELECT 1 FROM " + table.qualified() + " t WHERE " + keyExpression("t") + " = m.row_key)")
+                    .bind(0, table.qualified()).bind(1, file.key().toArray(String[]::new)).execute();
+        }
+    }
+
     // ── ownership and removal ───────────────────────────────────────────────────────────────
 
     /**
@@ -1437,23 +1544,19 @@ final class Seeder {
         if (file.removal().keeps()) {
             return 0;
         }
-        try {
-            String owned;
-            if (file.ownsTable()) {
-                owned = listedByNoFile();
-            } else {
-                owned = "NOT EXISTS (SELECT 1 FROM " + stage + " s WHERE " + keyMatch("t", "s") + ") AND EXISTS (SELECT 1 FROM "
-                        + run.ownershipTable + " o WHERE o.table_name = ? AND o.row_key = " + keyExpression("t") + " AND o.file = ?)";
-                removalParameters.addAll(List.of(table.qualified(), file.name()));
-            }
-            removalWhere = owned + (file.removal().mode().equals("delete") ? ""
-                    : " AND t." + Catalog.quote(file.removal().column()) + " IS DISTINCT FROM false");
-            removalCount = query("SELECT count(*) FROM " + table.qualified() + " t WHERE " + removalWhere, removalParameters,
-                    Long.class).get(0);
-            return removalCount;
-        } catch (SeedError e) {
-            throw e.scrubbed(secrets);
+        String owned;
+        if (file.ownsTable()) {
+            owned = listedByNoFile();
+        } else {
+            owned = "NOT EXISTS (SELECT 1 FROM " + stage + " s WHERE " + keyMatch("t", "s") + ") AND EXISTS (SELECT 1 FROM "
+                    + run.ownershipTable + " o WHERE o.table_name = ? AND o.row_key = " + keyExpression("t") + " AND o.file = ?)";
+            removalParameters.addAll(List.of(table.qualified(), file.name()));
         }
+        removalWhere = owned + (file.removal().mode().equals("delete") ? ""
+                : " AND t." + Catalog.quote(file.removal().column()) + " IS DISTINCT FROM false");
+        removalCount = query("SELECT count(*) FROM " + table.qualified() + " t WHERE " + removalWhere, removalParameters,
+                Long.class).get(0);
+        return removalCount;
     }
 
     /**
@@ -1489,8 +1592,6 @@ final class Seeder {
             notInFileKeys = notInFile == 0 ? List.of() : query("SELECT " + keyShown("t") + " FROM " + table.qualified()
                     + " t WHERE " + listedByNoFile + " ORDER BY 1 LIMIT " + (KEYS_LISTED + removedKeys.size()), List.of(), String.class)
                     .stream().filter(k -> !removedKeys.contains(k)).limit(KEYS_LISTED).toList();
-        } catch (SeedError e) {
-            throw e.scrubbed(secrets);
         } finally {
             durationNanos += System.nanoTime() - started;
         }
@@ -1506,8 +1607,18 @@ final class Seeder {
         if (deleting) {
             refuseWhileReferenced(where, parameters);
         }
-        var removed = query("SELECT " + keyShown("t") + (deleting ? "" : " || E'\\t' || coalesce(t." + column + "::text, 'null')")
-                + " FROM " + table.qualified() + " t WHERE " + where + " ORDER BY 1", parameters, String.class);
+        String shownValue = deleting ? null : "coalesce(t." + column + "::text, 'null')";
+        var shownParameters = new ArrayList<Object>();
+        if (!deleting && tableHasSecretCells) {
+            // A removal column whose value came from the environment is shown as ***, as every such cell is.
+            shownValue = "CASE WHEN EXISTS (SELECT 1 FROM " + run.secretCellsTable + " m WHERE m.table_name = ? AND m.key_columns = "
+                    + "?::text[] AND m.row_key = " + keyExpression("t") + " AND m.column_name = ?) THEN '" + Secrets.MASK
+                    + "' ELSE " + shownValue + " END";
+            shownParameters.addAll(List.of(table.qualified(), file.key().toArray(String[]::new), file.removal().column()));
+        }
+        shownParameters.addAll(parameters);
+        var removed = query("SELECT " + keyShown("t") + (deleting ? "" : " || E'\\t' || " + shownValue)
+                + " FROM " + table.qualified() + " t WHERE " + where + " ORDER BY 1", shownParameters, String.class);
         if (deleting && run.production() && !run.allowDelete) {
             problem(SeedError.in(file.displayPath(), file.settings().get("removal"), "this " + run.environment + " run would delete "
                     + Report.count(count, "row") + " of " + table.name() + " (" + String.join(", ", removed.subList(0, Math.min(5,
@@ -1541,6 +1652,7 @@ final class Seeder {
         }
         if (deleting) {
             deleted += count;
+            forgetSecretCellsOfDeletedRows();
             handle.createUpdate("DELETE FROM " + run.ownershipTable + " o WHERE o.table_name = ? AND o.file = ? AND NOT EXISTS "
                             + "(SELECT 1 FROM " + table.qualified() + " t WHERE " + keyExpression("t") + " = o.row_key)")
                     .bind(0, table.qualified()).bind(1, file.name()).execute();
@@ -1762,28 +1874,41 @@ final class Seeder {
 
         private static final Pattern SEXAGESIMAL = Pattern.compile("[-+]?[0-9][0-9]*(:[0-5]?[0-9])+(\\.[0-9]*)?");
 
-        /** A YAML number as PostgreSQL numeric input: digits as written (0.010 keeps its scale), no underscores. */
+        /**
+         * A YAML number as PostgreSQL numeric input: digits as written (0.010 keeps its scale; 0777 is
+         * 777), no underscores. YAML's other spellings would be changed on the way in, so each is an
+         * error: 0x, 0o and 0b numbers, base 60 (1:30), .nan and .inf (NaN even passes CHECK (x >= 0)).
+         */
         static String number(SeedFile.Value value, SeedFile file) {
             String text = value.text().replace("_", "");
             String lower = text.toLowerCase(Locale.ROOT);
-            boolean negative = lower.startsWith("-");
             String unsigned = lower.startsWith("-") || lower.startsWith("+") ? lower.substring(1) : lower;
-            try {
-                if (unsigned.equals(".inf")) {
-                    return negative ? "-Infinity" : "Infinity";
-                } else if (unsigned.equals(".nan")) {
-                    return "NaN";
-                } else if (unsigned.startsWith("0x") || unsigned.startsWith("0o") || unsigned.startsWith("0b")) {
-                    int radix = unsigned.charAt(1) == 'x' ? 16 : unsigned.charAt(1) == 'o' ? 8 : 2;
-                    var number = new BigInteger(unsigned.substring(2), radix);
-                    return (negative ? number.negate() : number).toString();
-                } else if (SEXAGESIMAL.matcher(text).matches()) {
-                    var number = BigDecimal.ZERO;
-                    for (String part : unsigned.split(":")) {
-                        number = number.multiply(BigDecimal.valueOf(60)).add(new BigDecimal(part));
-                    }
-                    return (negative ? number.negate() : number).toPlainString();
+            if (unsigned.equals(".inf") || unsigned.equals(".nan")) {
+                String special = unsigned.equals(".nan") ? "NaN" : lower.startsWith("-") ? "-Infinity" : "Infinity";
+                throw SeedError.in(file.displayPath(), value.pos(), value.text() + " is YAML's " + (special.equals("NaN")
+                        ? "not-a-number" : "infinity") + ", which a seed file does not write as a number")
+                        .hint("PostgreSQL's " + special + " (which passes a CHECK such as x >= 0) is written on purpose, quoted: \""
+                                + special + "\"");
+            }
+            if (unsigned.startsWith("0x") || unsigned.startsWith("0o") || unsigned.startsWith("0b")) {
+                String base = unsigned.charAt(1) == 'x' ? "hexadecimal" : unsigned.charAt(1) == 'o' ? "octal" : "binary";
+                String decimal;
+                try {
+                    var number = new BigInteger(unsigned.substring(2), unsigned.charAt(1) == 'x' ? 16 : unsigned.charAt(1) == 'o' ? 8 : 2);
+                    decimal = (lower.startsWith("-") ? number.negate() : number).toString();
+                } catch (NumberFormatException e) {
+                    decimal = null;
                 }
+                throw SeedError.in(file.displayPath(), value.pos(), value.text() + " is " + (base.equals("octal") ? "an " : "a ")
+                        + base + " number, which a seed "
+                        + "file does not convert").hint("write it in decimal" + (decimal == null ? "" : ": " + decimal));
+            }
+            if (SEXAGESIMAL.matcher(text).matches()) {
+                throw SeedError.in(file.displayPath(), value.pos(), value.text() + " is a base 60 number to YAML 1.1 "
+                        + "(1:30 is 90), which a seed file does not convert").hint("write the number in decimal (a time or "
+                        + "interval column takes 1:30 as it is written)");
+            }
+            try {
                 new BigDecimal(text);
                 return text;
             } catch (NumberFormatException e) {
@@ -1812,13 +1937,7 @@ final class Seeder {
             switch (value.kind()) {
                 case NULL -> out.append("null");
                 case BOOL -> out.append(value.text().toLowerCase(Locale.ROOT));
-                case INT, FLOAT -> {
-                    String number = number(value, file);
-                    if (number.equals("NaN") || number.endsWith("Infinity")) {
-                        throw SeedError.in(file.displayPath(), value.pos(), value.text() + " has no JSON form");
-                    }
-                    out.append(new BigDecimal(number));
-                }
+                case INT, FLOAT -> out.append(new BigDecimal(number(value, file)));
                 case LIST -> {
                     out.append('[');
                     for (int i = 0; i < value.items().size(); i++) {

@@ -3,6 +3,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -127,6 +128,34 @@ class TypesTest {
     }
 
     @Test
+    void values_arrive_as_written_and_the_special_ones_only_on_purpose() {
+        TestDatabase.write(project.resolve("seeds/samples.yaml"), """
+                table: samples
+                key: code
+                rows:
+                  - code: special
+                    label: "\\ud83d\\ude00 0x10 1:30 .nan $${HOME}"   # a surrogate pair is one character; text stays text
+                    count: 0777                                   # a leading zero is decimal
+                    price: "NaN"                                  # PostgreSQL's NaN, quoted: on purpose
+                    ratio: "-Infinity"
+                    levels: [1_000, 2]
+                """);
+        runOk();
+        assertEquals("\uD83D\uDE00 0x10 1:30 .nan ${HOME}", value("special", "label"));
+        assertEquals("777", value("special", "count"));
+        assertEquals("NaN", value("special", "price"));
+        assertEquals("-Infinity", value("special", "ratio"));
+        assertEquals("{1000,2}", value("special", "levels"));
+        // Unquoted, YAML's spellings would be converted on the way in: each is an error, in arrays and JSON too.
+        for (String value : List.of("levels: [0x10]", "settings: {n: .inf}", "count: -0b1", "price: 1:30.5", "ratio: -.INF")) {
+            TestDatabase.write(project.resolve("seeds/samples.yaml"), "table: samples\nkey: code\nrows:\n  - {code: x, " + value + "}\n");
+            var run = db.run(project);
+            assertEquals(1, run.exitCode(), run::toString);
+            assertTrue(run.err().startsWith("error: seeds/samples.yaml:4:"), run::toString);
+        }
+    }
+
+    @Test
     void a_rerun_and_the_same_values_written_differently_change_nothing() {
         runOk();
         var before = db.rowVersions("samples", "code");
@@ -217,7 +246,7 @@ class TypesTest {
                 key: code
                 rows:
                   - {code: 2_00, reason: OK}
-                  - {code: 0x194, reason: Not Found}
+                  - {code: 0404, reason: Not Found}
                 """);
 
         var run = runOk();
