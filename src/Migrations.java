@@ -1,19 +1,31 @@
 // Flyway, run inside the run's transaction.
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.ResourceProvider;
+import org.flywaydb.core.api.resource.LoadableResource;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.flywaydb.core.internal.exception.FlywayMigrateException;
+import org.flywaydb.core.internal.resource.filesystem.FileSystemResource;
 
 final class Migrations {
 
@@ -28,21 +40,106 @@ final class Migrations {
     /** A migration as Flyway's info sees it: applied (with when) or pending. */
     record Info(String version, String description, String state, OffsetDateTime installedOn) {}
 
-    private static Flyway flyway(Session session, Path dir) {
-        return configuration(session, dir).load();
+    private static Flyway flyway(Session session, Path dir, Path workingDir) {
+        return configuration(session, dir, workingDir).load();
     }
 
-    private static org.flywaydb.core.api.configuration.FluentConfiguration configuration(Session session, Path dir) {
+    /** Every use of Flyway is configured here, so it can only ever see the SQL files {@link #sqlFiles} let through. */
+    private static org.flywaydb.core.api.configuration.FluentConfiguration configuration(Session session, Path dir, Path workingDir) {
+        var location = org.flywaydb.core.api.Location.fromPath("filesystem:", dir.toAbsolutePath().toString());
+        var files = sqlFiles(dir, workingDir).stream()
+                .map(file -> (LoadableResource) new FileSystemResource(location, file.toString(), UTF_8, false)).toList();
         return Flyway.configure(Session.class.getClassLoader())
                 .dataSource(session.dataSourceForFlyway())
-                .locations("filesystem:" + dir.toAbsolutePath())
+                .locations(location)
+                .sqlMigrationSuffixes(SQL)
+                // Flyway's script migrations and script callbacks find their files through this provider too: it has none.
+                .resourceProvider(new ResourceProvider() {
+                    @Override
+                    public LoadableResource getResource(String name) {
+                        return files.stream().filter(f -> f.getRelativePath().equals(name)).findFirst().orElse(null);
+                    }
+
+                    @Override
+                    public Collection<LoadableResource> getResources(String prefix, String... suffixes) {
+                        return files.stream().filter(f -> f.getFilename().startsWith(prefix)
+                                && Stream.of(suffixes).anyMatch(f.getFilename()::endsWith)).toList();
+                    }
+                })
+                // No Java migrations either: no class is ever loaded as one.
+                .javaMigrationClassProvider(List::of)
                 .validateMigrationNaming(true);
+    }
+
+    /** A migration's suffix, exactly: the only files Flyway is shown. */
+    static final String SQL = ".sql";
+
+    /** What Flyway would run as a program (ScriptMigrationResolver's suffixes), as a migration or a callback. */
+    private static final java.util.regex.Pattern SCRIPT = java.util.regex.Pattern.compile(
+            "(?i).*\\.(sh|bash|ps1|bat|cmd|py)$");
+
+    /** Callback file names: beforeMigrate.sql, afterEachMigrate__note.sql, … */
+    private static final Set<String> CALLBACKS = Stream.of(org.flywaydb.core.api.callback.Event.values())
+            .map(event -> event.getId().toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
+
+    /**
+     * The SQL files under the migrations directory, walked as Flyway walks it (subdirectories too,
+     * but hidden ones; links followed). Only SQL may run: Flyway would also run V…__x.sh (.bash,
+     * .ps1, .bat, .cmd, .py) migrations and beforeMigrate.sh-style callbacks as programs, outside
+     * the run's transaction, even for plan and check, so such a file, anywhere below, stops
+     * every command before Flyway is asked anything. So does a file named like a migration or a
+     * callback that does not end in exactly .sql (V2__x.SQL, V2__x.sql.bak): Flyway would skip it
+     * without a word, or on another platform not. Other files (a README) are left alone, as
+     * Flyway leaves them.
+     */
+    static List<Path> sqlFiles(Path dir, Path workingDir) {
+        var files = new ArrayList<Path>();
+        try {
+            Files.walkFileTree(dir, Set.of(java.nio.file.FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path subdirectory, BasicFileAttributes attributes) {
+                    return subdirectory.equals(dir) || !subdirectory.getFileName().toString().startsWith(".")
+                            ? FileVisitResult.CONTINUE : FileVisitResult.SKIP_SUBTREE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+                    String name = file.getFileName().toString();
+                    if (SCRIPT.matcher(name).matches()) {
+                        throw notSql(file, workingDir, "a script, which Flyway would run as a program (outside the run's "
+                                + "transaction, even for plan and check); seed_database runs SQL migrations only",
+                                "write the change as SQL in a V…__….sql migration, or keep the script out of the migrations directory");
+                    }
+                    boolean flywayName = name.contains("__") || CALLBACKS.contains(name.replaceFirst("\\..*", "").toLowerCase(Locale.ROOT));
+                    if (name.endsWith(SQL) && attributes.isRegularFile()) {
+                        files.add(file);
+                    } else if (flywayName) {
+                        throw notSql(file, workingDir, "named like a migration or a callback, but not a .sql file: Flyway "
+                                + "would skip it without a word", "name it …" + SQL + " (in lower case) if it is one, or keep "
+                                + "it out of the migrations directory");
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, java.io.IOException e) {
+                    throw notSql(file, workingDir, "cannot be read (" + e.getMessage() + ")", null);
+                }
+            });
+        } catch (java.io.IOException e) {
+            throw notSql(dir, workingDir, "cannot be read (" + e.getMessage() + ")", null);
+        }
+        return files;
+    }
+
+    private static SeedError notSql(Path file, Path workingDir, String problem, String hint) {
+        return new SeedError(seed_database.EXIT_FAILED, SeedFile.displayPath(file, workingDir), problem, hint, null);
     }
 
     /** Every migration Flyway knows of, in order, with its state. */
     static List<Info> info(Session session, Path dir, Path workingDir) {
         try {
-            return Stream.of(flyway(session, dir).info().all())
+            return Stream.of(flyway(session, dir, workingDir).info().all())
                     .map(m -> new Info(m.getVersion() == null ? "" : m.getVersion().toString(), m.getDescription(),
                             m.getState().getDisplayName().toLowerCase(Locale.ROOT),
                             m.getInstalledOn() == null ? null : m.getInstalledOn().toInstant().atOffset(ZoneOffset.UTC)))
@@ -58,7 +155,7 @@ final class Migrations {
      * made: the migrations up to that version are recorded as applied without running.
      */
     static Outcome apply(Session session, Path dir, Path workingDir, String baseline) {
-        var configuration = configuration(session, dir);
+        var configuration = configuration(session, dir, workingDir);
         String baselinedAt = null;
         var warnings = new java.util.ArrayList<String>();
         var adoption = Adoption.of(session);
