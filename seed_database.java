@@ -418,38 +418,53 @@ public class seed_database implements Callable<Integer> {
         List<Seeder.Outcome> seeded = List.of();
         String recordedIn = null;
         for (int attempt = 1; ; attempt++) {
-            try (var session = Session.open(target, limits(), this::note);
-                 var progressLine = Progress.onTerminal(spec.commandLine().getErr(), env == System.getenv())) {
-                progress = progressLine;
-                migrated = migrate ? Migrations.apply(session, layout.migrations(), workingDir, baseline) : null;
-                try {
-                    seeded = seed(session, seedFiles, environment, dryRun);
-                } catch (SeedError e) {
-                    throw migrate ? e : withPendingMigrations(e, session, layout);
-                }
-                if (!dryRun) {
-                    if (!seeded.isEmpty()) {
-                        recordedIn = historyTable();
-                        new History(session, recordedIn).record(new History.RunInfo(UUID.randomUUID(), startedAt, environment,
-                                gitCommit.join(), host.join()), seeded);
+            Session session = null;
+            RuntimeException failure;
+            try {
+                session = Session.connect(target);
+                session.begin(limits(), true, this::note);
+                try (var progressLine = Progress.onTerminal(spec.commandLine().getErr(), env == System.getenv())) {
+                    progress = progressLine;
+                    migrated = migrate ? Migrations.apply(session, layout.migrations(), workingDir, baseline) : null;
+                    try {
+                        seeded = seed(session, seedFiles, environment, dryRun);
+                    } catch (SeedError e) {
+                        throw migrate ? e : withPendingMigrations(e, session, layout);
                     }
-                    session.commit();
+                    if (!dryRun) {
+                        if (!seeded.isEmpty()) {
+                            recordedIn = historyTable();
+                            new History(session, recordedIn).record(new History.RunInfo(UUID.randomUUID(), startedAt, environment,
+                                    gitCommit.join(), host.join()), seeded);
+                        }
+                        session.commit();
+                    }
                 }
                 break;
-            } catch (SeedError e) {
-                if (!e.connectionFailure() || attempt > retries) {
-                    throw e;
+            } catch (RuntimeException e) {
+                failure = e;
+            } finally {
+                if (session != null) {
+                    session.close();
                 }
-                // Nothing of the failed attempt was committed: the whole run starts again.
-                long pause = Math.min(10, 1L << (attempt - 1));
-                note(e.paragraph().replace(" Nothing was written.", "") + " Retrying in " + pause + " s (retry " + attempt
-                        + " of " + retries + ").");
-                try {
-                    Thread.sleep(pause * 1000);
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
+            }
+            // Whatever ended the attempt, in whichever phase, is judged here, once the session knows whether its connection broke.
+            var error = SeedError.endingAttempt(failure, target, session != null && session.connectionLost());
+            if (!error.connectionFailure()) {
+                throw failure;
+            }
+            if (attempt > retries) {
+                throw error;
+            }
+            // Nothing of the failed attempt was committed: the whole run starts again.
+            long pause = Math.min(10, 1L << (attempt - 1));
+            note(error.paragraph().replace(" Nothing was written.", "") + " Retrying in " + pause + " s (retry " + attempt
+                    + " of " + retries + ").");
+            try {
+                Thread.sleep(pause * 1000);
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                throw error;
             }
         }
         var result = new Report.Run(command, dryRun, environment, target, migrated, seeded, skipped, layout.seeds(),
@@ -730,7 +745,7 @@ public class seed_database implements Callable<Integer> {
     }
 
     int reportFailure(Exception e, PrintWriter out, PrintWriter err) {
-        var failure = e instanceof SeedError error ? error : SeedError.unexpected(e, target);
+        var failure = SeedError.endingAttempt(e, target, false);
         // Commands that only read have nothing to reassure about.
         boolean reads = Set.of("info", "history", "export").contains(command);
         err.println("error: " + (reads ? failure.paragraph().replace(" Nothing was written.", "") : failure.paragraph()));
