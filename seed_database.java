@@ -138,7 +138,8 @@ public class seed_database implements Callable<Integer> {
     @Option(names = "--baseline", arity = "0..1", fallbackValue = Migrations.NEWEST, paramLabel = "VERSION",
             scope = ScopeType.INHERIT,
             description = "Adopt a database whose schema another tool made (tables, but no Flyway history): record the "
-                    + "migrations up to VERSION (without one: all) as applied without running them, then go on")
+                    + "migrations up to VERSION (without one: all) as applied without running them, then go on; refused when "
+                    + "they create tables the database does not have")
     String baseline;
 
     @Option(names = "--allow-delete", scope = ScopeType.INHERIT,
@@ -450,7 +451,7 @@ public class seed_database implements Callable<Integer> {
             }
             // Whatever ended the attempt, in whichever phase, is judged here, once the session knows whether its connection broke.
             var error = SeedError.endingAttempt(failure, target, session != null && session.connectionLost());
-            if (!error.connectionFailure()) {
+            if (!error.connectionFailure() || session != null && session.aborted()) {
                 throw failure;
             }
             if (attempt > retries) {

@@ -111,7 +111,10 @@ final class Migrations {
                                 "write the change as SQL in a V…__….sql migration, or keep the script out of the migrations directory");
                     }
                     boolean flywayName = name.contains("__") || CALLBACKS.contains(name.replaceFirst("\\..*", "").toLowerCase(Locale.ROOT));
-                    if (name.endsWith(SQL) && attributes.isRegularFile()) {
+                    if (name.endsWith(SQL) && !attributes.isRegularFile()) {
+                        throw notSql(file, workingDir, "not a regular file (a pipe, a device or a socket): it cannot be a "
+                                + "migration", null);
+                    } else if (name.endsWith(SQL)) {
                         files.add(file);
                     } else if (flywayName) {
                         throw notSql(file, workingDir, "named like a migration or a callback, but not a .sql file: Flyway "

@@ -291,6 +291,11 @@ final class Session implements AutoCloseable {
         return connectionLost;
     }
 
+    /** Whether a signal ended the session ({@link #abort}): its connection was closed on purpose. */
+    boolean aborted() {
+        return aborted;
+    }
+
     /**
      * A DataSource for Flyway that hands out this session's connection, so migrations run inside
      * the run's transaction. Flyway's own transactions become savepoints: its commit releases

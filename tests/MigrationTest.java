@@ -135,6 +135,18 @@ class MigrationTest {
     }
 
     @Test
+    void a_migration_that_is_a_pipe_is_refused_not_read() throws Exception {
+        Path pipe = workspace.resolve("migrations/V20260301__waits_forever.sql");
+        assertEquals(0, new ProcessBuilder("mkfifo", pipe.toString()).start().waitFor());
+
+        var run = db.run(workspace, "plan");
+
+        assertEquals(1, run.exitCode(), run::toString);
+        assertTrue(run.err().startsWith("error: migrations/V20260301__waits_forever.sql: not a regular file (a pipe, a device or a "
+                + "socket): it cannot be a migration."), run::toString);
+    }
+
+    @Test
     void sql_migrations_in_subdirectories_run_and_other_files_are_left_alone() {
         TestDatabase.write(workspace.resolve("migrations/README.md"), "Migrations of the trading backend.\n");
         TestDatabase.write(workspace.resolve("migrations/2026/V20260301__create_exchanges.sql"),
