@@ -415,33 +415,49 @@ public class seed_database implements Callable<Integer> {
         report.header(passTitle != null ? passTitle : dryRun ? (command.equals("check") ? "check" : "plan: nothing is written") : null,
                 target, environment, layout, migrate, seed);
 
-        Migrations.Outcome migrated = null;
-        List<Seeder.Outcome> seeded = List.of();
-        String recordedIn = null;
-        for (int attempt = 1; ; attempt++) {
+        record Done(Migrations.Outcome migrated, List<Seeder.Outcome> seeded, String recordedIn) {}
+        var done = withRetries(session -> {
+            try (var progressLine = Progress.onTerminal(spec.commandLine().getErr(), env == System.getenv())) {
+                progress = progressLine;
+                var migrated = migrate ? Migrations.apply(session, layout.migrations(), workingDir, baseline) : null;
+                List<Seeder.Outcome> seeded;
+                try {
+                    seeded = seed(session, seedFiles, environment, dryRun);
+                } catch (SeedError e) {
+                    throw migrate ? e : withPendingMigrations(e, session, layout);
+                }
+                String recordedIn = null;
+                if (!dryRun) {
+                    if (!seeded.isEmpty()) {
+                        recordedIn = historyTable();
+                        new History(session, recordedIn).record(new History.RunInfo(UUID.randomUUID(), startedAt, environment,
+                                gitCommit.join(), host.join()), seeded);
+                    }
+                    session.commit();
+                }
+                return new Done(migrated, seeded, recordedIn);
+            }
+        });
+        var result = new Report.Run(command, dryRun, environment, target, done.migrated(), done.seeded(), skipped, layout.seeds(),
+                System.nanoTime() - started, done.recordedIn());
+        report.run(result);
+        lastRun = result;
+        return command.equals("check") && !result.inSync() ? EXIT_FAILED : EXIT_OK;
+    }
+
+    /**
+     * One attempt after another, each on a session of its own that takes the run lock, until one
+     * ends without a lost connection or --retries are used up. Nothing of a failed attempt was
+     * committed, so the next starts from the beginning.
+     */
+    private <T> T withRetries(java.util.function.Function<Session, T> attempt) {
+        for (int attempts = 1; ; attempts++) {
             Session session = null;
             RuntimeException failure;
             try {
                 session = Session.connect(target);
                 session.begin(limits(), true, this::note);
-                try (var progressLine = Progress.onTerminal(spec.commandLine().getErr(), env == System.getenv())) {
-                    progress = progressLine;
-                    migrated = migrate ? Migrations.apply(session, layout.migrations(), workingDir, baseline) : null;
-                    try {
-                        seeded = seed(session, seedFiles, environment, dryRun);
-                    } catch (SeedError e) {
-                        throw migrate ? e : withPendingMigrations(e, session, layout);
-                    }
-                    if (!dryRun) {
-                        if (!seeded.isEmpty()) {
-                            recordedIn = historyTable();
-                            new History(session, recordedIn).record(new History.RunInfo(UUID.randomUUID(), startedAt, environment,
-                                    gitCommit.join(), host.join()), seeded);
-                        }
-                        session.commit();
-                    }
-                }
-                break;
+                return attempt.apply(session);
             } catch (RuntimeException e) {
                 failure = e;
             } finally {
@@ -454,12 +470,11 @@ public class seed_database implements Callable<Integer> {
             if (!error.connectionFailure() || session != null && session.aborted()) {
                 throw failure;
             }
-            if (attempt > retries) {
+            if (attempts > retries) {
                 throw error;
             }
-            // Nothing of the failed attempt was committed: the whole run starts again.
-            long pause = Math.min(10, 1L << (attempt - 1));
-            note(error.paragraph().replace(" Nothing was written.", "") + " Retrying in " + pause + " s (retry " + attempt
+            long pause = Math.min(10, 1L << (attempts - 1));
+            note(error.paragraph().replace(" Nothing was written.", "") + " Retrying in " + pause + " s (retry " + attempts
                     + " of " + retries + ").");
             try {
                 Thread.sleep(pause * 1000);
@@ -468,11 +483,6 @@ public class seed_database implements Callable<Integer> {
                 throw error;
             }
         }
-        var result = new Report.Run(command, dryRun, environment, target, migrated, seeded, skipped, layout.seeds(),
-                System.nanoTime() - started, recordedIn);
-        report.run(result);
-        lastRun = result;
-        return command.equals("check") && !result.inSync() ? EXIT_FAILED : EXIT_OK;
     }
 
     /**
@@ -533,17 +543,19 @@ public class seed_database implements Callable<Integer> {
         String environment = environment();
         var seedFiles = SeedFile.readAll(layout.seeds(), workingDir, env, followSymlinks);
         report.header(null, target, environment, layout, true, true);
-        try (var session = Session.open(target, limits(), this::note)) {
+        record Status(List<Migrations.Info> migrations, Migrations.Outcome migrated, List<Seeder.Outcome> seeded, History.Entry lastRun) {}
+        var status = withRetries(session -> {
             var migrations = Migrations.info(session, layout.migrations(), workingDir);
             var migrated = Migrations.apply(session, layout.migrations(), workingDir, null);
             var seeded = seed(session, seedFiles, environment, true);
             session.rollback();
             var history = new History(session, historyTable());
-            var lastRun = history.exists() ? history.entries(null, 1).stream().findFirst().orElse(null) : null;
-            report.info(migrations, new Report.Run("info", true, environment, target, migrated, seeded,
-                    seedFiles.stream().filter(f -> !f.appliesTo(environment)).toList(), layout.seeds(), System.nanoTime() - started, null),
-                    lastRun, historyTable());
-        }
+            return new Status(migrations, migrated, seeded,
+                    history.exists() ? history.entries(null, 1).stream().findFirst().orElse(null) : null);
+        });
+        report.info(status.migrations(), new Report.Run("info", true, environment, target, status.migrated(), status.seeded(),
+                seedFiles.stream().filter(f -> !f.appliesTo(environment)).toList(), layout.seeds(), System.nanoTime() - started, null),
+                status.lastRun(), historyTable());
         return EXIT_OK;
     }
 

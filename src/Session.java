@@ -91,20 +91,11 @@ final class Session implements AutoCloseable {
     /** The session of the run in progress, for the signal handler that rolls it back. */
     static volatile Session current;
 
-    /** Connects, begins the run's transaction and takes the run lock: runs wait for each other here. */
-    static Session open(DatabaseTarget target, Limits limits, java.util.function.Consumer<String> note) {
-        return open(target, limits, true, note);
-    }
-
     /** Connects without the run lock, for commands that only read what runs recorded. */
     static Session openForReading(DatabaseTarget target, Limits limits) {
-        return open(target, limits, false, message -> { });
-    }
-
-    private static Session open(DatabaseTarget target, Limits limits, boolean lock, java.util.function.Consumer<String> note) {
         var session = connect(target);
         try {
-            session.begin(limits, lock, note);
+            session.begin(limits, false, message -> { });
         } catch (RuntimeException e) {
             session.close();
             throw e;
@@ -112,7 +103,10 @@ final class Session implements AutoCloseable {
         return session;
     }
 
-    /** The connection alone; {@link #begin} sets the session up. Apart, so that a run can ask a session whose set-up failed whether its connection was lost. */
+    /**
+     * The connection alone; {@link #begin} sets the session up: apart, so that a run can ask a
+     * session whose set-up failed whether its connection was lost.
+     */
     static Session connect(DatabaseTarget target) {
         try {
             var connection = new org.postgresql.Driver().connect(target.jdbcUrl(), target.properties());
@@ -123,7 +117,7 @@ final class Session implements AutoCloseable {
         }
     }
 
-    /** The session's settings, and the run lock when asked for it. */
+    /** The session's settings, then the run lock when asked for (runs wait for each other here). */
     void begin(Limits limits, boolean lock, java.util.function.Consumer<String> note) {
         this.limits = limits;
         // Timestamps written without an offset mean UTC, whatever the server's or the machine's zone.

@@ -227,6 +227,18 @@ class RetryTest {
     }
 
     @Test
+    void info_is_retried_too_and_writes_nothing() throws Exception {
+        String before = db.snapshot();
+        pause("diff");
+        var retried = lostIn("query LIKE 'SELECT s.ctid::text, t.ctid::text FROM %notes%'", () -> pause(null), "info", "--retries", "1");
+
+        assertEquals(0, retried.exitCode(), retried::toString);
+        assertTrue(retried.err().contains("Retrying in 1 s (retry 1 of 1)."), retried::toString);
+        assertTrue(retried.out().contains("20260302"), "the pending migration is listed:\n" + retried);
+        assertEquals(before, db.snapshot());
+    }
+
+    @Test
     void a_data_error_is_not_retried_in_any_phase() {
         String before = db.snapshot();
         TestDatabase.write(workspace.resolve("seeds/notes.yaml"), notes("second").replace("tag: t}", "tag: t, checked: maybe}"));
