@@ -146,7 +146,8 @@ public class seed_database implements Callable<Integer> {
     @Option(names = "--baseline", arity = "0..1", fallbackValue = Migrations.NEWEST, paramLabel = "VERSION",
             scope = ScopeType.INHERIT,
             description = "Adopt a database whose schema another tool made (tables, but no Flyway history): record the "
-                    + "migrations up to VERSION (without one: all) as applied without running them, then go on")
+                    + "migrations up to VERSION (without one: all) as applied without running them, then go on; refused when "
+                    + "they create tables the database does not have")
     String baseline;
 
     @Option(names = "--allow-delete", scope = ScopeType.INHERIT,
@@ -616,19 +617,18 @@ public class seed_database implements Callable<Integer> {
         report.header(passTitle != null ? passTitle : dryRun ? (command.equals("check") ? "check" : "plan: nothing is written") : null,
                 target, environment, layout, migrate, seed);
 
-        Migrations.Outcome migrated = null;
-        List<Seeder.Outcome> seeded = List.of();
-        String recordedIn = null;
-        for (int attempt = 1; ; attempt++) {
-            try (var session = Session.open(target, limits(), this::note);
-                 var progressLine = Progress.onTerminal(spec.commandLine().getErr(), env == System.getenv())) {
+        record Done(Migrations.Outcome migrated, List<Seeder.Outcome> seeded, String recordedIn) {}
+        var done = withRetries(session -> {
+            try (var progressLine = Progress.onTerminal(spec.commandLine().getErr(), env == System.getenv())) {
                 progress = progressLine;
-                migrated = migrate ? Migrations.apply(session, layout.migrations(), workingDir, baseline) : null;
+                var migrated = migrate ? Migrations.apply(session, layout.migrations(), workingDir, baseline) : null;
+                List<Seeder.Outcome> seeded;
                 try {
                     seeded = seed(session, seedFiles, selected, environment, dryRun);
                 } catch (SeedError e) {
                     throw migrate ? e : withPendingMigrations(e, session, layout);
                 }
+                String recordedIn = null;
                 if (!dryRun) {
                     if (!seeded.isEmpty()) {
                         recordedIn = historyTable();
@@ -637,28 +637,54 @@ public class seed_database implements Callable<Integer> {
                     }
                     session.commit();
                 }
-                break;
-            } catch (SeedError e) {
-                if (!e.connectionFailure() || attempt > retries) {
-                    throw e;
-                }
-                // Nothing of the failed attempt was committed: the whole run starts again.
-                long pause = Math.min(10, 1L << (attempt - 1));
-                note(e.paragraph().replace(" Nothing was written.", "") + " Retrying in " + pause + " s (retry " + attempt
-                        + " of " + retries + ").");
-                try {
-                    Thread.sleep(pause * 1000);
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
+                return new Done(migrated, seeded, recordedIn);
             }
-        }
-        var result = new Report.Run(command, dryRun, environment, target, migrated, seeded, skipped, layout.seeds(),
-                System.nanoTime() - started, recordedIn);
+        });
+        var result = new Report.Run(command, dryRun, environment, target, done.migrated(), done.seeded(), skipped, layout.seeds(),
+                System.nanoTime() - started, done.recordedIn());
         report.run(result);
         lastRun = result;
         return command.equals("check") && !result.inSync() ? EXIT_FAILED : EXIT_OK;
+    }
+
+    /**
+     * One attempt after another, each on a session of its own that takes the run lock, until one
+     * ends without a lost connection or --retries are used up. Nothing of a failed attempt was
+     * committed, so the next starts from the beginning.
+     */
+    private <T> T withRetries(java.util.function.Function<Session, T> attempt) {
+        for (int attempts = 1; ; attempts++) {
+            Session session = null;
+            RuntimeException failure;
+            try {
+                session = Session.connect(target);
+                session.begin(limits(), true, this::note);
+                return attempt.apply(session);
+            } catch (RuntimeException e) {
+                failure = e;
+            } finally {
+                if (session != null) {
+                    session.close();
+                }
+            }
+            // Whatever ended the attempt, in whichever phase, is judged here, once the session knows whether its connection broke.
+            var error = SeedError.endingAttempt(failure, target, session != null && session.connectionLost());
+            if (!error.connectionFailure() || session != null && session.aborted()) {
+                throw failure;
+            }
+            if (attempts > retries) {
+                throw error;
+            }
+            long pause = Math.min(10, 1L << (attempts - 1));
+            note(error.paragraph().replace(" Nothing was written.", "") + " Retrying in " + pause + " s (retry " + attempts
+                    + " of " + retries + ").");
+            try {
+                Thread.sleep(pause * 1000);
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                throw error;
+            }
+        }
     }
 
     /**
@@ -755,17 +781,19 @@ public class seed_database implements Callable<Integer> {
         String environment = environment();
         var seedFiles = SeedFile.readAll(layout.seeds(), workingDir, env, secrets, followSymlinks);
         report.header(null, target, environment, layout, true, true);
-        try (var session = Session.open(target, limits(), this::note)) {
+        record Status(List<Migrations.Info> migrations, Migrations.Outcome migrated, List<Seeder.Outcome> seeded, History.Entry lastRun) {}
+        var status = withRetries(session -> {
             var migrations = Migrations.info(session, layout.migrations(), workingDir);
             var migrated = Migrations.apply(session, layout.migrations(), workingDir, null);
             var seeded = seed(session, seedFiles, seedFiles, environment, true);
             session.rollback();
             var history = new History(session, historyTable());
-            var lastRun = history.exists() ? history.entries(null, 1).stream().findFirst().orElse(null) : null;
-            report.info(migrations, new Report.Run("info", true, environment, target, migrated, seeded,
-                    seedFiles.stream().filter(f -> !f.appliesTo(environment)).toList(), layout.seeds(), System.nanoTime() - started, null),
-                    lastRun, historyTable());
-        }
+            return new Status(migrations, migrated, seeded,
+                    history.exists() ? history.entries(null, 1).stream().findFirst().orElse(null) : null);
+        });
+        report.info(status.migrations(), new Report.Run("info", true, environment, target, status.migrated(), status.seeded(),
+                seedFiles.stream().filter(f -> !f.appliesTo(environment)).toList(), layout.seeds(), System.nanoTime() - started, null),
+                status.lastRun(), historyTable());
         return EXIT_OK;
     }
 
@@ -1004,7 +1032,8 @@ public class seed_database implements Callable<Integer> {
 
     int reportFailure(Throwable e, PrintWriter out, PrintWriter err) {
         var exhausted = SeedError.exhaustion(e);
-        var failure = exhausted != null ? exhausted : e instanceof SeedError error ? error : SeedError.unexpected(e instanceof Exception x ? x : new IllegalStateException(e), target);
+        var failure = exhausted != null ? exhausted
+                : SeedError.endingAttempt(e instanceof Exception x ? x : new IllegalStateException(e), target, false);
         // Commands that only read have nothing to reassure about.
         boolean reads = Set.of("info", "history", "export").contains(command);
         err.println("error: " + (reads ? failure.paragraph().replace(" Nothing was written.", "") : failure.paragraph()));

@@ -1,19 +1,31 @@
 // Flyway, run inside the run's transaction.
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.ResourceProvider;
+import org.flywaydb.core.api.resource.LoadableResource;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.flywaydb.core.internal.exception.FlywayMigrateException;
+import org.flywaydb.core.internal.resource.filesystem.FileSystemResource;
 
 final class Migrations {
 
@@ -29,21 +41,109 @@ final class Migrations {
     /** A migration as Flyway's info sees it: applied (with when) or pending. */
     record Info(String version, String description, String state, OffsetDateTime installedOn) {}
 
-    private static Flyway flyway(Session session, Path dir) {
-        return configuration(session, dir).load();
+    private static Flyway flyway(Session session, Path dir, Path workingDir) {
+        return configuration(session, dir, workingDir).load();
     }
 
-    private static org.flywaydb.core.api.configuration.FluentConfiguration configuration(Session session, Path dir) {
+    /** Every use of Flyway is configured here, so it can only ever see the SQL files {@link #sqlFiles} let through. */
+    private static org.flywaydb.core.api.configuration.FluentConfiguration configuration(Session session, Path dir, Path workingDir) {
+        var location = org.flywaydb.core.api.Location.fromPath("filesystem:", dir.toAbsolutePath().toString());
+        var files = sqlFiles(dir, workingDir).stream()
+                .map(file -> (LoadableResource) new FileSystemResource(location, file.toString(), UTF_8, false)).toList();
         return Flyway.configure(Session.class.getClassLoader())
                 .dataSource(session.dataSourceForFlyway())
-                .locations("filesystem:" + dir.toAbsolutePath())
+                .locations(location)
+                .sqlMigrationSuffixes(SQL)
+                // Flyway's script migrations and script callbacks find their files through this provider too: it has none.
+                .resourceProvider(new ResourceProvider() {
+                    @Override
+                    public LoadableResource getResource(String name) {
+                        return files.stream().filter(f -> f.getRelativePath().equals(name)).findFirst().orElse(null);
+                    }
+
+                    @Override
+                    public Collection<LoadableResource> getResources(String prefix, String[] suffixes) {
+                        return files.stream().filter(f -> f.getFilename().startsWith(prefix)
+                                && Stream.of(suffixes).anyMatch(f.getFilename()::endsWith)).toList();
+                    }
+                })
+                // No Java migrations either: no class is ever loaded as one.
+                .javaMigrationClassProvider(List::of)
                 .validateMigrationNaming(true);
+    }
+
+    /** A migration's suffix, exactly: the only files Flyway is shown. */
+    static final String SQL = ".sql";
+
+    /** What Flyway would run as a program (ScriptMigrationResolver's suffixes), as a migration or a callback. */
+    private static final java.util.regex.Pattern SCRIPT = java.util.regex.Pattern.compile(
+            "(?i).*\\.(sh|bash|ps1|bat|cmd|py)$");
+
+    /** Callback file names: beforeMigrate.sql, afterEachMigrate__note.sql, … */
+    private static final Set<String> CALLBACKS = Stream.of(org.flywaydb.core.api.callback.Event.values())
+            .map(event -> event.getId().toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
+
+    /**
+     * The SQL files under the migrations directory, walked as Flyway walks it (subdirectories too,
+     * but hidden ones; links followed). Only SQL may run: Flyway would also run V…__x.sh (.bash,
+     * .ps1, .bat, .cmd, .py) migrations and beforeMigrate.sh-style callbacks as programs, outside
+     * the run's transaction, even for plan and check, so such a file, anywhere below, stops
+     * every command before Flyway is asked anything. So does a file named like a migration or a
+     * callback that does not end in exactly .sql (V2__x.SQL, V2__x.sql.bak): Flyway would skip it
+     * without a word, or on another platform not. Other files (a README) are left alone, as
+     * Flyway leaves them.
+     */
+    static List<Path> sqlFiles(Path dir, Path workingDir) {
+        var files = new ArrayList<Path>();
+        try {
+            Files.walkFileTree(dir, Set.of(java.nio.file.FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path subdirectory, BasicFileAttributes attributes) {
+                    return subdirectory.equals(dir) || !subdirectory.getFileName().toString().startsWith(".")
+                            ? FileVisitResult.CONTINUE : FileVisitResult.SKIP_SUBTREE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+                    String name = file.getFileName().toString();
+                    if (SCRIPT.matcher(name).matches()) {
+                        throw notSql(file, workingDir, "a script, which Flyway would run as a program (outside the run's "
+                                + "transaction, even for plan and check); seed_database runs SQL migrations only",
+                                "write the change as SQL in a V…__….sql migration, or keep the script out of the migrations directory");
+                    }
+                    boolean flywayName = name.contains("__") || CALLBACKS.contains(name.replaceFirst("\\..*", "").toLowerCase(Locale.ROOT));
+                    if (name.endsWith(SQL) && !attributes.isRegularFile()) {
+                        throw notSql(file, workingDir, "not a regular file (a pipe, a device or a socket): it cannot be a "
+                                + "migration", null);
+                    } else if (name.endsWith(SQL)) {
+                        files.add(file);
+                    } else if (flywayName) {
+                        throw notSql(file, workingDir, "named like a migration or a callback, but not a .sql file: Flyway "
+                                + "would skip it without a word", "name it …" + SQL + " (in lower case) if it is one, or keep "
+                                + "it out of the migrations directory");
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, java.io.IOException e) {
+                    throw notSql(file, workingDir, "cannot be read (" + e.getMessage() + ")", null);
+                }
+            });
+        } catch (java.io.IOException e) {
+            throw notSql(dir, workingDir, "cannot be read (" + e.getMessage() + ")", null);
+        }
+        return files;
+    }
+
+    private static SeedError notSql(Path file, Path workingDir, String problem, String hint) {
+        return new SeedError(seed_database.EXIT_FAILED, SeedFile.displayPath(file, workingDir), problem, hint, null);
     }
 
     /** Every migration Flyway knows of, in order, with its state. */
     static List<Info> info(Session session, Path dir, Path workingDir) {
         try {
-            return Stream.of(flyway(session, dir).info().all())
+            return Stream.of(flyway(session, dir, workingDir).info().all())
                     .map(m -> new Info(m.getVersion() == null ? "" : m.getVersion().toString(), m.getDescription(),
                             m.getState().getDisplayName().toLowerCase(Locale.ROOT),
                             m.getInstalledOn() == null ? null : m.getInstalledOn().toInstant().atOffset(ZoneOffset.UTC)))
@@ -59,7 +159,7 @@ final class Migrations {
      * made: the migrations up to that version are recorded as applied without running.
      */
     static Outcome apply(Session session, Path dir, Path workingDir, String baseline) {
-        var configuration = configuration(session, dir);
+        var configuration = configuration(session, dir, workingDir);
         String baselinedAt = null;
         var warnings = new java.util.ArrayList<String>();
         var adoption = Adoption.of(session);
@@ -68,6 +168,7 @@ final class Migrations {
                 throw notAdopted(adoption, session, dir, workingDir);
             }
             baselinedAt = baselineVersion(baseline, session, dir, workingDir);
+            checkBaseline(baseline, baselinedAt, session, dir, workingDir);
             configuration.baselineOnMigrate(true).baselineVersion(baselinedAt)
                     .baselineDescription("adopted by seed_database (--baseline)");
         } else if (baseline != null) {
@@ -159,6 +260,193 @@ final class Migrations {
                 .orElseThrow(() -> SeedError.usage("--baseline=" + baseline + " is not the version of a migration; the "
                         + "migrations are " + String.join(", ", versions), "name the newest migration the database's schema "
                         + "already matches"));
+    }
+
+    /**
+     * Refuses a baseline whose migrations (those up to it, which will never run here) create
+     * tables the database does not have: recorded as applied, they would leave it without them
+     * for good, and the seeds would fail on every run after.
+     *
+     * <p>The tables are found by reading those migrations' SQL: each top-level CREATE TABLE
+     * (IF NOT EXISTS, UNLOGGED; not TEMP), less those a later one of them drops (DROP TABLE) or
+     * renames (ALTER TABLE … RENAME TO, which renames it in the list). That is sound enough because
+     * a Flyway SQL migration is a list of statements run top to bottom, once: a table it creates at
+     * the top level exists after it ran, unless a later migration removed it, so a database that
+     * really is "at" the baseline has every table named, and the check never refuses one that is.
+     * It cannot see tables made where the SQL is not plain (a DO block, a function, EXECUTE, a
+     * callback), a table moved by SET SCHEMA, nor anything but tables (columns, types, indexes):
+     * what it does not see it does not claim, and the seeds still stop at a missing table then.
+     */
+    private static void checkBaseline(String asked, String baselinedAt, Session session, Path dir, Path workingDir) {
+        var baseline = org.flywaydb.core.api.MigrationVersion.fromVersion(baselinedAt);
+        var skipped = Stream.of(flyway(session, dir, workingDir).info().all())
+                .filter(m -> m.getVersion() != null && m.getPhysicalLocation() != null && m.getVersion().compareTo(baseline) <= 0)
+                .toList();
+        // After each skipped migration: the tables made so far that the database lacks.
+        var made = new java.util.LinkedHashMap<String, String>();   // table → the migration that created it
+        var present = new java.util.HashMap<String, Boolean>();
+        String consistent = null;
+        for (var migration : skipped) {
+            Path file = Path.of(migration.getPhysicalLocation());
+            String script;
+            try {
+                script = Files.readString(file, UTF_8);
+            } catch (java.io.IOException e) {
+                throw notSql(file, workingDir, "cannot be read (" + e.getMessage() + ")", null);
+            }
+            TableStatements.apply(script, made, SeedFile.displayPath(file, workingDir));
+            made.keySet().forEach(table -> present.computeIfAbsent(table, t -> session.handle
+                    .createQuery("SELECT to_regclass(?) IS NOT NULL").bind(0, t).mapTo(Boolean.class).one()));
+            if (made.keySet().stream().allMatch(present::get)) {
+                consistent = migration.getVersion().toString();
+            }
+        }
+        var missing = made.entrySet().stream().filter(e -> !present.get(e.getKey())).toList();
+        if (missing.isEmpty()) {
+            return;
+        }
+        String option = asked.equals(NEWEST) ? "--baseline" : "--baseline=" + asked;
+        throw new SeedError(seed_database.EXIT_FAILED, SeedFile.displayPath(dir, workingDir), option + " would record the "
+                + "migrations up to " + baselinedAt + " as applied without running them, but this database lacks tables they "
+                + "create: " + missing.stream().map(e -> e.getKey().replace("\"", "") + " (" + e.getValue() + ")")
+                        .collect(Collectors.joining(", ")),
+                consistent != null ? "baseline at the newest migration whose tables it has, --baseline=" + consistent
+                        + ": the later migrations then run and create them"
+                        : "not even the first migration's tables are there: is it the database you meant?", null);
+    }
+
+    /**
+     * The tables a migration's SQL creates, drops and renames, statement by statement, outside
+     * comments, string literals and dollar-quoted bodies. A table is named as to_regclass reads
+     * it: its quoted identifiers, schema-qualified when the migration qualifies it.
+     */
+    static final class TableStatements {
+        private static final String IDENTIFIER = "(?:\"(?:[^\"]|\"\")+\"|[\\p{L}_][\\p{L}\\p{N}_$]*)";
+        private static final String NAME = IDENTIFIER + "(?:\\s*\\.\\s*" + IDENTIFIER + "){0,2}";
+        private static final java.util.regex.Pattern CREATE = java.util.regex.Pattern.compile("(?is)CREATE\\s+(?:(GLOBAL|LOCAL)\\s+)?"
+                + "(?:(TEMP|TEMPORARY)\\s+|UNLOGGED\\s+)?TABLE\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?(" + NAME + ")(?=[\\s(]|$).*");
+        private static final java.util.regex.Pattern DROP = java.util.regex.Pattern.compile("(?is)DROP\\s+TABLE\\s+(?:IF\\s+EXISTS\\s+)?("
+                + NAME + "(?:\\s*,\\s*" + NAME + ")*).*");
+        private static final java.util.regex.Pattern RENAME = java.util.regex.Pattern.compile("(?is)ALTER\\s+TABLE\\s+(?:IF\\s+EXISTS\\s+)?"
+                + "(?:ONLY\\s+)?(" + NAME + ")\\s*\\*?\\s+RENAME\\s+TO\\s+(" + IDENTIFIER + ").*");
+        private static final java.util.regex.Pattern PART = java.util.regex.Pattern.compile(IDENTIFIER);
+
+        static void apply(String script, java.util.Map<String, String> made, String migration) {
+            for (String statement : statements(script)) {
+                var create = CREATE.matcher(statement);
+                var drop = DROP.matcher(statement);
+                var rename = RENAME.matcher(statement);
+                if (create.matches() && create.group(2) == null) {
+                    made.putIfAbsent(name(create.group(3)), migration);
+                } else if (drop.matches()) {
+                    for (String table : splitNames(drop.group(1))) {
+                        made.remove(name(table));
+                    }
+                } else if (rename.matches()) {
+                    String from = name(rename.group(1));
+                    String by = made.remove(from);
+                    if (by != null) {
+                        int dot = from.lastIndexOf("\".\"");
+                        made.put((dot < 0 ? "" : from.substring(0, dot + 1)) + name(rename.group(2)), by);
+                    }
+                }
+            }
+        }
+
+        /** The statements, each in one line with single spaces, without comments, literals and bodies. */
+        static List<String> statements(String sql) {
+            var statements = new ArrayList<String>();
+            var current = new StringBuilder();
+            for (int i = 0; i < sql.length(); i++) {
+                char c = sql.charAt(i);
+                if (c == '-' && sql.startsWith("--", i)) {
+                    i = end(sql, sql.indexOf('\n', i));
+                    current.append(' ');
+                } else if (c == '/' && sql.startsWith("/*", i)) {
+                    int depth = 0;
+                    for (; i < sql.length(); i++) {
+                        if (sql.startsWith("/*", i)) {
+                            depth++;
+                            i++;
+                        } else if (sql.startsWith("*/", i)) {
+                            depth--;
+                            i++;
+                            if (depth == 0) {
+                                break;
+                            }
+                        }
+                    }
+                    current.append(' ');
+                } else if (c == '\'') {
+                    boolean escapes = i > 0 && (sql.charAt(i - 1) == 'E' || sql.charAt(i - 1) == 'e');
+                    for (i++; i < sql.length(); i++) {
+                        if (escapes && sql.charAt(i) == '\\') {
+                            i++;
+                        } else if (sql.charAt(i) == '\'') {
+                            if (i + 1 < sql.length() && sql.charAt(i + 1) == '\'') {
+                                i++;
+                            } else {
+                                break;
+                            }
+                        }
+                    }
+                    current.append("''");
+                } else if (c == '"') {
+                    int close = i + 1;
+                    while (true) {
+                        close = sql.indexOf('"', close);
+                        if (close < 0 || close + 1 >= sql.length() || sql.charAt(close + 1) != '"') {
+                            break;
+                        }
+                        close += 2;
+                    }
+                    close = end(sql, close);
+                    current.append(sql, i, Math.min(sql.length(), close + 1));
+                    i = close;
+                } else if (c == '$' && (i == 0 || !Character.isLetterOrDigit(sql.charAt(i - 1)) && sql.charAt(i - 1) != '_')) {
+                    var tag = java.util.regex.Pattern.compile("\\$(?:[\\p{L}_][\\p{L}\\p{N}_]*)?\\$").matcher(sql).region(i, sql.length());
+                    if (tag.lookingAt()) {
+                        int close = sql.indexOf(tag.group(), tag.end());
+                        i = close < 0 ? sql.length() : close + tag.group().length() - 1;
+                        current.append("''");
+                    } else {
+                        current.append(c);
+                    }
+                } else if (c == ';') {
+                    statements.add(current.toString().replaceAll("\\s+", " ").trim());
+                    current.setLength(0);
+                } else {
+                    current.append(c);
+                }
+            }
+            statements.add(current.toString().replaceAll("\\s+", " ").trim());
+            return statements.stream().filter(st -> !st.isEmpty()).toList();
+        }
+
+        private static int end(String sql, int at) {
+            return at < 0 ? sql.length() : at;
+        }
+
+        private static List<String> splitNames(String names) {
+            var parts = new ArrayList<String>();
+            var name = java.util.regex.Pattern.compile(NAME).matcher(names);
+            while (name.find()) {
+                parts.add(name.group());
+            }
+            return parts;
+        }
+
+        /** A table name as PostgreSQL reads it (unquoted parts in lower case), quoted again: to_regclass's input. The last two parts. */
+        static String name(String written) {
+            var parts = new ArrayList<String>();
+            var part = PART.matcher(written);
+            while (part.find()) {
+                String p = part.group();
+                parts.add(p.startsWith("\"") ? p.substring(1, p.length() - 1).replace("\"\"", "\"") : p.toLowerCase(Locale.ROOT));
+            }
+            return parts.subList(Math.max(0, parts.size() - 2), parts.size()).stream().map(Catalog::quote)
+                    .collect(Collectors.joining("."));
+        }
     }
 
     private static org.flywaydb.core.api.MigrationVersion safeVersion(String version) {

@@ -12,11 +12,19 @@ final class SeedError extends RuntimeException {
     final String where;
     final String hint;
 
+    /** Said by {@link #endingAttempt} of an error that came with a lost connection, whatever it says itself. */
+    private final boolean lostConnection;
+
     SeedError(int exitCode, String where, String message, String hint, Throwable cause) {
+        this(exitCode, where, message, hint, cause, false);
+    }
+
+    private SeedError(int exitCode, String where, String message, String hint, Throwable cause, boolean lostConnection) {
         super(message, cause);
         this.exitCode = exitCode;
         this.where = where;
         this.hint = hint;
+        this.lostConnection = lostConnection;
     }
 
     /** A problem in a file, at a position when one is known. */
@@ -57,12 +65,43 @@ final class SeedError extends RuntimeException {
         return new SeedError(seed_database.EXIT_FAILED, null, "internal error: " + e, "this is a bug in seed_database", e);
     }
 
-    /** Whether the connection failed or was lost (a retry may succeed), rather than the data or a setting being wrong. */
+    /**
+     * What ended an attempt at a run, whatever it was thrown as (a SeedError, Jdbi's or Flyway's
+     * wrapper of a driver error, a bug), in the user's terms: the one place that decides whether
+     * the connection was lost, and so whether --retries may run it again. connectionLost is what
+     * the session found when it ended (its connection could not even roll back): then it is a
+     * lost connection whatever the error said, as when the driver's follow-up "This connection
+     * has been closed" or a message without an SQLState is all that reached the tool.
+     */
+    static SeedError endingAttempt(Exception e, DatabaseTarget target, boolean connectionLost) {
+        var error = e instanceof SeedError seedError ? seedError : unexpected(e, target);
+        if (error.connectionFailure() || !(connectionLost || connectionError(e))) {
+            return error;
+        }
+        return new SeedError(seed_database.EXIT_UNREACHABLE, target == null ? null : "cannot use " + target.describe(),
+                "the connection was lost (" + error.getMessage().replaceAll("\\.$", "") + ")", LOST, e, true);
+    }
+
+    private static final String LOST = "the connection was lost during the run: PostgreSQL rolls back what it did; --retries N runs it again";
+
+    /**
+     * Whether the connection failed or was lost (a retry may succeed), rather than the data or a
+     * setting being wrong: any driver error on the way, each with the errors chained to it, says so.
+     */
     boolean connectionFailure() {
-        for (Throwable t = getCause(); t != null; t = t.getCause()) {
-            if (t instanceof SQLException sql && sql.getSQLState() != null) {
-                String state = sql.getSQLState();
-                return state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03");
+        return exitCode == seed_database.EXIT_UNREACHABLE && (lostConnection || connectionError(this));
+    }
+
+    private static boolean connectionError(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            for (SQLException sql = t instanceof SQLException s ? s : null; sql != null; sql = sql.getNextException()) {
+                String state = Objects.requireNonNullElse(sql.getSQLState(), "");
+                if (state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03")) {
+                    return true;
+                }
+            }
+            if (t.getCause() == t) {
+                break;
             }
         }
         return false;
@@ -74,7 +113,7 @@ final class SeedError extends RuntimeException {
     }
 
     SeedError hint(String newHint) {
-        return new SeedError(exitCode, where, getMessage(), newHint, getCause());
+        return new SeedError(exitCode, where, getMessage(), newHint, getCause(), lostConnection);
     }
 
     String paragraph() {
@@ -118,7 +157,7 @@ final class SeedError extends RuntimeException {
         if (state.startsWith("08") || state.startsWith("28") || state.equals("3D000") || state.startsWith("57P")) {
             String message = describe(e);
             boolean lost = state.equals("08006") || state.equals("08003") || state.startsWith("57P");
-            String hint = lost ? "the connection was lost during the run: PostgreSQL rolls back what it did; --retries N runs it again"
+            String hint = lost ? LOST
                     : switch (state.substring(0, 2)) {
                         case "28" -> "check the user name and password (in the URL, PGUSER/PGPASSWORD or ~/.pgpass)";
                         case "3D" -> "create the database first, or point --url / DATABASE_URL at the right one";

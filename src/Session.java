@@ -26,6 +26,9 @@ final class Session implements AutoCloseable {
     final Connection connection;
     final Handle handle;
     private boolean committed;
+    /** Set when the session ends: its connection broke under it (not closed by {@link #abort}). */
+    private boolean connectionLost;
+    private volatile boolean aborted;
 
     private Session(DatabaseTarget target, Connection connection) {
         this.target = target;
@@ -88,43 +91,46 @@ final class Session implements AutoCloseable {
     /** The session of the run in progress, for the signal handler that rolls it back. */
     static volatile Session current;
 
-    /** Connects, begins the run's transaction and takes the run lock: runs wait for each other here. */
-    static Session open(DatabaseTarget target, Limits limits, java.util.function.Consumer<String> note) {
-        return open(target, limits, true, note);
-    }
-
     /** Connects without the run lock, for commands that only read what runs recorded. */
     static Session openForReading(DatabaseTarget target, Limits limits) {
-        return open(target, limits, false, message -> { });
-    }
-
-    private static Session open(DatabaseTarget target, Limits limits, boolean lock, java.util.function.Consumer<String> note) {
-        Connection connection;
+        var session = connect(target);
         try {
-            connection = new org.postgresql.Driver().connect(target.jdbcUrl(), target.properties());
-            connection.setAutoCommit(false);
-        } catch (SQLException e) {
-            throw SeedError.fromSql(e, target);
-        }
-        var session = new Session(target, connection);
-        session.limits = limits;
-        try {
-            // Timestamps written without an offset mean UTC, whatever the server's or the machine's zone.
-            session.run("SET TIME ZONE 'UTC'");
-            session.run("SET lock_timeout = '" + limits.lockTimeoutSeconds() + "s'");
-            session.run("SET statement_timeout = '" + limits.statementTimeoutSeconds() + "s'");
-            // If this process dies, its backend notices within seconds and rolls back (PostgreSQL 14+).
-            session.run("DO $$ BEGIN IF current_setting('server_version_num')::int >= 140000 THEN "
-                    + "PERFORM set_config('client_connection_check_interval', '2s', false); END IF; END $$");
-            if (lock) {
-                session.takeRunLock(note);
-            }
+            session.begin(limits, false, message -> { });
         } catch (RuntimeException e) {
             session.close();
             throw e;
         }
-        current = lock ? session : current;
         return session;
+    }
+
+    /**
+     * The connection alone; {@link #begin} sets the session up: apart, so that a run can ask a
+     * session whose set-up failed whether its connection was lost.
+     */
+    static Session connect(DatabaseTarget target) {
+        try {
+            var connection = new org.postgresql.Driver().connect(target.jdbcUrl(), target.properties());
+            connection.setAutoCommit(false);
+            return new Session(target, connection);
+        } catch (SQLException e) {
+            throw SeedError.fromSql(e, target);
+        }
+    }
+
+    /** The session's settings, then the run lock when asked for (runs wait for each other here). */
+    void begin(Limits limits, boolean lock, java.util.function.Consumer<String> note) {
+        this.limits = limits;
+        // Timestamps written without an offset mean UTC, whatever the server's or the machine's zone.
+        run("SET TIME ZONE 'UTC'");
+        run("SET lock_timeout = '" + limits.lockTimeoutSeconds() + "s'");
+        run("SET statement_timeout = '" + limits.statementTimeoutSeconds() + "s'");
+        // If this process dies, its backend notices within seconds and rolls back (PostgreSQL 14+).
+        run("DO $$ BEGIN IF current_setting('server_version_num')::int >= 140000 THEN "
+                + "PERFORM set_config('client_connection_check_interval', '2s', false); END IF; END $$");
+        if (lock) {
+            takeRunLock(note);
+            current = this;
+        }
     }
 
     Limits limits;
@@ -209,6 +215,7 @@ final class Session implements AutoCloseable {
 
     /** Ends the run at once from another thread (a signal): PostgreSQL rolls back what the connection did. */
     void abort() {
+        aborted = true;
         try {
             connection.unwrap(org.postgresql.PGConnection.class).cancelQuery();
         } catch (SQLException e) {
@@ -254,17 +261,33 @@ final class Session implements AutoCloseable {
             current = null;
         }
         try {
-            if (!committed && !connection.isClosed()) {
+            if (!committed && connection.isClosed()) {
+                connectionLost = !aborted;
+            } else if (!committed) {
                 connection.rollback();
             }
         } catch (SQLException e) {
             // The connection is gone: PostgreSQL has rolled the transaction back itself.
+            connectionLost = !aborted;
         }
         try {
             connection.close();
         } catch (SQLException e) {
             // Nothing more to do with a broken connection.
         }
+    }
+
+    /**
+     * Whether the connection broke before the session ended, whatever the error that followed
+     * said: a closed connection cannot roll back. Known once the session is closed.
+     */
+    boolean connectionLost() {
+        return connectionLost;
+    }
+
+    /** Whether a signal ended the session ({@link #abort}): its connection was closed on purpose. */
+    boolean aborted() {
+        return aborted;
     }
 
     /**

@@ -102,15 +102,63 @@ class AdoptionTest extends FreshProject {
     }
 
     @Test
-    void a_baseline_too_late_leaves_tables_missing_and_adopts_nothing() {
+    void a_baseline_beyond_the_tables_the_database_has_is_refused_naming_them_and_the_right_one_still_works() {
         oldSchema();
+        String before = db.snapshot();
 
-        var run = run(1, "--baseline");
+        for (var command : List.of(List.of("--baseline"), List.of("plan", "--baseline=20260206"), List.of("migrate", "--baseline=20260205"))) {
+            var refused = run(1, command.toArray(String[]::new));
 
-        assertTrue(run.err().contains("seeds/pipeline_templates.yaml:"), run::toString);
-        assertTrue(run.err().contains("the database has no table \"pipeline_templates\""), run::toString);
-        assertEquals(0, db.count("SELECT count(*) FROM pg_tables WHERE tablename = 'flyway_schema_history'"),
-                "a failed run adopts nothing");
+            assertTrue(refused.err().startsWith("error: migrations: " + command.get(command.size() - 1) + " would record the "
+                    + "migrations up to "), refused::toString);
+            assertTrue(refused.err().contains("as applied without running them, but this database lacks tables they create: "
+                    + "pipeline_templates (migrations/V20260205__create_pipeline_templates.sql)"), refused::toString);
+            assertTrue(refused.err().contains("Baseline at the newest migration whose tables it has, --baseline=20260121: the "
+                    + "later migrations then run and create them. Nothing was written."), refused::toString);
+            assertEquals(before, db.snapshot(), "a refused baseline adopts nothing");
+        }
+        var newest = run(1, "--baseline");
+        assertTrue(newest.err().contains("lacks tables they create: pipeline_templates (migrations/"
+                + "V20260205__create_pipeline_templates.sql), scanners (migrations/V20260206__create_scanners.sql), strategies "
+                + "(migrations/V20260207__create_strategies.sql), tutorial_steps (migrations/V20260208__create_tutorial_steps.sql)."),
+                newest::toString);
+
+        var adopted = run(0, "--baseline=20260121");
+        assertTrue(adopted.out().contains("Migrations: 4 applied, now at version 20260208"), adopted::toString);
+        assertEquals(4, db.count("SELECT count(*) FROM pipeline_templates"));
+    }
+
+    @Test
+    void the_tables_a_baseline_needs_are_read_from_the_sql_whatever_its_spelling() {
+        Path migrations = TestDatabase.scratch("odd-migrations");
+        TestDatabase.write(migrations.resolve("V1__odd_spellings.sql"), """
+                -- CREATE TABLE in_a_comment (id int);
+                /* CREATE TABLE in_a_block_comment (id int); /* nested */ CREATE TABLE still_comment (id int); */
+                CREATE TABLE IF NOT EXISTS "Audit Log" (id int);
+                create unlogged table Public.Tmp_Staging (id int);
+                CREATE TEMP TABLE scratch (id int);
+                CREATE TABLE gone (id int);
+                DROP TABLE IF EXISTS gone, "Other";
+                CREATE TABLE old_name (id int);
+                ALTER TABLE old_name RENAME TO new_name;
+                DO $$ BEGIN EXECUTE 'CREATE TABLE made_in_a_do_block (id int)'; END $$;
+                COMMENT ON TABLE "Audit Log" IS 'CREATE TABLE in_a_string (id int); it says';
+                """);
+        TestDatabase.write(migrations.resolve("V2__later.sql"), "CREATE TABLE later (id int);\n");
+        db.execute("CREATE TABLE tmp_staging (id int); CREATE TABLE new_name (id int)");
+        String before = db.snapshot();
+
+        var refused = run(1, "migrate", "--migrations", migrations.toString(), "--baseline=1");
+
+        assertTrue(refused.err().contains("lacks tables they create: Audit Log (" + SeedFile.displayPath(
+                migrations.resolve("V1__odd_spellings.sql"), workspace) + ")."), refused::toString);
+        assertTrue(refused.err().contains("Not even the first migration's tables are there: is it the database you meant?"),
+                refused::toString);
+        assertEquals(before, db.snapshot());
+
+        db.execute("CREATE TABLE \"Audit Log\" (id int)");
+        var adopted = run(0, "migrate", "--migrations", migrations.toString(), "--baseline=1");
+        assertTrue(adopted.out().contains("Migrations: 1 applied, now at version 2"), adopted::toString);
     }
 
     @Test
@@ -131,7 +179,7 @@ class AdoptionTest extends FreshProject {
         db.execute("CREATE TABLE exchanges (mic text PRIMARY KEY)");
         String before = db.snapshot();
 
-        var run = run(1, "--baseline=20260208");
+        var run = run(1, "--baseline=20260121");
 
         assertTrue(run.err().contains("migrations/V20260301__create_exchanges.sql:1: migration failed: PostgreSQL: relation "
                 + "\"exchanges\" already exists"), run::toString);

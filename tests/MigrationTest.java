@@ -1,7 +1,9 @@
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -82,5 +84,81 @@ class MigrationTest {
         assertEquals(1, run.exitCode(), run::toString);
         assertTrue(run.err().contains("add_exchanges.sql"), run::toString);
         assertEquals(0, db.count("SELECT count(*) FROM pg_tables WHERE tablename = 'exchanges'"));
+    }
+
+    /** A shell script that would leave a marker file behind if anything ran it. */
+    Path script(String relativePath) {
+        Path marker = TestDatabase.scratch("marker").resolve("ran");
+        Path file = workspace.resolve("migrations").resolve(relativePath);
+        TestDatabase.write(file, "#!/bin/sh\ntouch '" + marker + "'\n");
+        assertTrue(file.toFile().setExecutable(true));
+        return marker;
+    }
+
+    @Test
+    void no_command_runs_a_script_migration_or_callback_each_refuses_it_naming_the_file() {
+        for (String scriptFile : List.of("V20260301__make_marker.sh", "beforeMigrate.sh", "V20260301__x.sql.sh",
+                "later/V20260301__make_marker.ps1", "R__refresh.PY")) {
+            Path marker = script(scriptFile);
+            String before = db.snapshot();
+            for (var command : List.of(List.<String>of(), List.of("plan"), List.of("check"), List.of("info"), List.of("migrate"),
+                    List.of("verify"))) {
+                var run = db.run(workspace, command.toArray(String[]::new));
+
+                assertEquals(1, run.exitCode(), command + " " + scriptFile + ": " + run);
+                assertTrue(run.err().contains("error: migrations/" + scriptFile + ": a script, which Flyway would run as a "
+                        + "program (outside the run's transaction, even for plan and check); seed_database runs SQL migrations "
+                        + "only"), command + ": " + run);
+                assertTrue(!run.err().contains("\tat "), "no stack trace: " + run);
+                assertTrue(!Files.exists(marker), command + " ran " + scriptFile);
+                assertEquals(before, db.snapshot(), command + " wrote");
+            }
+            TestDatabase.deleteTree(workspace.resolve("migrations").resolve(scriptFile));
+        }
+    }
+
+    @Test
+    void a_file_named_like_a_migration_that_flyway_would_skip_is_refused_not_ignored() {
+        for (String oddFile : List.of("V20260301__create_exchanges.SQL", "V20260301__create_exchanges.sql.bak",
+                "more/afterMigrate.txt")) {
+            TestDatabase.write(workspace.resolve("migrations").resolve(oddFile), "CREATE TABLE exchanges (mic text PRIMARY KEY);\n");
+            String before = db.snapshot();
+
+            var run = db.run(workspace, "plan");
+
+            assertEquals(1, run.exitCode(), run::toString);
+            assertTrue(run.err().startsWith("error: migrations/" + oddFile + ": named like a migration or a callback, but not a "
+                    + ".sql file: Flyway would skip it without a word. Name it ….sql (in lower case) if it is one"), run::toString);
+            assertEquals(before, db.snapshot());
+            TestDatabase.deleteTree(workspace.resolve("migrations").resolve(oddFile));
+        }
+    }
+
+    @Test
+    void a_migration_that_is_a_pipe_is_refused_not_read() throws Exception {
+        Path pipe = workspace.resolve("migrations/V20260301__waits_forever.sql");
+        assertEquals(0, new ProcessBuilder("mkfifo", pipe.toString()).start().waitFor());
+
+        var run = db.run(workspace, "plan");
+
+        assertEquals(1, run.exitCode(), run::toString);
+        assertTrue(run.err().startsWith("error: migrations/V20260301__waits_forever.sql: not a regular file (a pipe, a device or a "
+                + "socket): it cannot be a migration."), run::toString);
+    }
+
+    @Test
+    void sql_migrations_in_subdirectories_run_and_other_files_are_left_alone() {
+        TestDatabase.write(workspace.resolve("migrations/README.md"), "Migrations of the trading backend.\n");
+        TestDatabase.write(workspace.resolve("migrations/2026/V20260301__create_exchanges.sql"),
+                "CREATE TABLE exchanges (mic text PRIMARY KEY);\n");
+        TestDatabase.write(workspace.resolve("migrations/.drafts/V20260302__not_yet.sql"), "CREATE TABLE not_yet (id int);\n");
+
+        var run = db.run(workspace, "migrate");
+
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.out().contains("Migrations: 1 applied, now at version 20260301"), run::toString);
+        assertEquals(1, db.count("SELECT count(*) FROM pg_tables WHERE tablename = 'exchanges'"));
+        assertEquals(0, db.count("SELECT count(*) FROM pg_tables WHERE tablename = 'not_yet'"),
+                "a hidden directory is skipped, as Flyway skips it");
     }
 }
