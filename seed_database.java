@@ -20,6 +20,7 @@
 //SOURCES src/Session.java
 //SOURCES src/Migrations.java
 //SOURCES src/Catalog.java
+//SOURCES src/Environments.java
 //SOURCES src/SeedFile.java
 //SOURCES src/Seeder.java
 //SOURCES src/History.java
@@ -127,8 +128,8 @@ public class seed_database implements Callable<Integer> {
     Path seedsOption;
 
     @Option(names = "--env", paramLabel = "NAME", scope = ScopeType.INHERIT,
-            description = "The environment this run is for (default: SEED_ENV, else APP_ENV, else development); "
-                    + "recorded in the history")
+            description = "The environment this run is for, one that seeds/environments.yaml declares (default: SEED_ENV, "
+                    + "else APP_ENV, else development); recorded in the history")
     String environmentOption;
 
     @Option(names = "--dry-run", scope = ScopeType.INHERIT,
@@ -406,13 +407,14 @@ public class seed_database implements Callable<Integer> {
         var gitCommit = recorded ? CompletableFuture.supplyAsync(() -> History.gitCommit(layout.seeds()))
                 : CompletableFuture.<String>completedFuture(null);
         var host = recorded ? CompletableFuture.supplyAsync(seed_database::hostName) : CompletableFuture.<String>completedFuture(null);
-        String environment = environment();
+        var declared = Environments.read(layout.seeds(), workingDir);
+        var chosen = declared.choose(environmentOption, env);
+        String environment = chosen.name();
         // Every seed file is read and checked before the database is touched.
-        var seedFiles = seed ? SeedFile.readAll(layout.seeds(), workingDir, env, followSymlinks) : List.<SeedFile>of();
+        var seedFiles = seed ? SeedFile.readAll(layout.seeds(), workingDir, env, followSymlinks, declared) : List.<SeedFile>of();
         var skipped = seedFiles.stream().filter(f -> !f.appliesTo(environment)).toList();
-        warnAboutAnUnknownEnvironment(report, seedFiles, environment);
         report.header(passTitle != null ? passTitle : dryRun ? (command.equals("check") ? "check" : "plan: nothing is written") : null,
-                target, environment, layout, migrate, seed);
+                target, environment, declared.describe(chosen), layout, migrate, seed);
 
         Migrations.Outcome migrated = null;
         List<Seeder.Outcome> seeded = List.of();
@@ -423,7 +425,7 @@ public class seed_database implements Callable<Integer> {
                 progress = progressLine;
                 migrated = migrate ? Migrations.apply(session, layout.migrations(), workingDir, baseline) : null;
                 try {
-                    seeded = seed(session, seedFiles, environment, dryRun);
+                    seeded = seed(session, seedFiles, chosen, dryRun);
                 } catch (SeedError e) {
                     throw migrate ? e : withPendingMigrations(e, session, layout);
                 }
@@ -463,10 +465,11 @@ public class seed_database implements Callable<Integer> {
      * The seed files for this environment, in dependency order: each writes its rows, then, in
      * reverse order, each removes the rows it no longer lists.
      */
-    private List<Seeder.Outcome> seed(Session session, List<SeedFile> files, String environment, boolean dryRun) {
-        var run = new Seeder.Run(session, environment, allowDelete, maxDeletes, dryRun, historyTable(), files);
+    private List<Seeder.Outcome> seed(Session session, List<SeedFile> files, Environments.Environment environment, boolean dryRun) {
+        var run = new Seeder.Run(session, environment.name(), environment.production(), allowDelete, maxDeletes, dryRun,
+                historyTable(), files);
         run.progress = progress;
-        var seeders = Seeder.order(session, files.stream().filter(f -> f.appliesTo(environment)).toList()).stream()
+        var seeders = Seeder.order(session, files.stream().filter(f -> f.appliesTo(environment.name())).toList()).stream()
                 .map(planned -> new Seeder(run, planned.file(), planned.table())).toList();
         seeders.forEach(Seeder::write);
         seeders.forEach(Seeder::countRemovals);
@@ -475,21 +478,6 @@ public class seed_database implements Callable<Integer> {
             seeders.get(i).remove();
         }
         return seeders.stream().map(Seeder::outcome).toList();
-    }
-
-    /** A typo in --env would quietly skip files and remove rows: say so when no seed file knows the name. */
-    private static void warnAboutAnUnknownEnvironment(Report report, List<SeedFile> files, String environment) {
-        var named = new java.util.TreeSet<String>();
-        for (var file : files) {
-            if (file.environments() != null) {
-                named.addAll(file.environments());
-            }
-            named.addAll(file.rows().environments());
-        }
-        if (!named.isEmpty() && !named.contains(environment) && !environment.equals("development")) {
-            report.warnings.add("no seed file names the environment " + environment + " (they name " + String.join(", ", named)
-                    + "); is it spelled right?");
-        }
     }
 
     /** When seed (which never migrates) fails, pending migrations are a likely reason: say so. */
@@ -514,13 +502,15 @@ public class seed_database implements Callable<Integer> {
         long started = System.nanoTime();
         var report = prepare();
         var layout = Layout.resolve(migrationsOption, seedsOption, env, workingDir, true, true);
-        String environment = environment();
-        var seedFiles = SeedFile.readAll(layout.seeds(), workingDir, env, followSymlinks);
-        report.header(null, target, environment, layout, true, true);
+        var declared = Environments.read(layout.seeds(), workingDir);
+        var chosen = declared.choose(environmentOption, env);
+        String environment = chosen.name();
+        var seedFiles = SeedFile.readAll(layout.seeds(), workingDir, env, followSymlinks, declared);
+        report.header(null, target, environment, declared.describe(chosen), layout, true, true);
         try (var session = Session.open(target, limits(), this::note)) {
             var migrations = Migrations.info(session, layout.migrations(), workingDir);
             var migrated = Migrations.apply(session, layout.migrations(), workingDir, null);
-            var seeded = seed(session, seedFiles, environment, true);
+            var seeded = seed(session, seedFiles, chosen, true);
             session.rollback();
             var history = new History(session, historyTable());
             var lastRun = history.exists() ? history.entries(null, 1).stream().findFirst().orElse(null) : null;
@@ -708,12 +698,6 @@ public class seed_database implements Callable<Integer> {
     void note(String message) {
         spec.commandLine().getErr().println(message);
         spec.commandLine().getErr().flush();
-    }
-
-    /** The environment the run is for, in lower case: environment names match whatever their case. */
-    String environment() {
-        return DatabaseTarget.firstNonBlank(environmentOption, env.get("SEED_ENV"), env.get("APP_ENV"), "development")
-                .trim().toLowerCase(java.util.Locale.ROOT);
     }
 
     String historyTable() {

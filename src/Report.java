@@ -101,15 +101,15 @@ final class Report {
 
     // ── a run ───────────────────────────────────────────────────────────────────────────────
 
-    void header(String title, DatabaseTarget target, String environment, seed_database.Layout layout, boolean migrate,
-                boolean seed) {
+    void header(String title, DatabaseTarget target, String environment, String environmentDeclared, seed_database.Layout layout,
+                boolean migrate, boolean seed) {
         if (json) {
             return;
         }
         out.println(style.bold("seed_database " + seed_database.VERSION) + (title == null ? "" : " · " + title));
         out.println("  database     " + target.describe() + style.dim(" (from " + target.source() + ")"));
         warnings.forEach(warning -> out.println(style.yellow("  warning: " + warning)));
-        out.println("  environment  " + environment);
+        out.println("  environment  " + environment + style.dim(" (" + environmentDeclared + ")"));
         if (migrate) {
             out.println("  migrations   " + layout.migrations() + style.dim(" (" + layout.migrationsFrom() + ")"));
         }
