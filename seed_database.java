@@ -383,9 +383,16 @@ public class seed_database implements Callable<Integer> {
         @Option(names = "--all-columns", description = "Keep every column but generated ones")
         boolean allColumns;
 
+        @Option(names = "--reference-key", paramLabel = "TABLE=COLUMN[,COLUMN]", description = "Write references to rows of "
+                + "TABLE by this unique key of it (default: the key of its seed file in the seeds directory, else its one "
+                + "unique key besides the primary key); may be repeated")
+        Map<String, String> referenceKeys = new java.util.LinkedHashMap<>();
+
         @Override
         public Integer call() {
-            return tool.export(new Export.Request(table, key, where, include, allColumns), output);
+            var byTable = new java.util.LinkedHashMap<String, List<String>>();
+            referenceKeys.forEach((name, columns) -> byTable.put(name, List.of(columns.split(",", -1)).stream().map(String::trim).toList()));
+            return tool.export(new Export.Request(table, key, where, include, allColumns, byTable), output);
         }
     }
 
@@ -624,7 +631,7 @@ public class seed_database implements Callable<Integer> {
         Path file = output == null ? null : writableFile(workingDir.resolve(output).normalize());
         Export.Result result;
         try (var session = Session.openForReading(target, limits())) {
-            result = Export.run(session, request, Instant.now());
+            result = Export.run(session, request, this::seedFilesForExport, Instant.now());
         }
         if (file == null) {
             spec.commandLine().getOut().print(result.yaml());
@@ -635,6 +642,21 @@ public class seed_database implements Callable<Integer> {
                     + SeedFile.displayPath(file, workingDir));
         }
         return EXIT_OK;
+    }
+
+    /** The seed files of the seeds directory, if there is one: their keys are how an export writes references. */
+    private List<SeedFile> seedFilesForExport() {
+        var layout = Layout.resolve(migrationsOption, seedsOption, env, workingDir, false, false);
+        if (layout.seeds() == null || !Files.isDirectory(layout.seeds())) {
+            return List.of();
+        }
+        try {
+            return SeedFile.readAll(layout.seeds(), workingDir, env, followSymlinks, Environments.read(layout.seeds(), workingDir));
+        } catch (SeedError e) {
+            throw e.alsoHint("export reads the seed files in " + layout.seeds() + " for the key each one seeds its table by, "
+                    + "which is the key references to that table are written by; fix the file, or choose the key with "
+                    + "--reference-key TABLE=COLUMN");
+        }
     }
 
     /** --output, checked before the database is asked anything. */
