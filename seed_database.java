@@ -414,7 +414,7 @@ public class seed_database implements Callable<Integer> {
         var gitCommit = recorded ? CompletableFuture.supplyAsync(() -> History.gitCommit(layout.seeds()))
                 : CompletableFuture.<String>completedFuture(null);
         var host = recorded ? CompletableFuture.supplyAsync(seed_database::hostName) : CompletableFuture.<String>completedFuture(null);
-        var declared = Environments.read(layout.seeds(), workingDir);
+        var declared = Environments.read(layout.seeds(), workingDir, followSymlinks);
         var chosen = declared.choose(environmentOption, env);
         String environment = chosen.name();
         // Every seed file is read and checked before the database is touched.
@@ -509,7 +509,7 @@ public class seed_database implements Callable<Integer> {
         long started = System.nanoTime();
         var report = prepare();
         var layout = Layout.resolve(migrationsOption, seedsOption, env, workingDir, true, true);
-        var declared = Environments.read(layout.seeds(), workingDir);
+        var declared = Environments.read(layout.seeds(), workingDir, followSymlinks);
         var chosen = declared.choose(environmentOption, env);
         String environment = chosen.name();
         var seedFiles = SeedFile.readAll(layout.seeds(), workingDir, env, followSymlinks, declared);
@@ -651,7 +651,7 @@ public class seed_database implements Callable<Integer> {
             return List.of();
         }
         try {
-            return SeedFile.readAll(layout.seeds(), workingDir, env, followSymlinks, Environments.read(layout.seeds(), workingDir));
+            return SeedFile.readAll(layout.seeds(), workingDir, env, followSymlinks, Environments.read(layout.seeds(), workingDir, followSymlinks));
         } catch (SeedError e) {
             throw e.alsoHint("export reads the seed files in " + layout.seeds() + " for the key each one seeds its table by, "
                     + "which is the key references to that table are written by; fix the file, or choose the key with "

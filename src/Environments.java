@@ -55,8 +55,11 @@ record Environments(Map<String, Boolean> production, String defaultName, String 
         return new Environments(java.util.Collections.unmodifiableMap(names), "development", source, true);
     }
 
-    /** The declaration in the seeds directory, or the built-in one when there is none (or no seeds directory). */
-    static Environments read(Path seedsDir, Path workingDir) {
+    /**
+     * The declaration in the seeds directory, or the built-in one when there is none (or no seeds
+     * directory); a link to outside the directory is refused as a seed file's is.
+     */
+    static Environments read(Path seedsDir, Path workingDir, boolean followSymlinks) {
         if (seedsDir == null || !Files.isDirectory(seedsDir)) {
             return builtIn("seeds/" + FILES.get(0));
         }
@@ -70,6 +73,9 @@ record Environments(Map<String, Boolean> production, String defaultName, String 
                     + "; keep one");
         }
         Path path = present.get(0);
+        if (Files.isSymbolicLink(path) && !followSymlinks) {
+            SeedFile.refuseLinkOutside(seedsDir, path, display);
+        }
         byte[] bytes;
         try {
             if (!Files.isRegularFile(path)) {

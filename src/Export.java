@@ -384,7 +384,7 @@ final class Export {
     private void refuseIdsOfSeveralColumns(List<Catalog.Column> columns) {
         var written = columns.stream().map(Catalog.Column::name).collect(Collectors.toSet());
         for (var foreignKey : table.references()) {
-            if (foreignKey.columns().size() > 1 && written.containsAll(foreignKey.columns())) {
+            if (foreignKey.columns().size() > 1 && foreignKey.columns().stream().anyMatch(written::contains)) {
                 var target = referredTable(foreignKey);
                 String via = table.name() + ".(" + String.join(", ", foreignKey.columns()) + ")";
                 if (surrogate(target, foreignKey.toColumns())) {

@@ -179,7 +179,7 @@ class EnvironmentsTest {
     }
 
     @Test
-    void the_declaration_is_read_by_the_rules_of_seed_files_and_is_not_one() {
+    void the_declaration_is_read_by_the_rules_of_seed_files_and_is_not_one() throws Exception {
         seeds("environments.yaml", "environments:\n  development: {}\n  Development: {}\n");
         assertTrue(run(1).err().startsWith("error: seeds/environments.yaml:3:3: the environment development is declared twice"));
 
@@ -203,6 +203,17 @@ class EnvironmentsTest {
         seeds("environments.yml", "environments: {live: {}}\n");
         assertTrue(run(1).err().contains("the environments are declared twice"));
         TestDatabase.deleteTree(project.resolve("seeds/environments.yaml"));
+
+        // A link out of the seeds directory is refused, as a seed file's is, unless --follow-symlinks.
+        Path outside = TestDatabase.scratch("outside").resolve("environments.yaml");
+        TestDatabase.write(outside, "environments: {live: {}}\n");
+        TestDatabase.deleteTree(project.resolve("seeds/environments.yml"));
+        java.nio.file.Files.createSymbolicLink(project.resolve("seeds/environments.yml"), outside);
+        assertTrue(run(1, "--env", "live").err().contains("seeds/environments.yml: the file is a link to " + outside
+                + ", outside the seeds directory"));
+        assertTrue(run(0, "--env", "live", "--follow-symlinks").out().contains("environment  live (declared in"));
+        TestDatabase.deleteTree(project.resolve("seeds/environments.yml"));
+        seeds("environments.yml", "environments: {live: {}}\n");
 
         // Declared right, it is not read as a seed file: the run seeds exchanges and nothing else.
         var run = run(0, "--env", "live");

@@ -202,6 +202,11 @@ class ExportReferencesTest {
                 CREATE TABLE quotes (code text PRIMARY KEY, ticker_id integer REFERENCES tickers (id));
                 INSERT INTO tickers (code, isin) VALUES ('EQNR', NULL);
                 INSERT INTO quotes VALUES ('q1', 1);
+                CREATE TABLE accounts (id serial, tenant integer, code text NOT NULL UNIQUE, PRIMARY KEY (id, tenant));
+                CREATE TABLE trades (code text PRIMARY KEY, account_id integer, tenant integer,
+                                     FOREIGN KEY (account_id, tenant) REFERENCES accounts (id, tenant));
+                INSERT INTO accounts (tenant, code) VALUES (7, 'main');
+                INSERT INTO trades VALUES ('t1', 1, 7);
                 """);
 
         var nested = run(source, "export", "positions");
@@ -209,6 +214,12 @@ class ExportReferencesTest {
         assertTrue(nested.err().startsWith("error: positions.instrument_id refers to instruments by (exchange_id, symbol), and "
                 + "exchange_id holds an id of exchanges, which means another row in another database; a reference inside a "
                 + "reference is not supported."), nested::toString);
+
+        var severalColumns = run(source, "export", "trades");
+        assertEquals(1, severalColumns.exitCode(), severalColumns::toString);
+        assertTrue(severalColumns.err().startsWith("error: trades.(account_id, tenant) refers to accounts by its primary key, ids "
+                + "that mean another row in another database, and a reference by natural key is of one column"),
+                severalColumns::toString);
 
         var nullKey = run(source, "export", "quotes", "--reference-key", "tickers=isin");
         assertEquals(1, nullKey.exitCode(), nullKey::toString);
