@@ -535,7 +535,9 @@ public class seed_database implements Callable<Integer> {
     int verify(boolean keep) {
         command = "verify";
         prepare();
-        Layout.resolve(migrationsOption, seedsOption, env, workingDir, true, true);
+        var layout = Layout.resolve(migrationsOption, seedsOption, env, workingDir, true, true);
+        // An undeclared environment is refused before a throwaway database is made for nothing.
+        Environments.read(layout.seeds(), workingDir, followSymlinks).choose(environmentOption, env);
         var throwaway = Verify.create(target);
         note("verify: created the throwaway database " + throwaway.name + " on " + target.describe().replaceFirst("/[^/]*$", ""));
         var documents = new ArrayList<Map<String, Object>>();

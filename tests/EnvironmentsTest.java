@@ -89,6 +89,12 @@ class EnvironmentsTest {
         assertEquals("", typo.out(), typo::toString);
         assertEquals(0, db.count("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), "nothing was written, not even migrations");
 
+        var verify = run(2, "verify", "--env", "prodution");
+        assertTrue(verify.err().startsWith("error: the environment prodution (from --env) is not declared"), verify::toString);
+        assertFalse(verify.err().contains("throwaway"), "no throwaway database is made for a run that cannot start:\n" + verify);
+        assertEquals(2, run(2, "info", "--env", "prodution").exitCode());
+        assertEquals(2, run(2, "migrate", "--env", "prodution").exitCode());
+
         var undeclared = run(2, "--env", "live");
         assertTrue(undeclared.err().startsWith("error: the environment live (from --env) is not declared. Without a "), undeclared::toString);
 
