@@ -461,7 +461,7 @@ public class seed_database implements Callable<Integer> {
                 }
             }
         }
-        var result = new Report.Run(command, dryRun, environment, target, migrated, seeded, skipped, layout.seeds(),
+        var result = new Report.Run(command, dryRun, environment, chosen.production(), target, migrated, seeded, skipped, layout.seeds(),
                 System.nanoTime() - started, recordedIn);
         report.run(result);
         lastRun = result;
@@ -521,7 +521,7 @@ public class seed_database implements Callable<Integer> {
             session.rollback();
             var history = new History(session, historyTable());
             var lastRun = history.exists() ? history.entries(null, 1).stream().findFirst().orElse(null) : null;
-            report.info(migrations, new Report.Run("info", true, environment, target, migrated, seeded,
+            report.info(migrations, new Report.Run("info", true, environment, chosen.production(), target, migrated, seeded,
                     seedFiles.stream().filter(f -> !f.appliesTo(environment)).toList(), layout.seeds(), System.nanoTime() - started, null),
                     lastRun, historyTable());
         }

@@ -119,6 +119,9 @@ class EnvironmentsTest {
                 + "of exchanges (XNAS), and deleting in production needs --allow-delete"), refused::toString);
         assertEquals(2, db.count("SELECT count(*) FROM exchanges"));
 
+        assertTrue(run(0, "plan", "--env", "live", "--json").out().contains("\n  \"environment\": \"live\",\n  \"production\": true,\n"),
+                "--json says so too");
+
         var allowed = run(0, "--env", "live", "--allow-delete");
         assertTrue(allowed.out().contains("    - XNAS  (deleted)"), allowed::toString);
         assertEquals(1, db.count("SELECT count(*) FROM exchanges"));
@@ -134,6 +137,7 @@ class EnvironmentsTest {
                 + "development, is not declared"), noDefault::toString);
 
         aDeletionPending("staging");
+        assertTrue(run(0, "plan", "--env", "staging", "--json").out().contains("\"production\": false,"));
         var staging = run(0, "--env", "staging");
         assertTrue(staging.out().contains("  environment  staging (declared in seeds/environments.yaml)"), staging::toString);
         assertTrue(staging.out().contains("    - XNAS  (deleted)"), staging::toString);
