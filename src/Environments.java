@@ -63,7 +63,9 @@ record Environments(Map<String, Boolean> production, String defaultName, String 
         if (seedsDir == null || !Files.isDirectory(seedsDir)) {
             return builtIn("seeds/" + FILES.get(0));
         }
-        var present = FILES.stream().map(seedsDir::resolve).filter(Files::exists).toList();
+        // A link that leads nowhere is a declaration that cannot be read, not a missing one.
+        var present = FILES.stream().map(seedsDir::resolve).filter(p -> Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                .toList();
         if (present.isEmpty()) {
             return builtIn(SeedFile.displayPath(seedsDir.resolve(FILES.get(0)), workingDir));
         }

@@ -223,6 +223,10 @@ class EnvironmentsTest {
                 + ", outside the seeds directory"));
         assertTrue(run(0, "--env", "live", "--follow-symlinks").out().contains("environment  live (declared in"));
         TestDatabase.deleteTree(project.resolve("seeds/environments.yml"));
+        java.nio.file.Files.createSymbolicLink(project.resolve("seeds/environments.yml"), project.resolve("nowhere.yaml"));
+        assertTrue(run(1, "--env", "live").err().contains("seeds/environments.yml: the file cannot be read: it is a link to "),
+                "a link that leads nowhere is not a declaration that is absent");
+        TestDatabase.deleteTree(project.resolve("seeds/environments.yml"));
         seeds("environments.yml", "environments: {live: {}}\n");
 
         // Declared right, it is not read as a seed file: the run seeds exchanges and nothing else.
