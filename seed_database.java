@@ -22,6 +22,7 @@
 //SOURCES src/Session.java
 //SOURCES src/Migrations.java
 //SOURCES src/Catalog.java
+//SOURCES src/Environments.java
 //SOURCES src/SeedFile.java
 //SOURCES src/Seeder.java
 //SOURCES src/History.java
@@ -135,8 +136,8 @@ public class seed_database implements Callable<Integer> {
     Path seedsOption;
 
     @Option(names = "--env", paramLabel = "NAME", scope = ScopeType.INHERIT,
-            description = "The environment this run is for (default: SEED_ENV, else APP_ENV, else development); "
-                    + "recorded in the history")
+            description = "The environment this run is for, one that seeds/environments.yaml declares (default: SEED_ENV, "
+                    + "else APP_ENV, else development); recorded in the history")
     String environmentOption;
 
     @Option(names = "--dry-run", scope = ScopeType.INHERIT,
@@ -459,9 +460,16 @@ public class seed_database implements Callable<Integer> {
         @Option(names = "--all-columns", description = "Keep every column but generated ones")
         boolean allColumns;
 
+        @Option(names = "--reference-key", paramLabel = "TABLE=COLUMN[,COLUMN]", description = "Write references to rows of "
+                + "TABLE by this unique key of it (default: the key of its seed file in the seeds directory, else its one "
+                + "unique key besides the primary key); may be repeated")
+        Map<String, String> referenceKeys = new java.util.LinkedHashMap<>();
+
         @Override
         public Integer call() {
-            return tool.export(new Export.Request(table, key, where, include, allColumns), output);
+            var byTable = new java.util.LinkedHashMap<String, List<String>>();
+            referenceKeys.forEach((name, columns) -> byTable.put(name, List.of(columns.split(",", -1)).stream().map(String::trim).toList()));
+            return tool.export(new Export.Request(table, key, where, include, allColumns, byTable), output);
         }
     }
 
@@ -510,7 +518,7 @@ public class seed_database implements Callable<Integer> {
                         "--format", "--json", "--history-table"),
                 "verify", union(CONNECTION, Set.of("--migrations", "--seeds", "--env", "--only", "--follow-symlinks",
                         "--history-table", "--quiet")),
-                "export", Set.of("--url", "--lock-timeout", "--statement-timeout", "--verbose"),
+                "export", Set.of("--url", "--lock-timeout", "--statement-timeout", "--verbose", "--seeds", "--follow-symlinks"),
                 "completion", Set.of(),
                 "help", Set.of());
         /** Every command takes these. */
@@ -607,15 +615,17 @@ public class seed_database implements Callable<Integer> {
         var gitCommit = recorded ? CompletableFuture.supplyAsync(() -> History.gitCommit(layout.seeds()))
                 : CompletableFuture.<String>completedFuture(null);
         var host = recorded ? CompletableFuture.supplyAsync(seed_database::hostName) : CompletableFuture.<String>completedFuture(null);
-        String environment = environment();
+        var declared = Environments.read(layout.seeds(), workingDir, followSymlinks);
+        var chosen = declared.choose(environmentOption, env);
+        String environment = chosen.name();
         // Every seed file is read and checked before the database is touched.
-        var seedFiles = seed ? SeedFile.readAll(layout.seeds(), workingDir, env, secrets, followSymlinks) : List.<SeedFile>of();
+        var seedFiles = seed ? SeedFile.readAll(layout.seeds(), workingDir, env, secrets, followSymlinks, declared)
+                : List.<SeedFile>of();
         var selected = selection(seedFiles, seed);
         report.only = selected.size() < seedFiles.size() ? selected.stream().map(SeedFile::name).toList() : null;
         var skipped = selected.stream().filter(f -> !f.appliesTo(environment)).toList();
-        warnAboutAnUnknownEnvironment(report, seedFiles, environment);
         report.header(passTitle != null ? passTitle : dryRun ? (command.equals("check") ? "check" : "plan: nothing is written") : null,
-                target, environment, layout, migrate, seed);
+                target, environment, declared.describe(chosen), layout, migrate, seed);
 
         record Done(Migrations.Outcome migrated, List<Seeder.Outcome> seeded, String recordedIn) {}
         var done = withRetries(session -> {
@@ -624,7 +634,7 @@ public class seed_database implements Callable<Integer> {
                 var migrated = migrate ? Migrations.apply(session, layout.migrations(), workingDir, baseline) : null;
                 List<Seeder.Outcome> seeded;
                 try {
-                    seeded = seed(session, seedFiles, selected, environment, dryRun);
+                    seeded = seed(session, seedFiles, selected, chosen, dryRun);
                 } catch (SeedError e) {
                     throw migrate ? e : withPendingMigrations(e, session, layout);
                 }
@@ -640,8 +650,8 @@ public class seed_database implements Callable<Integer> {
                 return new Done(migrated, seeded, recordedIn);
             }
         });
-        var result = new Report.Run(command, dryRun, environment, target, done.migrated(), done.seeded(), skipped, layout.seeds(),
-                System.nanoTime() - started, done.recordedIn());
+        var result = new Report.Run(command, dryRun, environment, chosen.production(), target, done.migrated(), done.seeded(),
+                skipped, layout.seeds(), System.nanoTime() - started, done.recordedIn());
         report.run(result);
         lastRun = result;
         return command.equals("check") && !result.inSync() ? EXIT_FAILED : EXIT_OK;
@@ -691,12 +701,13 @@ public class seed_database implements Callable<Integer> {
      * The seed files for this environment, in dependency order: each writes its rows, then, in
      * reverse order, each removes the rows it no longer lists.
      */
-    private List<Seeder.Outcome> seed(Session session, List<SeedFile> files, List<SeedFile> selected, String environment,
-                                      boolean dryRun) {
-        var run = new Seeder.Run(session, environment, allowDelete, maxDeletes, dryRun, historyTable(), files);
+    private List<Seeder.Outcome> seed(Session session, List<SeedFile> files, List<SeedFile> selected,
+                                      Environments.Environment environment, boolean dryRun) {
+        var run = new Seeder.Run(session, environment.name(), environment.production(), allowDelete, maxDeletes, dryRun,
+                historyTable(), files);
         run.progress = progress;
         run.subset = selected.size() < files.size();
-        var seeders = Seeder.order(session, selected.stream().filter(f -> f.appliesTo(environment)).toList(), files).stream()
+        var seeders = Seeder.order(session, selected.stream().filter(f -> f.appliesTo(environment.name())).toList(), files).stream()
                 .map(planned -> new Seeder(run, planned.file(), planned.table())).toList();
         seeders.forEach(Seeder::write);
         seeders.forEach(Seeder::countRemovals);
@@ -741,21 +752,6 @@ public class seed_database implements Callable<Integer> {
         return files.stream().filter(chosen::contains).toList();
     }
 
-    /** A typo in --env would quietly skip files and remove rows: say so when no seed file knows the name. */
-    private static void warnAboutAnUnknownEnvironment(Report report, List<SeedFile> files, String environment) {
-        var named = new java.util.TreeSet<String>();
-        for (var file : files) {
-            if (file.environments() != null) {
-                named.addAll(file.environments());
-            }
-            named.addAll(file.rows().environments());
-        }
-        if (!named.isEmpty() && !named.contains(environment) && !environment.equals("development")) {
-            report.warnings.add("no seed file names the environment " + environment + " (they name " + String.join(", ", named)
-                    + "); is it spelled right?");
-        }
-    }
-
     /** When seed (which never migrates) fails, pending migrations are a likely reason: say so. */
     private SeedError withPendingMigrations(SeedError e, Session session, Layout layout) {
         if (e.exitCode != EXIT_FAILED || layout.migrations() == null || !Files.isDirectory(layout.migrations())) {
@@ -778,22 +774,24 @@ public class seed_database implements Callable<Integer> {
         long started = System.nanoTime();
         var report = prepare();
         var layout = Layout.resolve(migrationsOption, seedsOption, env, workingDir, true, true);
-        String environment = environment();
-        var seedFiles = SeedFile.readAll(layout.seeds(), workingDir, env, secrets, followSymlinks);
-        report.header(null, target, environment, layout, true, true);
+        var declared = Environments.read(layout.seeds(), workingDir, followSymlinks);
+        var chosen = declared.choose(environmentOption, env);
+        String environment = chosen.name();
+        var seedFiles = SeedFile.readAll(layout.seeds(), workingDir, env, secrets, followSymlinks, declared);
+        report.header(null, target, environment, declared.describe(chosen), layout, true, true);
         record Status(List<Migrations.Info> migrations, Migrations.Outcome migrated, List<Seeder.Outcome> seeded, History.Entry lastRun) {}
         var status = withRetries(session -> {
             var migrations = Migrations.info(session, layout.migrations(), workingDir);
             var migrated = Migrations.apply(session, layout.migrations(), workingDir, null);
-            var seeded = seed(session, seedFiles, seedFiles, environment, true);
+            var seeded = seed(session, seedFiles, seedFiles, chosen, true);
             session.rollback();
             var history = new History(session, historyTable());
             return new Status(migrations, migrated, seeded,
                     history.exists() ? history.entries(null, 1).stream().findFirst().orElse(null) : null);
         });
-        report.info(status.migrations(), new Report.Run("info", true, environment, target, status.migrated(), status.seeded(),
-                seedFiles.stream().filter(f -> !f.appliesTo(environment)).toList(), layout.seeds(), System.nanoTime() - started, null),
-                status.lastRun(), historyTable());
+        report.info(status.migrations(), new Report.Run("info", true, environment, chosen.production(), target, status.migrated(),
+                status.seeded(), seedFiles.stream().filter(f -> !f.appliesTo(environment)).toList(), layout.seeds(),
+                System.nanoTime() - started, null), status.lastRun(), historyTable());
         return EXIT_OK;
     }
 
@@ -804,7 +802,9 @@ public class seed_database implements Callable<Integer> {
     int verify(boolean keep) {
         command = "verify";
         prepare();
-        Layout.resolve(migrationsOption, seedsOption, env, workingDir, true, true);
+        var layout = Layout.resolve(migrationsOption, seedsOption, env, workingDir, true, true);
+        // An undeclared environment is refused before a throwaway database is made for nothing.
+        Environments.read(layout.seeds(), workingDir, followSymlinks).choose(environmentOption, env);
         var throwaway = Verify.create(target);
         note("verify: created the throwaway database " + throwaway.name + " on " + target.describe().replaceFirst("/[^/]*$", ""));
         var documents = new ArrayList<Map<String, Object>>();
@@ -925,7 +925,7 @@ public class seed_database implements Callable<Integer> {
         Path file = output == null ? null : writableFile(workingDir.resolve(output).normalize());
         Export.Result result;
         try (var session = Session.openForReading(target, limits())) {
-            result = Export.run(session, request, Instant.now(), History.secretCellsTable(historyTable()));
+            result = Export.run(session, request, this::seedFilesForExport, Instant.now(), History.secretCellsTable(historyTable()));
         }
         if (file == null) {
             spec.commandLine().getOut().print(result.yaml());
@@ -936,6 +936,22 @@ public class seed_database implements Callable<Integer> {
                     + SeedFile.displayPath(file, workingDir));
         }
         return EXIT_OK;
+    }
+
+    /** The seed files of the seeds directory, if there is one: their keys are how an export writes references. */
+    private List<SeedFile> seedFilesForExport() {
+        var layout = Layout.resolve(migrationsOption, seedsOption, env, workingDir, false, false);
+        if (layout.seeds() == null || !Files.isDirectory(layout.seeds())) {
+            return List.of();
+        }
+        try {
+            return SeedFile.readAll(layout.seeds(), workingDir, env, secrets, followSymlinks,
+                    Environments.read(layout.seeds(), workingDir, followSymlinks));
+        } catch (SeedError e) {
+            throw e.alsoHint("export reads the seed files in " + layout.seeds() + " for the key each one seeds its table by, "
+                    + "which is the key references to that table are written by; fix the file, or choose the key with "
+                    + "--reference-key TABLE=COLUMN");
+        }
     }
 
     /** --output, checked before the database is asked anything. */
@@ -1009,12 +1025,6 @@ public class seed_database implements Callable<Integer> {
         }
         spec.commandLine().getErr().println(message);
         spec.commandLine().getErr().flush();
-    }
-
-    /** The environment the run is for, in lower case: environment names match whatever their case. */
-    String environment() {
-        return DatabaseTarget.firstNonBlank(environmentOption, env.get("SEED_ENV"), env.get("APP_ENV"), "development")
-                .trim().toLowerCase(java.util.Locale.ROOT);
     }
 
     String historyTable() {

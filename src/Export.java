@@ -26,10 +26,20 @@ import org.yaml.snakeyaml.resolver.Resolver;
  */
 final class Export {
 
-    /** What to export, as the export command's options give it; a --where that could do more than select is refused here. */
-    record Request(String table, List<String> key, String where, List<String> include, boolean allColumns) {
+    /**
+     * What to export, as the export command's options give it; a --where that could do more than
+     * select is refused here. referenceKeys: --reference-key, the key to write references to a
+     * table by, by the table's name as given.
+     */
+    record Request(String table, List<String> key, String where, List<String> include, boolean allColumns,
+                   Map<String, List<String>> referenceKeys) {
         Request {
             refuseSeveralStatements(where);
+            referenceKeys = referenceKeys == null ? Map.of() : Map.copyOf(referenceKeys);
+        }
+
+        Request(String table, List<String> key, String where, List<String> include, boolean allColumns) {
+            this(table, key, where, include, allColumns, Map.of());
         }
     }
 
@@ -66,22 +76,54 @@ final class Export {
     /** The columns the file gives whatever their values: the key, --include, or all with --all-columns. */
     private final Set<String> askedFor = new java.util.HashSet<>();
     private final Map<String, LeftOut> leftOut = new LinkedHashMap<>();
+    /** --reference-key, by the qualified name of the table it is for, each checked to be a unique key. */
+    private final Map<String, List<String>> referenceKeys = new LinkedHashMap<>();
+    /** The seed files of the seeds directory, read when a reference needs the key one of them seeds a table by. */
+    private final java.util.function.Supplier<List<SeedFile>> seedFiles;
+    private List<SeedFile> seedFilesRead;
 
-    private Export(Session session, Request request) {
+    private Export(Session session, Request request, java.util.function.Supplier<List<SeedFile>> seedFiles) {
         this.session = session;
         this.handle = session.handle;
         this.request = request;
+        this.seedFiles = seedFiles;
         this.table = Catalog.table(handle, request.table(), null, null);
+        request.referenceKeys().forEach((name, columns) -> {
+            Catalog.Table target;
+            try {
+                target = Catalog.table(handle, name, null, null);
+            } catch (SeedError noSuchTable) {
+                throw tableError("--reference-key " + name + "=" + String.join(",", columns) + ": " + noSuchTable.getMessage(), null);
+            }
+            for (String column : columns) {
+                if (!target.columns().containsKey(column)) {
+                    throw tableError("--reference-key " + name + "=" + String.join(",", columns) + ": " + target.name()
+                            + " has no column \"" + column + "\"" + SeedError.didYouMean(column, target.columns().keySet()), null);
+                }
+            }
+            if (!target.isUnique(columns)) {
+                throw tableError("--reference-key " + name + "=" + String.join(",", columns) + ": (" + String.join(", ", columns)
+                        + ") is not a unique key of " + target.name() + ", so it could name more than one row",
+                        "its unique keys are " + Catalog.keysText(target.uniqueKeys()));
+            }
+            referenceKeys.put(target.qualified(), List.copyOf(columns));
+        });
         this.key = naturalKey();
     }
 
-    /** Exports the table the request names, inside the session's transaction, which it makes read-only first. */
-    static Result run(Session session, Request request, Instant now, String secretCellsTable) {
+    /**
+     * Exports the table the request names, inside the session's transaction, which it makes
+     * read-only first. seedFiles: the seed files whose keys say how references to their tables
+     * are written (asked for only when a reference needs one); secretCellsTable: the cells whose
+     * values came from the environment, written as their ${VAR}.
+     */
+    static Result run(Session session, Request request, java.util.function.Supplier<List<SeedFile>> seedFiles, Instant now,
+                      String secretCellsTable) {
         // Nothing an export runs may write: not the --where condition, not a default evaluated below.
         session.run("SET TRANSACTION READ ONLY");
         // Intervals in the one style every IntervalStyle reads back.
         session.run("SET LOCAL IntervalStyle = 'postgres'");
-        var export = new Export(session, request);
+        var export = new Export(session, request, seedFiles);
         export.secretCellsTable = secretCellsTable;
         return export.export(now);
     }
@@ -147,6 +189,10 @@ final class Export {
         }
         var natural = table.naturalKeys();
         if (natural.size() > 1) {
+            var seeded = seededKey(table);
+            if (seeded != null) {
+                return checkedKey(seeded);
+            }
             throw tableError(table.name() + " has several unique keys: " + Catalog.keysText(natural),
                     "choose the natural key its rows are matched on with --key COLUMN[,COLUMN]");
         }
@@ -255,30 +301,157 @@ final class Export {
     }
 
     /**
-     * How a foreign key column is written: by the referred row's natural key when the referred
-     * table has exactly one (besides its primary key) and the foreign key does not already point
-     * at it; null when the value itself is best (it then reads back as the column's own value).
+     * How a foreign key column is written. An id means another row in another database, so a
+     * foreign key to a surrogate primary key (one beside which the referred table has a natural
+     * key) is written as the referred row's natural key: the key its seed file uses, or
+     * --reference-key, or its one natural key; when that cannot be told, the export stops and
+     * says which option chooses. A foreign key to a natural key (or to the primary key of a table
+     * that has no other) is written as its value: null is returned then.
      */
     private Seeder.Reference reference(Catalog.Column column) {
         var foreignKey = table.referenceFrom(column.name()).orElse(null);
         if (foreignKey == null) {
             return null;
         }
-        var target = foreignKey.selfReference() ? table
-                : Catalog.find(handle, foreignKey.toSchema() + "." + foreignKey.toTable()).orElseThrow();
-        var natural = target.naturalKeys();
-        if (natural.size() != 1 || Set.copyOf(natural.get(0)).equals(Set.copyOf(foreignKey.toColumns()))
-                // A reference names the row by plain values: a mapping or a list in it is refused.
-                || natural.get(0).stream().map(target.columns()::get).anyMatch(c -> c.json() || c.array())) {
+        var target = referredTable(foreignKey);
+        String via = table.name() + "." + column.name();
+        if (!surrogate(target, foreignKey.toColumns())) {
+            requirePortable(target, foreignKey.toColumns(), via, new java.util.HashSet<>());
             return null;
         }
-        return new Seeder.Reference(column, foreignKey, target, natural.get(0));
+        var lookup = referenceKey(target, via);
+        requirePortable(target, lookup, via, new java.util.HashSet<>());
+        return new Seeder.Reference(column, foreignKey, target, lookup);
+    }
+
+    private Catalog.Table referredTable(Catalog.ForeignKey foreignKey) {
+        return foreignKey.toSchema().equals(table.schema()) && foreignKey.toTable().equals(table.name()) ? table
+                : Catalog.find(handle, foreignKey.toSchema() + "." + foreignKey.toTable()).orElseThrow();
+    }
+
+    /** Whether these columns are the table's primary key and it has a natural key beside it: then they hold ids. */
+    private static boolean surrogate(Catalog.Table target, List<String> columns) {
+        return target.primaryKey() != null && Set.copyOf(target.primaryKey()).equals(Set.copyOf(columns))
+                && !target.naturalKeys().isEmpty();
+    }
+
+    /**
+     * The key a reference to a row of the target names it by: --reference-key, else (for a row
+     * of the table exported) the export's own key, else the key of the target's seed file, else
+     * its one natural key.
+     */
+    private List<String> referenceKey(Catalog.Table target, String via) {
+        var chosen = referenceKeys.get(target.qualified());
+        if (chosen != null) {
+            return chosen;
+        }
+        if (target.qualified().equals(table.qualified())) {
+            return key;
+        }
+        var seeded = seededKey(target);
+        if (seeded != null) {
+            return seeded;
+        }
+        var natural = target.naturalKeys();
+        if (natural.size() == 1) {
+            return natural.get(0);
+        }
+        throw tableError(via + " refers to " + target.name() + " by its primary key (" + String.join(", ", target.primaryKey())
+                + "), an id that means another row in another database, and " + target.name() + " has several natural keys "
+                + "to write the reference by instead: " + Catalog.keysText(natural),
+                "choose one with --reference-key " + target.name() + "=" + String.join(",", natural.get(0))
+                        + " (a seed file of " + target.name() + " in the seeds directory chooses its key: by itself)");
+    }
+
+    /**
+     * The key the seed files of the seeds directory seed a table by, or null when none seeds it;
+     * files that seed it by different keys leave the choice to --reference-key or --key.
+     */
+    private List<String> seededKey(Catalog.Table target) {
+        if (seedFilesRead == null) {
+            seedFilesRead = seedFiles.get();
+        }
+        var keys = new LinkedHashMap<Set<String>, SeedFile>();
+        for (var file : seedFilesRead) {
+            var seeded = Catalog.find(handle, file.table());
+            if (seeded.isPresent() && seeded.get().qualified().equals(target.qualified())) {
+                keys.putIfAbsent(Set.copyOf(file.key()), file);
+            }
+        }
+        if (keys.size() > 1) {
+            throw tableError("the seed files seed " + target.name() + " by different keys: " + keys.values().stream()
+                    .map(f -> f.displayPath() + " by (" + String.join(", ", f.key()) + ")").collect(Collectors.joining(", ")),
+                    "choose the one to write it by with --reference-key " + target.name() + "=COLUMN[,COLUMN] (or --key, "
+                            + "when exporting " + target.name() + " itself)");
+        }
+        if (keys.isEmpty()) {
+            return null;
+        }
+        var file = keys.values().iterator().next();
+        if (!target.isUnique(file.key())) {
+            throw tableError(file.displayPath() + " seeds " + target.name() + " by (" + String.join(", ", file.key())
+                    + "), which is not a unique key of it", "its unique keys are " + Catalog.keysText(target.uniqueKeys()));
+        }
+        return file.key();
+    }
+
+    /**
+     * A reference is written as the values of the target's key columns: each must mean the same
+     * in another database, so none may be a json or array value, nor hold an id of a third table.
+     */
+    private void requirePortable(Catalog.Table target, List<String> columns, String via, Set<String> seen) {
+        if (!seen.add(target.qualified() + Set.copyOf(columns))) {
+            return;
+        }
+        for (String name : columns) {
+            var column = target.columns().get(name);
+            if (column.json() || column.array()) {
+                throw tableError(via + " refers to " + target.name() + " by (" + String.join(", ", columns) + "), and " + name
+                        + " is " + column.type() + ": a reference names a row by plain values",
+                        "choose a key of plain columns with --reference-key " + target.name() + "=COLUMN[,COLUMN]");
+            }
+            for (var foreignKey : target.references()) {
+                if (!foreignKey.columns().contains(name)) {
+                    continue;
+                }
+                var third = referredTable(foreignKey);
+                if (surrogate(third, foreignKey.toColumns())) {
+                    throw tableError(via + " refers to " + target.name() + " by (" + String.join(", ", columns) + "), and " + name
+                            + " holds an id of " + third.name() + ", which means another row in another database; a reference "
+                            + "inside a reference is not supported", "choose a key of " + target.name() + " that holds no id with "
+                            + "--reference-key " + target.name() + "=COLUMN[,COLUMN], or export with --where to leave such rows out");
+                }
+                requirePortable(third, foreignKey.toColumns(), via, seen);
+            }
+        }
+    }
+
+    /**
+     * A foreign key of several columns is written as its values: refused when they are the ids
+     * of a table that has a natural key, since a reference by natural key is of one column.
+     */
+    private void refuseIdsOfSeveralColumns(List<Catalog.Column> columns) {
+        var written = columns.stream().map(Catalog.Column::name).collect(Collectors.toSet());
+        for (var foreignKey : table.references()) {
+            if (foreignKey.columns().size() > 1 && foreignKey.columns().stream().anyMatch(written::contains)) {
+                var target = referredTable(foreignKey);
+                String via = table.name() + ".(" + String.join(", ", foreignKey.columns()) + ")";
+                if (surrogate(target, foreignKey.toColumns())) {
+                    throw tableError(via + " refers to " + target.name() + " by its primary key, ids that mean another row in "
+                            + "another database, and a reference by natural key is of one column",
+                            "refer to a natural key of " + target.name() + " in the foreign key (a migration), or leave the "
+                                    + "columns out of the export");
+                }
+                requirePortable(target, foreignKey.toColumns(), via, new java.util.HashSet<>());
+            }
+        }
     }
 
     // ── reading the rows ────────────────────────────────────────────────────────────────────
 
     private Result export(Instant now) {
         var columns = columnsToRead();
+        refuseIdsOfSeveralColumns(columns);
         var defaults = defaults(columns);
         String from = table.qualified();
         // First the key, as text, to name a row in an error; then each column, its lookups, its default check.
@@ -393,8 +566,12 @@ final class Export {
                 String name = output.reference().lookup().get(i);
                 String value = result.getString(output.at() + 1 + i);
                 if (value == null) {
-                    // The referred row has no natural key to give: the column's own value says which row it is.
-                    return value(column, text, rowName);
+                    // Its id would mean another row in another database: the row cannot be written.
+                    throw tableError("row " + rowName + " of " + table.name() + ": " + column.name() + " refers to a row of "
+                            + output.reference().target().name() + " whose " + name + " is null, so the row cannot be named "
+                            + "by its key (" + String.join(", ", output.reference().lookup()) + ")",
+                            "choose another key with --reference-key " + output.reference().target().name()
+                                    + "=COLUMN[,COLUMN], or leave the row out with --where");
                 }
                 lookup.put(name, value(output.reference().target().columns().get(name), value, rowName));
             }

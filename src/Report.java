@@ -17,8 +17,9 @@ import java.util.Map;
  */
 final class Report {
 
-    /** Everything a run (or a plan, or a check) did. */
-    record Run(String command, boolean dryRun, String environment, DatabaseTarget target, Migrations.Outcome migrations,
+    /** Everything a run (or a plan, or a check) did; production: whether its environment is declared production. */
+    record Run(String command, boolean dryRun, String environment, boolean production, DatabaseTarget target,
+               Migrations.Outcome migrations,
                List<Seeder.Outcome> seeds, List<SeedFile> skipped, java.nio.file.Path seedsDir, long durationNanos,
                String historyTable) {
 
@@ -39,6 +40,7 @@ final class Report {
             var json = document(command);
             json.put("database", target.describe());
             json.put("environment", environment);
+            json.put("production", production);
             json.put("dry_run", dryRun);
             json.put("in_sync", inSync());
             if (migrations != null) {
@@ -130,15 +132,15 @@ final class Report {
 
     // ── a run ───────────────────────────────────────────────────────────────────────────────
 
-    void header(String title, DatabaseTarget target, String environment, seed_database.Layout layout, boolean migrate,
-                boolean seed) {
+    void header(String title, DatabaseTarget target, String environment, String environmentDeclared, seed_database.Layout layout,
+                boolean migrate, boolean seed) {
         if (!format.prose() || quiet) {
             return;
         }
         out.println(style.bold("seed_database " + seed_database.VERSION) + (title == null ? "" : " · " + title));
         out.println("  database     " + target.describe() + style.dim(" (from " + target.source() + ")"));
         warnings.forEach(warning -> out.println(style.yellow("  warning: " + warning)));
-        out.println("  environment  " + environment);
+        out.println("  environment  " + environment + style.dim(" (" + environmentDeclared + ")"));
         if (migrate) {
             out.println("  migrations   " + layout.migrations() + style.dim(" (" + layout.migrationsFrom() + ")"));
         }
@@ -330,6 +332,7 @@ final class Report {
             var json = document("info");
             json.put("database", plan.target().describe());
             json.put("environment", plan.environment());
+            json.put("production", plan.production());
             json.put("migrations", migrations.stream().map(m -> {
                 var item = new LinkedHashMap<String, Object>();
                 item.put("version", m.version());

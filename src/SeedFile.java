@@ -281,12 +281,18 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
         return path.getFileName().toString();
     }
 
-    static List<SeedFile> readAll(Path dir, Path workingDir, Map<String, String> env, Secrets secrets, boolean followSymlinks) {
+    /**
+     * Every seed file of the directory, in file-name order; the declaration of environments beside
+     * them is not one. A file may name only the environments declared.
+     */
+    static List<SeedFile> readAll(Path dir, Path workingDir, Map<String, String> env, Secrets secrets, boolean followSymlinks,
+                                  Environments declared) {
         List<Path> files;
         try (var listing = Files.list(dir)) {
             files = listing.filter(p -> {
                 String name = p.getFileName().toString();
-                return !name.startsWith(".") && (name.endsWith(".yaml") || name.endsWith(".yml"));
+                return !name.startsWith(".") && (name.endsWith(".yaml") || name.endsWith(".yml"))
+                        && !Environments.FILES.contains(name);
             }).sorted().toList();
         } catch (IOException e) {
             throw SeedError.usage("cannot list " + dir + ": " + e.getMessage(), null);
@@ -296,7 +302,7 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
             if (Files.isSymbolicLink(path) && !followSymlinks) {
                 refuseLinkOutside(dir, path, display);
             }
-            return read(path, display, env, secrets, followSymlinks);
+            return read(path, display, env, secrets, followSymlinks, declared);
         }).toList();
     }
 
@@ -363,7 +369,8 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
         return absolute.startsWith(workingDir) ? workingDir.relativize(absolute).toString() : absolute.toString();
     }
 
-    static SeedFile read(Path path, String displayPath, Map<String, String> env, Secrets secrets, boolean followSymlinks) {
+    static SeedFile read(Path path, String displayPath, Map<String, String> env, Secrets secrets, boolean followSymlinks,
+                         Environments declared) {
         if (Files.isDirectory(path)) {
             throw SeedError.in(displayPath, null, "this is a directory, not a seed file");
         }
@@ -376,20 +383,33 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
         byte[] bytes;
         try {
             if (Files.size(path) > YamlRows.STREAMED_BYTES) {
-                return YamlRows.read(path, displayPath, env, secrets, followSymlinks);
+                return YamlRows.read(path, displayPath, env, secrets, followSymlinks, declared);
             }
             bytes = Files.readAllBytes(path);
         } catch (IOException e) {
             throw SeedError.in(displayPath, null, "the file cannot be read: " + e.getMessage());
         }
+        Node root = compose(bytes, displayPath);
+        if (root == null) {
+            throw emptyFile(displayPath);
+        }
+        var reader = new Reader(path, displayPath, bytes, env, secrets, followSymlinks, declared);
+        reader.checkExpandedSize(root);
+        return reader.file(root);
+    }
+
+    /**
+     * A whole file's YAML as nodes that keep their positions (null for an empty file), by the
+     * rules every seed file is read with: strict UTF-8, bounded lines, safe construction only.
+     */
+    static Node compose(byte[] bytes, String displayPath) {
         String text = decodeUtf8(bytes, displayPath);
         refuseLongLines(text, displayPath);
         var options = loaderOptions(Math.max(text.length() + 1, 3 * 1024 * 1024));
-        // Safe construction only; and the node API below never constructs Java objects at all.
+        // Safe construction only; and the node API never constructs Java objects at all.
         var yaml = new Yaml(new SafeConstructor(options));
-        Node root;
         try {
-            root = yaml.compose(new java.io.StringReader(text));
+            return yaml.compose(new java.io.StringReader(text));
         } catch (MarkedYAMLException e) {
             throw yamlError(e, displayPath);
         } catch (org.yaml.snakeyaml.reader.ReaderException e) {
@@ -400,12 +420,6 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
         } catch (YAMLException e) {
             throw yamlError(e, displayPath);
         }
-        if (root == null) {
-            throw emptyFile(displayPath);
-        }
-        var reader = new Reader(path, displayPath, bytes, env, secrets, followSymlinks);
-        reader.checkExpandedSize(root);
-        return reader.file(root);
     }
 
     static SeedError lineTooLong(String displayPath, int line, long length) {
@@ -569,17 +583,21 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
         /** Where every value a variable gives goes, for every printer to mask. */
         final Secrets secrets;
         final boolean followSymlinks;
+        /** The environments a file may name. */
+        final Environments declared;
         final Set<Node> inProgress = Collections.newSetFromMap(new IdentityHashMap<>());
         /** Values read so far: of the file, or of the row for a file read as a stream. */
         int values;
 
-        Reader(Path path, String file, byte[] bytes, Map<String, String> env, Secrets secrets, boolean followSymlinks) {
+        Reader(Path path, String file, byte[] bytes, Map<String, String> env, Secrets secrets, boolean followSymlinks,
+               Environments declared) {
             this.path = path;
             this.file = file;
             this.bytes = bytes;
             this.env = env;
             this.secrets = secrets;
             this.followSymlinks = followSymlinks;
+            this.declared = declared;
         }
 
         /**
@@ -737,9 +755,17 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
             return List.of(name(node, what));
         }
 
-        /** Environment names match whatever their case. */
+        /**
+         * Environment names match whatever their case, and each must be declared: a misspelt one
+         * would quietly leave the file's rows out of the runs it is meant for.
+         */
         private List<String> environmentNames(Node node, String what) {
-            return names(node, what).stream().map(n -> n.toLowerCase(Locale.ROOT)).toList();
+            var items = node instanceof SequenceNode list ? list.getValue() : List.of(node);
+            var names = names(node, what);
+            for (int i = 0; i < names.size(); i++) {
+                declared.checkNamed(names.get(i), what, file, Pos.of(items.get(i)));
+            }
+            return names.stream().map(n -> n.toLowerCase(Locale.ROOT)).toList();
         }
 
         /** removal: keep | delete | deactivate (the column is_active) | {deactivate: column}. */

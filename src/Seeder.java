@@ -159,6 +159,8 @@ final class Seeder {
     static final class Run {
         final Session session;
         final String environment;
+        /** Whether the environment is declared production: then deleting needs allowDelete. */
+        final boolean production;
         final boolean allowDelete;
         final int maxRemovals;
         final boolean dryRun;
@@ -173,10 +175,11 @@ final class Seeder {
         /** Whether the run applies only some of the seed files (seed FILE…, --only). */
         boolean subset;
 
-        Run(Session session, String environment, boolean allowDelete, int maxRemovals, boolean dryRun, String historyTable,
-            List<SeedFile> allFiles) {
+        Run(Session session, String environment, boolean production, boolean allowDelete, int maxRemovals, boolean dryRun,
+            String historyTable, List<SeedFile> allFiles) {
             this.session = session;
             this.environment = environment;
+            this.production = production;
             this.allowDelete = allowDelete;
             this.maxRemovals = maxRemovals;
             this.dryRun = dryRun;
@@ -215,10 +218,6 @@ final class Seeder {
         List<SeedFile> otherFilesOf(SeedFile file, Catalog.Table table) {
             return allFiles.stream().filter(f -> f != file && (f.table().equals(table.name())
                     || f.table().equals(table.schema() + "." + table.name()))).toList();
-        }
-
-        boolean production() {
-            return environment.equalsIgnoreCase("production") || environment.equalsIgnoreCase("prod");
         }
     }
 
@@ -1619,8 +1618,9 @@ final class Seeder {
         shownParameters.addAll(parameters);
         var removed = query("SELECT " + keyShown("t") + (deleting ? "" : " || E'\\t' || " + shownValue)
                 + " FROM " + table.qualified() + " t WHERE " + where + " ORDER BY 1", shownParameters, String.class);
-        if (deleting && run.production() && !run.allowDelete) {
-            problem(SeedError.in(file.displayPath(), file.settings().get("removal"), "this " + run.environment + " run would delete "
+        if (deleting && run.production && !run.allowDelete) {
+            problem(SeedError.in(file.displayPath(), file.settings().get("removal"), (run.environment.equals("production") ? "this production run"
+                    : "this run for " + run.environment + " (declared production)") + " would delete "
                     + Report.count(count, "row") + " of " + table.name() + " (" + String.join(", ", removed.subList(0, Math.min(5,
                     removed.size()))) + (count > 5 ? ", …" : "") + "), and deleting in production needs --allow-delete")
                     .hint("check the plan; if the deletions are meant, rerun with --allow-delete"));

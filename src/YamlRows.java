@@ -52,6 +52,7 @@ final class YamlRows implements SeedFile.Rows {
     private final Map<String, String> env;
     private final Secrets secrets;
     private final boolean followSymlinks;
+    private final Environments declared;
     /** What the first pass found: the rows, their columns and environments, and rows by environments. */
     private final int allRows;
     private final Set<String> columns;
@@ -62,14 +63,15 @@ final class YamlRows implements SeedFile.Rows {
     private int size = -1;
     private int[] lines = new int[0];
 
-    private YamlRows(Path path, String displayPath, Map<String, String> env, Secrets secrets, boolean followSymlinks, int allRows,
-                     Set<String> columns, Map<List<String>, Integer> rowsByEnvironments, String environment,
+    private YamlRows(Path path, String displayPath, Map<String, String> env, Secrets secrets, boolean followSymlinks,
+                     Environments declared, int allRows, Set<String> columns, Map<List<String>, Integer> rowsByEnvironments, String environment,
                      UnaryOperator<SeedFile.Row> complete) {
         this.path = path;
         this.displayPath = displayPath;
         this.env = env;
         this.secrets = secrets;
         this.followSymlinks = followSymlinks;
+        this.declared = declared;
         this.allRows = allRows;
         this.columns = columns;
         this.rowsByEnvironments = rowsByEnvironments;
@@ -78,11 +80,12 @@ final class YamlRows implements SeedFile.Rows {
     }
 
     /** Reads and checks the whole file, keeping its settings and what its rows are, but not the rows. */
-    static SeedFile read(Path path, String displayPath, Map<String, String> env, Secrets secrets, boolean followSymlinks) {
+    static SeedFile read(Path path, String displayPath, Map<String, String> env, Secrets secrets, boolean followSymlinks,
+                         Environments declared) {
         var columns = new LinkedHashSet<String>();
         var byEnvironments = new HashMap<List<String>, Integer>();
         int[] count = {0};
-        var settings = new Pass(path, displayPath, env, secrets, followSymlinks).run(row -> {
+        var settings = new Pass(path, displayPath, env, secrets, followSymlinks, declared).run(row -> {
             columns.addAll(row.values().keySet());
             byEnvironments.merge(row.environments() == null ? List.of() : row.environments(), 1, Integer::sum);
             count[0]++;
@@ -91,7 +94,7 @@ final class YamlRows implements SeedFile.Rows {
         if (!settings.rowsListed) {
             return file;   // its rows are in a CSV file
         }
-        var rows = new YamlRows(path, displayPath, env, secrets, followSymlinks, count[0], columns, byEnvironments, null,
+        var rows = new YamlRows(path, displayPath, env, secrets, followSymlinks, declared, count[0], columns, byEnvironments, null,
                 UnaryOperator.identity());
         var checksum = SeedFile.checksumInBackground(path, () -> SeedFile.sha256(new byte[0], path));
         return file.withRows(rows, checksum);
@@ -99,7 +102,8 @@ final class YamlRows implements SeedFile.Rows {
 
     /** The rows a run for this environment applies, completed by the file's defaults. */
     YamlRows forEnvironment(String runEnvironment, UnaryOperator<SeedFile.Row> completeRow) {
-        return new YamlRows(path, displayPath, env, secrets, followSymlinks, allRows, columns, rowsByEnvironments, runEnvironment, completeRow);
+        return new YamlRows(path, displayPath, env, secrets, followSymlinks, declared, allRows, columns, rowsByEnvironments, runEnvironment,
+                completeRow);
     }
 
     long rowsElsewhere(String runEnvironment) {
@@ -110,7 +114,7 @@ final class YamlRows implements SeedFile.Rows {
     @Override
     public void forEach(ObjIntConsumer<SeedFile.Row> action) {
         int[] index = {0};
-        new Pass(path, displayPath, env, secrets, followSymlinks).run(row -> {
+        new Pass(path, displayPath, env, secrets, followSymlinks, declared).run(row -> {
             if (environment != null && row.environments() != null && !row.environments().contains(environment)) {
                 return;
             }
@@ -198,10 +202,11 @@ final class YamlRows implements SeedFile.Rows {
         /** Whether the file has a rows: list (and not, say, rows: instruments.csv). */
         boolean rowsListed;
 
-        Pass(Path path, String displayPath, Map<String, String> env, Secrets secrets, boolean followSymlinks) {
+        Pass(Path path, String displayPath, Map<String, String> env, Secrets secrets, boolean followSymlinks,
+             Environments declared) {
             this.path = path;
             this.displayPath = displayPath;
-            this.reader = new SeedFile.Reader(path, displayPath, new byte[0], env, secrets, followSymlinks);
+            this.reader = new SeedFile.Reader(path, displayPath, new byte[0], env, secrets, followSymlinks, declared);
         }
 
         Pass run(Consumer<SeedFile.Row> eachRow) {

@@ -19,6 +19,7 @@ class HistoryTest extends FreshProject {
         runOk();
         runOk();
         TestDatabase.edit(workspace.resolve("seeds/llm_models.yaml"), "typical_agent_cost: 0.050", "typical_agent_cost: 0.045");
+        TestDatabase.write(workspace.resolve("seeds/environments.yaml"), "environments: {development: {}, staging: {}}\n");
         runOk("--env", "staging");
 
         var records = db.query("SELECT file, table_name, inserted, updated, unchanged, database_user, tool_version, environment, "

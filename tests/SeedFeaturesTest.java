@@ -258,16 +258,12 @@ class SeedFeaturesTest {
     }
 
     @Test
-    void environment_names_match_whatever_their_case_and_an_unknown_one_is_named_in_a_warning() {
+    void environment_names_match_whatever_their_case() {
         seeds("sectors.yaml", "table: sectors\nkey: code\nenvironments: [Production]\nrows:\n  - {code: live, name: Live}\n");
 
         var upper = run(0, "--env", "PRODUCTION");
-        assertTrue(upper.out().contains("  environment  production"), upper::toString);
+        assertTrue(upper.out().contains("  environment  production (production, built in:"), upper::toString);
         assertEquals(1, db.count("SELECT count(*) FROM sectors"));
-
-        var typo = run(0, "plan", "--env", "prodution");
-        assertTrue(typo.out().contains("warning: no seed file names the environment prodution (they name production); "
-                + "is it spelled right?"), typo::toString);
     }
 
     @Test
