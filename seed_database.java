@@ -689,8 +689,7 @@ public class seed_database implements Callable<Integer> {
         if (passDocuments != null) {
             report.jsonSink = passDocuments::add;
         }
-        target.unknownParameters().forEach(name -> report.warnings.add("the connection setting " + name
-                + " is not one the PostgreSQL driver knows; it is ignored"));
+        report.warnings.addAll(target.warnings());
         return report;
     }
 

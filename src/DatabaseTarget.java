@@ -14,7 +14,7 @@ import java.util.stream.Stream;
 
 /** Where to connect. The password is kept out of toString() and every message. */
 record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, String user, String password,
-                      Map<String, String> parameters, String source, List<String> unknownParameters) {
+                      Map<String, String> parameters, String source, List<String> warnings) {
 
     private static final Pattern URL_FORM = Pattern.compile(
             "(?i)^(?:jdbc:)?(postgres(?:ql)?)(?:\\+[a-z0-9_]+)?://(.*)$", Pattern.DOTALL);
@@ -32,6 +32,15 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, St
             "application_name", "ApplicationName",
             "target_session_attrs", "targetServerType",
             "ssl", "sslmode");
+
+    /**
+     * What every message about a malformed connection string says instead of quoting it: when a
+     * password holds a character that separates the parts of a URL, a part of the password lands
+     * in another part (a port, a setting), so no part of a string that could not be read is shown.
+     */
+    static final String NOT_SHOWN = "it is not shown, as it may hold a password";
+    static final String ENCODE_HINT = "percent-encode special characters in the user name and password "
+            + "(@ is %40, : is %3A, / is %2F, ? is %3F, # is %23, & is %26, % is %25)";
 
     static DatabaseTarget resolve(String urlOption, Map<String, String> env) {
         String url = urlOption != null ? urlOption : blankToNull(env.get("DATABASE_URL"));
@@ -53,7 +62,7 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, St
         }
         int defaultPort = 5432;
         if (blankToNull(env.get("PGPORT")) != null) {
-            defaultPort = port(env.get("PGPORT"), "PGPORT");
+            defaultPort = port(env.get("PGPORT"), "PGPORT", true);
         }
         String user = firstNonBlank(parsed.user(), env.get("PGUSER"), "postgres");
         String database = firstNonBlank(parsed.database(), env.get("PGDATABASE"), user);   // libpq: the user's name
@@ -76,25 +85,57 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, St
                     .anyMatch(name -> blankToNull(env.get(name)) != null);
             source = anyLibpq ? "PG* variables" : "defaults";
         }
+        // A setting's value is not quoted: a password with an unencoded & would have its rest here.
         String sslmode = parameters.get("sslmode");
         if (sslmode != null && !SSL_MODES.contains(sslmode)) {
-            throw SeedError.usage("the connection setting sslmode is \"" + sslmode + "\"", "it takes one of "
-                    + String.join(", ", SSL_MODES));
+            throw SeedError.usage("the connection setting sslmode has a value it does not take (" + NOT_SHOWN + ")",
+                    "it takes one of " + String.join(", ", SSL_MODES));
         }
         for (String name : List.of("connectTimeout", "socketTimeout", "loginTimeout")) {
             String value = parameters.get(name);
             if (value != null && !value.matches("\\d+")) {
-                throw SeedError.usage("the connection setting " + name + " is \"" + value + "\"", "it takes a number of seconds");
+                throw SeedError.usage("the connection setting " + name + " is not a number (" + NOT_SHOWN + ")",
+                        "it takes a number of seconds");
             }
         }
-        // pgjdbc ignores a setting it does not know; say so rather than let a typo pass unnoticed.
-        var unknown = parameters.keySet().stream().filter(name -> org.postgresql.PGProperty.forName(name) == null).toList();
-        return new DatabaseTarget(hosts, defaultPort, database, user, password, parameters, source, unknown);
+        var warnings = new ArrayList<String>();
+        warnings.addAll(unknownSettings(parameters.keySet()));
+        return new DatabaseTarget(hosts, defaultPort, database, user, password, parameters, source, warnings);
     }
 
     /** The same server, user and settings, another database (said to come from source). */
     DatabaseTarget withDatabase(String otherDatabase, String otherSource) {
-        return new DatabaseTarget(hosts, defaultPort, otherDatabase, user, password, parameters, otherSource, unknownParameters);
+        return new DatabaseTarget(hosts, defaultPort, otherDatabase, user, password, parameters, otherSource, warnings);
+    }
+
+    /**
+     * pgjdbc ignores a setting it does not know: say so rather than let a typo pass unnoticed. The
+     * name itself is not repeated (the rest of a password with an unencoded & would be one), but
+     * the known setting it is closest to is.
+     */
+    private static List<String> unknownSettings(java.util.Collection<String> names) {
+        var known = new java.util.TreeSet<String>(LIBPQ_TO_PGJDBC.keySet());
+        for (var property : org.postgresql.PGProperty.values()) {
+            known.add(property.getName());
+        }
+        var warnings = new ArrayList<String>();
+        int unnamed = 0;
+        for (String name : names) {
+            if (org.postgresql.PGProperty.forName(name) == null) {
+                String closest = SeedError.didYouMean(name, known);
+                if (closest.isEmpty()) {
+                    unnamed++;
+                } else {
+                    warnings.add("the connection string has a setting the PostgreSQL driver does not know" + closest.replace(";", ",")
+                            + " It is ignored (its name is not repeated here, as it could be part of a password)");
+                }
+            }
+        }
+        if (unnamed > 0) {
+            warnings.add("the connection string has " + (unnamed == 1 ? "a setting" : unnamed + " settings")
+                    + " the PostgreSQL driver does not know and ignores (not named here, as a name could be part of a password)");
+        }
+        return warnings;
     }
 
     String jdbcUrl() {
@@ -123,7 +164,8 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, St
         return describe();
     }
 
-    private static int port(String text, String what) {
+    /** A port number; a port that came from a connection string is not quoted when it is wrong (it may be a password). */
+    private static int port(String text, String what, boolean mayQuote) {
         try {
             int port = Integer.parseInt(text.trim());
             if (port > 0 && port < 65536) {
@@ -132,7 +174,11 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, St
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw SeedError.usage(what + " has no valid port number: \"" + text + "\"", null);
+        if (mayQuote) {
+            throw SeedError.usage(what + " is not a port number from 1 to 65535: \"" + text + "\"", null);
+        }
+        throw SeedError.usage(what + " has a port that is not a number from 1 to 65535 (" + NOT_SHOWN
+                + ": a password that holds / unencoded, or has no @host after it, lands there)", ENCODE_HINT);
     }
 
     private static void putIfPresent(Map<String, String> parameters, String name, String value) {
@@ -162,29 +208,43 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, St
                 return parsed.fromKeyValues(text, source);
             }
             int scheme = text.indexOf("://");
+            boolean isScheme = scheme > 0 && scheme < 20 && text.substring(0, scheme).matches("[A-Za-z][A-Za-z0-9+.-]*");
             throw SeedError.usage(source + " is not a PostgreSQL URL"
-                            + (scheme > 0 && scheme < 20 ? " (it is a " + text.substring(0, scheme) + ":// URL)" : "")
+                            + (isScheme ? " (it is a " + text.substring(0, scheme) + ":// URL)" : "")
                             + "; it is not shown here, as it may hold a password",
                     "write it as postgresql://user:password@host:5432/database, or as host=… dbname=… user=…");
         }
 
+        /**
+         * The user info ends at the last @ before the path, as in libpq: a password may hold ? # @
+         * and : unencoded, but not /. Every part that could not be read is an error that quotes nothing.
+         */
         private ParsedUrl fromUrl(String rest, String source) {
-            String query = "";
-            int queryStart = rest.indexOf('?');
-            if (queryStart >= 0) {
-                query = rest.substring(queryStart + 1);
-                rest = rest.substring(0, queryStart);
+            int firstSlash = rest.indexOf('/');
+            int at = rest.lastIndexOf('@', firstSlash < 0 ? rest.length() - 1 : firstSlash);
+            String userInfo = at >= 0 ? rest.substring(0, at) : null;
+            String afterUser = rest.substring(at + 1);
+            int authorityEnd = indexOfAny(afterUser, "/?");
+            String authority = afterUser.substring(0, authorityEnd);
+            String path = null, query = "";
+            if (authorityEnd < afterUser.length()) {
+                String tail = afterUser.substring(authorityEnd);
+                int queryStart = tail.indexOf('?');
+                if (tail.startsWith("/")) {
+                    path = tail.substring(1, queryStart < 0 ? tail.length() : queryStart);
+                }
+                query = queryStart < 0 ? "" : tail.substring(queryStart + 1);
             }
-            int pathStart = rest.indexOf('/', rest.lastIndexOf('@') + 1);
-            String authority = pathStart >= 0 ? rest.substring(0, pathStart) : rest;
+            if (path != null && path.indexOf('@') >= 0) {
+                // The path begins inside a password that holds a /: the database name would be a part of it.
+                throw SeedError.usage(source + " has an @ after its host, in the database name (" + NOT_SHOWN
+                        + ": a password that holds / unencoded ends up there)", ENCODE_HINT);
+            }
             var result = this;
-            if (pathStart >= 0) {
-                result = result.with("dbname", decode(rest.substring(pathStart + 1), source), source);
+            if (path != null) {
+                result = result.with("dbname", decode(path, source), source);
             }
-            int at = authority.lastIndexOf('@');
-            if (at >= 0) {
-                String userInfo = authority.substring(0, at);
-                authority = authority.substring(at + 1);
+            if (userInfo != null) {
                 int colon = userInfo.indexOf(':');
                 result = result.with("user", decode(colon >= 0 ? userInfo.substring(0, colon) : userInfo, source), source);
                 if (colon >= 0) {
@@ -199,11 +259,35 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, St
             for (String pair : query.split("&")) {
                 if (!pair.isEmpty()) {
                     int eq = pair.indexOf('=');
-                    result = result.with(decode(eq >= 0 ? pair.substring(0, eq) : pair, source),
-                            eq >= 0 ? decode(pair.substring(eq + 1), source) : "", source);
+                    if (eq < 0) {
+                        // As libpq: name=value or nothing. A password that holds & unencoded leaves its rest like this.
+                        throw SeedError.usage(source + " has a setting without =value in its query (" + NOT_SHOWN + ")",
+                                "write settings as ?name=value&name=value; " + ENCODE_HINT);
+                    }
+                    String name = decode(pair.substring(0, eq), source);
+                    requireSettingName(name, source);
+                    result = result.with(name, decode(pair.substring(eq + 1), source), source);
                 }
             }
             return result;
+        }
+
+        private static int indexOfAny(String text, String characters) {
+            for (int i = 0; i < text.length(); i++) {
+                if (characters.indexOf(text.charAt(i)) >= 0) {
+                    return i;
+                }
+            }
+            return text.length();
+        }
+
+        /** A setting's name is letters, digits and _: anything else is part of something else, such as a password. */
+        private static void requireSettingName(String name, String source) {
+            if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                throw SeedError.usage(source + " has a setting whose name is not a name (" + NOT_SHOWN + ")",
+                        "a setting is name=value, its name letters, digits and _; a value that holds spaces or quotes is "
+                                + "quoted as in password='it\\'s'; in a URL, " + ENCODE_HINT);
+            }
         }
 
         /** libpq's keyword = value pairs, values optionally 'quoted' with \\' and \\\\ escapes. */
@@ -219,9 +303,11 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, St
                 }
                 int eq = text.indexOf('=', i);
                 if (eq < 0) {
-                    throw SeedError.usage(source + " is not a valid connection string: a keyword has no = value", null);
+                    throw SeedError.usage(source + " is not a valid connection string: a keyword has no = value (" + NOT_SHOWN
+                            + ")", "a value that holds spaces is quoted, as in password='two words'");
                 }
                 String name = text.substring(i, eq).trim();
+                requireSettingName(name, source);
                 i = eq + 1;
                 while (i < text.length() && text.charAt(i) == ' ') {
                     i++;
@@ -237,7 +323,7 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, St
                     if (i >= text.length()) {
                         // As libpq: an unterminated quote is an error, never a guess at what was meant.
                         throw SeedError.usage(source + " is not a valid connection string: the value of " + name
-                                + " opens a quote that is never closed (the string is not shown: it may hold a password)", null);
+                                + " opens a quote that is never closed (" + NOT_SHOWN + ")", "close it: password='…'");
                     }
                     i++;
                 } else {
@@ -264,7 +350,7 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, St
                     yield new ParsedUrl(more, user, password, database, parameters);
                 }
                 case "port" -> {
-                    int port = port(value, source);
+                    int port = port(value, source, false);
                     yield new ParsedUrl(hosts.stream().map(h -> h.port() == null ? new HostPort(h.host(), port) : h).toList(),
                             user, password, database, parameters);
                 }
@@ -280,8 +366,7 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, St
             if (text.startsWith("[")) {
                 int close = text.indexOf(']');
                 if (close < 0) {
-                    throw SeedError.usage(source + " has an IPv6 address without its closing ] (the URL is not shown: "
-                            + "it may hold a password)", null);
+                    throw SeedError.usage(source + " has an IPv6 address without its closing ] (" + NOT_SHOWN + ")", null);
                 }
                 host = text.substring(1, close);
                 port = text.length() > close + 2 ? text.substring(close + 2) : null;
@@ -292,7 +377,7 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, St
             if (host.isEmpty()) {
                 host = "localhost";
             }
-            return new HostPort(host, port == null || port.isEmpty() ? null : port(port, source));
+            return new HostPort(host, port == null || port.isEmpty() ? null : port(port, source, false));
         }
     }
 
@@ -307,8 +392,7 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, St
             if (c == '%') {
                 if (i + 2 >= text.length() || Character.digit(text.charAt(i + 1), 16) < 0
                         || Character.digit(text.charAt(i + 2), 16) < 0) {
-                    throw SeedError.usage(source + " has a malformed %-escape (the URL is not shown: it may hold a password)",
-                            "percent-encode special characters in the user name and password (@ is %40, : is %3A, / is %2F, % is %25)");
+                    throw SeedError.usage(source + " has a malformed %-escape (" + NOT_SHOWN + ")", ENCODE_HINT);
                 }
                 bytes.write(Integer.parseInt(text.substring(i + 1, i + 3), 16));
                 i += 2;

@@ -108,12 +108,71 @@ class ConnectionTest {
     }
 
     @Test
+    void no_message_about_a_connection_string_quotes_a_part_that_could_be_its_password() {
+        // Each password is two halves around a character that separates the parts of a URL or a
+        // connection string: whichever part a half lands in, neither may be shown.
+        String a = "Hun7erQq", b = "Secr3tZz";
+        String at = "127.0.0.1:5432/" + db.name;
+        String keyValues = "host=127.0.0.1 dbname=" + db.name + " user=postgres ";
+        var forms = new java.util.LinkedHashMap<String, Integer>();
+        forms.put("postgresql://postgres:" + a + b + "/" + db.name, 2);                 // the password in the port's place
+        forms.put("postgresql://postgres:" + a + "?" + b + "@" + at, 0);                // ? in a password is read as libpq reads it
+        forms.put("postgresql://postgres:" + a + "#" + b + "@" + at, 0);
+        forms.put("postgresql://postgres:" + a + "@" + b + "@" + at, 0);
+        forms.put("postgresql://postgres:" + a + ":" + b + "@" + at, 0);
+        forms.put("postgresql://postgres:" + a + "?" + b, 2);                           // and no host after it
+        forms.put("postgresql://postgres:" + a + "/" + b + "@" + at, 2);                // / cannot be told from the path
+        forms.put("postgresql://postgres:1234/" + b + "@" + at, 2);
+        forms.put("postgresql://postgres:" + a + "?" + b + "/x@" + at, 2);
+        forms.put("postgresql://postgres:" + a + "%zz" + b + "@" + at, 2);              // bad %-escapes
+        forms.put("postgresql://postgres:" + a + "%4", 2);
+        forms.put("postgresql://postgres:" + a + "%" + "@" + at, 2);
+        forms.put("jdbc:postgresql://" + at + "?user=postgres&password=" + a + "&" + b, 2);     // & in the query's password
+        forms.put("jdbc:postgresql://" + at + "?user=postgres&password=" + a + "&" + b + "=x", 0);
+        forms.put("jdbc:postgresql://" + at + "?user=postgres&password=" + a + "&sslmode=" + b, 2);
+        forms.put("postgresql://postgres@" + at + "?password=" + a + "&connect_timeout=" + b, 2);
+        forms.put("postgresql://postgres@" + at + "?password=" + a + "&" + b + "-x=1", 2);
+        forms.put(keyValues + "password=" + a + " " + b, 2);                                   // key=value, broken quotes
+        forms.put(keyValues + "password='" + a + " " + b, 2);
+        forms.put(keyValues + "password='" + a + "'" + b + "' port=5432", 2);
+        forms.put(keyValues + "password=" + a + " port=" + b, 2);
+        forms.put(keyValues + "password=" + a + " " + b + "=x", 0);
+        forms.put(keyValues + "password=" + a + " " + b + "-x=1", 2);
+        for (var form : forms.entrySet()) {
+            String url = form.getKey();
+            for (var args : List.of(List.of("plan"), List.of("plan", "--json"), List.of("--verbose", "plan"),
+                    List.of("check", "--json", "--verbose"))) {
+                var full = new java.util.ArrayList<>(args);
+                full.addAll(List.of("--url", url));
+                var run = TestDatabase.runWith(Map.of(), workspace, full.toArray(String[]::new));
+                assertEquals((int) form.getValue(), run.exitCode() == 1 ? 0 : run.exitCode(), () -> url + " " + args + "\n" + run);
+                assertFalse(run.output().contains(a) || run.output().contains(b), () -> url + " " + args + "\n" + run);
+            }
+            var fromEnvironment = TestDatabase.runWith(Map.of("DATABASE_URL", url), workspace, "--json", "--verbose");
+            assertFalse(fromEnvironment.output().contains(a) || fromEnvironment.output().contains(b),
+                    () -> url + "\n" + fromEnvironment);
+        }
+        var issue = TestDatabase.runWith(Map.of(), workspace, "--url", "postgresql://user:Hunter2pw/db");
+        assertEquals(2, issue.exitCode(), issue::toString);
+        assertTrue(issue.err().startsWith("error: --url has a port that is not a number from 1 to 65535 (it is not shown, as it "
+                + "may hold a password: a password that holds / unencoded, or has no @host after it, lands there). Percent-encode special "
+                + "characters in the user name and password (@ is %40"), issue::toString);
+        assertFalse(issue.output().contains("Hunter2pw"), issue::toString);
+        assertEquals(a + "?" + b, resolve("postgresql://app:" + a + "?" + b + "@db/app?sslmode=disable", Map.of()).password(),
+                "the query begins after the host");
+        assertEquals("PGPORT is not a port number from 1 to 65535: \"54x\"",
+                org.junit.jupiter.api.Assertions.assertThrows(SeedError.class, () -> resolve(null, Map.of("PGPORT", "54x")))
+                        .getMessage(), "PGPORT holds no password: it is quoted");
+    }
+
+    @Test
     void a_connection_string_that_cannot_be_read_exactly_is_refused_not_guessed() {
         for (var bad : Map.of(
                 "host=127.0.0.1 password='Hunter2-Secret dbname=" + db.name, "opens a quote that is never closed",
                 "postgresql://u:Hunter2-Secret@[::1/app", "IPv6 address without its closing ]",
-                db.url() + "?sslmode=bogus", "the connection setting sslmode is \"bogus\". It takes one of disable, allow",
-                db.url() + "?connect_timeout=abc", "the connection setting connectTimeout is \"abc\"").entrySet()) {
+                db.url() + "?sslmode=bogus", "the connection setting sslmode has a value it does not take (it is not shown, "
+                        + "as it may hold a password). It takes one of disable, allow",
+                db.url() + "?connect_timeout=abc", "the connection setting connectTimeout is not a number").entrySet()) {
             var run = TestDatabase.runWith(Map.of("DATABASE_URL", bad.getKey()), workspace, "plan");
             assertEquals(2, run.exitCode(), run::toString);
             assertTrue(run.err().contains(bad.getValue()), run::toString);
@@ -134,11 +193,17 @@ class ConnectionTest {
     }
 
     @Test
-    void a_setting_the_driver_does_not_know_is_named_in_a_warning() {
+    void a_setting_the_driver_does_not_know_is_warned_about_by_the_setting_it_is_closest_to() {
         var run = TestDatabase.runWith(Map.of("DATABASE_URL", db.url() + "?sslmdoe=require"), workspace, "migrate");
         assertEquals(0, run.exitCode(), run::toString);
-        assertTrue(run.out().contains("warning: the connection setting sslmdoe is not one the PostgreSQL driver knows; it is ignored"),
-                run::toString);
+        assertTrue(run.out().contains("warning: the connection string has a setting the PostgreSQL driver does not know, did you "
+                + "mean \"sslmode\"? It is ignored"), run::toString);
+        assertFalse(run.out().contains("sslmdoe"), "the name itself could be the rest of a password:\n" + run);
+
+        var far = TestDatabase.runWith(Map.of("DATABASE_URL", db.url() + "?zzqqxxyyww=1&wwvvuuttk=2"), workspace, "migrate");
+        assertEquals(0, far.exitCode(), far::toString);
+        assertTrue(far.out().contains("warning: the connection string has 2 settings the PostgreSQL driver does not know and ignores"),
+                far::toString);
     }
 
     // ── against the real server ──────────────────────────────────────────────────────────────
@@ -224,7 +289,7 @@ class ConnectionTest {
         assertEquals("/etc/ssl/app.crt", properties.getProperty("sslcert"));
         assertEquals("/etc/ssl/app.key", properties.getProperty("sslkey"));
         assertEquals("k3y-pass", properties.getProperty("sslpassword"));
-        assertEquals(List.of(), target.unknownParameters(), "all of them are settings the driver knows");
+        assertEquals(List.of(), target.warnings(), "all of them are settings the driver knows");
         assertFalse(target.describe().contains("k3y-pass"));
     }
 
@@ -244,6 +309,13 @@ class ConnectionTest {
             assertTrue(right.out().contains("8 inserted"), right::toString);
             assertFalse(right.output().contains("the-right-one"), right::toString);
 
+            for (var args : List.of(new String[]{"migrate", "--verbose"}, new String[]{"plan", "--json", "--verbose"})) {
+                var wrongFromVariable = TestDatabase.runWith(Map.of("PGPASSWORD", "Hun7erQq?Secr3tZz&x=y @%zz",
+                        "DATABASE_URL", "postgresql://trading_app@127.0.0.1:" + server.port + "/postgres"), workspace, args);
+                assertEquals(3, wrongFromVariable.exitCode(), wrongFromVariable::toString);
+                assertFalse(wrongFromVariable.output().contains("Hun7erQq") || wrongFromVariable.output().contains("Secr3tZz"),
+                        wrongFromVariable::toString);
+            }
             var fromPgPassword = TestDatabase.runWith(Map.of("PGPASSWORD", "the-right-one",
                     "DATABASE_URL", "postgresql://trading_app@127.0.0.1:" + server.port + "/postgres"), workspace, "check");
             assertEquals(0, fromPgPassword.exitCode(), "PGPASSWORD fills in the password:\n" + fromPgPassword);
