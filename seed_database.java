@@ -7,6 +7,9 @@
 //DEPS info.picocli:picocli:4.7.7
 
 //DEPS org.postgresql:postgresql:42.7.14
+// Unix-domain sockets for pgjdbc (a socket factory): junixsocket, with its native library for each platform.
+//DEPS com.kohlschutter.junixsocket:junixsocket-common:2.10.1
+//DEPS com.kohlschutter.junixsocket:junixsocket-native-common:2.10.1
 //DEPS org.jdbi:jdbi3-core:3.55.0
 //DEPS org.flywaydb:flyway-core:13.12.0
 //DEPS org.flywaydb:flyway-database-postgresql:13.12.0

@@ -14,7 +14,7 @@ import java.util.stream.Stream;
 
 /** Where to connect. The password is kept out of toString() and every message. */
 record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, String user, String password,
-                      Map<String, String> parameters, String source, List<String> warnings) {
+                      String passwordFrom, Map<String, String> parameters, String source, List<String> warnings) {
 
     private static final Pattern URL_FORM = Pattern.compile(
             "(?i)^(?:jdbc:)?(postgres(?:ql)?)(?:\\+[a-z0-9_]+)?://(.*)$", Pattern.DOTALL);
@@ -54,11 +54,9 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, St
         if (hosts.isEmpty()) {
             hosts = List.of(new HostPort("localhost", null));
         }
-        for (var h : hosts) {
-            if (h.host().startsWith("/")) {
-                throw SeedError.usage("the database host is a Unix-domain socket (" + h.host() + ")",
-                        "connect over TCP instead, e.g. host localhost or 127.0.0.1");
-            }
+        if (hosts.size() > 1 && hosts.stream().anyMatch(HostPort::isSocket)) {
+            throw SeedError.usage("the database hosts include a Unix-socket directory among several hosts",
+                    "a socket directory (a host that begins with /) is the one host of a connection");
         }
         int defaultPort = 5432;
         if (blankToNull(env.get("PGPORT")) != null) {
@@ -66,7 +64,19 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, St
         }
         String user = firstNonBlank(parsed.user(), env.get("PGUSER"), "postgres");
         String database = firstNonBlank(parsed.database(), env.get("PGDATABASE"), user);   // libpq: the user's name
-        String password = parsed.password() != null ? parsed.password() : blankToNull(env.get("PGPASSWORD"));
+        String password = parsed.password(), passwordFrom = password == null ? null : "the connection string";
+        if (password == null && blankToNull(env.get("PGPASSWORD")) != null) {
+            password = env.get("PGPASSWORD");
+            passwordFrom = "PGPASSWORD";
+        }
+        var warnings = new ArrayList<String>();
+        if (password == null) {
+            var fromFile = PasswordFile.find(env, hosts.get(0), defaultPort, database, user, warnings);
+            if (fromFile != null) {
+                password = fromFile.password();
+                passwordFrom = fromFile.where();
+            }
+        }
 
         var parameters = new LinkedHashMap<String, String>();
         parsed.parameters().forEach((name, value) -> parameters.put(LIBPQ_TO_PGJDBC.getOrDefault(name, name), value));
@@ -98,14 +108,13 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, St
                         "it takes a number of seconds");
             }
         }
-        var warnings = new ArrayList<String>();
         warnings.addAll(unknownSettings(parameters.keySet()));
-        return new DatabaseTarget(hosts, defaultPort, database, user, password, parameters, source, warnings);
+        return new DatabaseTarget(hosts, defaultPort, database, user, password, passwordFrom, parameters, source, warnings);
     }
 
     /** The same server, user and settings, another database (said to come from source). */
     DatabaseTarget withDatabase(String otherDatabase, String otherSource) {
-        return new DatabaseTarget(hosts, defaultPort, otherDatabase, user, password, parameters, otherSource, warnings);
+        return new DatabaseTarget(hosts, defaultPort, otherDatabase, user, password, passwordFrom, parameters, otherSource, warnings);
     }
 
     /**
@@ -138,7 +147,23 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, St
         return warnings;
     }
 
+    /**
+     * The Unix-domain socket of a connection whose host is a directory (PostgreSQL's socket is the
+     * file .s.PGSQL.PORT in it), or null for TCP.
+     */
+    java.nio.file.Path socketFile() {
+        if (hosts.size() != 1 || !hosts.get(0).isSocket()) {
+            return null;
+        }
+        var host = hosts.get(0);
+        return java.nio.file.Path.of(host.host(), ".s.PGSQL." + (host.port() == null ? defaultPort : host.port()));
+    }
+
     String jdbcUrl() {
+        if (socketFile() != null) {
+            // pgjdbc wants a host; the socket factory below decides where the connection goes.
+            return "jdbc:postgresql://localhost:" + hosts.get(0).portOr(defaultPort) + "/" + percentEncode(database);
+        }
         return "jdbc:postgresql://" + hosts.stream().map(h -> h.render(defaultPort)).collect(Collectors.joining(","))
                 + "/" + percentEncode(database);
     }
@@ -150,7 +175,20 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, St
         if (password != null) {
             properties.setProperty("password", password);
         }
+        var socket = socketFile();
+        if (socket != null) {
+            // junixsocket: a java.net.Socket over the Unix-domain socket, which pgjdbc takes as its socket factory.
+            properties.setProperty("socketFactory", "org.newsclub.net.unix.AFUNIXSocketFactory$FactoryArg");
+            properties.setProperty("socketFactoryArg", socket.toString());
+            // As libpq: no SSL over a Unix-domain socket, whatever sslmode says (it never leaves the machine).
+            properties.setProperty("sslmode", "disable");
+        }
         return properties;
+    }
+
+    /** Where the settings came from, and how the connection goes when it is not plain TCP: what the header shows. */
+    String origin() {
+        return "from " + source + (socketFile() == null ? "" : ", over the Unix socket " + socketFile());
     }
 
     /** user@host:port/database — what the user sees; never the password. */
@@ -374,6 +412,11 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, St
                 host = text.substring(0, text.indexOf(':'));
                 port = text.substring(text.indexOf(':') + 1);
             }
+            if (text.startsWith("/")) {
+                // A socket directory: a path, whose : is not a port's.
+                host = text;
+                port = null;
+            }
             if (host.isEmpty()) {
                 host = "localhost";
             }
@@ -431,8 +474,101 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, St
 
     record HostPort(String host, Integer port) {
         String render(int defaultPort) {
-            var h = host.contains(":") ? "[" + host + "]" : host;
-            return h + ":" + (port == null ? defaultPort : port);
+            var h = host.contains(":") && !isSocket() ? "[" + host + "]" : host;
+            return h + ":" + portOr(defaultPort);
+        }
+
+        int portOr(int defaultPort) {
+            return port == null ? defaultPort : port;
+        }
+
+        /** A host that begins with / is the directory of a Unix-domain socket, as in libpq. */
+        boolean isSocket() {
+            return host.startsWith("/");
+        }
+    }
+
+    /** A password from libpq's password file, and where it was found (the file and line; never the line itself). */
+    record PasswordFile(String password, String where) {
+
+        /** The directories where a libpq built for Debian (/var/run/postgresql) or from source (/tmp) puts its socket. */
+        static final List<String> DEFAULT_SOCKET_DIRECTORIES = List.of("/var/run/postgresql", "/tmp");
+
+        /**
+         * As libpq: PGPASSFILE, else ~/.pgpass, home being $HOME (user.home only when HOME is not set);
+         * the first line host:port:database:user:password that matches (* matches anything, \ escapes
+         * : and \). A file that others may read is ignored, with a warning, as libpq does.
+         */
+        static PasswordFile find(Map<String, String> env, HostPort host, int defaultPort, String database, String user,
+                                 List<String> warnings) {
+            String explicit = blankToNull(env.get("PGPASSFILE"));
+            String home = firstNonBlank(env.get("HOME"), System.getProperty("user.home"));
+            if (explicit == null && home == null) {
+                return null;
+            }
+            var file = explicit != null ? java.nio.file.Path.of(explicit) : java.nio.file.Path.of(home, ".pgpass");
+            if (!java.nio.file.Files.exists(file)) {
+                return null;
+            }
+            if (!java.nio.file.Files.isRegularFile(file)) {
+                warnings.add("the password file " + file + " is not a plain file; it is ignored");
+                return null;
+            }
+            List<String> lines;
+            try {
+                var permissions = java.nio.file.Files.getPosixFilePermissions(file);
+                if (permissions.stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
+                    warnings.add("the password file " + file + " may be read by others than its owner, so it is ignored, "
+                            + "as libpq does; chmod 600 " + file);
+                    return null;
+                }
+                lines = java.nio.file.Files.readAllLines(file, UTF_8);
+            } catch (UnsupportedOperationException e) {
+                return null;   // not a POSIX file system: nothing to check the permissions against
+            } catch (java.io.IOException | java.io.UncheckedIOException e) {
+                warnings.add("the password file " + file + " cannot be read (" + e.getClass().getSimpleName() + "); it is ignored");
+                return null;
+            }
+            // A socket in the default directory is "localhost" to the password file.
+            String hostName = host.isSocket() && DEFAULT_SOCKET_DIRECTORIES.contains(host.host()) ? "localhost" : host.host();
+            var wanted = List.of(hostName, String.valueOf(host.portOr(defaultPort)), database, user);
+            for (int n = 0; n < lines.size(); n++) {
+                String line = lines.get(n);
+                if (line.startsWith("#") || line.isBlank()) {
+                    continue;
+                }
+                var fields = fields(line);
+                if (fields.size() < 5) {
+                    continue;   // as libpq: a line it cannot read is skipped
+                }
+                boolean matches = true;
+                for (int i = 0; i < 4; i++) {
+                    matches &= fields.get(i).equals("*") || fields.get(i).equals(wanted.get(i));
+                }
+                if (matches) {
+                    return new PasswordFile(fields.get(4), file + " (line " + (n + 1) + ")");
+                }
+            }
+            return null;
+        }
+
+        /** The fields of a line; the fifth, the password, is the rest of the line. */
+        private static List<String> fields(String line) {
+            var fields = new ArrayList<String>();
+            var field = new StringBuilder();
+            for (int i = 0; i < line.length(); i++) {
+                char c = line.charAt(i);
+                if (c == '\\' && i + 1 < line.length()) {
+                    field.append(line.charAt(++i));
+                } else if (c == ':' && fields.size() < 4) {
+                    fields.add(field.toString());
+                    field.setLength(0);
+                } else {
+                    field.append(c);
+                }
+            }
+            fields.add(field.toString());
+            return fields;
         }
     }
 }

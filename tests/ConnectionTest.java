@@ -293,6 +293,136 @@ class ConnectionTest {
         assertFalse(target.describe().contains("k3y-pass"));
     }
 
+    // ── over a Unix-domain socket, and the messages of a connection that fails ───────────────
+
+    static final String SOCKET_DIRECTORY = "/var/run/postgresql";
+
+    @Test
+    void the_server_is_reached_over_its_unix_socket_from_PGHOST_and_from_the_url() {
+        String password = "S0ck3t-Pw-Unused";
+        long before = db.count("SELECT count(*) FROM pg_database WHERE datname = ?", db.name);
+        var fromVariables = TestDatabase.runWith(Map.of("PGHOST", SOCKET_DIRECTORY, "PGUSER", "postgres", "PGDATABASE", db.name,
+                "PGPASSWORD", password), workspace, "--verbose");
+        assertEquals(0, fromVariables.exitCode(), fromVariables::toString);
+        assertTrue(fromVariables.out().contains("  database     postgres@" + SOCKET_DIRECTORY + ":5432/" + db.name
+                + " (from PGHOST, PGDATABASE, PGUSER, PGPASSWORD, over the Unix socket " + SOCKET_DIRECTORY + "/.s.PGSQL.5432)")
+                || fromVariables.out().contains("over the Unix socket " + SOCKET_DIRECTORY + "/.s.PGSQL.5432)"), fromVariables::toString);
+        assertTrue(fromVariables.out().contains("recorded in seed_history"), fromVariables::toString);
+        assertFalse(fromVariables.output().contains(password), fromVariables::toString);
+        long runs = db.count("SELECT count(DISTINCT run_id) FROM seed_history");
+        assertTrue(runs >= 1 && before == 1, fromVariables::toString);
+
+        for (String url : List.of("postgresql:///" + db.name + "?host=" + SOCKET_DIRECTORY + "&user=postgres&password=" + password,
+                "postgresql://postgres:" + password + "@%2Fvar%2Frun%2Fpostgresql/" + db.name,
+                "host=" + SOCKET_DIRECTORY + " port=5432 dbname=" + db.name + " user=postgres password=" + password)) {
+            var run = TestDatabase.runWith(Map.of("DATABASE_URL", url), workspace, "--verbose");
+            assertEquals(0, run.exitCode(), () -> url + "\n" + run);
+            assertTrue(run.out().contains("(from DATABASE_URL, over the Unix socket " + SOCKET_DIRECTORY + "/.s.PGSQL.5432)"),
+                    run::toString);
+            assertFalse(run.output().contains(password), run::toString);
+            var json = TestDatabase.runWith(Map.of("DATABASE_URL", url), workspace, "check", "--json");
+            assertEquals(0, json.exitCode(), json::toString);
+            assertTrue(json.out().contains("\"database\" : \"postgres@" + SOCKET_DIRECTORY + ":5432/" + db.name + "\"")
+                    || json.out().contains("\"database\": \"postgres@" + SOCKET_DIRECTORY + ":5432/" + db.name + "\""), json::toString);
+        }
+        assertEquals(runs + 3, db.count("SELECT count(DISTINCT run_id) FROM seed_history"),
+                "each run over the socket seeded the database");
+    }
+
+    @Test
+    void a_socket_directory_without_a_server_says_so() {
+        Path empty = TestDatabase.scratch("no-socket");
+        var run = TestDatabase.runWith(Map.of("PGHOST", empty.toString(), "PGUSER", "postgres", "PGDATABASE", db.name), workspace);
+        assertEquals(3, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("no PostgreSQL server listens there: the socket file is not there (connection from PGHOST, "
+                + "PGDATABASE, PGUSER, over the Unix socket " + empty + "/.s.PGSQL.5432). Is PostgreSQL running on this machine, with "
+                + empty + " among its unix_socket_directories and port 5432?")
+                || run.err().contains("over the Unix socket " + empty + "/.s.PGSQL.5432). Is PostgreSQL running on this machine"),
+                run::toString);
+        var several = TestDatabase.runWith(Map.of("PGHOST", SOCKET_DIRECTORY + ",127.0.0.1", "PGUSER", "postgres"), workspace);
+        assertEquals(2, several.exitCode(), several::toString);
+        assertTrue(several.err().contains("A socket directory (a host that begins with /) is the one host of a connection"),
+                several::toString);
+    }
+
+    @Test
+    void an_unknown_host_name_says_it_did_not_resolve() {
+        var run = TestDatabase.runWith(Map.of("DATABASE_URL", "postgresql://postgres:Hunter2-Secret@no-such-host.invalid/app"),
+                workspace);
+        assertEquals(3, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("error: cannot use postgres@no-such-host.invalid:5432/app: the host name no-such-host.invalid "
+                + "did not resolve: no such host is known (connection from DATABASE_URL). Check the host name"), run::toString);
+        assertFalse(run.err().contains("is PostgreSQL running"), run::toString);
+        assertFalse(run.output().contains("Hunter2-Secret"), run::toString);
+    }
+
+    @Test
+    void a_private_server_over_its_socket_with_sslmode_require_and_a_password_file_under_HOME() throws Exception {
+        String password = "Pgp4ss:w1th\\colon";
+        try (var server = PrivateServer.start(db, "trading_app", password)) {
+            // sslmode=require against a server without SSL: that is the reason given, not "is PostgreSQL running".
+            var ssl = TestDatabase.runWith(Map.of("DATABASE_URL", "postgresql://trading_app@127.0.0.1:" + server.port
+                    + "/postgres?sslmode=require", "PGPASSWORD", password), workspace, "check");
+            assertEquals(3, ssl.exitCode(), ssl::toString);
+            assertTrue(ssl.err().contains("The server does not support SSL"), ssl::toString);
+            assertTrue(ssl.err().contains("This server does not offer SSL, and sslmode=require insists on it: use sslmode=prefer"),
+                    ssl::toString);
+            assertFalse(ssl.err().contains("is PostgreSQL running"), ssl::toString);
+
+            // No password anywhere: the hint says where one goes.
+            Path home = TestDatabase.scratch("home");
+            var none = TestDatabase.runWith(Map.of("HOME", home.toString(),
+                    "DATABASE_URL", "postgresql://trading_app@127.0.0.1:" + server.port + "/postgres"), workspace, "check");
+            assertEquals(3, none.exitCode(), none::toString);
+            assertTrue(none.err().contains("The server asks for a password and none was given: put it in the URL, in PGPASSWORD, "
+                    + "or in the password file (PGPASSFILE, else $HOME/.pgpass)"), none::toString);
+
+            // ~/.pgpass through $HOME: comments, a line it cannot read and a line for another port are skipped; : is escaped.
+            Path pgpass = home.resolve(".pgpass");
+            String escaped = password.replace("\\", "\\\\").replace(":", "\\:");
+            TestDatabase.write(pgpass, "# the test's own password file\nnot a line of five fields Hun7erQq\n"
+                    + "127.0.0.1:1:*:trading_app:Secr3tZz-wrong\n"
+                    + "127.0.0.1:" + server.port + ":*:trading_app:" + escaped + "\n"
+                    + "localhost:*:*:trading_app:" + escaped + "\n"
+                    + server.socketDirectory() + ":" + server.port + ":postgres:*:" + escaped + "\n");
+            java.nio.file.Files.setPosixFilePermissions(pgpass, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            for (String url : List.of("postgresql://trading_app@127.0.0.1:" + server.port + "/postgres",
+                    "postgresql:///postgres?host=" + server.socketDirectory() + "&port=" + server.port + "&user=trading_app")) {
+                for (var args : List.of(new String[]{"--verbose"}, new String[]{"plan", "--json", "--verbose"})) {
+                    var run = TestDatabase.runWith(Map.of("HOME", home.toString(), "DATABASE_URL", url), workspace, args);
+                    assertEquals(0, run.exitCode(), () -> url + "\n" + run);
+                    assertFalse(run.output().contains(password) || run.output().contains("Pgp4ss") || run.output().contains("Hun7erQq")
+                            || run.output().contains("Secr3tZz"), run::toString);
+                }
+            }
+            var overSocket = TestDatabase.runWith(Map.of("HOME", home.toString(), "PGHOST", server.socketDirectory().toString(),
+                    "PGPORT", String.valueOf(server.port), "PGUSER", "trading_app", "PGDATABASE", "postgres"), workspace, "check");
+            assertEquals(0, overSocket.exitCode(), overSocket::toString);
+            assertTrue(overSocket.out().contains("over the Unix socket " + server.socketDirectory() + "/.s.PGSQL." + server.port),
+                    overSocket::toString);
+
+            // PGPASSFILE wins over $HOME; a wrong password from it is named by file and line, never shown.
+            Path other = TestDatabase.scratch("pgpassfile").resolve("passwords");
+            TestDatabase.write(other, "*:*:*:*:Secr3tZz-wrong\n");
+            java.nio.file.Files.setPosixFilePermissions(other, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            var wrong = TestDatabase.runWith(Map.of("HOME", home.toString(), "PGPASSFILE", other.toString(),
+                    "DATABASE_URL", "postgresql://trading_app@127.0.0.1:" + server.port + "/postgres"), workspace, "check", "--verbose");
+            assertEquals(3, wrong.exitCode(), wrong::toString);
+            assertTrue(wrong.err().contains("password authentication failed for user \"trading_app\""), wrong::toString);
+            assertTrue(wrong.err().contains("Check the user name and password (the password came from " + other + " (line 1))"),
+                    wrong::toString);
+            assertFalse(wrong.output().contains("Secr3tZz"), wrong::toString);
+
+            // A password file others may read is ignored, as libpq ignores it, and the run says so.
+            java.nio.file.Files.setPosixFilePermissions(pgpass, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            var readable = TestDatabase.runWith(Map.of("HOME", home.toString(),
+                    "DATABASE_URL", "postgresql://trading_app@127.0.0.1:" + server.port + "/postgres"), workspace, "check");
+            assertEquals(3, readable.exitCode(), readable::toString);
+            assertTrue(readable.out().contains("warning: the password file " + pgpass + " may be read by others than its owner, so it "
+                    + "is ignored, as libpq does; chmod 600 " + pgpass), readable::toString);
+        }
+    }
+
     // ── a wrong password, on a server that checks it ─────────────────────────────────────────
 
     @Test
