@@ -13,8 +13,9 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /** Where to connect. The password is kept out of toString() and every message. */
-record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, String user, String password,
-                      String passwordFrom, Map<String, String> parameters, String source, List<String> warnings) {
+record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, boolean databaseNamed, String user,
+                      String password, String passwordFrom, Map<String, String> parameters, String source,
+                      List<String> warnings) {
 
     private static final Pattern URL_FORM = Pattern.compile(
             "(?i)^(?:jdbc:)?(postgres(?:ql)?)(?:\\+[a-z0-9_]+)?://(.*)$", Pattern.DOTALL);
@@ -47,23 +48,25 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, St
         String source = urlOption != null ? "--url" : url != null ? "DATABASE_URL" : null;
         var parsed = url == null ? new ParsedUrl(List.of(), null, null, null, new LinkedHashMap<>()) : ParsedUrl.parse(url, source);
 
+        int defaultPort = 5432;
+        if (blankToNull(env.get("PGPORT")) != null) {
+            defaultPort = port(env.get("PGPORT"), "PGPORT", true);
+        }
         List<HostPort> hosts = parsed.hosts();
         if (hosts.isEmpty() && blankToNull(env.get("PGHOST")) != null) {
             hosts = Stream.of(env.get("PGHOST").split(",")).map(h -> new HostPort(h.trim(), null)).toList();
         }
         if (hosts.isEmpty()) {
-            hosts = List.of(new HostPort("localhost", null));
+            hosts = List.of(defaultHost(defaultPort));
         }
         if (hosts.size() > 1 && hosts.stream().anyMatch(HostPort::isSocket)) {
             throw SeedError.usage("the database hosts include a Unix-socket directory among several hosts",
                     "a socket directory (a host that begins with /) is the one host of a connection");
         }
-        int defaultPort = 5432;
-        if (blankToNull(env.get("PGPORT")) != null) {
-            defaultPort = port(env.get("PGPORT"), "PGPORT", true);
-        }
-        String user = firstNonBlank(parsed.user(), env.get("PGUSER"), "postgres");
-        String database = firstNonBlank(parsed.database(), env.get("PGDATABASE"), user);   // libpq: the user's name
+        // libpq's defaults: the user is the operating system's user, the database is named after the user.
+        String user = firstNonBlank(parsed.user(), env.get("PGUSER"), System.getProperty("user.name"));
+        String namedDatabase = firstNonBlank(parsed.database(), env.get("PGDATABASE"));
+        String database = namedDatabase != null ? namedDatabase : user;
         String password = parsed.password(), passwordFrom = password == null ? null : "the connection string";
         if (password == null && blankToNull(env.get("PGPASSWORD")) != null) {
             password = env.get("PGPASSWORD");
@@ -91,9 +94,9 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, St
         parameters.putIfAbsent("ApplicationName", "seed_database");
 
         if (source == null) {
-            boolean anyLibpq = Stream.of("PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD")
-                    .anyMatch(name -> blankToNull(env.get(name)) != null);
-            source = anyLibpq ? "PG* variables" : "defaults";
+            var variables = Stream.of("PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD")
+                    .filter(name -> blankToNull(env.get(name)) != null).toList();
+            source = variables.isEmpty() ? "libpq's defaults" : String.join(", ", variables);
         }
         // A setting's value is not quoted: a password with an unencoded & would have its rest here.
         String sslmode = parameters.get("sslmode");
@@ -109,12 +112,54 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, St
             }
         }
         warnings.addAll(unknownSettings(parameters.keySet()));
-        return new DatabaseTarget(hosts, defaultPort, database, user, password, passwordFrom, parameters, source, warnings);
+        return new DatabaseTarget(hosts, defaultPort, database, namedDatabase != null, user, password, passwordFrom, parameters,
+                source, warnings);
+    }
+
+    /** As libpq: the Unix socket in the default directory when a server listens there, else localhost over TCP. */
+    private static HostPort defaultHost(int port) {
+        for (String directory : PasswordFile.DEFAULT_SOCKET_DIRECTORIES) {
+            if (java.nio.file.Files.exists(java.nio.file.Path.of(directory, ".s.PGSQL." + port))) {
+                return new HostPort(directory, null);
+            }
+        }
+        return new HostPort("localhost", null);
+    }
+
+    /** PostgreSQL's maintenance databases: postgres, and the templates new databases are copied from. */
+    static boolean isMaintenanceDatabase(String name) {
+        return name.equals("postgres") || name.startsWith("template");
+    }
+
+    /**
+     * Refuses to write into a maintenance database that nobody named: reached only because the
+     * database defaults to the user's name (libpq's rule), it is an accident, not a target.
+     */
+    void requireANamedDatabaseToWrite() {
+        if (!databaseNamed && isMaintenanceDatabase(database)) {
+            throw SeedError.usage("the database is " + database + ", a maintenance database of PostgreSQL, only because no "
+                            + "database was named and it defaults to the user's name (" + user + "); seed_database writes "
+                            + "into such a database only when it is named",
+                    "name the database to seed in --url, DATABASE_URL or PGDATABASE; if " + database + " is meant, name it, "
+                            + "as in --url " + urlFor(database) + " or PGDATABASE=" + database);
+        }
+    }
+
+    /** A URL for this server, user and settings and another database; without the password. */
+    String urlFor(String otherDatabase) {
+        var host = hosts.get(0);
+        if (host.isSocket()) {
+            return "postgresql://" + percentEncode(user) + "@/" + percentEncode(otherDatabase) + "?host=" + host.host()
+                    + (host.portOr(defaultPort) == 5432 ? "" : "&port=" + host.portOr(defaultPort));
+        }
+        return "postgresql://" + percentEncode(user) + "@" + hosts.stream().map(h -> h.render(defaultPort))
+                .collect(Collectors.joining(",")) + "/" + percentEncode(otherDatabase);
     }
 
     /** The same server, user and settings, another database (said to come from source). */
     DatabaseTarget withDatabase(String otherDatabase, String otherSource) {
-        return new DatabaseTarget(hosts, defaultPort, otherDatabase, user, password, passwordFrom, parameters, otherSource, warnings);
+        return new DatabaseTarget(hosts, defaultPort, otherDatabase, true, user, password, passwordFrom, parameters, otherSource,
+                warnings);
     }
 
     /**
@@ -188,7 +233,8 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, St
 
     /** Where the settings came from, and how the connection goes when it is not plain TCP: what the header shows. */
     String origin() {
-        return "from " + source + (socketFile() == null ? "" : ", over the Unix socket " + socketFile());
+        return "from " + source + (databaseNamed ? "" : ", the database named after the user")
+                + (socketFile() == null ? "" : ", over the Unix socket " + socketFile());
     }
 
     /** user@host:port/database — what the user sees; never the password. */

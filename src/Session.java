@@ -99,6 +99,10 @@ final class Session implements AutoCloseable {
     }
 
     private static Session open(DatabaseTarget target, Limits limits, boolean lock, java.util.function.Consumer<String> note) {
+        if (lock) {
+            // Every command that runs migrations or seeds (even to roll them back) passes here; reading ones do not.
+            target.requireANamedDatabaseToWrite();
+        }
         Connection connection;
         try {
             connection = new org.postgresql.Driver().connect(target.jdbcUrl(), target.properties());

@@ -64,7 +64,7 @@ class ConnectionTest {
         assertEquals("app@pg.internal:6000/trading", fromVariables.describe());
         assertEquals("from-env", fromVariables.password());
         assertEquals("verify-full", fromVariables.properties().getProperty("sslmode"));
-        assertEquals("PG* variables", fromVariables.source());
+        assertEquals("PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD", fromVariables.source());
 
         var urlWithoutPassword = resolve(null, with(env, "DATABASE_URL", "postgresql://other@db/app"));
         assertEquals("other@db:6000/app", urlWithoutPassword.describe(), "the URL wins; PGPORT fills in the port");
@@ -84,13 +84,71 @@ class ConnectionTest {
     }
 
     @Test
-    void with_nothing_set_it_is_postgres_at_localhost() {
+    void with_nothing_set_it_follows_libpq_the_os_user_its_database_and_the_default_socket() {
+        String osUser = System.getProperty("user.name");
         var target = resolve(null, Map.of());
-        assertEquals("postgres@localhost:5432/postgres", target.describe());
+        boolean socketHere = java.nio.file.Files.exists(Path.of(SOCKET_DIRECTORY, ".s.PGSQL.5432"));
+        assertEquals(osUser + "@" + (socketHere ? SOCKET_DIRECTORY : "localhost") + ":5432/" + osUser, target.describe());
+        assertEquals(socketHere ? Path.of(SOCKET_DIRECTORY, ".s.PGSQL.5432") : null, target.socketFile(),
+                "the default socket directory when a server listens there, else localhost");
         assertNull(target.password());
-        assertEquals("defaults", target.source());
-        assertEquals("app@localhost:5432/app", resolve(null, Map.of("PGUSER", "app")).describe(),
+        assertEquals("libpq's defaults", target.source());
+        assertFalse(target.databaseNamed());
+        assertEquals("localhost", resolve(null, Map.of("PGPORT", "1")).hosts().get(0).host(),
+                "no server's socket for that port: localhost over TCP");
+        assertEquals("app@localhost:5432/app", resolve(null, Map.of("PGUSER", "app", "PGPORT", "1")).describe().replace(":1/", ":5432/"),
                 "as in libpq, the database defaults to the user's name");
+        var withoutUser = resolve("postgresql://db.internal/trading", Map.of());
+        assertEquals(osUser, withoutUser.user(), "a URL without a user is the OS user's, as in libpq, not postgres");
+        assertTrue(withoutUser.databaseNamed());
+        assertEquals("from --url, the database named after the user", resolve("postgresql://app@db.internal", Map.of()).origin());
+        assertEquals("from DATABASE_URL", resolve(null, Map.of("DATABASE_URL", "postgresql://app@db/x")).origin());
+    }
+
+    @Test
+    void a_maintenance_database_that_nobody_named_is_never_written() {
+        // Port 1: nothing listens there, so exit 2 (and not 3) shows that the refusal comes before any connection.
+        var unnamed = List.of(Map.of("PGHOST", "127.0.0.1", "PGPORT", "1", "PGUSER", "postgres"),
+                Map.of("DATABASE_URL", "postgresql://postgres@127.0.0.1:1"),
+                Map.of("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/"),
+                Map.of("DATABASE_URL", "host=127.0.0.1 port=1 user=template1"),
+                Map.of("DATABASE_URL", "postgresql://template0@127.0.0.1:1?sslmode=disable"));
+        for (var env : unnamed) {
+            for (var command : List.of("run", "migrate", "seed", "plan", "check", "info")) {
+                var run = TestDatabase.runWith(env, workspace, command.equals("run") ? new String[0] : new String[]{command});
+                assertEquals(2, run.exitCode(), () -> env + " " + command + "\n" + run);
+                assertTrue(run.err().contains(", a maintenance database of PostgreSQL, only because no database was named and it "
+                        + "defaults to the user's name"), run::toString);
+            }
+        }
+        var run = TestDatabase.runWith(unnamed.get(0), workspace, "plan", "--json");
+        assertTrue(run.err().startsWith("error: the database is postgres, a maintenance database of PostgreSQL, only because no "
+                + "database was named and it defaults to the user's name (postgres); seed_database writes into such a database "
+                + "only when it is named. Name the database to seed in --url, DATABASE_URL or PGDATABASE; if postgres is meant, "
+                + "name it, as in --url postgresql://postgres@127.0.0.1:1/postgres or PGDATABASE=postgres"), run::toString);
+        assertTrue(run.out().contains("\"exit_code\" : 2") || run.out().contains("\"exit_code\": 2"), run::toString);
+        var socket = TestDatabase.runWith(Map.of("PGHOST", SOCKET_DIRECTORY, "PGUSER", "postgres"), workspace, "plan");
+        assertTrue(socket.err().contains("as in --url postgresql://postgres@/postgres?host=" + SOCKET_DIRECTORY
+                + " or PGDATABASE=postgres"), socket::toString);
+        assertTrue(socket.out().contains("(from PGHOST, PGUSER, the database named after the user, over the Unix socket "),
+                "the header says where the database came from:\n" + socket);
+
+        // Named, it is a target like any other: these get as far as connecting.
+        for (var env : List.of(Map.of("PGHOST", "127.0.0.1", "PGPORT", "1", "PGUSER", "postgres", "PGDATABASE", "postgres"),
+                Map.of("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/postgres"),
+                Map.of("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/template1"),
+                Map.of("DATABASE_URL", "host=127.0.0.1 port=1 user=postgres dbname=postgres"))) {
+            var named = TestDatabase.runWith(env, workspace, "plan");
+            assertEquals(3, named.exitCode(), () -> env + "\n" + named);
+        }
+        // Commands that only read (history, export) may look at it; verify writes only into its throwaway database.
+        var server = Map.of("PGHOST", "127.0.0.1", "PGUSER", "postgres");
+        var history = TestDatabase.runWith(server, workspace, "history");
+        assertEquals(0, history.exitCode(), history::toString);
+        var export = TestDatabase.runWith(server, workspace, "export", "pg_catalog.pg_am", "--key", "amname");
+        assertEquals(0, export.exitCode(), export::toString);
+        var verify = TestDatabase.runWith(server, workspace, "verify");
+        assertEquals(0, verify.exitCode(), verify::toString);
     }
 
     @Test
@@ -224,7 +282,8 @@ class ConnectionTest {
         var fromVariables = TestDatabase.runWith(Map.of("PGHOST", "127.0.0.1", "PGPORT", "5432", "PGDATABASE", db.name,
                 "PGUSER", "postgres"), workspace, "migrate");
         assertEquals(0, fromVariables.exitCode(), fromVariables::toString);
-        assertTrue(fromVariables.out().contains("(from PG* variables)"), fromVariables::toString);
+        assertTrue(fromVariables.out().contains("  database     postgres@127.0.0.1:5432/" + db.name
+                + " (from PGHOST, PGPORT, PGDATABASE, PGUSER)\n"), fromVariables::toString);
     }
 
     @Test
@@ -305,8 +364,8 @@ class ConnectionTest {
                 "PGPASSWORD", password), workspace, "--verbose");
         assertEquals(0, fromVariables.exitCode(), fromVariables::toString);
         assertTrue(fromVariables.out().contains("  database     postgres@" + SOCKET_DIRECTORY + ":5432/" + db.name
-                + " (from PGHOST, PGDATABASE, PGUSER, PGPASSWORD, over the Unix socket " + SOCKET_DIRECTORY + "/.s.PGSQL.5432)")
-                || fromVariables.out().contains("over the Unix socket " + SOCKET_DIRECTORY + "/.s.PGSQL.5432)"), fromVariables::toString);
+                + " (from PGHOST, PGDATABASE, PGUSER, PGPASSWORD, over the Unix socket " + SOCKET_DIRECTORY + "/.s.PGSQL.5432)\n"),
+                fromVariables::toString);
         assertTrue(fromVariables.out().contains("recorded in seed_history"), fromVariables::toString);
         assertFalse(fromVariables.output().contains(password), fromVariables::toString);
         long runs = db.count("SELECT count(DISTINCT run_id) FROM seed_history");
@@ -336,9 +395,7 @@ class ConnectionTest {
         assertEquals(3, run.exitCode(), run::toString);
         assertTrue(run.err().contains("no PostgreSQL server listens there: the socket file is not there (connection from PGHOST, "
                 + "PGDATABASE, PGUSER, over the Unix socket " + empty + "/.s.PGSQL.5432). Is PostgreSQL running on this machine, with "
-                + empty + " among its unix_socket_directories and port 5432?")
-                || run.err().contains("over the Unix socket " + empty + "/.s.PGSQL.5432). Is PostgreSQL running on this machine"),
-                run::toString);
+                + empty + " among its unix_socket_directories and port 5432?"), run::toString);
         var several = TestDatabase.runWith(Map.of("PGHOST", SOCKET_DIRECTORY + ",127.0.0.1", "PGUSER", "postgres"), workspace);
         assertEquals(2, several.exitCode(), several::toString);
         assertTrue(several.err().contains("A socket directory (a host that begins with /) is the one host of a connection"),
