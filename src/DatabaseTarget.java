@@ -46,11 +46,13 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, bo
     static DatabaseTarget resolve(String urlOption, Map<String, String> env) {
         String url = urlOption != null ? urlOption : blankToNull(env.get("DATABASE_URL"));
         String source = urlOption != null ? "--url" : url != null ? "DATABASE_URL" : null;
-        var parsed = url == null ? new ParsedUrl(List.of(), null, null, null, new LinkedHashMap<>()) : ParsedUrl.parse(url, source);
+        var parsed = url == null ? new ParsedUrl(List.of(), null, null, null, null, new LinkedHashMap<>()) : ParsedUrl.parse(url, source);
 
         int defaultPort = 5432;
-        if (blankToNull(env.get("PGPORT")) != null) {
-            defaultPort = port(env.get("PGPORT"), "PGPORT", true);
+        if (parsed.port() != null) {
+            defaultPort = parsed.port();
+        } else if (blankToNull(env.get("PGPORT")) != null) {
+            defaultPort = portNumber(env.get("PGPORT"), "PGPORT", true);
         }
         List<HostPort> hosts = parsed.hosts();
         if (hosts.isEmpty() && blankToNull(env.get("PGHOST")) != null) {
@@ -249,7 +251,7 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, bo
     }
 
     /** A port number; a port that came from a connection string is not quoted when it is wrong (it may be a password). */
-    private static int port(String text, String what, boolean mayQuote) {
+    private static int portNumber(String text, String what, boolean mayQuote) {
         try {
             int port = Integer.parseInt(text.trim());
             if (port > 0 && port < 65536) {
@@ -277,13 +279,13 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, bo
      * host=db port=5432 dbname=app user=app password='…'. A string that is neither is never echoed:
      * it may hold a password.
      */
-    record ParsedUrl(List<HostPort> hosts, String user, String password, String database,
+    record ParsedUrl(List<HostPort> hosts, Integer port, String user, String password, String database,
                      Map<String, String> parameters) {
 
         private static final Pattern KEY_VALUE_FORM = Pattern.compile("^\\s*[A-Za-z_]+\\s*=.*", Pattern.DOTALL);
 
         static ParsedUrl parse(String text, String source) {
-            var parsed = new ParsedUrl(new ArrayList<>(), null, null, null, new LinkedHashMap<>());
+            var parsed = new ParsedUrl(new ArrayList<>(), null, null, null, null, new LinkedHashMap<>());
             Matcher form = URL_FORM.matcher(text.trim());
             if (form.matches()) {
                 return parsed.fromUrl(form.group(2), source);
@@ -336,9 +338,13 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, bo
                 }
             }
             if (!authority.isEmpty()) {
+                var more = new ArrayList<>(result.hosts());
                 for (String hostPort : authority.split(",")) {
-                    result = result.with("host", decode(hostPort, source), source);
+                    // Split before decoding: a socket directory in a URL is percent-encoded (%2Fvar%2Frun%2Fpostgresql:5433).
+                    more.add(hostPort(hostPort, source, true));
                 }
+                result = new ParsedUrl(more, result.port(), result.user(), result.password(), result.database(),
+                        result.parameters());
             }
             for (String pair : query.split("&")) {
                 if (!pair.isEmpty()) {
@@ -423,21 +429,18 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, bo
         /** One setting, from a URL's parts or query or from a keyword = value pair. */
         private ParsedUrl with(String name, String value, String source) {
             return switch (name) {
-                case "user" -> new ParsedUrl(hosts, blankToNull(value), password, database, parameters);
-                case "password" -> new ParsedUrl(hosts, user, value, database, parameters);
-                case "dbname" -> new ParsedUrl(hosts, user, password, blankToNull(value), parameters);
+                case "user" -> new ParsedUrl(hosts, port, blankToNull(value), password, database, parameters);
+                case "password" -> new ParsedUrl(hosts, port, user, value, database, parameters);
+                case "dbname" -> new ParsedUrl(hosts, port, user, password, blankToNull(value), parameters);
                 case "host", "hostaddr" -> {
                     var more = new ArrayList<>(hosts);
                     for (String one : value.split(",")) {
-                        more.add(hostPort(one, source));
+                        more.add(hostPort(one, source, false));
                     }
-                    yield new ParsedUrl(more, user, password, database, parameters);
+                    yield new ParsedUrl(more, port, user, password, database, parameters);
                 }
-                case "port" -> {
-                    int port = port(value, source, false);
-                    yield new ParsedUrl(hosts.stream().map(h -> h.port() == null ? new HostPort(h.host(), port) : h).toList(),
-                            user, password, database, parameters);
-                }
+                // The port of every host that does not give its own, wherever the setting stands (port=… host=… too).
+                case "port" -> new ParsedUrl(hosts, portNumber(value, source, false), user, password, database, parameters);
                 default -> {
                     parameters.put(name, value);
                     yield this;
@@ -445,7 +448,8 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, bo
             };
         }
 
-        private static HostPort hostPort(String text, String source) {
+        /** host, host:port or [IPv6]:port; percent-encoded in a URL's authority, as it is written elsewhere. */
+        private static HostPort hostPort(String text, String source, boolean encoded) {
             String host = text, port = null;
             if (text.startsWith("[")) {
                 int close = text.indexOf(']');
@@ -458,15 +462,17 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, bo
                 host = text.substring(0, text.indexOf(':'));
                 port = text.substring(text.indexOf(':') + 1);
             }
-            if (text.startsWith("/")) {
+            if (!encoded && text.startsWith("/")) {
                 // A socket directory: a path, whose : is not a port's.
                 host = text;
                 port = null;
             }
+            host = encoded ? decode(host, source) : host;
+            port = encoded && port != null ? decode(port, source) : port;
             if (host.isEmpty()) {
                 host = "localhost";
             }
-            return new HostPort(host, port == null || port.isEmpty() ? null : port(port, source, false));
+            return new HostPort(host, port == null || port.isEmpty() ? null : portNumber(port, source, false));
         }
     }
 
@@ -545,6 +551,14 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, bo
          * the first line host:port:database:user:password that matches (* matches anything, \ escapes
          * : and \). A file that others may read is ignored, with a warning, as libpq does.
          */
+        static {
+            // This is the one place the password file is read. pgjdbc would read one of its own when no password is
+            // given (user.home's, whatever $HOME says, without libpq's permission check): point it at an empty file.
+            if (System.getProperty("org.postgresql.pgpassfile") == null && java.nio.file.Files.exists(java.nio.file.Path.of("/dev/null"))) {
+                System.setProperty("org.postgresql.pgpassfile", "/dev/null");
+            }
+        }
+
         static PasswordFile find(Map<String, String> env, HostPort host, int defaultPort, String database, String user,
                                  List<String> warnings) {
             String explicit = blankToNull(env.get("PGPASSFILE"));

@@ -389,6 +389,24 @@ class ConnectionTest {
     }
 
     @Test
+    void a_socket_directory_is_read_from_every_form() {
+        for (String url : List.of("postgresql:///app?host=/run/pg&port=5433", "postgresql://%2Frun%2Fpg:5433/app",
+                "postgresql://%2frun%2fpg:5433/app", "host=/run/pg port=5433 dbname=app", "jdbc:postgresql:///app?host=/run/pg&port=5433")) {
+            var target = resolve(url, Map.of("PGUSER", "app"));
+            assertEquals(Path.of("/run/pg/.s.PGSQL.5433"), target.socketFile(), url);
+            assertEquals("app@/run/pg:5433/app", target.describe(), url);
+            assertEquals("jdbc:postgresql://localhost:5433/app", target.jdbcUrl(), url);
+            assertEquals("/run/pg/.s.PGSQL.5433", target.properties().getProperty("socketFactoryArg"), url);
+            assertEquals("disable", target.properties().getProperty("sslmode"), "no SSL over a socket, as in libpq: " + url);
+        }
+        assertEquals(Path.of("/run/pg/.s.PGSQL.6000"), resolve(null, Map.of("PGHOST", "/run/pg", "PGPORT", "6000")).socketFile());
+        assertEquals(Path.of("/run/pg/.s.PGSQL.5433"), resolve("port=5433 host=/run/pg dbname=app", Map.of()).socketFile(),
+                "the port applies wherever it stands");
+        assertEquals(Path.of("/run/pg/.s.PGSQL.5433"), resolve("postgresql:///app?port=5433&host=/run/pg", Map.of()).socketFile());
+        assertNull(resolve("postgresql://db:5433/app", Map.of()).socketFile());
+    }
+
+    @Test
     void a_socket_directory_without_a_server_says_so() {
         Path empty = TestDatabase.scratch("no-socket");
         var run = TestDatabase.runWith(Map.of("PGHOST", empty.toString(), "PGUSER", "postgres", "PGDATABASE", db.name), workspace);
@@ -472,11 +490,19 @@ class ConnectionTest {
 
             // A password file others may read is ignored, as libpq ignores it, and the run says so.
             java.nio.file.Files.setPosixFilePermissions(pgpass, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-            var readable = TestDatabase.runWith(Map.of("HOME", home.toString(),
-                    "DATABASE_URL", "postgresql://trading_app@127.0.0.1:" + server.port + "/postgres"), workspace, "check");
-            assertEquals(3, readable.exitCode(), readable::toString);
+            // The driver's own lookup (user.home's .pgpass, no permission check) must not use it behind the tool's back.
+            String userHome = System.getProperty("user.home");
+            TestDatabase.Run readable;
+            try {
+                System.setProperty("user.home", home.toString());
+                readable = TestDatabase.runWith(Map.of("HOME", home.toString(),
+                        "DATABASE_URL", "postgresql://trading_app@127.0.0.1:" + server.port + "/postgres"), workspace, "check");
+            } finally {
+                System.setProperty("user.home", userHome);
+            }
+            assertEquals(3, readable.exitCode(), readable.toString());
             assertTrue(readable.out().contains("warning: the password file " + pgpass + " may be read by others than its owner, so it "
-                    + "is ignored, as libpq does; chmod 600 " + pgpass), readable::toString);
+                    + "is ignored, as libpq does; chmod 600 " + pgpass), readable.toString());
         }
     }
 
