@@ -134,9 +134,9 @@ final class SeedError extends RuntimeException {
                     + target.passwordFrom() + ")";
             String hint;
             if (unknownHost != null) {
-                message = "the host name " + (target == null ? unknownHost.getMessage() : target.hosts().stream()
-                        .map(DatabaseTarget.HostPort::host).collect(java.util.stream.Collectors.joining(", ")))
-                        + " did not resolve: no such host is known";
+                // The driver's message is "The connection attempt failed."; the cause names the host (of several, the one).
+                message = "the host name " + (target != null && target.hosts().size() == 1 ? target.hosts().get(0).host()
+                        : unknownHost.getMessage()) + " did not resolve: no such host is known";
                 hint = "check the host name in --url, DATABASE_URL or PGHOST (in a container: the name of the database's service)";
             } else if (socket != null && state.startsWith("08") && !java.nio.file.Files.exists(socket)) {
                 message = "no PostgreSQL server listens there: the socket file is not there";
@@ -144,7 +144,8 @@ final class SeedError extends RuntimeException {
                         + "and port " + socket.getFileName().toString().replace(".s.PGSQL.", "") + "? Set --url or DATABASE_URL "
                         + "to point elsewhere";
             } else if (state.equals("08004") && String.valueOf(e.getMessage()).contains("SSL")) {
-                hint = "this server does not offer SSL, and sslmode=" + target.parameters().get("sslmode") + " insists on it: "
+                hint = "this server does not offer SSL, and sslmode=" + (target == null ? "require" : target.parameters().get("sslmode"))
+                        + " insists on it: "
                         + "use sslmode=prefer (SSL when the server offers it) or disable, or turn on ssl in the server's settings";
             } else if (state.equals("08004") && String.valueOf(e.getMessage()).contains("password")) {
                 hint = "the server asks for a password and none was given: put it in the URL, in PGPASSWORD, or in the "

@@ -373,6 +373,7 @@ class ConnectionTest {
 
         for (String url : List.of("postgresql:///" + db.name + "?host=" + SOCKET_DIRECTORY + "&user=postgres&password=" + password,
                 "postgresql://postgres:" + password + "@%2Fvar%2Frun%2Fpostgresql/" + db.name,
+                "postgresql://postgres:" + password + "@/" + db.name + "?host=" + SOCKET_DIRECTORY,
                 "host=" + SOCKET_DIRECTORY + " port=5432 dbname=" + db.name + " user=postgres password=" + password)) {
             var run = TestDatabase.runWith(Map.of("DATABASE_URL", url), workspace, "--verbose");
             assertEquals(0, run.exitCode(), () -> url + "\n" + run);
@@ -384,7 +385,7 @@ class ConnectionTest {
             assertTrue(json.out().contains("\"database\" : \"postgres@" + SOCKET_DIRECTORY + ":5432/" + db.name + "\"")
                     || json.out().contains("\"database\": \"postgres@" + SOCKET_DIRECTORY + ":5432/" + db.name + "\""), json::toString);
         }
-        assertEquals(runs + 3, db.count("SELECT count(DISTINCT run_id) FROM seed_history"),
+        assertEquals(runs + 4, db.count("SELECT count(DISTINCT run_id) FROM seed_history"),
                 "each run over the socket seeded the database");
     }
 
