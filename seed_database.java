@@ -9,6 +9,9 @@
 //DEPS info.picocli:picocli:4.7.7
 
 //DEPS org.postgresql:postgresql:42.7.14
+// Unix-domain sockets for pgjdbc (a socket factory): junixsocket, with its native library for each platform.
+//DEPS com.kohlschutter.junixsocket:junixsocket-common:2.10.1
+//DEPS com.kohlschutter.junixsocket:junixsocket-native-common:2.10.1
 //DEPS org.jdbi:jdbi3-core:3.55.0
 //DEPS org.flywaydb:flyway-core:13.12.0
 //DEPS org.flywaydb:flyway-database-postgresql:13.12.0
@@ -95,11 +98,15 @@ import picocli.CommandLine.Spec;
         footerHeading = "%nWhere things are found:%n",
         footer = {
                 "  The database: --url, else DATABASE_URL, else the libpq variables PGHOST,",
-                "  PGPORT, PGDATABASE, PGUSER and PGPASSWORD, else the database postgres",
-                "  of the user postgres at localhost:5432.",
+                "  PGPORT, PGDATABASE, PGUSER and PGPASSWORD, else libpq's defaults: the",
+                "  operating system's user, the database named after it, the Unix socket in",
+                "  /var/run/postgresql or /tmp when a server listens there, else localhost:5432.",
+                "  A maintenance database (postgres, template*) is written only when named.",
                 "  A URL is postgresql://user:password@host:5432/database (or postgres://,",
                 "  postgresql+psycopg2://, postgresql+asyncpg://, jdbc:postgresql://), or libpq's",
-                "  host=... port=... dbname=... user=... password=...",
+                "  host=... port=... dbname=... user=... password=...; a host that begins with /",
+                "  is a socket directory: postgresql:///database?host=/var/run/postgresql.",
+                "  A password not given: PGPASSWORD, else PGPASSFILE, else $HOME/.pgpass.",
                 "  The directories: --migrations and --seeds, else the migrations/ and seeds/",
                 "  of $SEED_DATABASE_HOME, else those of the nearest of the working directory",
                 "  and its parents that holds seed_database.java or a seeds/ directory."},
@@ -667,7 +674,7 @@ public class seed_database implements Callable<Integer> {
             Session session = null;
             RuntimeException failure;
             try {
-                session = Session.connect(target);
+                session = Session.connect(target, true);
                 session.begin(limits(), true, this::note);
                 return attempt.apply(session);
             } catch (RuntimeException e) {
@@ -1003,8 +1010,7 @@ public class seed_database implements Callable<Integer> {
         String summary = DatabaseTarget.blankToNull(env.get("GITHUB_STEP_SUMMARY"));
         report.stepSummary = format == Report.Format.github && summary != null ? workingDir.resolve(summary) : null;
         report.mask = secrets::scrub;
-        target.unknownParameters().forEach(name -> report.warnings.add("the connection setting " + name
-                + " is not one the PostgreSQL driver knows; it is ignored"));
+        report.warnings.addAll(target.warnings());
         return report;
     }
 

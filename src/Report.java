@@ -138,7 +138,7 @@ final class Report {
             return;
         }
         out.println(style.bold("seed_database " + seed_database.VERSION) + (title == null ? "" : " · " + title));
-        out.println("  database     " + target.describe() + style.dim(" (from " + target.source() + ")"));
+        out.println("  database     " + target.describe() + style.dim(" (" + target.origin() + ")"));
         warnings.forEach(warning -> out.println(style.yellow("  warning: " + warning)));
         out.println("  environment  " + environment + style.dim(" (" + environmentDeclared + ")"));
         if (migrate) {

@@ -157,16 +157,49 @@ final class SeedError extends RuntimeException {
         if (state.startsWith("08") || state.startsWith("28") || state.equals("3D000") || state.startsWith("57P")) {
             String message = describe(e);
             boolean lost = state.equals("08006") || state.equals("08003") || state.startsWith("57P");
-            String hint = lost ? LOST
-                    : switch (state.substring(0, 2)) {
-                        case "28" -> "check the user name and password (in the URL, PGUSER/PGPASSWORD or ~/.pgpass)";
-                        case "3D" -> "create the database first, or point --url / DATABASE_URL at the right one";
-                        default -> "is PostgreSQL running there and reachable? Set --url or DATABASE_URL to point elsewhere";
-                    };
+            var unknownHost = causeOf(e, java.net.UnknownHostException.class);
+            var socket = target == null ? null : target.socketFile();
+            String passwordFrom = target == null || target.passwordFrom() == null ? "" : " (the password came from "
+                    + target.passwordFrom() + ")";
+            String hint;
+            if (unknownHost != null) {
+                // The driver's message is "The connection attempt failed."; the cause names the host (of several, the one).
+                message = "the host name " + (target != null && target.hosts().size() == 1 ? target.hosts().get(0).host()
+                        : unknownHost.getMessage()) + " did not resolve: no such host is known";
+                hint = "check the host name in --url, DATABASE_URL or PGHOST (in a container: the name of the database's service)";
+            } else if (socket != null && state.startsWith("08") && !java.nio.file.Files.exists(socket)) {
+                message = "no PostgreSQL server listens there: the socket file is not there";
+                hint = "is PostgreSQL running on this machine, with " + socket.getParent() + " among its unix_socket_directories "
+                        + "and port " + socket.getFileName().toString().replace(".s.PGSQL.", "") + "? Set --url or DATABASE_URL "
+                        + "to point elsewhere";
+            } else if (state.equals("08004") && String.valueOf(e.getMessage()).contains("SSL")) {
+                hint = "this server does not offer SSL, and sslmode=" + (target == null ? "require" : target.parameters().get("sslmode"))
+                        + " insists on it: "
+                        + "use sslmode=prefer (SSL when the server offers it) or disable, or turn on ssl in the server's settings";
+            } else if (state.equals("08004") && String.valueOf(e.getMessage()).contains("password")) {
+                hint = "the server asks for a password and none was given: put it in the URL, in PGPASSWORD, or in the "
+                        + "password file (PGPASSFILE, else $HOME/.pgpass)";
+            } else {
+                hint = lost ? LOST
+                        : switch (state.substring(0, 2)) {
+                            case "28" -> "check the user name and password" + passwordFrom;
+                            case "3D" -> "create the database first, or point --url / DATABASE_URL at the right one";
+                            default -> "is PostgreSQL running there and reachable? Set --url or DATABASE_URL to point elsewhere";
+                        };
+            }
             return new SeedError(seed_database.EXIT_UNREACHABLE, where == null ? null : "cannot use " + where,
-                    message + (target == null ? "" : " (connection from " + target.source() + ")"), hint, e);
+                    message + (target == null ? "" : " (connection " + target.origin() + ")"), hint, e);
         }
         return new SeedError(seed_database.EXIT_FAILED, where, "PostgreSQL: " + describe(e), null, e);
+    }
+
+    private static <T extends Throwable> T causeOf(Throwable e, Class<T> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+        }
+        return null;
     }
 
     /** PostgreSQL's message with its detail and hint, in one line. */

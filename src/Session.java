@@ -93,7 +93,7 @@ final class Session implements AutoCloseable {
 
     /** Connects without the run lock, for commands that only read what runs recorded. */
     static Session openForReading(DatabaseTarget target, Limits limits) {
-        var session = connect(target);
+        var session = connect(target, false);
         try {
             session.begin(limits, false, message -> { });
         } catch (RuntimeException e) {
@@ -107,7 +107,11 @@ final class Session implements AutoCloseable {
      * The connection alone; {@link #begin} sets the session up: apart, so that a run can ask a
      * session whose set-up failed whether its connection was lost.
      */
-    static Session connect(DatabaseTarget target) {
+    static Session connect(DatabaseTarget target, boolean toWrite) {
+        if (toWrite) {
+            // Every command that runs migrations or seeds (even to roll them back) passes here; reading ones do not.
+            target.requireANamedDatabaseToWrite();
+        }
         try {
             var connection = new org.postgresql.Driver().connect(target.jdbcUrl(), target.properties());
             connection.setAutoCommit(false);

@@ -56,6 +56,11 @@ final class PrivateServer implements AutoCloseable {
         return server;
     }
 
+    /** The directory of this server's Unix-domain socket, .s.PGSQL.PORT. */
+    Path socketDirectory() {
+        return dir;
+    }
+
     /** A URL for this server, with the given password in it. */
     String url(String withPassword) {
         return "postgresql://" + user + ":" + withPassword + "@127.0.0.1:" + port + "/postgres";
