@@ -1338,6 +1338,13 @@ final class Seeder {
         if (file.removal().keeps()) {
             return;
         }
+        session.withoutNestedLoops(() -> {
+            recordOwnershipOfStage();
+            return null;
+        });
+    }
+
+    private void recordOwnershipOfStage() {
         session.run("""
                 CREATE TABLE IF NOT EXISTS %1$s (
                     table_name text NOT NULL,
@@ -1347,6 +1354,15 @@ final class Seeder {
                 );
                 COMMENT ON TABLE %1$s IS 'Written by seed_database: which seed file owns which row, so that it removes only rows it seeded.';
                 """.formatted(run.ownershipTable));
+        boolean firstOfTable = !handle.createQuery("SELECT EXISTS (SELECT FROM " + run.ownershipTable + " WHERE table_name = ?)")
+                .bind(0, table.qualified()).mapTo(Boolean.class).one();
+        if (firstOfTable) {
+            // Nothing of this table is owned yet (its first load, say): every staged key is new here, and a plain
+            // INSERT costs half of one that looks for a conflict row by row. (A key twice would be an error, not lost.)
+            handle.createUpdate("INSERT INTO " + run.ownershipTable + " (table_name, row_key, file) SELECT ?, "
+                    + keyExpression("s") + ", ? FROM " + stage + " s").bind(0, table.qualified()).bind(1, file.name()).execute();
+            return;
+        }
         if (run.otherFilesOf(file, table).stream().noneMatch(f -> !f.removal().keeps())) {
             // The only file that removes rows of this table takes over what files that are gone (a renamed
             // file's old name) owned, so that renaming a file and dropping a row at once still removes it.
@@ -1354,10 +1370,12 @@ final class Seeder {
                     .bind(0, file.name()).bind(1, table.qualified())
                     .bind(2, run.allFiles.stream().map(SeedFile::name).toArray(String[]::new)).execute();
         }
+        // Only the staged keys that this file does not own yet are written: a rerun writes none.
         handle.createUpdate("INSERT INTO " + run.ownershipTable + " AS o (table_name, row_key, file) SELECT ?, "
-                        + keyExpression("s") + ", ? FROM " + stage + " s ON CONFLICT (table_name, row_key) DO UPDATE "
-                        + "SET file = EXCLUDED.file WHERE o.file IS DISTINCT FROM EXCLUDED.file")
-                .bind(0, table.qualified()).bind(1, file.name()).execute();
+                        + keyExpression("s") + ", ? FROM " + stage + " s LEFT JOIN " + run.ownershipTable + " x ON x.table_name = ? "
+                        + "AND x.row_key = " + keyExpression("s") + " WHERE x.file IS DISTINCT FROM ? "
+                        + "ON CONFLICT (table_name, row_key) DO UPDATE SET file = EXCLUDED.file WHERE o.file IS DISTINCT FROM EXCLUDED.file")
+                .bind(0, table.qualified()).bind(1, file.name()).bind(2, table.qualified()).bind(3, file.name()).execute();
     }
 
     /**
@@ -1386,22 +1404,34 @@ final class Seeder {
             return 0;
         }
         try {
-            String owned;
-            if (file.ownsTable()) {
-                owned = listedByNoFile();
-            } else {
-                owned = "NOT EXISTS (SELECT 1 FROM " + stage + " s WHERE " + keyMatch("t", "s") + ") AND EXISTS (SELECT 1 FROM "
-                        + run.ownershipTable + " o WHERE o.table_name = ? AND o.row_key = " + keyExpression("t") + " AND o.file = ?)";
-                removalParameters.addAll(List.of(table.qualified(), file.name()));
-            }
-            removalWhere = owned + (file.removal().mode().equals("delete") ? ""
-                    : " AND t." + Catalog.quote(file.removal().column()) + " IS DISTINCT FROM false");
-            removalCount = query("SELECT count(*) FROM " + table.qualified() + " t WHERE " + removalWhere, removalParameters,
-                    Long.class).get(0);
-            return removalCount;
+            return session.withoutNestedLoops(this::countOwnedNotListed);
         } catch (SeedError e) {
             throw e.scrubbed(secrets);
         }
+    }
+
+    private long countOwnedNotListed() {
+        String owned;
+        if (file.ownsTable()) {
+            owned = listedByNoFile();
+        } else {
+            owned = "NOT EXISTS (SELECT 1 FROM " + stage + " s WHERE " + keyMatch("t", "s") + ") AND EXISTS (SELECT 1 FROM "
+                    + run.ownershipTable + " o WHERE o.table_name = ? AND o.row_key = " + keyExpression("t") + " AND o.file = ?)";
+            removalParameters.addAll(List.of(table.qualified(), file.name()));
+        }
+        removalWhere = owned + (file.removal().mode().equals("delete") ? ""
+                : " AND t." + Catalog.quote(file.removal().column()) + " IS DISTINCT FROM false");
+        // Every row the files of this run list is in the table now: a table that holds no other row (a
+        // first load, a rerun) has nothing to remove, which its row count says without a join.
+        long listed = file.ownsTable() ? listedRows() : rowCount;
+        removalCount = session.rowsOf(table.qualified()) == listed ? 0 : query("SELECT count(*) FROM " + table.qualified()
+                + " t WHERE " + removalWhere, removalParameters, Long.class).get(0);
+        return removalCount;
+    }
+
+    /** How many rows the files of this run list for the table (none twice: a key belongs to one file). */
+    private long listedRows() {
+        return session.staged.stream().filter(s -> s.table().equals(table.qualified())).mapToLong(Session.Staged::rowCount).sum();
     }
 
     /**
@@ -1425,23 +1455,29 @@ final class Seeder {
     void remove() {
         long started = System.nanoTime();
         try {
-            String listedByNoFile = listedByNoFile();
-            var removedKeys = new HashSet<String>();
-            if (removalCount > 0) {
-                removedKeys.addAll(removeRows());
-            }
-            // Every row the files of this table list is in it now, once: the rest is what they do not list.
-            long listed = session.staged.stream().filter(s -> s.table().equals(table.qualified())).mapToLong(Session.Staged::rowCount).sum();
-            notInFile = query("SELECT count(*) FROM " + table.qualified(), List.of(), Long.class).get(0) - listed
-                    - (file.removal().mode().equals("deactivate") ? removedKeys.size() : 0);
-            notInFileKeys = notInFile == 0 ? List.of() : query("SELECT " + keyShown("t") + " FROM " + table.qualified()
-                    + " t WHERE " + listedByNoFile + " ORDER BY 1 LIMIT " + (KEYS_LISTED + removedKeys.size()), List.of(), String.class)
-                    .stream().filter(k -> !removedKeys.contains(k)).limit(KEYS_LISTED).toList();
+            session.withoutNestedLoops(() -> {
+                removeAndCount();
+                return null;
+            });
         } catch (SeedError e) {
             throw e.scrubbed(secrets);
         } finally {
             durationNanos += System.nanoTime() - started;
         }
+    }
+
+    private void removeAndCount() {
+        String listedByNoFile = listedByNoFile();
+        var removedKeys = new HashSet<String>();
+        if (removalCount > 0) {
+            removedKeys.addAll(removeRows());
+        }
+        // Every row the files of this table list is in it now, once: the rest is what they do not list.
+        notInFile = session.rowsOf(table.qualified()) - listedRows()
+                - (file.removal().mode().equals("deactivate") ? removedKeys.size() : 0);
+        notInFileKeys = notInFile == 0 ? List.of() : query("SELECT " + keyShown("t") + " FROM " + table.qualified()
+                + " t WHERE " + listedByNoFile + " ORDER BY 1 LIMIT " + (KEYS_LISTED + removedKeys.size()), List.of(), String.class)
+                .stream().filter(k -> !removedKeys.contains(k)).limit(KEYS_LISTED).toList();
     }
 
     /** Deactivates or deletes the rows that countRemovals found; returns their keys. */
@@ -1477,6 +1513,7 @@ final class Seeder {
             statement.bind(i, parameters.get(i));
         }
         var savepoint = savepoint("seed_removal");
+        session.tableChanged(table.qualified());
         try {
             statement.execute();
         } catch (RuntimeException e) {

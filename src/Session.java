@@ -221,6 +221,41 @@ final class Session implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs work whose joins are hash or merge joins, never nested loops: each then costs one pass
+     * (or one sort) of each side, whatever the planner estimates. The tables a removal joins (the
+     * seeded table, the ownership table) have no statistics after a large write, and autovacuum may
+     * be off or late: on estimates of one row, a nested loop that scans the stage once per row
+     * turned 20,000 rows into 27 s. A plan that depends on no estimate stays linear.
+     */
+    <T> T withoutNestedLoops(java.util.function.Supplier<T> work) {
+        String before = handle.createQuery("SELECT current_setting('enable_nestloop')").mapTo(String.class).one();
+        run("SET LOCAL enable_nestloop = off");
+        try {
+            return work.get();
+        } finally {
+            try (var statement = connection.createStatement()) {
+                statement.execute("SET LOCAL enable_nestloop = " + (before.equals("off") ? "off" : "on"));
+            } catch (SQLException aborted) {
+                // The transaction failed on the way: it ends with the error that is already on its way.
+            }
+        }
+    }
+
+    /**
+     * How many rows a table holds now, counted once for the removals of a run (none of which has
+     * written yet, or the one that did said so with {@link #tableChanged}).
+     */
+    long rowsOf(String qualified) {
+        return tableRows.computeIfAbsent(qualified, t -> handle.createQuery("SELECT count(*) FROM " + t).mapTo(Long.class).one());
+    }
+
+    void tableChanged(String qualified) {
+        tableRows.remove(qualified);
+    }
+
+    private final java.util.Map<String, Long> tableRows = new java.util.HashMap<>();
+
     /** Runs generated SQL (quoted catalog names, no values) as it is; returns the rows it changed. */
     long run(String sql) {
         try (var statement = connection.createStatement()) {
