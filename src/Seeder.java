@@ -161,6 +161,8 @@ final class Seeder {
         final boolean dryRun;
         /** The table that remembers which file seeded which row: a file removes only rows it owns. */
         final String ownershipTable;
+        /** For each file that owns rows: the keys it listed when it last recorded them (to skip recording them again). */
+        final String listingsTable;
         /** Every seed file of the seeds directory, for every environment. */
         final List<SeedFile> allFiles;
         /** The progress line of a long run (none unless stderr is a terminal). */
@@ -174,6 +176,7 @@ final class Seeder {
             this.maxRemovals = maxRemovals;
             this.dryRun = dryRun;
             this.ownershipTable = Catalog.quote(historyTable + "_rows");
+            this.listingsTable = Catalog.quote(historyTable + "_listings");
             this.allFiles = allFiles;
         }
 
@@ -1353,7 +1356,27 @@ final class Seeder {
                     PRIMARY KEY (table_name, row_key)
                 );
                 COMMENT ON TABLE %1$s IS 'Written by seed_database: which seed file owns which row, so that it removes only rows it seeded.';
-                """.formatted(run.ownershipTable));
+                CREATE TABLE IF NOT EXISTS %2$s (
+                    table_name text   NOT NULL,
+                    file       text   NOT NULL,
+                    listing    text   NOT NULL,
+                    owned      bigint NOT NULL,
+                    PRIMARY KEY (table_name, file)
+                );
+                COMMENT ON TABLE %2$s IS 'Written by seed_database: the keys a seed file listed when it last recorded its rows in %3$s, and how many it owned then.';
+                """.formatted(run.ownershipTable, run.listingsTable, run.ownershipTable.replace("'", "''")));
+        // A rerun lists what the file listed when it last recorded them: those keys are still its own if it
+        // owns as many rows as it did then (only a run of this file adds to them; another file's claim, or
+        // the owner of a file that is gone taking them over, takes some away). Then nothing is written,
+        // and no join of the stage and the ownership table is made: at a million rows, that join was most
+        // of what owning rows cost a rerun.
+        String listing = listing();
+        var recorded = handle.createQuery("SELECT listing, owned FROM " + run.listingsTable + " WHERE table_name = ? AND file = ?")
+                .bind(0, table.qualified()).bind(1, file.name())
+                .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getLong(2))).findOne();
+        if (recorded.isPresent() && recorded.get().getKey().equals(listing) && recorded.get().getValue() == owned()) {
+            return;
+        }
         boolean firstOfTable = !handle.createQuery("SELECT EXISTS (SELECT FROM " + run.ownershipTable + " WHERE table_name = ?)")
                 .bind(0, table.qualified()).mapTo(Boolean.class).one();
         if (firstOfTable) {
@@ -1361,21 +1384,51 @@ final class Seeder {
             // INSERT costs half of one that looks for a conflict row by row. (A key twice would be an error, not lost.)
             handle.createUpdate("INSERT INTO " + run.ownershipTable + " (table_name, row_key, file) SELECT ?, "
                     + keyExpression("s") + ", ? FROM " + stage + " s").bind(0, table.qualified()).bind(1, file.name()).execute();
-            return;
+        } else {
+            if (run.otherFilesOf(file, table).stream().noneMatch(f -> !f.removal().keeps())) {
+                // The only file that removes rows of this table takes over what files that are gone (a renamed
+                // file's old name) owned, so that renaming a file and dropping a row at once still removes it.
+                handle.createUpdate("UPDATE " + run.ownershipTable + " SET file = ? WHERE table_name = ? AND file <> ALL (?)")
+                        .bind(0, file.name()).bind(1, table.qualified())
+                        .bind(2, run.allFiles.stream().map(SeedFile::name).toArray(String[]::new)).execute();
+            }
+            // Only the staged keys that this file does not own yet are written.
+            handle.createUpdate("INSERT INTO " + run.ownershipTable + " AS o (table_name, row_key, file) SELECT ?, "
+                            + keyExpression("s") + ", ? FROM " + stage + " s LEFT JOIN " + run.ownershipTable + " x ON x.table_name = ? "
+                            + "AND x.row_key = " + keyExpression("s") + " WHERE x.file IS DISTINCT FROM ? "
+                            + "ON CONFLICT (table_name, row_key) DO UPDATE SET file = EXCLUDED.file WHERE o.file IS DISTINCT FROM EXCLUDED.file")
+                    .bind(0, table.qualified()).bind(1, file.name()).bind(2, table.qualified()).bind(3, file.name()).execute();
         }
-        if (run.otherFilesOf(file, table).stream().noneMatch(f -> !f.removal().keeps())) {
-            // The only file that removes rows of this table takes over what files that are gone (a renamed
-            // file's old name) owned, so that renaming a file and dropping a row at once still removes it.
-            handle.createUpdate("UPDATE " + run.ownershipTable + " SET file = ? WHERE table_name = ? AND file <> ALL (?)")
-                    .bind(0, file.name()).bind(1, table.qualified())
-                    .bind(2, run.allFiles.stream().map(SeedFile::name).toArray(String[]::new)).execute();
+        handle.createUpdate("INSERT INTO " + run.listingsTable + " (table_name, file, listing, owned) VALUES (?, ?, ?, ?) "
+                        + "ON CONFLICT (table_name, file) DO UPDATE SET listing = EXCLUDED.listing, owned = EXCLUDED.owned")
+                .bind(0, table.qualified()).bind(1, file.name()).bind(2, listing).bind(3, firstOfTable ? rowCount : owned()).execute();
+    }
+
+    /** How many rows of the table this file owns. */
+    private long owned() {
+        return handle.createQuery("SELECT count(*) FROM " + run.ownershipTable + " WHERE table_name = ? AND file = ?")
+                .bind(0, table.qualified()).bind(1, file.name()).mapTo(Long.class).one();
+    }
+
+    /**
+     * What the ownership of this file's rows depends on, as one text: the staged keys (how many, and
+     * two sums of 64-bit hashes of them, which two different sets of keys share once in 2^128), and
+     * the seed files there are with the removal modes of those of this table (which decide whether a
+     * gone file's rows are taken over).
+     */
+    private String listing() {
+        String keys = handle.createQuery("SELECT count(*) || ':' || coalesce(sum(hashtextextended(k, 0)), 0) || ':' "
+                + "|| coalesce(sum(hashtextextended(k, 1)), 0) FROM (SELECT " + keyExpression("s") + " AS k FROM " + stage + " s) keys")
+                .mapTo(String.class).one();
+        var files = new StringBuilder();
+        run.allFiles.stream().sorted(Comparator.comparing(SeedFile::name)).forEach(f -> files.append(f.name()).append('\n')
+                .append(f == file || run.otherFilesOf(file, table).contains(f) ? f.removal().mode() + "\n" : ""));
+        try {
+            return keys + ":" + HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(files.toString().getBytes(UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
-        // Only the staged keys that this file does not own yet are written: a rerun writes none.
-        handle.createUpdate("INSERT INTO " + run.ownershipTable + " AS o (table_name, row_key, file) SELECT ?, "
-                        + keyExpression("s") + ", ? FROM " + stage + " s LEFT JOIN " + run.ownershipTable + " x ON x.table_name = ? "
-                        + "AND x.row_key = " + keyExpression("s") + " WHERE x.file IS DISTINCT FROM ? "
-                        + "ON CONFLICT (table_name, row_key) DO UPDATE SET file = EXCLUDED.file WHERE o.file IS DISTINCT FROM EXCLUDED.file")
-                .bind(0, table.qualified()).bind(1, file.name()).bind(2, table.qualified()).bind(3, file.name()).execute();
     }
 
     /**
@@ -1526,9 +1579,12 @@ final class Seeder {
         }
         if (deleting) {
             deleted += count;
-            handle.createUpdate("DELETE FROM " + run.ownershipTable + " o WHERE o.table_name = ? AND o.file = ? AND NOT EXISTS "
-                            + "(SELECT 1 FROM " + table.qualified() + " t WHERE " + keyExpression("t") + " = o.row_key)")
+            int released = handle.createUpdate("DELETE FROM " + run.ownershipTable + " o WHERE o.table_name = ? AND o.file = ? "
+                            + "AND NOT EXISTS (SELECT 1 FROM " + table.qualified() + " t WHERE " + keyExpression("t") + " = o.row_key)")
                     .bind(0, table.qualified()).bind(1, file.name()).execute();
+            // None of them is listed (every listed row is in the table): what the file lists, it still owns.
+            handle.createUpdate("UPDATE " + run.listingsTable + " SET owned = owned - ? WHERE table_name = ? AND file = ?")
+                    .bind(0, released).bind(1, table.qualified()).bind(2, file.name()).execute();
         } else {
             deactivated += count;
         }
