@@ -1361,9 +1361,10 @@ final class Seeder {
                     file       text   NOT NULL,
                     listing    text   NOT NULL,
                     owned      bigint NOT NULL,
+                    pending    text[],
                     PRIMARY KEY (table_name, file)
                 );
-                COMMENT ON TABLE %2$s IS 'Written by seed_database: the keys a seed file listed when it last recorded its rows in %3$s, and how many it owned then.';
+                COMMENT ON TABLE %2$s IS 'Written by seed_database: the keys a seed file listed when it last recorded its rows in %3$s, how many it owned then, and the keys of a first load that it owns but are not yet there (pending).';
                 """.formatted(run.ownershipTable, run.listingsTable, run.ownershipTable.replace("'", "''")));
         // A rerun lists what the file listed when it last recorded them: those keys are still its own if it
         // owns as many rows as it did then (only a run of this file adds to them; another file's claim, or
@@ -1377,37 +1378,58 @@ final class Seeder {
         if (recorded.isPresent() && recorded.get().getKey().equals(listing) && recorded.get().getValue() == owned()) {
             return;
         }
-        boolean firstOfTable = !handle.createQuery("SELECT EXISTS (SELECT FROM " + run.ownershipTable + " WHERE table_name = ?)")
-                .bind(0, table.qualified()).mapTo(Boolean.class).one();
+        boolean firstOfTable = !handle.createQuery("SELECT EXISTS (SELECT FROM " + run.ownershipTable + " WHERE table_name = ?) "
+                        + "OR EXISTS (SELECT FROM " + run.listingsTable + " WHERE table_name = ? AND pending IS NOT NULL)")
+                .bind(0, table.qualified()).bind(1, table.qualified()).mapTo(Boolean.class).one();
         if (firstOfTable) {
-            // Nothing of this table is owned yet (its first load, say): every staged key is new here, and a plain
-            // INSERT costs half of one that looks for a conflict row by row. (A key twice would be an error, not lost.)
-            handle.createUpdate("INSERT INTO " + run.ownershipTable + " (table_name, row_key, file) SELECT ?, "
-                    + keyExpression("s") + ", ? FROM " + stage + " s").bind(0, table.qualified()).bind(1, file.name()).execute();
-        } else {
-            if (run.otherFilesOf(file, table).stream().noneMatch(f -> !f.removal().keeps())) {
-                // The only file that removes rows of this table takes over what files that are gone (a renamed
-                // file's old name) owned, so that renaming a file and dropping a row at once still removes it.
-                handle.createUpdate("UPDATE " + run.ownershipTable + " SET file = ? WHERE table_name = ? AND file <> ALL (?)")
-                        .bind(0, file.name()).bind(1, table.qualified())
-                        .bind(2, run.allFiles.stream().map(SeedFile::name).toArray(String[]::new)).execute();
-            }
-            // Only the staged keys that this file does not own yet are written.
-            handle.createUpdate("INSERT INTO " + run.ownershipTable + " AS o (table_name, row_key, file) SELECT ?, "
-                            + keyExpression("s") + ", ? FROM " + stage + " s LEFT JOIN " + run.ownershipTable + " x ON x.table_name = ? "
-                            + "AND x.row_key = " + keyExpression("s") + " WHERE x.file IS DISTINCT FROM ? "
-                            + "ON CONFLICT (table_name, row_key) DO UPDATE SET file = EXCLUDED.file WHERE o.file IS DISTINCT FROM EXCLUDED.file")
-                    .bind(0, table.qualified()).bind(1, file.name()).bind(2, table.qualified()).bind(3, file.name()).execute();
+            // Nothing of this table is owned yet (its first load, say): the keys are kept as one array, pending, and
+            // written to the ownership table row by row only when a later run needs them there (one that lists other
+            // keys, or may remove rows). A million of them cost a first load a second, not a second INSERT of a
+            // million rows; a rerun that lists the same keys never writes them.
+            handle.createUpdate("INSERT INTO " + run.listingsTable + " AS l (table_name, file, listing, owned, pending) SELECT ?, ?, ?, "
+                            + "count(*), array_agg(" + keyExpression("s") + ") FROM " + stage + " s ON CONFLICT (table_name, file) DO UPDATE "
+                            + "SET listing = EXCLUDED.listing, owned = EXCLUDED.owned, pending = EXCLUDED.pending")
+                    .bind(0, table.qualified()).bind(1, file.name()).bind(2, listing).execute();
+            return;
         }
+        writePendingOwnership();
+        if (run.otherFilesOf(file, table).stream().noneMatch(f -> !f.removal().keeps())) {
+            // The only file that removes rows of this table takes over what files that are gone (a renamed
+            // file's old name) owned, so that renaming a file and dropping a row at once still removes it.
+            handle.createUpdate("UPDATE " + run.ownershipTable + " SET file = ? WHERE table_name = ? AND file <> ALL (?)")
+                    .bind(0, file.name()).bind(1, table.qualified())
+                    .bind(2, run.allFiles.stream().map(SeedFile::name).toArray(String[]::new)).execute();
+        }
+        // Only the staged keys that this file does not own yet are written.
+        handle.createUpdate("INSERT INTO " + run.ownershipTable + " AS o (table_name, row_key, file) SELECT ?, "
+                        + keyExpression("s") + ", ? FROM " + stage + " s LEFT JOIN " + run.ownershipTable + " x ON x.table_name = ? "
+                        + "AND x.row_key = " + keyExpression("s") + " WHERE x.file IS DISTINCT FROM ? "
+                        + "ON CONFLICT (table_name, row_key) DO UPDATE SET file = EXCLUDED.file WHERE o.file IS DISTINCT FROM EXCLUDED.file")
+                .bind(0, table.qualified()).bind(1, file.name()).bind(2, table.qualified()).bind(3, file.name()).execute();
         handle.createUpdate("INSERT INTO " + run.listingsTable + " (table_name, file, listing, owned) VALUES (?, ?, ?, ?) "
                         + "ON CONFLICT (table_name, file) DO UPDATE SET listing = EXCLUDED.listing, owned = EXCLUDED.owned")
-                .bind(0, table.qualified()).bind(1, file.name()).bind(2, listing).bind(3, firstOfTable ? rowCount : owned()).execute();
+                .bind(0, table.qualified()).bind(1, file.name()).bind(2, listing).bind(3, owned()).execute();
     }
 
-    /** How many rows of the table this file owns. */
+    /** How many rows of the table this file owns: in the ownership table, and pending. */
     private long owned() {
-        return handle.createQuery("SELECT count(*) FROM " + run.ownershipTable + " WHERE table_name = ? AND file = ?")
-                .bind(0, table.qualified()).bind(1, file.name()).mapTo(Long.class).one();
+        return handle.createQuery("SELECT (SELECT count(*) FROM " + run.ownershipTable + " WHERE table_name = ? AND file = ?) "
+                        + "+ coalesce((SELECT cardinality(pending) FROM " + run.listingsTable + " WHERE table_name = ? AND file = ?), 0)")
+                .bind(0, table.qualified()).bind(1, file.name()).bind(2, table.qualified()).bind(3, file.name())
+                .mapTo(Long.class).one();
+    }
+
+    /**
+     * Writes the pending keys of the table's first load to the ownership table, row by row: every
+     * statement that reads or changes who owns which row of the table comes after this.
+     */
+    private void writePendingOwnership() {
+        if (handle.createUpdate("INSERT INTO " + run.ownershipTable + " (table_name, row_key, file) SELECT table_name, "
+                        + "unnest(pending), file FROM " + run.listingsTable + " WHERE table_name = ? AND pending IS NOT NULL")
+                .bind(0, table.qualified()).execute() > 0) {
+            handle.createUpdate("UPDATE " + run.listingsTable + " SET pending = NULL WHERE table_name = ? AND pending IS NOT NULL")
+                    .bind(0, table.qualified()).execute();
+        }
     }
 
     /**
@@ -1477,8 +1499,15 @@ final class Seeder {
         // Every row the files of this run list is in the table now: a table that holds no other row (a
         // first load, a rerun) has nothing to remove, which its row count says without a join.
         long listed = file.ownsTable() ? listedRows() : rowCount;
-        removalCount = session.rowsOf(table.qualified()) == listed ? 0 : query("SELECT count(*) FROM " + table.qualified()
-                + " t WHERE " + removalWhere, removalParameters, Long.class).get(0);
+        if (session.rowsOf(table.qualified()) == listed) {
+            removalCount = 0;
+        } else {
+            if (!file.ownsTable()) {
+                writePendingOwnership();
+            }
+            removalCount = query("SELECT count(*) FROM " + table.qualified() + " t WHERE " + removalWhere, removalParameters,
+                    Long.class).get(0);
+        }
         return removalCount;
     }
 
@@ -1540,6 +1569,8 @@ final class Seeder {
         String where = removalWhere;
         var parameters = removalParameters;
         long count = removalCount;
+        // (owns: table counts without the ownership table; what it deletes is no longer owned, pending or not.)
+        writePendingOwnership();
         if (deleting) {
             refuseWhileReferenced(where, parameters);
         }

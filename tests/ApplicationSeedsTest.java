@@ -192,17 +192,14 @@ class ApplicationSeedsTest extends FreshProject {
 
     /**
      * Every row a removing file lists is its own after each run, even when nothing in the file
-     * changed (a rerun records nothing when the file still lists what it listed, and owns as many
-     * rows as it did): an ownership row deleted by hand is recorded again, and a row the
-     * application added, once the file lists it, is the file's to remove.
+     * changed (a rerun records nothing when the file still lists what it listed and owns as many
+     * rows as it did; a first load keeps its keys pending, written row by row when a run lists
+     * others): a row the application added, once the file lists it, is the file's to remove, and
+     * an ownership row deleted by hand is recorded again.
      */
     @Test
     void a_listed_row_is_owned_after_every_run_whatever_happened_to_the_ownership_table() {
         runOk();
-        db.execute("DELETE FROM seed_history_rows WHERE row_key = 'momentum'");
-        assertTrue(runOk().out().contains("scanners.yaml → scanners: 0 inserted, 0 updated, 4 unchanged"));
-        assertEquals(1, db.count("SELECT count(*) FROM seed_history_rows WHERE row_key = 'momentum' AND file = 'scanners.yaml'"));
-
         db.execute("INSERT INTO scanners (code, name, universe, timeframe, criteria) "
                 + "VALUES ('my-own-scanner', 'Added by a user', 'us-equities', '1d', '{}')");
         Path scanners = workspace.resolve("seeds/scanners.yaml");
@@ -210,6 +207,12 @@ class ApplicationSeedsTest extends FreshProject {
         TestDatabase.write(scanners, text + "\n  - {code: my-own-scanner, name: Added by a user, universe: us-equities, "
                 + "timeframe: 1d, criteria: {}}\n");
         assertTrue(runOk().out().contains("scanners.yaml → scanners: 0 inserted, 0 updated, 5 unchanged"));
+        assertEquals(5, db.count("SELECT count(*) FROM seed_history_rows WHERE file = 'scanners.yaml'"));
+
+        db.execute("DELETE FROM seed_history_rows WHERE row_key = 'momentum'");
+        assertTrue(runOk().out().contains("scanners.yaml → scanners: 0 inserted, 0 updated, 5 unchanged"));
+        assertEquals(1, db.count("SELECT count(*) FROM seed_history_rows WHERE row_key = 'momentum' AND file = 'scanners.yaml'"));
+
         TestDatabase.write(scanners, text);
         var retired = runOk();
         assertTrue(retired.out().contains("    - my-own-scanner  is_active: true → false"), retired::toString);
