@@ -147,6 +147,14 @@ final class SeedError extends RuntimeException {
         String state = Objects.requireNonNullElse(e.getSQLState(), "");
         String where = target == null ? null : target.describe();
         if (state.equals("55P03")) {
+            var row = Session.rowWait(e, target);
+            if (row.isPresent()) {
+                return new SeedError(seed_database.EXIT_LOCKED, where, "gave up" + (row.get().seconds() > 0 ? " after "
+                        + row.get().seconds() + " s" : "") + " waiting for a row of " + row.get().table() + ", which "
+                        + row.get().holders().orElse("another transaction") + " holds locked", "a transaction of the application "
+                        + "has locked the row (SELECT … FOR UPDATE, or a write it has not committed yet); retry later, or give "
+                        + "it longer with --lock-timeout SECONDS", e);
+            }
             return new SeedError(seed_database.EXIT_LOCKED, where, "a lock wait took longer than --lock-timeout allows: "
                     + describe(e), "something else holds the lock; retry later, or give it longer with --lock-timeout SECONDS", e);
         }

@@ -168,6 +168,8 @@ final class Seeder {
         final String ownershipTable;
         /** The table that remembers which cells hold a value from the environment. */
         final String secretCellsTable;
+        /** For each file that owns rows: the keys it listed when it last recorded them (to skip recording them again). */
+        final String listingsTable;
         /** Every seed file of the seeds directory, for every environment. */
         final List<SeedFile> allFiles;
         /** The progress line of a long run (none unless stderr is a terminal). */
@@ -185,6 +187,7 @@ final class Seeder {
             this.dryRun = dryRun;
             this.ownershipTable = Catalog.quote(historyTable + "_rows");
             this.secretCellsTable = History.secretCellsTable(historyTable);
+            this.listingsTable = Catalog.quote(historyTable + "_listings");
             this.allFiles = allFiles;
         }
 
@@ -1496,6 +1499,13 @@ final class Seeder {
         if (file.removal().keeps()) {
             return;
         }
+        session.withoutNestedLoops(() -> {
+            recordOwnershipOfStage();
+            return null;
+        });
+    }
+
+    private void recordOwnershipOfStage() {
         session.run("""
                 CREATE TABLE IF NOT EXISTS %1$s (
                     table_name text NOT NULL,
@@ -1504,7 +1514,43 @@ final class Seeder {
                     PRIMARY KEY (table_name, row_key)
                 );
                 COMMENT ON TABLE %1$s IS 'Written by seed_database: which seed file owns which row, so that it removes only rows it seeded.';
-                """.formatted(run.ownershipTable));
+                CREATE TABLE IF NOT EXISTS %2$s (
+                    table_name text   NOT NULL,
+                    file       text   NOT NULL,
+                    listing    text   NOT NULL,
+                    owned      bigint NOT NULL,
+                    pending    text[],
+                    PRIMARY KEY (table_name, file)
+                );
+                COMMENT ON TABLE %2$s IS 'Written by seed_database: the keys a seed file listed when it last recorded its rows in %3$s, how many it owned then, and the keys of a first load that it owns but are not yet there (pending).';
+                """.formatted(run.ownershipTable, run.listingsTable, run.ownershipTable.replace("'", "''")));
+        // A rerun lists what the file listed when it last recorded them: those keys are still its own if it
+        // owns as many rows as it did then (only a run of this file adds to them; another file's claim, or
+        // the owner of a file that is gone taking them over, takes some away). Then nothing is written,
+        // and no join of the stage and the ownership table is made: at a million rows, that join was most
+        // of what owning rows cost a rerun.
+        String listing = listing();
+        var recorded = handle.createQuery("SELECT listing, owned FROM " + run.listingsTable + " WHERE table_name = ? AND file = ?")
+                .bind(0, table.qualified()).bind(1, file.name())
+                .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getLong(2))).findOne();
+        if (recorded.isPresent() && recorded.get().getKey().equals(listing) && recorded.get().getValue() == owned()) {
+            return;
+        }
+        boolean firstOfTable = !handle.createQuery("SELECT EXISTS (SELECT FROM " + run.ownershipTable + " WHERE table_name = ?) "
+                        + "OR EXISTS (SELECT FROM " + run.listingsTable + " WHERE table_name = ? AND pending IS NOT NULL)")
+                .bind(0, table.qualified()).bind(1, table.qualified()).mapTo(Boolean.class).one();
+        if (firstOfTable) {
+            // Nothing of this table is owned yet (its first load, say): the keys are kept as one array, pending, and
+            // written to the ownership table row by row only when a later run needs them there (one that lists other
+            // keys, or may remove rows). A million of them cost a first load a second, not a second INSERT of a
+            // million rows; a rerun that lists the same keys never writes them.
+            handle.createUpdate("INSERT INTO " + run.listingsTable + " AS l (table_name, file, listing, owned, pending) SELECT ?, ?, ?, "
+                            + "count(*), array_agg(" + keyExpression("s") + ") FROM " + stage + " s ON CONFLICT (table_name, file) DO UPDATE "
+                            + "SET listing = EXCLUDED.listing, owned = EXCLUDED.owned, pending = EXCLUDED.pending")
+                    .bind(0, table.qualified()).bind(1, file.name()).bind(2, listing).execute();
+            return;
+        }
+        writePendingOwnership();
         if (run.otherFilesOf(file, table).stream().noneMatch(f -> !f.removal().keeps())) {
             // The only file that removes rows of this table takes over what files that are gone (a renamed
             // file's old name) owned, so that renaming a file and dropping a row at once still removes it.
@@ -1512,10 +1558,57 @@ final class Seeder {
                     .bind(0, file.name()).bind(1, table.qualified())
                     .bind(2, run.allFiles.stream().map(SeedFile::name).toArray(String[]::new)).execute();
         }
+        // Only the staged keys that this file does not own yet are written.
         handle.createUpdate("INSERT INTO " + run.ownershipTable + " AS o (table_name, row_key, file) SELECT ?, "
-                        + keyExpression("s") + ", ? FROM " + stage + " s ON CONFLICT (table_name, row_key) DO UPDATE "
-                        + "SET file = EXCLUDED.file WHERE o.file IS DISTINCT FROM EXCLUDED.file")
-                .bind(0, table.qualified()).bind(1, file.name()).execute();
+                        + keyExpression("s") + ", ? FROM " + stage + " s LEFT JOIN " + run.ownershipTable + " x ON x.table_name = ? "
+                        + "AND x.row_key = " + keyExpression("s") + " WHERE x.file IS DISTINCT FROM ? "
+                        + "ON CONFLICT (table_name, row_key) DO UPDATE SET file = EXCLUDED.file WHERE o.file IS DISTINCT FROM EXCLUDED.file")
+                .bind(0, table.qualified()).bind(1, file.name()).bind(2, table.qualified()).bind(3, file.name()).execute();
+        handle.createUpdate("INSERT INTO " + run.listingsTable + " (table_name, file, listing, owned) VALUES (?, ?, ?, ?) "
+                        + "ON CONFLICT (table_name, file) DO UPDATE SET listing = EXCLUDED.listing, owned = EXCLUDED.owned")
+                .bind(0, table.qualified()).bind(1, file.name()).bind(2, listing).bind(3, owned()).execute();
+    }
+
+    /** How many rows of the table this file owns: in the ownership table, and pending. */
+    private long owned() {
+        return handle.createQuery("SELECT (SELECT count(*) FROM " + run.ownershipTable + " WHERE table_name = ? AND file = ?) "
+                        + "+ coalesce((SELECT cardinality(pending) FROM " + run.listingsTable + " WHERE table_name = ? AND file = ?), 0)")
+                .bind(0, table.qualified()).bind(1, file.name()).bind(2, table.qualified()).bind(3, file.name())
+                .mapTo(Long.class).one();
+    }
+
+    /**
+     * Writes the pending keys of the table's first load to the ownership table, row by row: every
+     * statement that reads or changes who owns which row of the table comes after this.
+     */
+    private void writePendingOwnership() {
+        if (handle.createUpdate("INSERT INTO " + run.ownershipTable + " (table_name, row_key, file) SELECT table_name, "
+                        + "unnest(pending), file FROM " + run.listingsTable + " WHERE table_name = ? AND pending IS NOT NULL")
+                .bind(0, table.qualified()).execute() > 0) {
+            handle.createUpdate("UPDATE " + run.listingsTable + " SET pending = NULL WHERE table_name = ? AND pending IS NOT NULL")
+                    .bind(0, table.qualified()).execute();
+        }
+    }
+
+    /**
+     * What the ownership of this file's rows depends on, as one text: the staged keys (how many, and
+     * two sums of 64-bit hashes of them, which two different sets of keys share once in 2^128), and
+     * the seed files there are with the removal modes of those of this table (which decide whether a
+     * gone file's rows are taken over).
+     */
+    private String listing() {
+        String keys = handle.createQuery("SELECT count(*) || ':' || coalesce(sum(hashtextextended(k, 0)), 0) || ':' "
+                + "|| coalesce(sum(hashtextextended(k, 1)), 0) FROM (SELECT " + keyExpression("s") + " AS k FROM " + stage + " s) keys")
+                .mapTo(String.class).one();
+        var files = new StringBuilder();
+        run.allFiles.stream().sorted(Comparator.comparing(SeedFile::name)).forEach(f -> files.append(f.name()).append('\n')
+                .append(f == file || run.otherFilesOf(file, table).contains(f) ? f.removal().mode() + "\n" : ""));
+        try {
+            return keys + ":" + HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(files.toString().getBytes(UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**
@@ -1543,6 +1636,10 @@ final class Seeder {
         if (file.removal().keeps()) {
             return 0;
         }
+        return session.withoutNestedLoops(this::countOwnedNotListed);
+    }
+
+    private long countOwnedNotListed() {
         String owned;
         if (file.ownsTable()) {
             owned = listedByNoFile();
@@ -1553,9 +1650,24 @@ final class Seeder {
         }
         removalWhere = owned + (file.removal().mode().equals("delete") ? ""
                 : " AND t." + Catalog.quote(file.removal().column()) + " IS DISTINCT FROM false");
-        removalCount = query("SELECT count(*) FROM " + table.qualified() + " t WHERE " + removalWhere, removalParameters,
-                Long.class).get(0);
+        // Every row the files of this run list is in the table now: a table that holds no other row (a
+        // first load, a rerun) has nothing to remove, which its row count says without a join.
+        long listed = file.ownsTable() ? listedRows() : rowCount;
+        if (session.rowsOf(table.qualified()) == listed) {
+            removalCount = 0;
+        } else {
+            if (!file.ownsTable()) {
+                writePendingOwnership();
+            }
+            removalCount = query("SELECT count(*) FROM " + table.qualified() + " t WHERE " + removalWhere, removalParameters,
+                    Long.class).get(0);
+        }
         return removalCount;
+    }
+
+    /** How many rows the files of this run list for the table (none twice: a key belongs to one file). */
+    private long listedRows() {
+        return session.staged.stream().filter(s -> s.table().equals(table.qualified())).mapToLong(Session.Staged::rowCount).sum();
     }
 
     /**
@@ -1579,21 +1691,27 @@ final class Seeder {
     void remove() {
         long started = System.nanoTime();
         try {
-            String listedByNoFile = listedByNoFile();
-            var removedKeys = new HashSet<String>();
-            if (removalCount > 0) {
-                removedKeys.addAll(removeRows());
-            }
-            // Every row the files of this table list is in it now, once: the rest is what they do not list.
-            long listed = session.staged.stream().filter(s -> s.table().equals(table.qualified())).mapToLong(Session.Staged::rowCount).sum();
-            notInFile = query("SELECT count(*) FROM " + table.qualified(), List.of(), Long.class).get(0) - listed
-                    - (file.removal().mode().equals("deactivate") ? removedKeys.size() : 0);
-            notInFileKeys = notInFile == 0 ? List.of() : query("SELECT " + keyShown("t") + " FROM " + table.qualified()
-                    + " t WHERE " + listedByNoFile + " ORDER BY 1 LIMIT " + (KEYS_LISTED + removedKeys.size()), List.of(), String.class)
-                    .stream().filter(k -> !removedKeys.contains(k)).limit(KEYS_LISTED).toList();
+            session.withoutNestedLoops(() -> {
+                removeAndCount();
+                return null;
+            });
         } finally {
             durationNanos += System.nanoTime() - started;
         }
+    }
+
+    private void removeAndCount() {
+        String listedByNoFile = listedByNoFile();
+        var removedKeys = new HashSet<String>();
+        if (removalCount > 0) {
+            removedKeys.addAll(removeRows());
+        }
+        // Every row the files of this table list is in it now, once: the rest is what they do not list.
+        notInFile = session.rowsOf(table.qualified()) - listedRows()
+                - (file.removal().mode().equals("deactivate") ? removedKeys.size() : 0);
+        notInFileKeys = notInFile == 0 ? List.of() : query("SELECT " + keyShown("t") + " FROM " + table.qualified()
+                + " t WHERE " + listedByNoFile + " ORDER BY 1 LIMIT " + (KEYS_LISTED + removedKeys.size()), List.of(), String.class)
+                .stream().filter(k -> !removedKeys.contains(k)).limit(KEYS_LISTED).toList();
     }
 
     /** Deactivates or deletes the rows that countRemovals found; returns their keys. */
@@ -1603,6 +1721,8 @@ final class Seeder {
         String where = removalWhere;
         var parameters = removalParameters;
         long count = removalCount;
+        // (owns: table counts without the ownership table; what it deletes is no longer owned, pending or not.)
+        writePendingOwnership();
         if (deleting) {
             refuseWhileReferenced(where, parameters);
         }
@@ -1640,6 +1760,7 @@ final class Seeder {
             statement.bind(i, parameters.get(i));
         }
         var savepoint = savepoint("seed_removal");
+        session.tableChanged(table.qualified());
         try {
             statement.execute();
         } catch (RuntimeException e) {
@@ -1653,9 +1774,12 @@ final class Seeder {
         if (deleting) {
             deleted += count;
             forgetSecretCellsOfDeletedRows();
-            handle.createUpdate("DELETE FROM " + run.ownershipTable + " o WHERE o.table_name = ? AND o.file = ? AND NOT EXISTS "
-                            + "(SELECT 1 FROM " + table.qualified() + " t WHERE " + keyExpression("t") + " = o.row_key)")
+            int released = handle.createUpdate("DELETE FROM " + run.ownershipTable + " o WHERE o.table_name = ? AND o.file = ? "
+                            + "AND NOT EXISTS (SELECT 1 FROM " + table.qualified() + " t WHERE " + keyExpression("t") + " = o.row_key)")
                     .bind(0, table.qualified()).bind(1, file.name()).execute();
+            // None of them is listed (every listed row is in the table): what the file lists, it still owns.
+            handle.createUpdate("UPDATE " + run.listingsTable + " SET owned = owned - ? WHERE table_name = ? AND file = ?")
+                    .bind(0, released).bind(1, table.qualified()).bind(2, file.name()).execute();
         } else {
             deactivated += count;
         }

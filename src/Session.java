@@ -124,6 +124,7 @@ final class Session implements AutoCloseable {
     /** The session's settings, then the run lock when asked for (runs wait for each other here). */
     void begin(Limits limits, boolean lock, java.util.function.Consumer<String> note) {
         this.limits = limits;
+        lastLimits = limits;
         // Timestamps written without an offset mean UTC, whatever the server's or the machine's zone.
         run("SET TIME ZONE 'UTC'");
         run("SET lock_timeout = '" + limits.lockTimeoutSeconds() + "s'");
@@ -138,6 +139,8 @@ final class Session implements AutoCloseable {
     }
 
     Limits limits;
+    /** The limits of the session opened last: an error may be described after its session has closed. */
+    private static volatile Limits lastLimits = Limits.DEFAULT;
 
     /** Takes the run lock, saying who holds it while it waits, and naming them if the wait times out. */
     private void takeRunLock(java.util.function.Consumer<String> note) {
@@ -174,23 +177,107 @@ final class Session implements AutoCloseable {
         // A question asked on the way: inside a savepoint, so that it can never spoil the run's transaction.
         try (var statement = connection.createStatement()) {
             statement.execute("SAVEPOINT seed_holders");
-            var holders = new ArrayList<String>();
-            try (var rows = statement.executeQuery("SELECT DISTINCT a.pid, coalesce(nullif(a.application_name, ''), "
-                    + "'an application') AS app, a.usename, coalesce(host(a.client_addr), 'a local socket') AS client, "
-                    + "extract(epoch FROM now() - coalesce(a.xact_start, a.backend_start))::int AS seconds "
-                    + "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-                    + "WHERE l.granted AND a.pid <> pg_backend_pid() AND " + lockCondition)) {
-                while (rows.next()) {
-                    holders.add(rows.getString("app") + " (pid " + rows.getInt("pid") + ", user " + rows.getString("usename")
-                            + ", from " + rows.getString("client") + ", in its transaction for " + rows.getInt("seconds") + " s)");
-                }
+            try {
+                var holders = lockHolders(statement, lockCondition);
                 statement.execute("RELEASE SAVEPOINT seed_holders");
+                return holders;
             } catch (SQLException e) {
                 statement.execute("ROLLBACK TO SAVEPOINT seed_holders");
+                return java.util.Optional.empty();
             }
-            return holders.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(String.join(" and ", holders));
         } catch (SQLException e) {
             return java.util.Optional.empty();
+        }
+    }
+
+    /** Process id, application, user, client and how long, of each other session that holds a lock that matches. */
+    private static java.util.Optional<String> lockHolders(java.sql.Statement statement, String lockCondition) throws SQLException {
+        var holders = new ArrayList<String>();
+        try (var rows = statement.executeQuery("SELECT DISTINCT a.pid, coalesce(nullif(a.application_name, ''), "
+                + "'an application') AS app, a.usename, coalesce(host(a.client_addr), 'a local socket') AS client, "
+                + "extract(epoch FROM now() - coalesce(a.xact_start, a.backend_start))::int AS seconds "
+                + "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                + "WHERE l.granted AND a.pid <> pg_backend_pid() AND " + lockCondition + " ORDER BY a.pid")) {
+            while (rows.next()) {
+                holders.add(rows.getString("app") + " (pid " + rows.getInt("pid") + ", user " + rows.getString("usename")
+                        + ", from " + rows.getString("client") + ", in its transaction for " + rows.getInt("seconds") + " s)");
+            }
+        }
+        return holders.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(String.join(" and ", holders));
+    }
+
+    /** A row a statement waited for until --lock-timeout: its table, and who holds it when that could be found. */
+    record RowWait(String table, java.util.Optional<String> holders, int seconds) {}
+
+    /** PostgreSQL's context of a row-lock wait: "while updating tuple (0,4) in relation \"llm_models\"". */
+    private static final java.util.regex.Pattern ROW_WAIT = java.util.regex.Pattern.compile(
+            "while [a-z ]+ tuple \\((\\d+),(\\d+)\\) in relation \"(.+)\"$", java.util.regex.Pattern.MULTILINE);
+
+    /**
+     * The row a statement waited for until the lock timeout, and who holds it. Every statement of a
+     * run that can wait for a row (an UPDATE or DELETE of a row someone locked, an INSERT of a key
+     * someone inserted and has not committed, a write of the ownership table) ends here, through
+     * SeedError.fromSql. PostgreSQL names the row but not its holder, and the run's transaction,
+     * aborted by the timeout, can ask nothing more: a connection of its own asks, briefly. The
+     * holder is the transaction whose lock the row carries (its xmax); a row that connection cannot
+     * see (an insert not committed) is held by a session that writes or locks rows of its table.
+     * Empty when the error is not about a row.
+     */
+    static java.util.Optional<RowWait> rowWait(SQLException e, DatabaseTarget target) {
+        var error = e instanceof org.postgresql.util.PSQLException pg ? pg.getServerErrorMessage() : null;
+        var context = error == null || error.getWhere() == null ? null : ROW_WAIT.matcher(error.getWhere());
+        if (context == null || !context.find()) {
+            return java.util.Optional.empty();
+        }
+        String table = context.group(3);
+        var run = current;
+        int seconds = (run == null ? lastLimits : run.limits).lockTimeoutSeconds();
+        if (target == null) {
+            return java.util.Optional.of(new RowWait(table, java.util.Optional.empty(), seconds));
+        }
+        String others = run == null ? "" : " AND a.pid <> " + run.backendPid();
+        String relation = "to_regclass('" + Catalog.quote(table).replace("'", "''") + "')";
+        java.util.Optional<String> holders = java.util.Optional.empty();
+        try (var asking = new org.postgresql.Driver().connect(target.jdbcUrl(), target.properties());
+             var statement = asking.createStatement()) {
+            // Never the next to wait: the run's transaction still holds its locks.
+            statement.execute("SET lock_timeout = '2s'");
+            statement.execute("SET statement_timeout = '10s'");
+            String xmax = null;
+            try (var rows = statement.executeQuery("SELECT xmax FROM " + Catalog.quote(table) + " WHERE ctid = '("
+                    + context.group(1) + "," + context.group(2) + ")'::tid AND xmax <> '0'::xid")) {
+                xmax = rows.next() ? rows.getString(1) : null;
+            } catch (SQLException unreadable) {
+                // a table of another schema, say: the holders of its row locks are asked below
+            }
+            if (xmax != null) {
+                // xmax is the transaction that locked the row, or a multixact of several (FOR SHARE by many).
+                String holding = "l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock' AND l.transactionid";
+                holders = lockHolders(statement, holding + " = '" + xmax + "'::xid" + others);
+                if (holders.isEmpty()) {
+                    try {
+                        holders = lockHolders(statement, holding + "::text IN (SELECT xid::text FROM pg_get_multixact_members('"
+                                + xmax + "'::xid))" + others);
+                    } catch (SQLException notAMultixact) {
+                        // then the transaction has ended since
+                    }
+                }
+            }
+            if (xmax == null) {
+                holders = lockHolders(statement, "l.relation = " + relation + " AND l.mode IN ('RowShareLock', 'RowExclusiveLock')" + others);
+            }
+        } catch (SQLException | RuntimeException unavailable) {
+            // No second connection (a connection limit, say): the error still names the row's table.
+        }
+        return java.util.Optional.of(new RowWait(table, holders, seconds));
+    }
+
+    /** The run's server process, which other sessions' locks are told apart from. */
+    private int backendPid() {
+        try {
+            return connection.unwrap(org.postgresql.PGConnection.class).getBackendPID();
+        } catch (SQLException e) {
+            return 0;
         }
     }
 
@@ -231,6 +318,41 @@ final class Session implements AutoCloseable {
             // closing is all we can do
         }
     }
+
+    /**
+     * Runs work whose joins are hash or merge joins, never nested loops: each then costs one pass
+     * (or one sort) of each side, whatever the planner estimates. The tables a removal joins (the
+     * seeded table, the ownership table) have no statistics after a large write, and autovacuum may
+     * be off or late: on estimates of one row, a nested loop that scans the stage once per row
+     * turned 20,000 rows into 27 s. A plan that depends on no estimate stays linear.
+     */
+    <T> T withoutNestedLoops(java.util.function.Supplier<T> work) {
+        String before = handle.createQuery("SELECT current_setting('enable_nestloop')").mapTo(String.class).one();
+        run("SET LOCAL enable_nestloop = off");
+        try {
+            return work.get();
+        } finally {
+            try (var statement = connection.createStatement()) {
+                statement.execute("SET LOCAL enable_nestloop = " + (before.equals("off") ? "off" : "on"));
+            } catch (SQLException aborted) {
+                // The transaction failed on the way: it ends with the error that is already on its way.
+            }
+        }
+    }
+
+    /**
+     * How many rows a table holds now, counted once for the removals of a run (none of which has
+     * written yet, or the one that did said so with {@link #tableChanged}).
+     */
+    long rowsOf(String qualified) {
+        return tableRows.computeIfAbsent(qualified, t -> handle.createQuery("SELECT count(*) FROM " + t).mapTo(Long.class).one());
+    }
+
+    void tableChanged(String qualified) {
+        tableRows.remove(qualified);
+    }
+
+    private final java.util.Map<String, Long> tableRows = new java.util.HashMap<>();
 
     /** Runs generated SQL (quoted catalog names, no values) as it is; returns the rows it changed. */
     long run(String sql) {

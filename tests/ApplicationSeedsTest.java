@@ -190,6 +190,34 @@ class ApplicationSeedsTest extends FreshProject {
         assertEquals("false", db.text("SELECT is_active::text FROM scanners WHERE code = 'my-own-scanner'"));
     }
 
+    /**
+     * Every row a removing file lists is its own after each run, even when nothing in the file
+     * changed (a rerun records nothing when the file still lists what it listed and owns as many
+     * rows as it did; a first load keeps its keys pending, written row by row when a run lists
+     * others): a row the application added, once the file lists it, is the file's to remove, and
+     * an ownership row deleted by hand is recorded again.
+     */
+    @Test
+    void a_listed_row_is_owned_after_every_run_whatever_happened_to_the_ownership_table() {
+        runOk();
+        db.execute("INSERT INTO scanners (code, name, universe, timeframe, criteria) "
+                + "VALUES ('my-own-scanner', 'Added by a user', 'us-equities', '1d', '{}')");
+        Path scanners = workspace.resolve("seeds/scanners.yaml");
+        String text = TestDatabase.read(scanners);
+        TestDatabase.write(scanners, text + "\n  - {code: my-own-scanner, name: Added by a user, universe: us-equities, "
+                + "timeframe: 1d, criteria: {}}\n");
+        assertTrue(runOk().out().contains("scanners.yaml → scanners: 0 inserted, 0 updated, 5 unchanged"));
+        assertEquals(5, db.count("SELECT count(*) FROM seed_history_rows WHERE file = 'scanners.yaml'"));
+
+        db.execute("DELETE FROM seed_history_rows WHERE row_key = 'momentum'");
+        assertTrue(runOk().out().contains("scanners.yaml → scanners: 0 inserted, 0 updated, 5 unchanged"));
+        assertEquals(1, db.count("SELECT count(*) FROM seed_history_rows WHERE row_key = 'momentum' AND file = 'scanners.yaml'"));
+
+        TestDatabase.write(scanners, text);
+        var retired = runOk();
+        assertTrue(retired.out().contains("    - my-own-scanner  is_active: true → false"), retired::toString);
+    }
+
     @Test
     void a_delete_that_would_cascade_is_refused_with_the_rows_that_still_refer() {
         runOk();

@@ -199,6 +199,49 @@ class SafetyTest {
         }
     }
 
+    /**
+     * A row lock does not conflict with the run's table lock (FOR UPDATE takes ROW SHARE on the
+     * table), so the wait is for the row: whatever statement waits (an UPDATE, removal's DELETE, the
+     * ownership table's INSERT of a key another transaction inserted and has not committed), the
+     * timeout names the holder as the run-lock and table-lock timeouts do.
+     */
+    @Test
+    void a_row_another_transaction_holds_is_waited_for_no_longer_than_the_lock_timeout_and_its_holder_is_named() throws Exception {
+        // An UPDATE: the run changes gpt-4o, which the application holds FOR UPDATE.
+        assertRowWaitNamesTheHolder("llm_models", "SELECT model_id FROM llm_models WHERE model_id = 'gpt-4o' FOR UPDATE");
+
+        // removal: delete: paper-trade is taken out of its file, and the application holds it FOR SHARE.
+        Path tutorial = workspace.resolve("seeds/tutorial_data.yaml");
+        String steps = TestDatabase.read(tutorial);
+        TestDatabase.write(tutorial, steps.substring(0, steps.indexOf("  - slug: paper-trade\n")));
+        assertRowWaitNamesTheHolder("tutorial_steps", "SELECT slug FROM tutorial_steps WHERE slug = 'paper-trade' FOR SHARE");
+
+        // The ownership table: a new step, whose ownership another transaction has inserted, not committed.
+        TestDatabase.write(tutorial, steps + "  - {slug: new-step, position: 5, title: New, body: A new step.}\n");
+        assertRowWaitNamesTheHolder("seed_history_rows", "INSERT INTO seed_history_rows VALUES "
+                + "('\"public\".\"tutorial_steps\"', 'new-step', 'elsewhere.yaml')");
+    }
+
+    private void assertRowWaitNamesTheHolder(String table, String holding) throws Exception {
+        String before = db.snapshot();
+        try (Connection holder = TestDatabase.connect(db.url())) {
+            holder.setAutoCommit(false);
+            holder.createStatement().execute("SET application_name = 'order-router'");
+            holder.createStatement().execute(holding);
+            var pid = holder.createStatement().executeQuery("SELECT pg_backend_pid()");
+            pid.next();
+
+            var run = db.run(workspace, "seed", "--lock-timeout", "1");
+
+            assertEquals(4, run.exitCode(), run::toString);
+            assertTrue(run.err().contains("gave up after 1 s waiting for a row of " + table + ", which order-router (pid "
+                    + pid.getInt(1) + ", user "), run::toString);
+            assertTrue(run.err().contains("holds locked. A transaction of the application has locked the row"), run::toString);
+            holder.rollback();
+        }
+        assertEquals(before, db.snapshot(), "nothing was written");
+    }
+
     @Test
     void statements_and_lock_waits_are_bounded_by_default_and_by_the_options() {
         TestDatabase.write(workspace.resolve("migrations/V20260302__observe.sql"), "CREATE TABLE observed AS SELECT "
