@@ -1,8 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //DESCRIPTION Keeps a PostgreSQL database's reference data in step with seed files: Flyway migrations, then idempotent upserts.
 //JAVA 17+
-// A short run: the C1 compiler and the serial collector start fastest and keep memory small.
-//RUNTIME_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 
 //DEPS info.picocli:picocli:4.7.7
 
@@ -30,6 +28,12 @@
 //SOURCES src/Progress.java
 //SOURCES src/YamlRows.java
 //SOURCES src/Export.java
+
+// The sources hold → and …: UTF-8 whatever the locale of the machine that builds them (cron, env -i).
+//JAVAC_OPTIONS -encoding UTF-8
+// A short run: the C1 compiler and the serial collector start fastest and keep memory small. The
+// default charset UTF-8, as on JDK 18 and later, also under a POSIX locale.
+//RUNTIME_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dfile.encoding=UTF-8
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
@@ -208,7 +212,9 @@ public class seed_database implements Callable<Integer> {
     Progress progress = Progress.NONE;
 
     public static void main(String... args) {
-        var err = new PrintWriter(new OutputStreamWriter(System.err, UTF_8), true);
+        // UTF-8 always; under a locale that is not UTF-8 the tool's own symbols in ASCII (see Report.PlainSymbols).
+        var utf8 = new PrintWriter(new OutputStreamWriter(System.err, UTF_8), true);
+        var err = Report.PlainSymbols.utf8Locale(System.getenv()) ? utf8 : Report.PlainSymbols.around(utf8);
         // SIGINT and SIGTERM: end the run's connection, so that PostgreSQL rolls back at once.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             var session = Session.current;
@@ -684,7 +690,8 @@ public class seed_database implements Callable<Integer> {
         target = targetOverride != null ? targetOverride : DatabaseTarget.resolve(url, env);
         historyTable();   // a bad name is a usage error before anything else happens
         var report = new Report(spec.commandLine().getOut(), json,
-                Report.Style.resolve(noColor, color.name(), env, System.console() != null && env == System.getenv()));
+                Report.Style.resolve(noColor, color.name(), env, System.console() != null && env == System.getenv(),
+                        env == System.getenv()));
         report.target = target;
         if (passDocuments != null) {
             report.jsonSink = passDocuments::add;

@@ -6,17 +6,59 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 /**
- * ./jbang remembers the command that runs a script: the remembered command must never run old
- * code (an edit of any file the script includes is a new key), and arguments pass through as given.
+ * ./jbang as a user's shell, cron or container starts it: the remembered command that runs a
+ * script never runs old code (an edit of any file the script includes is a new key), arguments
+ * pass through as given, and the tool builds and reads well under any locale.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LauncherTest {
 
     final Path dir = TestDatabase.scratch("launcher");
+    final TestDatabase db = TestDatabase.create(LauncherTest.class);
+
+    @AfterAll
+    void dropDatabase() {
+        db.close();
+    }
+
+    /** A run of ./jbang ARGS in workingDir with nothing but env for its environment (as env -i gives). */
+    static TestDatabase.Run launch(Map<String, String> env, Path workingDir, String... args) throws Exception {
+        var command = new ArrayList<>(List.of(TestDatabase.PROJECT.resolve("jbang").toString()));
+        command.addAll(List.of(args));
+        var builder = new ProcessBuilder(command).directory(workingDir.toFile());
+        builder.environment().clear();
+        builder.environment().putAll(env);
+        var process = builder.start();
+        var err = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(5, TimeUnit.MINUTES), "the run ends");
+        return new TestDatabase.Run(process.exitValue(), out, err.get());
+    }
+
+    /** What a cron job has: a PATH, a HOME, and no locale (LANG, LC_ALL and LC_CTYPE unset: POSIX). */
+    static Map<String, String> cronEnvironment() {
+        var env = new java.util.HashMap<String, String>();
+        for (String name : List.of("PATH", "HOME", "JAVA_HOME", "TEST_DATABASE_URL")) {
+            if (System.getenv(name) != null) {
+                env.put(name, System.getenv(name));
+            }
+        }
+        return env;
+    }
 
     String run(String... args) throws Exception {
         var command = new ArrayList<>(List.of(TestDatabase.PROJECT.resolve("jbang").toString(), "Hello.java"));
@@ -50,5 +92,35 @@ class LauncherTest {
         assertEquals("two x\n", run("x"), "a file included through a glob is part of the key");
         word("one");
         assertEquals("one y\n", run("y"), "and back: the first command, remembered, is right again");
+    }
+
+    @Test
+    void under_the_posix_locale_it_builds_in_a_fresh_cache_and_prints_its_symbols_in_ascii() throws Exception {
+        Path project = TestDatabase.scratch("posix-locale");
+        TestDatabase.write(project.resolve("migrations/V1__create_places.sql"),
+                "CREATE TABLE places (code text PRIMARY KEY, name text NOT NULL);\n");
+        TestDatabase.write(project.resolve("seeds/places.yaml"),
+                "table: places\nkey: code\nrows:\n  - {code: café, name: Le Café}\n");
+        var env = cronEnvironment();
+        // A JBang cache of its own: the tool is compiled here, under this locale, not found built.
+        env.put("JBANG_CACHE_DIR", TestDatabase.scratch("jbang-cache").toString());
+        String[] plan = {TestDatabase.PROJECT.resolve("seed_database.java").toString(), "--url", db.url(),
+                "--migrations", project.resolve("migrations").toString(), "--seeds", project.resolve("seeds").toString(), "plan"};
+
+        var posix = launch(env, project, plan);
+
+        assertEquals(0, posix.exitCode(), posix::toString);
+        assertTrue(posix.out().contains("  places.yaml -> places: 1 to insert, 0 to update, 0 unchanged\n"), posix::toString);
+        assertTrue(posix.out().contains("seed_database " + seed_database.VERSION + " - plan: nothing is written\n"), posix::toString);
+        assertTrue(posix.out().contains("    + café\n"), "a value from a seed file is shown as it is, in UTF-8: " + posix);
+        assertEquals("", posix.out().replace("café", "").replaceAll("[\\x00-\\x7f]", ""), "no other character beyond ASCII");
+        assertTrue(posix.err().lines().allMatch(line -> line.startsWith("[jbang]")), "nothing but JBang's build lines: " + posix);
+
+        env.put("LANG", "C.UTF-8");
+        var utf8 = launch(env, project, plan);
+
+        assertEquals(0, utf8.exitCode(), utf8::toString);
+        assertTrue(utf8.out().contains("  places.yaml → places: 1 to insert, 0 to update, 0 unchanged\n"), utf8::toString);
+        assertEquals(0, db.count("SELECT count(*) FROM pg_tables WHERE tablename = 'places'"), "a plan writes nothing");
     }
 }
