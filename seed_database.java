@@ -98,8 +98,9 @@ import picocli.CommandLine.Spec;
                 "  postgresql+psycopg2://, postgresql+asyncpg://, jdbc:postgresql://), or libpq's",
                 "  host=... port=... dbname=... user=... password=...",
                 "  The directories: --migrations and --seeds, else the migrations/ and seeds/",
-                "  of $SEED_DATABASE_HOME, else those of the nearest of the working directory",
-                "  and its parents that holds seed_database.java or a seeds/ directory."},
+                "  of $SEED_DATABASE_HOME, else those beside seed_database.java when ./jbang runs",
+                "  it (it says where the script is), else those of the nearest of the working",
+                "  directory and its parents that holds seed_database.java or a seeds/ directory."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:success",
@@ -198,6 +199,8 @@ public class seed_database implements Callable<Integer> {
     /** The process environment and working directory; tests hand in their own. */
     Map<String, String> env = System.getenv();
     Path workingDir = Path.of("").toAbsolutePath();
+    /** The directory of seed_database.java, when the launcher said where it is. */
+    Path scriptDir;
     /** Where this run connects, once known: error messages name it. */
     DatabaseTarget target;
     /** The command that runs, for --json documents (errors too). */
@@ -227,15 +230,21 @@ public class seed_database implements Callable<Integer> {
                 err.println((verify.drop() ? "dropped" : "could not drop") + " the throwaway database " + verify.name + ".");
             }
         }));
-        System.exit(execute(args, System.getenv(), Path.of("").toAbsolutePath(),
+        System.exit(execute(args, System.getenv(), Path.of("").toAbsolutePath(), Layout.scriptLocation(),
                 new PrintWriter(new OutputStreamWriter(System.out, UTF_8), true), err));
     }
 
     /** Runs one command line; the single place where errors become a paragraph and an exit code. */
     static int execute(String[] args, Map<String, String> env, Path workingDir, PrintWriter out, PrintWriter err) {
+        return execute(args, env, workingDir, null, out, err);
+    }
+
+    /** scriptDir: the directory of seed_database.java, when the launcher said where it is (else null). */
+    static int execute(String[] args, Map<String, String> env, Path workingDir, Path scriptDir, PrintWriter out, PrintWriter err) {
         var tool = new seed_database();
         tool.env = env;
         tool.workingDir = workingDir;
+        tool.scriptDir = scriptDir;
         var cli = new CommandLine(tool).setOut(out).setErr(err);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> tool.reportFailure(e, out, err));
         cli.setParameterExceptionHandler((e, arguments) -> {
@@ -406,7 +415,7 @@ public class seed_database implements Callable<Integer> {
         long started = System.nanoTime();
         var startedAt = Instant.now();
         var report = prepare();
-        var layout = Layout.resolve(migrationsOption, seedsOption, env, workingDir, migrate, seed);
+        var layout = Layout.resolve(migrationsOption, seedsOption, env, workingDir, scriptDir, migrate, seed);
         // For the history: git status and the host name take a moment, so they are found while the run works.
         boolean recorded = seed && !dryRun;
         var gitCommit = recorded ? CompletableFuture.supplyAsync(() -> History.gitCommit(layout.seeds()))
@@ -519,7 +528,7 @@ public class seed_database implements Callable<Integer> {
         command = "info";
         long started = System.nanoTime();
         var report = prepare();
-        var layout = Layout.resolve(migrationsOption, seedsOption, env, workingDir, true, true);
+        var layout = Layout.resolve(migrationsOption, seedsOption, env, workingDir, scriptDir, true, true);
         String environment = environment();
         var seedFiles = SeedFile.readAll(layout.seeds(), workingDir, env, followSymlinks);
         report.header(null, target, environment, layout, true, true);
@@ -544,7 +553,7 @@ public class seed_database implements Callable<Integer> {
     int verify(boolean keep) {
         command = "verify";
         prepare();
-        Layout.resolve(migrationsOption, seedsOption, env, workingDir, true, true);
+        Layout.resolve(migrationsOption, seedsOption, env, workingDir, scriptDir, true, true);
         var throwaway = Verify.create(target);
         note("verify: created the throwaway database " + throwaway.name + " on " + target.describe().replaceFirst("/[^/]*$", ""));
         var documents = new ArrayList<Map<String, Object>>();
@@ -765,13 +774,30 @@ public class seed_database implements Callable<Integer> {
     }
 
     /**
-     * Where migrations/ and seeds/ are. A JBang script is not told where its source file lies, so:
-     * --migrations/--seeds, else SEED_DATABASE_HOME, else the nearest of the working directory and
-     * its parents that holds seed_database.java or a seeds/ directory. Each says how it was found.
+     * Where migrations/ and seeds/ are: --migrations/--seeds, else SEED_DATABASE_HOME, else the
+     * directory of seed_database.java when the launcher said where that is (JBang itself does not
+     * tell a script; ./jbang does), else the nearest of the working directory and its parents that
+     * holds seed_database.java or a seeds/ directory. Each says how it was found.
      */
     record Layout(Path migrations, String migrationsFrom, Path seeds, String seedsFrom) {
 
-        static Layout resolve(Path migrationsOption, Path seedsOption, Map<String, String> env, Path workingDir,
+        /** What ./jbang passes: the script's path, in the system property jbang.wrapper.script. */
+        static final String SCRIPT_PROPERTY = "jbang.wrapper.script";
+
+        /**
+         * The directory of seed_database.java, when ./jbang said where the script it runs is, and
+         * that script is this tool (another script that includes it is not its project).
+         */
+        static Path scriptLocation() {
+            String script = DatabaseTarget.blankToNull(System.getProperty(SCRIPT_PROPERTY));
+            if (script == null) {
+                return null;
+            }
+            Path file = Path.of(script).toAbsolutePath().normalize();
+            return file.getFileName().toString().equals("seed_database.java") && Files.isRegularFile(file) ? file.getParent() : null;
+        }
+
+        static Layout resolve(Path migrationsOption, Path seedsOption, Map<String, String> env, Path workingDir, Path scriptDir,
                               boolean needMigrations, boolean needSeeds) {
             Path home = null;
             String homeFrom;
@@ -782,6 +808,9 @@ public class seed_database implements Callable<Integer> {
                     throw SeedError.usage("SEED_DATABASE_HOME is " + home + ", which is not a directory", null);
                 }
                 homeFrom = "from SEED_DATABASE_HOME";
+            } else if (scriptDir != null) {
+                home = scriptDir;
+                homeFrom = "found where seed_database.java is";
             } else {
                 for (Path dir = workingDir; dir != null && home == null; dir = dir.getParent()) {
                     if (Files.isRegularFile(dir.resolve("seed_database.java")) || Files.isDirectory(dir.resolve("seeds"))) {

@@ -33,6 +33,11 @@ class LauncherTest {
     static TestDatabase.Run launch(Map<String, String> env, Path workingDir, String... args) throws Exception {
         var command = new ArrayList<>(List.of(TestDatabase.PROJECT.resolve("jbang").toString()));
         command.addAll(List.of(args));
+        return start(env, workingDir, command);
+    }
+
+    /** A run of command in workingDir with nothing but env for its environment. */
+    static TestDatabase.Run start(Map<String, String> env, Path workingDir, List<String> command) throws Exception {
         var builder = new ProcessBuilder(command).directory(workingDir.toFile());
         builder.environment().clear();
         builder.environment().putAll(env);
@@ -122,5 +127,36 @@ class LauncherTest {
         assertEquals(0, utf8.exitCode(), utf8::toString);
         assertTrue(utf8.out().contains("  places.yaml → places: 1 to insert, 0 to update, 0 unchanged\n"), utf8::toString);
         assertEquals(0, db.count("SELECT count(*) FROM pg_tables WHERE tablename = 'places'"), "a plan writes nothing");
+    }
+
+    /** The tool as a container holds it: ./jbang, seed_database.java and src/ in dir, with a migration and a seed file of its own. */
+    static Path installCopy(Path dir, String place) throws Exception {
+        Files.copy(TestDatabase.PROJECT.resolve("jbang"), dir.resolve("jbang"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        Files.copy(TestDatabase.PROJECT.resolve("seed_database.java"), dir.resolve("seed_database.java"));
+        TestDatabase.copyTree(TestDatabase.PROJECT.resolve("src"), dir.resolve("src"));
+        TestDatabase.write(dir.resolve("migrations/V1__create_places.sql"), "CREATE TABLE IF NOT EXISTS places (code text PRIMARY KEY);\n");
+        TestDatabase.write(dir.resolve("seeds/places.yaml"), "table: places\nkey: code\nrows:\n  - {code: " + place + "}\n");
+        return dir;
+    }
+
+    @Test
+    void from_another_directory_the_wrapper_finds_the_directories_beside_the_script_and_remembers_no_other_place() throws Exception {
+        // Two copies of the same tool: the same files, so only their place tells their remembered commands apart.
+        Path app = installCopy(TestDatabase.scratch("app"), "from-app");
+        Path other = installCopy(TestDatabase.scratch("other-app"), "from-other-app");
+        Path elsewhere = TestDatabase.scratch("elsewhere");
+        var env = cronEnvironment();
+        env.put("DATABASE_URL", db.url());
+        env.put("LANG", "C.UTF-8");
+
+        for (Path copy : List.of(app, other, app)) {
+            db.recreate();
+            var run = start(env, elsewhere, List.of(copy.resolve("jbang").toString(), copy.resolve("seed_database.java").toString()));
+
+            assertEquals(0, run.exitCode(), run::toString);
+            assertTrue(run.out().contains("  seeds        " + copy.resolve("seeds") + " (found where seed_database.java is)\n"), run::toString);
+            assertTrue(run.out().contains("  places.yaml → places: 1 inserted, 0 updated, 0 unchanged\n"), run::toString);
+            assertEquals(copy == app ? "from-app" : "from-other-app", db.text("SELECT string_agg(code, ',') FROM places"));
+        }
     }
 }
