@@ -159,4 +159,44 @@ class LauncherTest {
             assertEquals(copy == app ? "from-app" : "from-other-app", db.text("SELECT string_agg(code, ',') FROM places"));
         }
     }
+
+    /** The PATH without any directory that holds a jbang: as on a machine where JBang is not installed. */
+    static String pathWithoutJBang() {
+        return java.util.Arrays.stream(System.getenv("PATH").split(":"))
+                .filter(dir -> !dir.isEmpty() && !Files.isExecutable(Path.of(dir, "jbang")))
+                .collect(java.util.stream.Collectors.joining(":"));
+    }
+
+    @Test
+    void app_install_makes_a_command_that_works_from_any_directory_without_jbang_on_the_path() throws Exception {
+        Path app = installCopy(TestDatabase.scratch("installed-app"), "installed");
+        Path jbangDir = TestDatabase.scratch("jbang-dir"), elsewhere = TestDatabase.scratch("elsewhere");
+        var env = cronEnvironment();
+        env.put("PATH", pathWithoutJBang());
+        env.put("JBANG_DIR", jbangDir.toString());
+        env.put("LANG", "C.UTF-8");
+        var install = List.of(app.resolve("jbang").toString(), "app", "install", "--name", "seed-database", "seed_database.java");
+
+        var installed = start(env, app, install);
+
+        assertEquals(0, installed.exitCode(), installed::toString);
+        Path command = jbangDir.resolve("bin/seed-database");
+        assertTrue(installed.out().contains("Installed the command seed-database (" + command + "): it runs "
+                + app.resolve("seed_database.java").toRealPath() + ".\n"), installed::toString);
+        assertTrue(installed.out().contains(jbangDir.resolve("bin") + " is not on your PATH: add it"), installed::toString);
+
+        env.put("PATH", jbangDir.resolve("bin") + ":" + env.get("PATH"));
+        env.put("DATABASE_URL", db.url());
+        db.recreate();
+        var run = start(env, elsewhere, List.of("/bin/sh", "-c", "command -v jbang || seed-database \"$@\"", "sh", "--dry-run"));
+
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.out().contains("  seeds        " + app.resolve("seeds").toRealPath() + " (found where seed_database.java is)\n"), run::toString);
+        assertTrue(run.out().contains("  places.yaml → places: 1 to insert, 0 to update, 0 unchanged\n"), run::toString);
+        assertEquals(0, db.count("SELECT count(*) FROM pg_tables WHERE tablename = 'places'"), "a dry run writes nothing");
+
+        var again = start(env, app, install);
+        assertEquals(1, again.exitCode(), again::toString);
+        assertTrue(again.err().contains("error: " + command + " is already there; --force replaces it"), again::toString);
+    }
 }
