@@ -363,9 +363,14 @@ public class seed_database implements Callable<Integer> {
         @Option(names = "--keep", description = "Keep the throwaway database afterwards, to look at it")
         boolean keep;
 
+        @Option(names = "--database", paramLabel = "NAME", description = "The throwaway database's name, for a server with "
+                + "naming rules (default: seed_verify_ and the time); a NAME that ends in _ is a prefix, to which the time and a "
+                + "random suffix are added. A database that is there already is refused")
+        String database;
+
         @Override
         public Integer call() {
-            return tool.verify(keep);
+            return tool.verify(keep, database);
         }
     }
 
@@ -550,11 +555,12 @@ public class seed_database implements Callable<Integer> {
      * Both passes of a verify on a throwaway database, which is dropped whatever happens. The
      * second pass must find nothing to do: a seed that writes again on every run is not idempotent.
      */
-    int verify(boolean keep) {
+    int verify(boolean keep, String database) {
         command = "verify";
+        String name = Verify.name(database);
         prepare();
         Layout.resolve(migrationsOption, seedsOption, env, workingDir, scriptDir, true, true);
-        var throwaway = Verify.create(target);
+        var throwaway = Verify.create(target, name);
         note("verify: created the throwaway database " + throwaway.name + " on " + target.describe().replaceFirst("/[^/]*$", ""));
         var documents = new ArrayList<Map<String, Object>>();
         passDocuments = documents;
