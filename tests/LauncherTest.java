@@ -129,6 +129,23 @@ class LauncherTest {
         assertEquals(0, db.count("SELECT count(*) FROM pg_tables WHERE tablename = 'places'"), "a plan writes nothing");
     }
 
+    @Test
+    void the_locale_is_read_as_posix_orders_it_and_the_progress_bar_has_an_ascii_form() {
+        assertTrue(Report.PlainSymbols.utf8Locale(Map.of("LANG", "en_US.UTF-8")));
+        assertTrue(Report.PlainSymbols.utf8Locale(Map.of("LC_CTYPE", "de_DE.utf8", "LANG", "C")));
+        assertTrue(!Report.PlainSymbols.utf8Locale(Map.of("LC_ALL", "C", "LANG", "en_US.UTF-8")), "LC_ALL wins");
+        assertTrue(!Report.PlainSymbols.utf8Locale(Map.of("LANG", "POSIX")));
+        assertTrue(!Report.PlainSymbols.utf8Locale(Map.of()), "nothing set: the POSIX locale");
+
+        var text = new java.io.StringWriter();
+        var plain = Report.PlainSymbols.around(text);
+        plain.print(Progress.line("instruments.csv", "loading", 0.5, 523_000, 1));
+        plain.println(" → café …");
+        assertEquals(Progress.line("instruments.csv", "loading", 0.5, 523_000, 1).replace('█', '#').replace('░', '-')
+                + " -> café ...\n", text.toString());
+        assertTrue(text.toString().contains("  [############------------]  50%"), text::toString);
+    }
+
     /** The tool as a container holds it: ./jbang, seed_database.java and src/ in dir, with a migration and a seed file of its own. */
     static Path installCopy(Path dir, String place) throws Exception {
         Files.copy(TestDatabase.PROJECT.resolve("jbang"), dir.resolve("jbang"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
