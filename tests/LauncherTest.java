@@ -130,6 +130,30 @@ class LauncherTest {
     }
 
     @Test
+    void a_cache_where_no_command_can_be_remembered_only_costs_time() throws Exception {
+        String version = TestDatabase.read(TestDatabase.PROJECT.resolve("jbang")).lines().filter(l -> l.startsWith("jbang_version="))
+                .findFirst().orElseThrow().substring("jbang_version=".length());
+        String home = System.getenv("XDG_CACHE_HOME") != null ? System.getenv("XDG_CACHE_HOME") : System.getenv("HOME") + "/.cache";
+        Path jar = Path.of(System.getenv().getOrDefault("JBANG_WRAPPER_CACHE", home + "/jbang-wrapper"), version, "jbang.jar");
+        // The pinned JBang, in a cache whose launch/ cannot be made (a file is in its place): as a read-only cache is.
+        Path cache = TestDatabase.scratch("unwritable-cache");
+        Files.createDirectories(cache.resolve(version));
+        Files.createSymbolicLink(cache.resolve(version).resolve("jbang.jar"), jar);
+        Files.writeString(cache.resolve(version).resolve("launch"), "");
+        TestDatabase.write(dir.resolve("Hello.java"), "class Hello { public static void main(String[] a) { System.out.println(\"hello \" + a[0]); } }\n");
+        var env = cronEnvironment();
+        env.put("JBANG_WRAPPER_CACHE", cache.toString());
+        env.put("JBANG_WRAPPER_FORCE", "1");
+
+        for (String word : List.of("once", "twice")) {
+            var run = launch(env, dir, "Hello.java", word);
+            assertEquals(0, run.exitCode(), run::toString);
+            assertEquals("hello " + word + "\n", run.out(), run::toString);
+        }
+        assertTrue(Files.isRegularFile(cache.resolve(version).resolve("launch")), "nothing was remembered");
+    }
+
+    @Test
     void the_locale_is_read_as_posix_orders_it_and_the_progress_bar_has_an_ascii_form() {
         assertTrue(Report.PlainSymbols.utf8Locale(Map.of("LANG", "en_US.UTF-8")));
         assertTrue(Report.PlainSymbols.utf8Locale(Map.of("LC_CTYPE", "de_DE.utf8", "LANG", "C")));
