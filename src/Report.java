@@ -527,8 +527,15 @@ final class Report {
             return new PrintWriter(new PlainSymbols(out), true);
         }
 
-        /** The locale as POSIX orders it: LC_ALL, else LC_CTYPE, else LANG; none set is the POSIX locale, ASCII. */
+        /**
+         * The locale as POSIX orders it: LC_ALL, else LC_CTYPE, else LANG; none set is the POSIX
+         * locale, ASCII. Under that one ./jbang runs Java with C.UTF-8 (so that names and values
+         * arrive whole) and says so in JBANG_WRAPPER_POSIX_LOCALE: the reader still has POSIX.
+         */
         static boolean utf8Locale(Map<String, String> env) {
+            if ("1".equals(env.get("JBANG_WRAPPER_POSIX_LOCALE"))) {
+                return false;
+            }
             for (String name : List.of("LC_ALL", "LC_CTYPE", "LANG")) {
                 String locale = DatabaseTarget.blankToNull(env.get(name));
                 if (locale != null) {

@@ -100,33 +100,39 @@ class LauncherTest {
     }
 
     @Test
-    void under_the_posix_locale_it_builds_in_a_fresh_cache_and_prints_its_symbols_in_ascii() throws Exception {
+    void under_the_posix_locale_it_builds_in_a_fresh_cache_reads_names_and_values_whole_and_prints_its_symbols_in_ascii()
+            throws Exception {
         Path project = TestDatabase.scratch("posix-locale");
         TestDatabase.write(project.resolve("migrations/V1__create_places.sql"),
                 "CREATE TABLE places (code text PRIMARY KEY, name text NOT NULL);\n");
-        TestDatabase.write(project.resolve("seeds/places.yaml"),
-                "table: places\nkey: code\nrows:\n  - {code: café, name: Le Café}\n");
+        TestDatabase.write(project.resolve("seeds/lieux_été.yaml"),
+                "table: places\nkey: code\nrows:\n  - {code: café, name: \"${PLACE_NAME}\"}\n");
         var env = cronEnvironment();
+        env.put("PLACE_NAME", "Le Café d'Été");
         // A JBang cache of its own: the tool is compiled here, under this locale, not found built.
         env.put("JBANG_CACHE_DIR", TestDatabase.scratch("jbang-cache").toString());
-        String[] plan = {TestDatabase.PROJECT.resolve("seed_database.java").toString(), "--url", db.url(),
-                "--migrations", project.resolve("migrations").toString(), "--seeds", project.resolve("seeds").toString(), "plan"};
+        String[] seed = {TestDatabase.PROJECT.resolve("seed_database.java").toString(), "--url", db.url(),
+                "--migrations", project.resolve("migrations").toString(), "--seeds", project.resolve("seeds").toString()};
+        db.recreate();
 
-        var posix = launch(env, project, plan);
+        var posix = launch(env, project, seed);
 
         assertEquals(0, posix.exitCode(), posix::toString);
-        assertTrue(posix.out().contains("  places.yaml -> places: 1 to insert, 0 to update, 0 unchanged\n"), posix::toString);
-        assertTrue(posix.out().contains("seed_database " + seed_database.VERSION + " - plan: nothing is written\n"), posix::toString);
-        assertTrue(posix.out().contains("    + café\n"), "a value from a seed file is shown as it is, in UTF-8: " + posix);
-        assertEquals("", posix.out().replace("café", "").replaceAll("[\\x00-\\x7f]", ""), "no other character beyond ASCII");
+        assertEquals("Le Café d'Été", db.text("SELECT name FROM places WHERE code = 'café'"), "a value from the environment, whole");
+        assertTrue(posix.out().contains("seed_database " + seed_database.VERSION + "\n"), posix::toString);
+        assertTrue(posix.out().contains("  lieux_été.yaml -> places: 1 inserted, 0 updated, 0 unchanged\n"), posix::toString);
+        assertTrue(posix.out().contains("    + café\n"), "names and values are shown as they are, in UTF-8: " + posix);
+        assertEquals("", posix.out().replace("été", "").replace("café", "").replaceAll("[\\x00-\\x7f]", ""),
+                "no other character beyond ASCII");
         assertTrue(posix.err().lines().allMatch(line -> line.startsWith("[jbang]")), "nothing but JBang's build lines: " + posix);
 
         env.put("LANG", "C.UTF-8");
-        var utf8 = launch(env, project, plan);
+        env.put("PLACE_NAME", "Le Café");
+        var utf8 = launch(env, project, seed);
 
         assertEquals(0, utf8.exitCode(), utf8::toString);
-        assertTrue(utf8.out().contains("  places.yaml → places: 1 to insert, 0 to update, 0 unchanged\n"), utf8::toString);
-        assertEquals(0, db.count("SELECT count(*) FROM pg_tables WHERE tablename = 'places'"), "a plan writes nothing");
+        assertTrue(utf8.out().contains("  lieux_été.yaml → places: 0 inserted, 1 updated, 0 unchanged\n"), utf8::toString);
+        assertEquals("Le Café", db.text("SELECT name FROM places WHERE code = 'café'"));
     }
 
     @Test
@@ -160,6 +166,8 @@ class LauncherTest {
         assertTrue(!Report.PlainSymbols.utf8Locale(Map.of("LC_ALL", "C", "LANG", "en_US.UTF-8")), "LC_ALL wins");
         assertTrue(!Report.PlainSymbols.utf8Locale(Map.of("LANG", "POSIX")));
         assertTrue(!Report.PlainSymbols.utf8Locale(Map.of()), "nothing set: the POSIX locale");
+        assertTrue(!Report.PlainSymbols.utf8Locale(Map.of("LC_CTYPE", "C.UTF-8", "JBANG_WRAPPER_POSIX_LOCALE", "1")),
+                "./jbang gave Java C.UTF-8 for a reader with the POSIX locale");
 
         var text = new java.io.StringWriter();
         var plain = Report.PlainSymbols.around(text);
