@@ -160,6 +160,24 @@ class LauncherTest {
     }
 
     @Test
+    void an_environment_value_java_could_not_read_is_refused_not_written() throws Exception {
+        Path project = TestDatabase.scratch("unreadable-value");
+        TestDatabase.write(project.resolve("migrations/V1__create_places.sql"),
+                "CREATE TABLE places (code text PRIMARY KEY, name text NOT NULL);\n");
+        TestDatabase.write(project.resolve("seeds/places.yaml"), "table: places\nkey: code\nrows:\n  - {code: a, name: \"${PLACE_NAME}\"}\n");
+        db.recreate();
+
+        // What System.getenv gives for "Café" under the POSIX locale: the two bytes of é each read as U+FFFD.
+        var run = TestDatabase.runWith(Map.of("DATABASE_URL", db.url(), "PLACE_NAME", "Caf\uFFFD\uFFFD"), project);
+
+        assertEquals(1, run.exitCode(), run::toString);
+        assertTrue(run.err().startsWith("error: seeds/places.yaml:4:21: the environment variable PLACE_NAME holds bytes that are not "
+                + "text in this locale ("), run::toString);
+        assertTrue(run.err().contains("Run under a UTF-8 locale, e.g. LC_ALL=C.UTF-8"), run::toString);
+        assertEquals(0, db.count("SELECT count(*) FROM pg_tables WHERE tablename = 'places'"), "nothing was written");
+    }
+
+    @Test
     void the_locale_is_read_as_posix_orders_it_and_the_progress_bar_has_an_ascii_form() {
         assertTrue(Report.PlainSymbols.utf8Locale(Map.of("LANG", "en_US.UTF-8")));
         assertTrue(Report.PlainSymbols.utf8Locale(Map.of("LC_CTYPE", "de_DE.utf8", "LANG", "C")));
