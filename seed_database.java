@@ -217,7 +217,7 @@ public class seed_database implements Callable<Integer> {
     public static void main(String... args) {
         // UTF-8 always; under a locale that is not UTF-8 the tool's own symbols in ASCII (see Report.PlainSymbols).
         var utf8 = new PrintWriter(new OutputStreamWriter(System.err, UTF_8), true);
-        var err = Report.PlainSymbols.utf8Locale(System.getenv()) ? utf8 : Report.PlainSymbols.around(utf8);
+        var err = Report.PlainSymbols.utf8Reader(System.getenv()) ? utf8 : Report.PlainSymbols.around(utf8);
         // SIGINT and SIGTERM: end the run's connection, so that PostgreSQL rolls back at once.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             var session = Session.current;

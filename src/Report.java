@@ -472,7 +472,7 @@ final class Report {
     record Style(boolean on, boolean plainSymbols) {
         /** terminal: stdout is a terminal; process: env is this process's (not a test's made-up one). */
         static Style resolve(boolean noColor, String when, Map<String, String> env, boolean terminal, boolean process) {
-            boolean plain = process && !PlainSymbols.utf8Locale(env);
+            boolean plain = process && !PlainSymbols.utf8Reader(env);
             if (noColor || "never".equals(when)) {
                 return new Style(false, plain);
             }
@@ -528,14 +528,16 @@ final class Report {
         }
 
         /**
-         * The locale as POSIX orders it: LC_ALL, else LC_CTYPE, else LANG; none set is the POSIX
-         * locale, ASCII. Under that one ./jbang runs Java with C.UTF-8 (so that names and values
-         * arrive whole) and says so in JBANG_WRAPPER_POSIX_LOCALE: the reader still has POSIX.
+         * Whether whoever reads this process's output has a UTF-8 locale. Under the POSIX locale
+         * ./jbang runs Java with C.UTF-8 (so that names and values arrive whole) and says so in the
+         * system property jbang.wrapper.locale: the reader still has POSIX.
          */
+        static boolean utf8Reader(Map<String, String> env) {
+            return !"POSIX".equals(System.getProperty("jbang.wrapper.locale")) && utf8Locale(env);
+        }
+
+        /** The locale as POSIX orders it: LC_ALL, else LC_CTYPE, else LANG; none set is the POSIX locale, ASCII. */
         static boolean utf8Locale(Map<String, String> env) {
-            if ("1".equals(env.get("JBANG_WRAPPER_POSIX_LOCALE"))) {
-                return false;
-            }
             for (String name : List.of("LC_ALL", "LC_CTYPE", "LANG")) {
                 String locale = DatabaseTarget.blankToNull(env.get(name));
                 if (locale != null) {

@@ -184,8 +184,6 @@ class LauncherTest {
         assertTrue(!Report.PlainSymbols.utf8Locale(Map.of("LC_ALL", "C", "LANG", "en_US.UTF-8")), "LC_ALL wins");
         assertTrue(!Report.PlainSymbols.utf8Locale(Map.of("LANG", "POSIX")));
         assertTrue(!Report.PlainSymbols.utf8Locale(Map.of()), "nothing set: the POSIX locale");
-        assertTrue(!Report.PlainSymbols.utf8Locale(Map.of("LC_CTYPE", "C.UTF-8", "JBANG_WRAPPER_POSIX_LOCALE", "1")),
-                "./jbang gave Java C.UTF-8 for a reader with the POSIX locale");
 
         var text = new java.io.StringWriter();
         var plain = Report.PlainSymbols.around(text);
