@@ -1,10 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //DESCRIPTION Keeps a PostgreSQL database's reference data in step with seed files: Flyway migrations, then idempotent upserts.
 //JAVA 17+
-// A short run: the C1 compiler and the serial collector start fastest and keep memory small. The heap
-// is bounded (a million CSV rows take under 200 MB, five million under 500 MB): an input that needs
-// more is a clear error (exit code 5), not a machine swapping or a process killed by the kernel.
-//RUNTIME_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmx1g
 
 //DEPS info.picocli:picocli:4.7.7
 
@@ -38,6 +34,14 @@
 //SOURCES src/Export.java
 //SOURCES src/CiReport.java
 //SOURCES src/Secrets.java
+
+// The sources hold → and …: UTF-8 whatever the locale of the machine that builds them (cron, env -i).
+//JAVAC_OPTIONS -encoding UTF-8
+// A short run: the C1 compiler and the serial collector start fastest and keep memory small. The heap
+// is bounded (a million CSV rows take under 200 MB, five million under 500 MB): an input that needs
+// more is a clear error (exit code 5), not a machine swapping or a process killed by the kernel. The
+// default charset UTF-8, as on JDK 18 and later, also under a POSIX locale.
+//RUNTIME_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmx1g -Dfile.encoding=UTF-8
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
@@ -108,8 +112,9 @@ import picocli.CommandLine.Spec;
                 "  is a socket directory: postgresql:///database?host=/var/run/postgresql.",
                 "  A password not given: PGPASSWORD, else PGPASSFILE, else $HOME/.pgpass.",
                 "  The directories: --migrations and --seeds, else the migrations/ and seeds/",
-                "  of $SEED_DATABASE_HOME, else those of the nearest of the working directory",
-                "  and its parents that holds seed_database.java or a seeds/ directory."},
+                "  of $SEED_DATABASE_HOME, else those beside seed_database.java when ./jbang runs",
+                "  it (it says where the script is), else those of the nearest of the working",
+                "  directory and its parents that holds seed_database.java or a seeds/ directory."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:success",
@@ -243,6 +248,8 @@ public class seed_database implements Callable<Integer> {
     /** The values that ${VAR} gave while the seed files were read: every output masks them. */
     final Secrets secrets = new Secrets();
     Path workingDir = Path.of("").toAbsolutePath();
+    /** The directory of seed_database.java, when the launcher said where it is. */
+    Path scriptDir;
     /** Where this run connects, once known: error messages name it. */
     DatabaseTarget target;
     /** The command that runs, for --json documents (errors too). */
@@ -257,7 +264,9 @@ public class seed_database implements Callable<Integer> {
     Progress progress = Progress.NONE;
 
     public static void main(String... args) {
-        var err = new PrintWriter(new OutputStreamWriter(System.err, UTF_8), true);
+        // UTF-8 always; under a locale that is not UTF-8 the tool's own symbols in ASCII (see Report.PlainSymbols).
+        var utf8 = new PrintWriter(new OutputStreamWriter(System.err, UTF_8), true);
+        var err = Report.PlainSymbols.utf8Reader(System.getenv()) ? utf8 : Report.PlainSymbols.around(utf8);
         // SIGINT and SIGTERM: end the run's connection, so that PostgreSQL rolls back at once.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             var session = Session.current;
@@ -270,15 +279,22 @@ public class seed_database implements Callable<Integer> {
                 err.println((verify.drop() ? "dropped" : "could not drop") + " the throwaway database " + verify.name + ".");
             }
         }));
-        System.exit(execute(args, System.getenv(), Path.of("").toAbsolutePath(),
+        System.exit(execute(args, System.getenv(), Path.of("").toAbsolutePath(), Layout.scriptLocation(),
                 new PrintWriter(new OutputStreamWriter(System.out, UTF_8), true), err));
     }
 
     /** Runs one command line; the single place where errors become a paragraph and an exit code. */
-    static int execute(String[] args, Map<String, String> env, Path workingDir, PrintWriter rawOut, PrintWriter rawErr) {
+    static int execute(String[] args, Map<String, String> env, Path workingDir, PrintWriter out, PrintWriter err) {
+        return execute(args, env, workingDir, null, out, err);
+    }
+
+    /** scriptDir: the directory of seed_database.java, when the launcher said where it is (else null). */
+    static int execute(String[] args, Map<String, String> env, Path workingDir, Path scriptDir, PrintWriter rawOut,
+                       PrintWriter rawErr) {
         var tool = new seed_database();
         tool.env = env;
         tool.workingDir = workingDir;
+        tool.scriptDir = scriptDir;
         // The only writers a command is given: whatever it prints (reports, errors, stack traces, Flyway's
         // log) passes through the one scrubber of the values that came from the environment.
         var maskedOut = tool.secrets.masking(rawOut);
@@ -433,9 +449,14 @@ public class seed_database implements Callable<Integer> {
         @Option(names = "--keep", description = "Keep the throwaway database afterwards, to look at it")
         boolean keep;
 
+        @Option(names = "--database", paramLabel = "NAME", description = "The throwaway database's name, for a server with "
+                + "naming rules (default: seed_verify_ and the time); a NAME that ends in _ is a prefix, to which the time and a "
+                + "random suffix are added. A database that is there already is refused")
+        String database;
+
         @Override
         public Integer call() {
-            return tool.verify(keep);
+            return tool.verify(keep, database);
         }
     }
 
@@ -616,7 +637,7 @@ public class seed_database implements Callable<Integer> {
         long started = System.nanoTime();
         var startedAt = Instant.now();
         var report = prepare();
-        var layout = Layout.resolve(migrationsOption, seedsOption, env, workingDir, migrate, seed);
+        var layout = Layout.resolve(migrationsOption, seedsOption, env, workingDir, scriptDir, migrate, seed);
         // For the history: git status and the host name take a moment, so they are found while the run works.
         boolean recorded = seed && !dryRun;
         var gitCommit = recorded ? CompletableFuture.supplyAsync(() -> History.gitCommit(layout.seeds()))
@@ -780,7 +801,7 @@ public class seed_database implements Callable<Integer> {
         command = "info";
         long started = System.nanoTime();
         var report = prepare();
-        var layout = Layout.resolve(migrationsOption, seedsOption, env, workingDir, true, true);
+        var layout = Layout.resolve(migrationsOption, seedsOption, env, workingDir, scriptDir, true, true);
         var declared = Environments.read(layout.seeds(), workingDir, followSymlinks);
         var chosen = declared.choose(environmentOption, env);
         String environment = chosen.name();
@@ -806,13 +827,14 @@ public class seed_database implements Callable<Integer> {
      * Both passes of a verify on a throwaway database, which is dropped whatever happens. The
      * second pass must find nothing to do: a seed that writes again on every run is not idempotent.
      */
-    int verify(boolean keep) {
+    int verify(boolean keep, String database) {
         command = "verify";
+        String name = Verify.name(database);
         prepare();
-        var layout = Layout.resolve(migrationsOption, seedsOption, env, workingDir, true, true);
+        var layout = Layout.resolve(migrationsOption, seedsOption, env, workingDir, scriptDir, true, true);
         // An undeclared environment is refused before a throwaway database is made for nothing.
         Environments.read(layout.seeds(), workingDir, followSymlinks).choose(environmentOption, env);
-        var throwaway = Verify.create(target);
+        var throwaway = Verify.create(target, name);
         note("verify: created the throwaway database " + throwaway.name + " on " + target.describe().replaceFirst("/[^/]*$", ""));
         var documents = new ArrayList<Map<String, Object>>();
         passDocuments = documents;
@@ -870,7 +892,7 @@ public class seed_database implements Callable<Integer> {
                 out.print(CiReport.github(second, true));
                 var summary = DatabaseTarget.blankToNull(env.get("GITHUB_STEP_SUMMARY"));
                 if (summary != null) {
-                    var report = new Report(out, Report.Format.github, new Report.Style(false));
+                    var report = new Report(out, Report.Format.github, new Report.Style(false, false));
                     report.stepSummary = workingDir.resolve(summary);
                     report.mask = secrets::scrub;
                     report.appendStepSummary(CiReport.markdown(second, verdict));
@@ -947,7 +969,7 @@ public class seed_database implements Callable<Integer> {
 
     /** The seed files of the seeds directory, if there is one: their keys are how an export writes references. */
     private List<SeedFile> seedFilesForExport() {
-        var layout = Layout.resolve(migrationsOption, seedsOption, env, workingDir, false, false);
+        var layout = Layout.resolve(migrationsOption, seedsOption, env, workingDir, scriptDir, false, false);
         if (layout.seeds() == null || !Files.isDirectory(layout.seeds())) {
             return List.of();
         }
@@ -1000,7 +1022,8 @@ public class seed_database implements Callable<Integer> {
         var format = format();
         json = format == Report.Format.json;
         var report = new Report(spec.commandLine().getOut(), format,
-                Report.Style.resolve(noColor, color.name(), env, System.console() != null && env == System.getenv()));
+                Report.Style.resolve(noColor, color.name(), env, System.console() != null && env == System.getenv(),
+                        env == System.getenv()));
         report.target = target;
         report.quiet = quiet;
         if (passDocuments != null) {
@@ -1089,13 +1112,30 @@ public class seed_database implements Callable<Integer> {
     }
 
     /**
-     * Where migrations/ and seeds/ are. A JBang script is not told where its source file lies, so:
-     * --migrations/--seeds, else SEED_DATABASE_HOME, else the nearest of the working directory and
-     * its parents that holds seed_database.java or a seeds/ directory. Each says how it was found.
+     * Where migrations/ and seeds/ are: --migrations/--seeds, else SEED_DATABASE_HOME, else the
+     * directory of seed_database.java when the launcher said where that is (JBang itself does not
+     * tell a script; ./jbang does), else the nearest of the working directory and its parents that
+     * holds seed_database.java or a seeds/ directory. Each says how it was found.
      */
     record Layout(Path migrations, String migrationsFrom, Path seeds, String seedsFrom) {
 
-        static Layout resolve(Path migrationsOption, Path seedsOption, Map<String, String> env, Path workingDir,
+        /** What ./jbang passes: the script's path, in the system property jbang.wrapper.script. */
+        static final String SCRIPT_PROPERTY = "jbang.wrapper.script";
+
+        /**
+         * The directory of seed_database.java, when ./jbang said where the script it runs is, and
+         * that script is this tool (another script that includes it is not its project).
+         */
+        static Path scriptLocation() {
+            String script = DatabaseTarget.blankToNull(System.getProperty(SCRIPT_PROPERTY));
+            if (script == null) {
+                return null;
+            }
+            Path file = Path.of(script).toAbsolutePath().normalize();
+            return file.getFileName().toString().equals("seed_database.java") && Files.isRegularFile(file) ? file.getParent() : null;
+        }
+
+        static Layout resolve(Path migrationsOption, Path seedsOption, Map<String, String> env, Path workingDir, Path scriptDir,
                               boolean needMigrations, boolean needSeeds) {
             Path home = null;
             String homeFrom;
@@ -1106,6 +1146,9 @@ public class seed_database implements Callable<Integer> {
                     throw SeedError.usage("SEED_DATABASE_HOME is " + home + ", which is not a directory", null);
                 }
                 homeFrom = "from SEED_DATABASE_HOME";
+            } else if (scriptDir != null) {
+                home = scriptDir;
+                homeFrom = "found where seed_database.java is";
             } else {
                 for (Path dir = workingDir; dir != null && home == null; dir = dir.getParent()) {
                     if (Files.isRegularFile(dir.resolve("seed_database.java")) || Files.isDirectory(dir.resolve("seeds"))) {

@@ -1,6 +1,9 @@
 // What a person reads after a run, or, with --json, what a program reads.
 
+import java.io.FilterWriter;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.Writer;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -100,7 +103,7 @@ final class Report {
     List<String> only;
 
     Report(PrintWriter out, Format format, Style style) {
-        this.out = out;
+        this.out = format == Format.json || !style.plainSymbols() ? out : PlainSymbols.around(out);
         this.format = format;
         this.json = format == Format.json;
         this.style = style;
@@ -546,19 +549,21 @@ final class Report {
      * ANSI colour, on when stdout is a terminal, off otherwise (containers, CI logs). --no-color
      * and NO_COLOR turn it off; --color=always (or CLICOLOR_FORCE) turns it on.
      */
-    record Style(boolean on) {
-        static Style resolve(boolean noColor, String when, Map<String, String> env, boolean terminal) {
+    record Style(boolean on, boolean plainSymbols) {
+        /** terminal: stdout is a terminal; process: env is this process's (not a test's made-up one). */
+        static Style resolve(boolean noColor, String when, Map<String, String> env, boolean terminal, boolean process) {
+            boolean plain = process && !PlainSymbols.utf8Reader(env);
             if (noColor || "never".equals(when)) {
-                return new Style(false);
+                return new Style(false, plain);
             }
             if ("always".equals(when)) {
-                return new Style(true);
+                return new Style(true, plain);
             }
             if (DatabaseTarget.blankToNull(env.get("NO_COLOR")) != null || "dumb".equals(env.get("TERM"))) {
-                return new Style(false);
+                return new Style(false, plain);
             }
             String force = DatabaseTarget.blankToNull(env.get("CLICOLOR_FORCE"));
-            return new Style(force != null && !force.equals("0") || terminal);
+            return new Style(force != null && !force.equals("0") || terminal, plain);
         }
 
         private String paint(String code, String text) {
@@ -583,6 +588,84 @@ final class Report {
 
         String yellow(String text) {
             return paint("33", text);
+        }
+    }
+
+    /**
+     * Text for a reader whose locale is not UTF-8 (cron, env -i, a container without LANG): the
+     * report's own symbols in ASCII, → as ->, … as ..., · as -, the progress bar's █ and ░ as # and
+     * -. Everything else passes unchanged, as UTF-8: a value from a seed file is shown as it is.
+     * Machine-readable output (--json, export) never passes through here.
+     */
+    static final class PlainSymbols extends FilterWriter {
+
+        private PlainSymbols(Writer out) {
+            super(out);
+        }
+
+        static PrintWriter around(Writer out) {
+            return new PrintWriter(new PlainSymbols(out), true);
+        }
+
+        /**
+         * Whether whoever reads this process's output has a UTF-8 locale. Under the POSIX locale
+         * ./jbang runs Java with C.UTF-8 (so that names and values arrive whole) and says so in the
+         * system property jbang.wrapper.locale: the reader still has POSIX.
+         */
+        static boolean utf8Reader(Map<String, String> env) {
+            return !"POSIX".equals(System.getProperty("jbang.wrapper.locale")) && utf8Locale(env);
+        }
+
+        /** The locale as POSIX orders it: LC_ALL, else LC_CTYPE, else LANG; none set is the POSIX locale, ASCII. */
+        static boolean utf8Locale(Map<String, String> env) {
+            for (String name : List.of("LC_ALL", "LC_CTYPE", "LANG")) {
+                String locale = DatabaseTarget.blankToNull(env.get(name));
+                if (locale != null) {
+                    return locale.toUpperCase(Locale.ROOT).replace("-", "").contains("UTF8");
+                }
+            }
+            return false;
+        }
+
+        private static String plain(char c) {
+            return switch (c) {
+                case '→' -> "->";
+                case '…' -> "...";
+                case '·' -> "-";
+                case '█' -> "#";
+                case '░' -> "-";
+                default -> null;
+            };
+        }
+
+        @Override
+        public void write(int c) throws IOException {
+            String plain = plain((char) c);
+            if (plain == null) {
+                out.write(c);
+            } else {
+                out.write(plain);
+            }
+        }
+
+        @Override
+        public void write(char[] chars, int offset, int length) throws IOException {
+            write(new String(chars, offset, length), 0, length);
+        }
+
+        @Override
+        public void write(String text, int offset, int length) throws IOException {
+            var plain = new StringBuilder(length);
+            for (int i = offset; i < offset + length; i++) {
+                char c = text.charAt(i);
+                String replacement = plain(c);
+                if (replacement == null) {
+                    plain.append(c);
+                } else {
+                    plain.append(replacement);
+                }
+            }
+            out.write(plain.toString());
         }
     }
 }

@@ -945,6 +945,12 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
                         value = m.group(2);
                     } else {
                         tookFromEnvironment = true;
+                        if (value.indexOf('\uFFFD') >= 0) {
+                            // Java's reading of a byte the locale has no character for (the POSIX locale: anything not ASCII).
+                            throw SeedError.in(file, pos, "the environment variable " + m.group(1) + " holds bytes that are "
+                                    + "not text in this locale (" + System.getProperty("native.encoding", "unknown") + ")")
+                                    .hint("run under a UTF-8 locale, e.g. LC_ALL=C.UTF-8 (./jbang does so under the POSIX locale)");
+                        }
                         secrets.add(value);
                     }
                     replacement = value;

@@ -62,12 +62,6 @@ class CommandLineTest {
         assertTrue(first.out().contains("  seeds        " + workspace.resolve("seeds") + " (from SEED_DATABASE_HOME)"), first::toString);
         assertTrue(first.out().contains("llm_models.yaml → llm_models: 8 inserted, 0 updated, 0 unchanged"), first::toString);
 
-        var fromSubdirectory = jbang(workspace.resolve("seeds"), Map.of("DATABASE_URL", db.url()), "seed");
-
-        assertEquals(0, fromSubdirectory.exitCode(), fromSubdirectory::toString);
-        assertTrue(fromSubdirectory.out().contains("(found from the working directory)"), fromSubdirectory::toString);
-        assertTrue(fromSubdirectory.out().contains("0 inserted, 0 updated, 8 unchanged"), fromSubdirectory::toString);
-
         var unreachable = jbang(elsewhere, Map.of("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/x",
                 "SEED_DATABASE_HOME", workspace.toString()));
         assertEquals(3, unreachable.exitCode(), "the exit code passes through JBang:\n" + unreachable);

@@ -1,8 +1,11 @@
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 
 import org.junit.jupiter.api.AfterAll;
@@ -11,7 +14,8 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * Where migrations/ and seeds/ are found: --migrations/--seeds, else SEED_DATABASE_HOME, else the
- * working directory and its parents. Each run prints what it used.
+ * directory of seed_database.java when the launcher says where it is, else the working directory
+ * and its parents. Each run prints what it used.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LayoutTest {
@@ -77,5 +81,55 @@ class LayoutTest {
 
         assertEquals(2, run.exitCode(), run::toString);
         assertTrue(run.err().contains("SEED_DATABASE_HOME is /no/such/place, which is not a directory"), run::toString);
+    }
+
+    /** A run as ./jbang starts one: told that seed_database.java is in scriptDir. */
+    static TestDatabase.Run runFromScript(Path scriptDir, Map<String, String> env, Path workingDir, String... args) {
+        var out = new StringWriter();
+        var err = new StringWriter();
+        int exitCode = seed_database.execute(args, new HashMap<>(env), workingDir, scriptDir, new PrintWriter(out, true),
+                new PrintWriter(err, true));
+        return new TestDatabase.Run(exitCode, out.toString(), err.toString());
+    }
+
+    @Test
+    void the_directory_of_the_script_wins_over_the_working_directory_and_seed_database_home_over_both() throws Exception {
+        Path script = TestDatabase.scratch("script-home");
+        TestDatabase.write(script.resolve("migrations/V1__create_places.sql"), "CREATE TABLE places (code text PRIMARY KEY);\n");
+        TestDatabase.write(script.resolve("seeds/places.yaml"), "table: places\nkey: code\nrows:\n  - {code: beside-the-script}\n");
+        db.recreate();
+
+        // The working directory is another project: the script's own directories are used all the same.
+        var run = runFromScript(script, Map.of("DATABASE_URL", db.url()), project, "--dry-run");
+
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.out().contains("  migrations   " + script.resolve("migrations") + " (found where seed_database.java is)"), run::toString);
+        assertTrue(run.out().contains("  seeds        " + script.resolve("seeds") + " (found where seed_database.java is)"), run::toString);
+
+        var migrated = runFromScript(script, Map.of("DATABASE_URL", db.url()), project, "migrate");
+        assertEquals(0, migrated.exitCode(), migrated::toString);
+        assertEquals(1, db.count("SELECT count(*) FROM pg_tables WHERE tablename = 'places'"), "the script's migrations ran");
+
+        var home = runFromScript(script, Map.of("DATABASE_URL", db.url(), "SEED_DATABASE_HOME", project.toString()), script,
+                "--dry-run");
+        assertTrue(home.out().contains("  seeds        " + project.resolve("seeds") + " (from SEED_DATABASE_HOME)"), home::toString);
+
+        var option = runFromScript(script, Map.of("DATABASE_URL", db.url()), project, "--seeds", project.resolve("seeds").toString(),
+                "--dry-run");
+        assertTrue(option.out().contains("  migrations   " + script.resolve("migrations") + " (found where seed_database.java is)"),
+                option::toString);
+        assertTrue(option.out().contains("  seeds        " + project.resolve("seeds") + " (from --seeds)"), option::toString);
+    }
+
+    @Test
+    void a_script_directory_without_seeds_says_where_it_looked() throws Exception {
+        Path script = TestDatabase.scratch("script-without-seeds");
+        Files.createDirectories(script.resolve("migrations"));
+
+        var run = runFromScript(script, Map.of("DATABASE_URL", db.url()), project, "seed");
+
+        assertEquals(2, run.exitCode(), run::toString);
+        assertEquals("error: the seeds directory " + script.resolve("seeds") + " (found where seed_database.java is) is not there\n",
+                run.err(), run::toString);
     }
 }

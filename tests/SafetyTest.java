@@ -88,6 +88,8 @@ class SafetyTest {
         var builder = new ProcessBuilder(command).directory(workspace.toFile());
         builder.environment().keySet().removeIf(name -> name.startsWith("PG") || name.equals("DATABASE_URL"));
         builder.environment().put("DATABASE_URL", db.url());
+        // ./jbang tells the tool where seed_database.java is, whose directories would win over the working directory.
+        builder.environment().put("SEED_DATABASE_HOME", workspace.toString());
         Path log = TestDatabase.scratch("run");
         return builder.redirectOutput(log.resolve("out").toFile()).redirectError(log.resolve("err").toFile()).start();
     }
@@ -118,6 +120,7 @@ class SafetyTest {
         var command = List.of(TestDatabase.PROJECT.resolve("jbang").toString(), TestDatabase.PROJECT.resolve("seed_database.java").toString());
         var builder = new ProcessBuilder(command).directory(workspace.toFile());
         builder.environment().put("DATABASE_URL", db.url());
+        builder.environment().put("SEED_DATABASE_HOME", workspace.toString());
         var process = builder.redirectOutput(log.resolve("out").toFile()).redirectError(log.resolve("err").toFile()).start();
         runInTheMiddle();
 

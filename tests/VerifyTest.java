@@ -1,6 +1,7 @@
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -113,5 +114,58 @@ class VerifyTest extends FreshProject {
         assertEquals(22, document.get("passes").get(0).get("seeds").findValues("inserted").stream().mapToInt(n -> n.asInt()).sum());
         assertEquals(0, document.get("passes").get(1).get("seeds").findValues("inserted").stream().mapToInt(n -> n.asInt()).sum());
         assertTrue(!exists(throwaway(run)));
+    }
+
+    @Test
+    void database_names_the_throwaway_database_or_with_a_trailing_underscore_its_prefix() {
+        var named = verify(0, "--database", "ci_team_seed_check");
+
+        assertTrue(named.err().contains("verify: created the throwaway database ci_team_seed_check on "), named::toString);
+        assertTrue(named.out().contains("  database     postgres@127.0.0.1:5432/ci_team_seed_check (from a throwaway database for verify)"),
+                named::toString);
+        assertTrue(named.err().contains("verify: dropped the throwaway database ci_team_seed_check"), named::toString);
+        assertTrue(!exists("ci_team_seed_check"));
+
+        var prefixed = verify(0, "--database", "ci_team_");
+
+        var m = Pattern.compile("created the throwaway database (ci_team_\\d{8}_\\d{6}_[0-9a-f]{4}) on ").matcher(prefixed.err());
+        assertTrue(m.find(), prefixed::toString);
+        assertTrue(prefixed.err().contains("verify: dropped the throwaway database " + m.group(1)), prefixed::toString);
+        assertTrue(!exists(m.group(1)));
+    }
+
+    @Test
+    void a_database_that_is_there_is_refused_and_left_as_it_is() {
+        TestDatabase.admin("DROP DATABASE IF EXISTS verify_not_ours");
+        TestDatabase.admin("CREATE DATABASE verify_not_ours");
+        try {
+            var run = verify(2, "--database", "verify_not_ours");
+
+            assertEquals("error: the database verify_not_ours is already there on postgres@127.0.0.1:5432, and verify uses only a "
+                    + "database it makes itself (it drops it afterwards). Name one that is not there with --database, or one "
+                    + "that ends in _ to have the time and a random suffix added\n", run.err(), run::toString);
+            assertTrue(exists("verify_not_ours"), "a database verify did not make is never dropped");
+
+            // Nor the target itself, which is there by definition.
+            var target = verify(2, "--database", db.url().replaceFirst(".*/", ""));
+            assertTrue(target.err().contains("is already there"), target::toString);
+            assertTrue(exists(db.url().replaceFirst(".*/", "")));
+        } finally {
+            TestDatabase.admin("DROP DATABASE IF EXISTS verify_not_ours");
+        }
+    }
+
+    @Test
+    void a_database_name_that_is_not_a_plain_identifier_or_too_long_is_a_usage_error_before_anything_is_made() {
+        for (String bad : List.of("Seed-Check", "1st_check", "check; DROP DATABASE postgres", "", "x".repeat(64))) {
+            var run = verify(2, "--database", bad);
+            assertTrue(run.err().startsWith("error: --database " + bad + " "), run::toString);
+            assertTrue(!run.err().contains("created the throwaway database"), run::toString);
+        }
+        var tooLong = verify(2, "--database", "p".repeat(44) + "_");
+        assertTrue(tooLong.err().contains(", 65 characters; PostgreSQL's names have at most 63. Use a prefix of at most 43 characters\n"),
+                tooLong::toString);
+        assertEquals(0, db.count("SELECT count(*) FROM pg_database WHERE datname LIKE 'pppp%' OR datname LIKE 'xxxx%'"));
+        verify(0, "--database", "p".repeat(42) + "_");
     }
 }

@@ -12,6 +12,9 @@
 //SOURCES FreshProject.java
 //SOURCES *Test.java
 
+// The sources hold → and …: UTF-8 whatever the locale of the machine that builds them.
+//JAVAC_OPTIONS -encoding UTF-8
+
 import static org.junit.platform.engine.discovery.ClassNameFilter.includeClassNamePatterns;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClasspathRoots;
