@@ -527,12 +527,38 @@ final class Report {
     }
 
     private static String oneLine(String value) {
-        return value == null ? "null" : value.replace("\n", "\\n");
+        return value == null ? "null" : visible(value);
+    }
+
+    /**
+     * Text as a terminal shows it on one line: line breaks, control characters and bidi overrides
+     * escaped (\n, \r, \t, \u001b…). A value's \r, ESC or U+202E would otherwise rewrite what the
+     * reader sees: "two\r\nlines → two\nlines" would read as no change at all.
+     */
+    static String visible(String text) {
+        var out = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (c < 0x20 || c >= 0x7f && c <= 0x9f || c == 0x2028 || c == 0x2029 || c >= 0x202a && c <= 0x202e
+                            || c >= 0x2066 && c <= 0x2069) {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        return out.toString();
     }
 
     /** A key as it reads on one line: control characters escaped, quoted when spaces at its ends would hide. */
     static String shownKey(String key) {
-        String escaped = key.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t");
+        String escaped = visible(key.replace("\\", "\\\\"));
         return escaped.isEmpty() || escaped.strip().length() != escaped.length() || !escaped.equals(key)
                 ? "\"" + escaped.replace("\"", "\\\"") + "\"" : key;
     }

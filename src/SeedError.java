@@ -129,7 +129,8 @@ final class SeedError extends RuntimeException {
                 || exitCode == seed_database.EXIT_EXHAUSTED) {
             text.append(endsWithStop(text) ? " " : ". ").append("Nothing was written.");
         }
-        return text.toString();
+        // One paragraph, whatever a quoted value holds: a line break or an escape sequence in it is shown, not obeyed.
+        return Report.visible(text.toString());
     }
 
     private static boolean endsWithStop(CharSequence text) {

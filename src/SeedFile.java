@@ -848,6 +848,10 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
             }
             checkTag(node);
             checkCharacters(scalar.getValue(), Pos.of(node));
+            if (scalar.getValue().indexOf('\0') >= 0) {
+                // PostgreSQL refuses it as a parameter, which would be an internal error, not a line of the file.
+                throw SeedError.in(file, Pos.of(node), what + " holds a NUL character");
+            }
             return scalar.getValue();
         }
 

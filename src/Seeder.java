@@ -1449,20 +1449,28 @@ final class Seeder {
         }
         run.createSecretCellsTable();
         String[] keyColumns = file.key().toArray(String[]::new);
+        var everyRow = secretCells.stream().filter(c -> c.row() == SecretCell.EVERY_ROW).toList();
+        var someRows = secretCells.stream().filter(c -> c.row() != SecretCell.EVERY_ROW).toList();
         if (tableHasSecretCells) {
+            // Only the marks of cells this file now writes with a value not from the environment go: a rerun
+            // that marks the same cells rewrites none of them.
             for (var group : groups) {
                 handle.createUpdate("DELETE FROM " + run.secretCellsTable + " m USING " + stage + " s WHERE m.table_name = ? "
                                 + "AND m.key_columns = ?::text[] AND m.row_key = " + keyExpression("s") + " AND s." + GROUP + " = ? "
-                                + "AND m.column_name = ANY (?)")
+                                + "AND m.column_name = ANY (?) AND m.column_name <> ALL (?) AND NOT EXISTS (SELECT 1 FROM "
+                                + "unnest(?::int[], ?::text[]) AS c(row_index, column_name) WHERE c.row_index = s." + ROW
+                                + " AND c.column_name = m.column_name)")
                         .bind(0, table.qualified()).bind(1, keyColumns).bind(2, group.id())
-                        .bind(3, group.columns().stream().map(Catalog.Column::name).toArray(String[]::new)).execute();
+                        .bind(3, group.columns().stream().map(Catalog.Column::name).toArray(String[]::new))
+                        .bind(4, everyRow.stream().map(SecretCell::column).toArray(String[]::new))
+                        .bind(5, someRows.stream().map(SecretCell::row).toArray(Integer[]::new))
+                        .bind(6, someRows.stream().map(SecretCell::column).toArray(String[]::new)).execute();
             }
         }
-        var everyRow = secretCells.stream().filter(c -> c.row() == SecretCell.EVERY_ROW).toList();
-        var someRows = secretCells.stream().filter(c -> c.row() != SecretCell.EVERY_ROW).toList();
         String insert = "INSERT INTO " + run.secretCellsTable + " AS m (table_name, key_columns, row_key, column_name, template) "
                 + "SELECT ?, ?, " + keyExpression("s") + ", c.column_name, c.template FROM " + stage + " s ";
-        String upsert = " ON CONFLICT (table_name, key_columns, row_key, column_name) DO UPDATE SET template = EXCLUDED.template";
+        String upsert = " ON CONFLICT (table_name, key_columns, row_key, column_name) DO UPDATE SET template = EXCLUDED.template"
+                + " WHERE m.template IS DISTINCT FROM EXCLUDED.template";
         if (!everyRow.isEmpty()) {
             handle.createUpdate(insert + "CROSS JOIN unnest(?::text[], ?::text[]) AS c(column_name, template)" + upsert)
                     .bind(0, table.qualified()).bind(1, keyColumns)
@@ -1962,13 +1970,12 @@ final class Seeder {
         private static String checkScale(String text, SeedFile.Value value, Catalog.Column column, SeedFile file) {
             Integer scale = column.numericScale();
             if (scale != null) {
-                BigDecimal number;
-                try {
-                    number = new BigDecimal(text.trim());
-                } catch (NumberFormatException notANumber) {
+                // Read as text: BigDecimal reads a number of many digits in quadratic time (seconds at 100,000).
+                if (!DECIMAL.matcher(text.trim()).matches()) {
                     return text;   // PostgreSQL reports it, with the row and column
                 }
-                if (number.stripTrailingZeros().scale() > scale) {
+                if (decimalsNeeded(text.trim()) > scale) {
+                    var number = new BigDecimal(text.trim());
                     throw SeedError.in(file.displayPath(), value.pos(), column.name() + " is " + column.type() + ", which keeps "
                             + scale + " decimals: " + (value.fromEnvironment() ? "the value of " + value.template()
                             + " has more (it is not shown: it comes from the environment)" : value.text() + " would be stored as "
@@ -1977,6 +1984,32 @@ final class Seeder {
                 }
             }
             return text;
+        }
+
+        /**
+         * The decimals a number needs, counted in its text: 0.50 needs 1, 1.5e-3 needs 4, 100e-3 needs
+         * 1, 120 none. BigDecimal.stripTrailingZeros would say the same, but divides by ten once per
+         * zero: a value of a hundred thousand digits took minutes.
+         */
+        static long decimalsNeeded(String number) {
+            int e = Math.max(number.indexOf('e'), number.indexOf('E'));
+            String exponentText = e < 0 ? "0" : number.substring(e + 1).replace("+", "");
+            if (exponentText.replace("-", "").length() > 6) {
+                return 0;   // beyond ±1000 PostgreSQL refuses the number itself
+            }
+            long exponent = Long.parseLong(exponentText);
+            String mantissa = e < 0 ? number : number.substring(0, e);
+            int dot = mantissa.indexOf('.');
+            long decimals = dot < 0 ? 0 : mantissa.length() - dot - 1;
+            int last = mantissa.length() - 1;
+            while (last >= 0 && (mantissa.charAt(last) == '0' || mantissa.charAt(last) == '.')) {
+                decimals -= mantissa.charAt(last) == '0' ? 1 : 0;
+                last--;
+            }
+            if (last < 0 || !Character.isDigit(mantissa.charAt(last))) {
+                return 0;   // zero needs no decimals
+            }
+            return decimals - exponent;
         }
 
         private static String scalar(SeedFile.Value value, char category, String baseType, SeedFile file) {
@@ -1995,6 +2028,9 @@ final class Seeder {
                 default -> value.text();
             };
         }
+
+        /** A number as BigDecimal and PostgreSQL's numeric read it. */
+        private static final Pattern DECIMAL = Pattern.compile("[-+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+)?");
 
         private static final Pattern SEXAGESIMAL = Pattern.compile("[-+]?[0-9][0-9]*(:[0-5]?[0-9])+(\\.[0-9]*)?");
 

@@ -47,6 +47,9 @@ class HostileInputTest {
         }
         generated("an-11-mb-value-over-many-lines", folded.toString(),
                 "llm_models.yaml:7:18: a value of 12000048 characters is larger than the 10485760 a seed value may have");
+        // Counting its decimals with BigDecimal.stripTrailingZeros took minutes (a division per zero).
+        generated("a-number-of-250-thousand-digits", header + "  - model_id: gpt-4\n    typical_agent_cost: 1" + "0".repeat(250_000) + "\n",
+                "llm_models.yaml:7:25: typical_agent_cost (numeric(10,4)): numeric field overflow");
         Files.createDirectories(corpus.resolve("a-directory/llm_models.yaml"));
         expect("a-directory", "llm_models.yaml: this is a directory, not a seed file");
         Files.createDirectories(corpus.resolve("unreadable"));
