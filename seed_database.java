@@ -854,14 +854,14 @@ public class seed_database implements Callable<Integer> {
             targetOverride = null;
             passTitle = null;
             passDocuments = null;
+            // A database left behind is said even with --quiet: someone must drop it.
             if (keep) {
                 Verify.current = null;
-                note("verify: kept the throwaway database " + throwaway.name + " (--keep); drop it with DROP DATABASE "
-                        + throwaway.name);
+                tell("verify: kept the throwaway database " + throwaway.name + " (--keep); drop it with DROP DATABASE " + throwaway.name);
+            } else if (throwaway.drop()) {
+                note("verify: dropped the throwaway database " + throwaway.name);
             } else {
-                note(throwaway.drop() ? "verify: dropped the throwaway database " + throwaway.name
-                        : "verify: could not drop the throwaway database " + throwaway.name + "; drop it with DROP DATABASE "
-                                + throwaway.name);
+                tell("verify: could not drop the throwaway database " + throwaway.name + "; drop it with DROP DATABASE " + throwaway.name);
             }
         }
     }
@@ -889,7 +889,7 @@ public class seed_database implements Callable<Integer> {
         String verdict = problem == null ? "idempotent" : "the second pass changed " + Report.count(second.rowsWritten(), "row");
         switch (format()) {
             case github -> {
-                out.print(CiReport.github(second, true));
+                out.print(CiReport.github(second, true, this::inRepository));
                 var summary = DatabaseTarget.blankToNull(env.get("GITHUB_STEP_SUMMARY"));
                 if (summary != null) {
                     var report = new Report(out, Report.Format.github, new Report.Style(false, false));
@@ -1033,6 +1033,7 @@ public class seed_database implements Callable<Integer> {
         String summary = DatabaseTarget.blankToNull(env.get("GITHUB_STEP_SUMMARY"));
         report.stepSummary = format == Report.Format.github && summary != null ? workingDir.resolve(summary) : null;
         report.mask = secrets::scrub;
+        report.inRepository = this::inRepository;
         report.warnings.addAll(target.warnings());
         return report;
     }
@@ -1049,9 +1050,29 @@ public class seed_database implements Callable<Integer> {
 
     /** A line about the run's progress on stderr, where it does not mix with --json. */
     void note(String message) {
-        if (quiet) {
-            return;
+        if (!quiet) {
+            tell(message);
         }
+    }
+
+    /**
+     * A file as GitHub names it in an annotation: relative to the checkout (GITHUB_WORKSPACE, else
+     * the git repository the file is in), whatever directory the tool runs from.
+     */
+    String inRepository(String file) {
+        Path absolute = workingDir.resolve(file).normalize();
+        String workspace = DatabaseTarget.blankToNull(env.get("GITHUB_WORKSPACE"));
+        Path root = workspace != null ? workingDir.resolve(workspace).normalize() : null;
+        for (Path dir = absolute.getParent(); root == null && dir != null; dir = dir.getParent()) {
+            if (Files.exists(dir.resolve(".git"))) {
+                root = dir;
+            }
+        }
+        return root != null && absolute.startsWith(root) ? root.relativize(absolute).toString() : file;
+    }
+
+    /** A line on stderr that --quiet does not hold back. */
+    void tell(String message) {
         spec.commandLine().getErr().println(message);
         spec.commandLine().getErr().flush();
     }
@@ -1091,7 +1112,7 @@ public class seed_database implements Callable<Integer> {
         switch (format) {
             case json -> out.println(Json.pretty(jsonError(command, failure.exitCode, failure.where, failure.getMessage(),
                     failure.hint)));
-            case github -> out.print(CiReport.githubError(command, failure.where, message));
+            case github -> out.print(CiReport.githubError(command, failure.where, message, this::inRepository));
             case junit -> out.print(CiReport.junitError(command, failure.where, message));
             case markdown -> out.print(CiReport.markdownError(command, failure.where, message));
             default -> { }

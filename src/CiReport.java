@@ -78,20 +78,21 @@ final class CiReport {
      * A workflow command per finding: ::error for what makes the command fail, ::notice for what a
      * plan lists (https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions).
      */
-    static String github(Report.Run run, boolean failing) {
+    static String github(Report.Run run, boolean failing, java.util.function.UnaryOperator<String> inRepository) {
         var out = new StringBuilder();
         for (var finding : findings(run)) {
-            annotation(out, failing ? "error" : "notice", finding.file(), finding.line(), 0, "seed_database " + run.command(),
-                    finding.message());
+            annotation(out, failing ? "error" : "notice", inRepository.apply(finding.file()), finding.line(), 0,
+                    "seed_database " + run.command(), finding.message());
         }
         return out.toString();
     }
 
     /** One error, from its where (file:line:column, or a file, or not a file at all). */
-    static String githubError(String command, String where, String message) {
+    static String githubError(String command, String where, String message, java.util.function.UnaryOperator<String> inRepository) {
         var out = new StringBuilder();
         var at = Where.of(where);
-        annotation(out, "error", at.file(), at.line(), at.column(), "seed_database " + command, message);
+        annotation(out, "error", at.file() == null ? null : inRepository.apply(at.file()), at.line(), at.column(),
+                "seed_database " + command, message);
         return out.toString();
     }
 
@@ -169,7 +170,7 @@ final class CiReport {
     /** The JUnit report of a command that stopped with an error: one failed test case, where it happened. */
     static String junitError(String command, String where, String message) {
         var at = Where.of(where);
-        String name = at.file() != null ? at.file() : command;
+        String name = at.file() != null ? java.nio.file.Path.of(at.file()).getFileName().toString() : command;
         return xml(writer -> suite(writer, "seed_database " + command, 0,
                 List.of(new TestCase(at.file() != null ? "seeds" : "seed_database", name, 0, null, "",
                         (where == null ? "" : where + ": ") + message, null))));

@@ -93,6 +93,8 @@ final class Report {
     DatabaseTarget target;
     /** Where a GitHub job's summary is appended ($GITHUB_STEP_SUMMARY), with --format github; else null. */
     java.nio.file.Path stepSummary;
+    /** A file's path as GitHub names it in an annotation: relative to the repository. */
+    java.util.function.UnaryOperator<String> inRepository = java.util.function.UnaryOperator.identity();
     /** What the job summary passes through on its way to the file, as stdout does: the run's secrets masked. */
     java.util.function.UnaryOperator<String> mask = java.util.function.UnaryOperator.identity();
     /** For verify: its passes are reported in one document at the end (json, junit, markdown), not each on its own. */
@@ -179,7 +181,7 @@ final class Report {
                 }
                 out.println(summary(run));
                 if (format == Format.github && !passesReportedTogether) {
-                    out.print(CiReport.github(run, failing));
+                    out.print(CiReport.github(run, failing, inRepository));
                     appendStepSummary(CiReport.markdown(run, verdict(run)));
                 }
             }
@@ -324,7 +326,8 @@ final class Report {
                     + " would be written") + (stops ? style.yellow(", but a run would stop (see the warnings above)") : "")
                     + ". Nothing was written.";
         }
-        return "Done in " + seconds + ": " + (parts.isEmpty() ? "nothing to change" : String.join(" and ", parts) + " written")
+        return "Done in " + seconds + ": " + (parts.isEmpty() ? "nothing to change"
+                : String.join(" and ", parts) + (run.rowsWritten() == 0 ? " applied" : " written"))
                 + (run.historyTable() == null ? "." : "; recorded in " + run.historyTable() + ".");
     }
 
@@ -408,11 +411,11 @@ final class Report {
             printJson((json));
             return;
         }
-        out.println(style.dim("Seed runs recorded in " + historyTable + " of " + target.describe() + ", newest first:"));
         if (entries.isEmpty()) {
-            out.println("No seed runs recorded in " + historyTable + ".");
+            out.println("No seed runs recorded in " + historyTable + " of " + target.describe() + ".");
             return;
         }
+        out.println(style.dim("Seed runs recorded in " + historyTable + " of " + target.describe() + ", newest first:"));
         Object currentRun = null;
         for (var entry : entries) {
             if (!entry.runId().equals(currentRun)) {

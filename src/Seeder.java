@@ -1717,9 +1717,24 @@ final class Seeder {
         // Every row the files of this table list is in it now, once: the rest is what they do not list.
         notInFile = session.rowsOf(table.qualified()) - listedRows()
                 - (file.removal().mode().equals("deactivate") ? removedKeys.size() : 0);
-        notInFileKeys = notInFile == 0 ? List.of() : query("SELECT " + keyShown("t") + " FROM " + table.qualified()
-                + " t WHERE " + listedByNoFile + " ORDER BY 1 LIMIT " + (KEYS_LISTED + removedKeys.size()), List.of(), String.class)
-                .stream().filter(k -> !removedKeys.contains(k)).limit(KEYS_LISTED).toList();
+        if (notInFile == 0) {
+            notInFileKeys = List.of();
+        } else if (file.removal().keeps()) {
+            notInFileKeys = query("SELECT " + keyShown("t") + " FROM " + table.qualified() + " t WHERE " + listedByNoFile
+                    + " ORDER BY 1 LIMIT " + KEYS_LISTED, List.of(), String.class);
+        } else if (file.ownsTable()) {
+            // Every row of the table is this file's: the ones it does not list it has just removed, or retired before.
+            notInFile = 0;
+            notInFileKeys = List.of();
+        } else {
+            // A row this file retired (deactivated) in an earlier run is still its own, not a row no seed file lists.
+            String unowned = listedByNoFile + " AND NOT EXISTS (SELECT 1 FROM " + run.ownershipTable + " o WHERE o.table_name = ? "
+                    + "AND o.row_key = " + keyExpression("t") + ")";
+            notInFile = query("SELECT count(*) FROM " + table.qualified() + " t WHERE " + unowned, List.of(table.qualified()),
+                    Long.class).get(0);
+            notInFileKeys = notInFile == 0 ? List.of() : query("SELECT " + keyShown("t") + " FROM " + table.qualified() + " t WHERE "
+                    + unowned + " ORDER BY 1 LIMIT " + KEYS_LISTED, List.of(table.qualified()), String.class);
+        }
     }
 
     /** Deactivates or deletes the rows that countRemovals found; returns their keys. */

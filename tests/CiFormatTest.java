@@ -74,6 +74,11 @@ class CiFormatTest extends FreshProject {
         assertTrue(markdown.startsWith("### seed_database check: out of sync"), markdown);
         assertTrue(markdown.contains("| ✏️ update | o1-mini | cost_per_1k_output_tokens | 0.012000 | 0.004400 |"), markdown);
 
+        var fromElsewhere = TestDatabase.runWith(Map.of("DATABASE_URL", db.url(), "GITHUB_WORKSPACE", workspace.toString()),
+                workspace.resolve("seeds"), "check", "--format", "github");
+        assertTrue(fromElsewhere.out().contains("::error file=seeds/llm_models.yaml,line=" + lineOf("o1-mini") + ","),
+                "the path is the repository's, whatever the working directory: " + fromElsewhere);
+
         var plan = runIn(Map.of(), "plan", "--format", "github");
         assertEquals(0, plan.exitCode(), plan::toString);
         assertTrue(plan.out().contains("::notice file=seeds/llm_models.yaml,line=" + lineOf("o1-mini") + ",title=seed_database plan::"),

@@ -41,7 +41,7 @@ class MessagesTest extends FreshProject {
     @Test
     void the_help_of_a_command_lists_only_its_options() {
         var export = runOk("help", "export");
-        for (String absent : new String[]{"--allow-delete", "--baseline", "--dry-run", "--max-deletes", "--env", "--seeds"}) {
+        for (String absent : new String[]{"--allow-delete", "--baseline", "--dry-run", "--max-deletes", "--env", "--only"}) {
             assertFalse(export.out().lines().anyMatch(l -> l.matches("\\s+(-\\w, )?" + absent + "\\b.*")),
                     absent + " is not for export:\n" + export.out());
         }
@@ -93,5 +93,25 @@ class MessagesTest extends FreshProject {
         assertTrue(run.err().contains("seeds/listings.csv:2:5: exchange_id (integer): invalid input syntax for type integer: "
                 + "\"XNYS\""), run::toString);
         assertTrue(run.err().contains("to name the exchanges row by its mic, call the header field exchange_id.mic"), run::toString);
+    }
+
+    @Test
+    void a_retired_row_is_no_longer_called_a_row_that_no_seed_file_lists() {
+        runOk();
+        String models = TestDatabase.read(workspace.resolve("seeds/llm_models.yaml"));
+        int gpt4 = models.indexOf("  - model_id: gpt-4\n");
+        TestDatabase.write(workspace.resolve("seeds/llm_models.yaml"), models.substring(0, gpt4)
+                + models.substring(models.indexOf("  - model_id:", gpt4 + 5)));
+        db.execute("INSERT INTO llm_models (id, model_id, display_name, provider, max_tokens, cost_per_1k_input_tokens, "
+                + "cost_per_1k_output_tokens, typical_agent_cost) SELECT gen_random_uuid(), 'house-model', 'House', provider, max_tokens, "
+                + "cost_per_1k_input_tokens, cost_per_1k_output_tokens, typical_agent_cost FROM llm_models WHERE model_id = 'gpt-4o'");
+
+        var retiring = runOk();
+        assertTrue(retiring.out().contains("- gpt-4  is_active: true → false"), retiring::toString);
+        var rerun = runOk();
+
+        assertTrue(rerun.out().contains("llm_models.yaml → llm_models: 0 inserted, 0 updated, 7 unchanged"), rerun::toString);
+        assertTrue(rerun.out().contains("(1 row of llm_models that no seed file lists, left as it is: house-model)"),
+                "the row someone added is still reported, the retired one no longer: " + rerun);
     }
 }
