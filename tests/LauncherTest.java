@@ -136,6 +136,31 @@ class LauncherTest {
     }
 
     @Test
+    void runs_started_together_on_a_cold_cache_build_the_tool_once_and_all_of_them_work() throws Exception {
+        // JBang alone would build it four times at once into one cache entry and leave a broken jar there.
+        var env = cronEnvironment();
+        env.put("LANG", "C.UTF-8");
+        env.put("JBANG_WRAPPER_FORCE", "1");
+        env.put("JBANG_CACHE_DIR", TestDatabase.scratch("cold-jbang-cache").toString());
+        var runs = new ArrayList<java.util.concurrent.CompletableFuture<TestDatabase.Run>>();
+        for (int i = 0; i < 4; i++) {
+            runs.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return launch(env, dir, TestDatabase.PROJECT.resolve("seed_database.java").toString(), "--version");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        for (var run : runs) {
+            assertEquals(0, run.get().exitCode(), run.get()::toString);
+            assertTrue(run.get().out().startsWith("seed_database " + seed_database.VERSION + "\n"), run.get()::toString);
+        }
+        var after = launch(env, dir, TestDatabase.PROJECT.resolve("seed_database.java").toString(), "--version");
+        assertEquals(0, after.exitCode(), "the jar they left works: " + after);
+    }
+
+    @Test
     void a_cache_where_no_command_can_be_remembered_only_costs_time() throws Exception {
         String version = TestDatabase.read(TestDatabase.PROJECT.resolve("jbang")).lines().filter(l -> l.startsWith("jbang_version="))
                 .findFirst().orElseThrow().substring("jbang_version=".length());
