@@ -611,6 +611,13 @@ public class seed_database implements Callable<Integer> {
                     if (line.getParent() != null && root.getCommandSpec().findOption(name) != null) {
                         return misplaced(root.getCommandSpec().findOption(name).longestName(), command).paragraph();
                     }
+                    var ofOthers = root.getSubcommands().values().stream()
+                            .filter(c -> c != line && c.getCommandSpec().findOption(name) != null
+                                    && !c.getCommandSpec().findOption(name).inherited())
+                            .map(CommandLine::getCommandName).toList();
+                    if (!ofOthers.isEmpty()) {
+                        return command + " has no option " + name + "; it is an option of " + String.join(", ", ofOthers);
+                    }
                     return command + " has no option " + name + SeedError.didYouMean(name, line.getCommandSpec().options()
                             .stream().flatMap(o -> Stream.of(o.names())).filter(n -> n.startsWith("--")).toList());
                 }
@@ -925,6 +932,12 @@ public class seed_database implements Callable<Integer> {
         try (var session = Session.openForReading(target, limits())) {
             var history = new History(session, historyTable);
             if (key != null) {
+                if (table != null && history.exists() && !history.tables().contains(table)) {
+                    var tables = history.tables();
+                    throw SeedError.usage("--table " + table + ": no run recorded in " + historyTable + " seeded a table "
+                            + table + SeedError.didYouMean(table, tables), tables.isEmpty() ? null
+                            : "the tables it has recorded are " + String.join(", ", tables));
+                }
                 report.timeline(key, historyTable, history.exists() ? history.timeline(key, table, limit) : List.of());
             } else {
                 var entries = history.exists() ? history.entries(file, limit) : List.<History.Entry>of();

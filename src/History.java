@@ -147,6 +147,11 @@ final class History {
         return rows;
     }
 
+    /** The names of the tables any run recorded, in order. */
+    List<String> tables() {
+        return session.handle.createQuery("SELECT DISTINCT table_name FROM %s ORDER BY 1".formatted(table)).mapTo(String.class).list();
+    }
+
     /** The names of the files any run recorded, in order. */
     List<String> files() {
         return session.handle.createQuery("SELECT DISTINCT file FROM %s ORDER BY 1".formatted(table)).mapTo(String.class).list();

@@ -179,6 +179,11 @@ final class Report {
                         seeds(run, run.dryRun());
                     }
                 }
+                if (quiet) {
+                    // What would stop a run is said even so: the last line points at it.
+                    run.seeds().forEach(o -> o.warnings().forEach(warning -> out.println(style.yellow("warning: "
+                            + o.file().name() + ": a run would stop here: " + warning))));
+                }
                 out.println(summary(run));
                 if (format == Format.github && !passesReportedTogether) {
                     out.print(CiReport.github(run, failing, inRepository));

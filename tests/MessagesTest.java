@@ -22,6 +22,8 @@ class MessagesTest extends FreshProject {
         assertEquals("error: plan takes no argument \"now\". See help plan.\n", usage("plan", "now").err());
         assertEquals("error: history has no option --limt; did you mean \"--limit\"? See help history.\n",
                 usage("history", "--limt", "3").err());
+        assertEquals("error: check has no option --keep; it is an option of verify. See help check.\n",
+                usage("check", "--keep").err());
     }
 
     @Test
@@ -62,6 +64,9 @@ class MessagesTest extends FreshProject {
                 + "\"llm_models.yaml\"?"), run::toString);
         assertTrue(run.err().contains("The files it has recorded are llm_models.yaml, pipeline_templates.yaml"), run::toString);
         assertTrue(runOk("history", "--file", "seeds/llm_models.yaml").out().contains("llm_models.yaml → llm_models"));
+        var table = usage("history", "--key", "momentum", "--table", "scanner");
+        assertTrue(table.err().contains("--table scanner: no run recorded in seed_history seeded a table scanner; did you mean "
+                + "\"scanners\"?"), table::toString);
     }
 
     @Test

@@ -94,6 +94,16 @@ class SubsetTest extends FreshProject {
         assertTrue(verify.out().startsWith("Verified: "), verify::toString);
         assertEquals("", verify.err(), "no notes either");
 
+        String models = TestDatabase.read(workspace.resolve("seeds/llm_models.yaml"));
+        int gpt4 = models.indexOf("  - model_id: gpt-4\n");
+        TestDatabase.write(workspace.resolve("seeds/llm_models.yaml"), models.substring(0, gpt4)
+                + models.substring(models.indexOf("  - model_id:", gpt4 + 5)));
+        var guarded = runOk("plan", "--quiet", "--max-deletes", "0");
+        assertEquals(2, guarded.out().lines().count(), "what would stop a run is said, then the last line: " + guarded);
+        assertTrue(guarded.out().startsWith("warning: llm_models.yaml: a run would stop here: this run would remove 1 row"),
+                guarded::toString);
+        TestDatabase.write(workspace.resolve("seeds/llm_models.yaml"), models);
+
         TestDatabase.edit(workspace.resolve("seeds/llm_models.yaml"), "typical_agent_cost: 0.050", "typical_agent_cost: lots");
         var failed = run("--quiet");
         assertEquals(1, failed.exitCode(), failed::toString);
