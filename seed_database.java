@@ -753,6 +753,11 @@ public class seed_database implements Callable<Integer> {
         return seeders.stream().map(Seeder::outcome).toList();
     }
 
+    /** The directory the seed files were read from, for a message. */
+    private static String layoutSeeds(List<SeedFile> files) {
+        return files.isEmpty() ? "" : String.valueOf(files.get(0).path().toAbsolutePath().normalize().getParent());
+    }
+
     /**
      * The seed files this run applies: those named by seed FILE… and those of the tables --only
      * names; all of them when neither is given. A name that matches nothing is a usage error.
@@ -769,6 +774,17 @@ public class seed_database implements Callable<Integer> {
         var chosen = new java.util.LinkedHashSet<SeedFile>();
         for (String name : onlyFiles == null ? List.<String>of() : onlyFiles) {
             String fileName = Path.of(name).getFileName().toString();
+            if (Path.of(name).getParent() != null) {
+                // A path names that very file: one of the seeds directory, not another file of the same name.
+                Path named = workingDir.resolve(name).normalize();
+                var file = files.stream().filter(f -> f.path().toAbsolutePath().normalize().equals(named)).findFirst();
+                if (file.isEmpty()) {
+                    throw SeedError.usage(name + " is not a seed file of the seeds directory " + layoutSeeds(files),
+                            "seed FILE… applies files of the seeds directory; for another directory, pass --seeds DIR");
+                }
+                chosen.add(file.get());
+                continue;
+            }
             var file = files.stream().filter(f -> f.name().equals(fileName)).findFirst().orElseThrow(() -> SeedError.usage(
                     "there is no seed file " + fileName + " in the seeds directory" + SeedError.didYouMean(fileName,
                             files.stream().map(SeedFile::name).toList()), "seed FILE… takes the names of seed files, as in "
@@ -1047,6 +1063,10 @@ public class seed_database implements Callable<Integer> {
         report.stepSummary = format == Report.Format.github && summary != null ? workingDir.resolve(summary) : null;
         report.mask = secrets::scrub;
         report.inRepository = this::inRepository;
+        // The database's password is masked like a value from the environment, whatever prints it.
+        if (target.password() != null) {
+            secrets.add(target.password());
+        }
         report.warnings.addAll(target.warnings());
         return report;
     }
@@ -1111,7 +1131,10 @@ public class seed_database implements Callable<Integer> {
         boolean reads = Set.of("info", "history", "export").contains(command);
         err.println("error: " + (reads ? failure.paragraph().replace(" Nothing was written.", "") : failure.paragraph()));
         if (verbose) {
-            e.printStackTrace(err);
+            // PostgreSQL's errors in it carry their detail, and a failing row's values are not for showing.
+            var trace = new java.io.StringWriter();
+            e.printStackTrace(new PrintWriter(trace));
+            err.print(SeedError.withoutFailingRow(trace.toString()));
         } else if (!(e instanceof SeedError) && exhausted == null) {
             err.println("(rerun with --verbose for the stack trace)");
         }

@@ -100,7 +100,7 @@ final class CiReport {
                                    String message) {
         out.append("::").append(level).append(' ');
         if (file != null) {
-            out.append("file=").append(property(file)).append(',');
+            out.append("file=").append(property(Report.visible(file))).append(',');
             if (line > 0) {
                 out.append("line=").append(line).append(',');
                 if (column > 0) {
@@ -108,11 +108,11 @@ final class CiReport {
                 }
             }
         }
-        out.append("title=").append(property(title)).append("::").append(data(message)).append('\n');
+        out.append("title=").append(property(title)).append("::").append(data(Report.visible(message))).append('\n');
     }
 
     /** A workflow command's message: %, CR and LF escaped, as GitHub's toolkit does. */
-    private static String data(String text) {
+    static String data(String text) {
         return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A");
     }
 
@@ -180,6 +180,11 @@ final class CiReport {
     private record TestCase(String classname, String name, long nanos, String failure, String text, String error,
                             String skipped) {}
 
+    /** Text for XML: each line as a terminal shows it, so that no control character (which XML 1.0 cannot hold) is in it. */
+    private static String lines(String text) {
+        return String.join("\n", text.lines().map(Report::visible).toList());
+    }
+
     private static void suite(XMLStreamWriter xml, String name, long nanos, List<TestCase> cases) throws XMLStreamException {
         long failures = cases.stream().filter(c -> c.failure() != null).count();
         long errors = cases.stream().filter(c -> c.error() != null).count();
@@ -194,26 +199,26 @@ final class CiReport {
         for (var c : cases) {
             xml.writeCharacters("\n    ");
             xml.writeStartElement("testcase");
-            xml.writeAttribute("classname", c.classname());
-            xml.writeAttribute("name", c.name());
+            xml.writeAttribute("classname", lines(c.classname()));
+            xml.writeAttribute("name", lines(c.name()));
             xml.writeAttribute("time", seconds(c.nanos()));
             if (c.failure() != null) {
                 xml.writeStartElement("failure");
-                xml.writeAttribute("message", c.failure());
+                xml.writeAttribute("message", lines(c.failure()));
                 xml.writeAttribute("type", "drift");
-                xml.writeCharacters(c.text());
+                xml.writeCharacters(lines(c.text()));
                 xml.writeEndElement();
             } else if (c.error() != null) {
                 xml.writeStartElement("error");
-                xml.writeAttribute("message", c.error());
-                xml.writeCharacters(c.error());
+                xml.writeAttribute("message", lines(c.error()));
+                xml.writeCharacters(lines(c.error()));
                 xml.writeEndElement();
             } else if (c.skipped() != null) {
                 xml.writeEmptyElement("skipped");
-                xml.writeAttribute("message", c.skipped());
+                xml.writeAttribute("message", lines(c.skipped()));
             } else if (!c.text().isEmpty()) {
                 xml.writeStartElement("system-out");
-                xml.writeCharacters(c.text());
+                xml.writeCharacters(lines(c.text()));
                 xml.writeEndElement();
             }
             xml.writeEndElement();
@@ -325,8 +330,8 @@ final class CiReport {
     }
 
     /** Text for a table cell: | and line breaks would end it, and HTML would be read as markup. */
-    private static String cell(String text) {
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+    static String cell(String text) {
+        return Report.visible(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
                 .replace("\r", "").replace("\n", "<br>");
     }
 }

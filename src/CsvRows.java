@@ -304,10 +304,21 @@ final class CsvRows implements SeedFile.Rows {
                 }
                 int dot = field.indexOf('.');
                 if (dot == 0 || dot == field.length() - 1 || dot != field.lastIndexOf('.')) {
-                    throw SeedError.in(display, pos, "the header field \"" + field + "\" is neither a column nor column.key "
+                    throw SeedError.in(display, pos, "the header field \"" + Report.shown(field, 0) + "\" is neither a column nor column.key "
                             + "(a reference, as in exchange_id.mic)");
                 }
                 header.add(dot < 0 ? new Header(field, null, pos) : new Header(field.substring(0, dot), field.substring(dot + 1), pos));
+            }
+        }
+        // A column is given one way: its value (p_id), or the referred row's key (p_id.code), not both.
+        for (var plain : header) {
+            for (var reference : header) {
+                if (plain.lookup() == null && reference.lookup() != null && plain.column().equals(reference.column())) {
+                    var later = plain.pos().column() > reference.pos().column() ? plain : reference;
+                    throw SeedError.in(display, later.pos(), "the header gives " + plain.column() + " twice: as "
+                            + plain.column() + " and as " + reference.column() + "." + reference.lookup()
+                            + " (the row it refers to, by its key)").hint("keep one of the two fields");
+                }
             }
         }
         return rows;

@@ -172,23 +172,34 @@ record Environments(Map<String, Boolean> production, String defaultName, String 
         return production;
     }
 
-    /** A mapping whose keys are plain text, in the file's order (SnakeYAML has refused duplicate keys already). */
+    /**
+     * A mapping whose keys are plain text, in the file's order. A key given twice is an error: the
+     * node API does not refuse one, and {production: true, production: false} would quietly be the last.
+     */
     private static Map<String, NodeTuple> mapping(Node node, String file, String expected) {
         if (!(node instanceof MappingNode map)) {
             throw SeedError.in(file, at(node), expected);
         }
         var entries = new LinkedHashMap<String, NodeTuple>();
         for (NodeTuple tuple : map.getValue()) {
-            entries.put(text(tuple.getKeyNode(), file, "a name here is plain text"), tuple);
+            String key = text(tuple.getKeyNode(), file, "a name here is plain text");
+            if (entries.put(key, tuple) != null) {
+                throw SeedError.in(file, at(tuple.getKeyNode()), "\"" + key + "\" is given twice in this mapping");
+            }
         }
         return entries;
     }
 
+    /** A name: plain text, without spaces around it (a "live " would be another environment than live). */
     private static String text(Node node, String file, String expected) {
         if (!(node instanceof ScalarNode scalar) || !scalar.getTag().equals(Tag.STR) || scalar.getValue().isBlank()) {
             throw SeedError.in(file, at(node), expected);
         }
-        return scalar.getValue().trim();
+        if (!scalar.getValue().strip().equals(scalar.getValue())) {
+            throw SeedError.in(file, at(node), "the name \"" + scalar.getValue() + "\" has spaces around it")
+                    .hint("write it without them");
+        }
+        return scalar.getValue();
     }
 
     private static SeedFile.Pos at(Node node) {

@@ -99,13 +99,36 @@ final class Migrations {
             Files.walkFileTree(dir, Set.of(java.nio.file.FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE, new SimpleFileVisitor<>() {
                 @Override
                 public FileVisitResult preVisitDirectory(Path subdirectory, BasicFileAttributes attributes) {
-                    return subdirectory.equals(dir) || !subdirectory.getFileName().toString().startsWith(".")
-                            ? FileVisitResult.CONTINUE : FileVisitResult.SKIP_SUBTREE;
+                    if (subdirectory.equals(dir)) {
+                        return FileVisitResult.CONTINUE;
+                    }
+                    if (subdirectory.getFileName().toString().startsWith(".")) {
+                        return FileVisitResult.SKIP_SUBTREE;
+                    }
+                    refuseLinkOut(subdirectory);
+                    if (subdirectory.getFileName().toString().endsWith(SQL)) {
+                        throw notSql(subdirectory, workingDir, "a directory named like a migration: Flyway would skip it "
+                                + "without a word", "rename it, or keep it out of the migrations directory");
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                /** A link out of the migrations directory would run SQL from anywhere (a link to / walks the disk). */
+                private void refuseLinkOut(Path path) {
+                    try {
+                        if (Files.isSymbolicLink(path) && !path.toRealPath().startsWith(dir.toRealPath())) {
+                            throw notSql(path, workingDir, "a link to " + path.toRealPath() + ", outside the migrations directory",
+                                    "keep the migrations in the migrations directory");
+                        }
+                    } catch (java.io.IOException e) {
+                        throw notSql(path, workingDir, "cannot be read (" + e.getMessage() + ")", null);
+                    }
                 }
 
                 @Override
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
                     String name = file.getFileName().toString();
+                    refuseLinkOut(file);
                     if (SCRIPT.matcher(name).matches()) {
                         throw notSql(file, workingDir, "a script, which Flyway would run as a program (outside the run's "
                                 + "transaction, even for plan and check); seed_database runs SQL migrations only",

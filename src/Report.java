@@ -518,7 +518,11 @@ final class Report {
 
     /** old → new; long values are cut around the first place they differ, so the difference is what shows. */
     private String change(Seeder.ColumnChange column) {
-        String before = oneLine(column.before()), after = oneLine(column.after());
+        // Once either side shows an escape (a line break as \n, a bidi override), a backslash is shown doubled
+        // on both, so that the text "\n" and a line break never read alike.
+        boolean escapes = escapes(column.before()) || escapes(column.after());
+        String before = oneLine(escapes && column.before() != null ? column.before().replace("\\", "\\\\") : column.before());
+        String after = oneLine(escapes && column.after() != null ? column.after().replace("\\", "\\\\") : column.after());
         int differ = 0;
         while (differ < before.length() && differ < after.length() && before.charAt(differ) == after.charAt(differ)) {
             differ++;
@@ -532,6 +536,10 @@ final class Report {
         String text = oneLine(value);
         String start = from > 0 && from < text.length() ? "…" + text.substring(from) : text;
         return start.length() > VALUE_WIDTH ? start.substring(0, VALUE_WIDTH - 1) + "…" : start;
+    }
+
+    private static boolean escapes(String value) {
+        return value != null && !visible(value).equals(value);
     }
 
     private static String oneLine(String value) {
@@ -552,8 +560,10 @@ final class Report {
                 case '\r' -> out.append("\\r");
                 case '\t' -> out.append("\\t");
                 default -> {
+                    // Control characters, line and paragraph separators, bidi controls, and the invisible
+                    // ones (zero-width, byte order mark) that make two texts look alike.
                     if (c < 0x20 || c >= 0x7f && c <= 0x9f || c == 0x2028 || c == 0x2029 || c >= 0x202a && c <= 0x202e
-                            || c >= 0x2066 && c <= 0x2069) {
+                            || c >= 0x2066 && c <= 0x2069 || c >= 0x200b && c <= 0x200f || c == 0x061c || c == 0xfeff) {
                         out.append(String.format("\\u%04x", (int) c));
                     } else {
                         out.append(c);

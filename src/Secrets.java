@@ -32,13 +32,34 @@ final class Secrets {
         if (value.length() < 4 || COMMON.matcher(value.strip()).matches()) {
             return;
         }
-        // As written, and as JSON writes it (--json, the history): a quote or a backslash in it is escaped there.
-        var json = new StringBuilder();
-        Json.quote(json, value);
-        boolean added = values.add(value) | values.add(json.substring(1, json.length() - 1));
+        boolean added = false;
+        for (String form : forms(value)) {
+            added |= values.add(form);
+        }
         if (added) {
             longestFirst = values.stream().sorted(Comparator.comparingInt(String::length).reversed()).toList();
         }
+    }
+
+    /**
+     * A value as each output writes it: as it is; as JSON (--json, the history) and the terminal
+     * (control characters escaped) write it; as a GitHub annotation, Markdown and XML escape it; and
+     * those of its terminal form. Each escape works character by character, so a value inside a
+     * message is escaped exactly as the value alone: masking each form masks the value everywhere.
+     */
+    static java.util.Set<String> forms(String value) {
+        var forms = new java.util.LinkedHashSet<String>();
+        for (String text : List.of(value, Report.visible(value))) {
+            forms.add(text);
+            var json = new StringBuilder();
+            Json.quote(json, text);
+            forms.add(json.substring(1, json.length() - 1));
+            forms.add(CiReport.data(text));
+            forms.add(CiReport.cell(text));
+            forms.add(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;"));
+        }
+        forms.removeIf(String::isEmpty);
+        return forms;
     }
 
     /** The text with every value from the environment replaced by ***. */

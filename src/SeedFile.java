@@ -338,6 +338,18 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
             return null;
         }
         if (attributes.isRegularFile()) {
+            // The kernel's files look regular but are not files of anyone's: /proc/self/environ holds the
+            // process's environment (passwords too), which an error about its "header" would print.
+            try {
+                Path real = path.toRealPath();
+                for (String pseudo : List.of("/proc", "/sys", "/dev")) {
+                    if (real.startsWith(pseudo)) {
+                        return "a file of the kernel (" + real + ")";
+                    }
+                }
+            } catch (IOException e) {
+                return null;   // not there: reading it says so
+            }
             return null;
         }
         if (attributes.isDirectory()) {
@@ -672,6 +684,9 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
                             }
                             if (key.isEmpty()) {
                                 throw SeedError.in(file, keyPos, "key names no column");
+                            }
+                            if (Set.copyOf(key).size() != key.size()) {
+                                throw SeedError.in(file, keyPos, "key names a column twice");
                             }
                         } else {
                             key = List.of(name(node, "key"));

@@ -1910,7 +1910,7 @@ final class Seeder {
         }
         // Once the row is named, PostgreSQL's "Failing row contains (…)" only repeats it.
         String message = row == null ? "table " + table.name() + ": " + SeedError.describe(e)
-                : "row " + keyText(row) + ": " + SeedError.describe(e).replaceFirst(" \\(Failing row contains .*\\)$", "");
+                : "row " + keyText(row) + ": " + SeedError.describe(e).replace(" (" + SeedError.FAILING_ROW_NOT_SHOWN + ")", "");
         return new SeedError(seed_database.EXIT_FAILED, pos == null ? file.displayPath() : pos.where(file.displayPath()), message, hint, e);
     }
 
