@@ -376,9 +376,11 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
         }
     }
 
+    /** A path as the user names it: relative to the working directory when inside it (but from / it reads as relative: absolute). */
     static String displayPath(Path path, Path workingDir) {
         var absolute = path.toAbsolutePath().normalize();
-        return absolute.startsWith(workingDir) ? workingDir.relativize(absolute).toString() : absolute.toString();
+        return absolute.startsWith(workingDir) && workingDir.getParent() != null ? workingDir.relativize(absolute).toString()
+                : absolute.toString();
     }
 
     static SeedFile read(Path path, String displayPath, Map<String, String> env, Secrets secrets, boolean followSymlinks,

@@ -29,6 +29,17 @@ class LayoutTest {
     }
 
     @Test
+    void from_the_root_directory_a_file_is_named_by_its_whole_path() {
+        Path copy = TestDatabase.workspace();
+        TestDatabase.edit(copy.resolve("seeds/llm_models.yaml"), "typical_agent_cost: 0.050", "typical_agent_cost: lots");
+
+        var run = TestDatabase.runWith(Map.of("DATABASE_URL", db.url(), "SEED_DATABASE_HOME", copy.toString()), Path.of("/"), "plan");
+
+        assertEquals(1, run.exitCode(), run::toString);
+        assertTrue(run.err().startsWith("error: " + copy.resolve("seeds/llm_models.yaml") + ":"), "not tmp/…/llm_models.yaml: " + run);
+    }
+
+    @Test
     void from_a_subdirectory_the_project_is_found_in_a_parent() {
         var run = db.run(project.resolve("seeds"));
 
