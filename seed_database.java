@@ -260,6 +260,8 @@ public class seed_database implements Callable<Integer> {
     List<Map<String, Object>> passDocuments;
     /** What the last run did, for verify to compare its passes. */
     Report.Run lastRun;
+    /** The report of the last command prepared (verify's second pass, for its job summary). */
+    Report lastReport;
     /** The progress line of the run in progress (none unless stderr is a terminal). */
     Progress progress = Progress.NONE;
 
@@ -913,13 +915,7 @@ public class seed_database implements Callable<Integer> {
         switch (format()) {
             case github -> {
                 out.print(CiReport.github(second, true, this::inRepository));
-                var summary = DatabaseTarget.blankToNull(env.get("GITHUB_STEP_SUMMARY"));
-                if (summary != null) {
-                    var report = new Report(out, Report.Format.github, new Report.Style(false, false));
-                    report.stepSummary = workingDir.resolve(summary);
-                    report.mask = secrets::scrub;
-                    report.appendStepSummary(CiReport.markdown(second, verdict));
-                }
+                lastReport.appendStepSummary(CiReport.markdown(second, verdict));
             }
             case junit -> out.print(CiReport.junit(second, true));
             case markdown -> out.print(CiReport.markdown(second, verdict));
@@ -1068,6 +1064,7 @@ public class seed_database implements Callable<Integer> {
             secrets.add(target.password());
         }
         report.warnings.addAll(target.warnings());
+        lastReport = report;
         return report;
     }
 

@@ -181,6 +181,12 @@ class CiFormatTest extends FreshProject {
 
         var markdown = runIn(Map.of(), "verify", "--format", "markdown");
         assertTrue(markdown.out().startsWith("### seed_database verify: idempotent\n"), markdown::toString);
+
+        Path summary = workspace.resolve("verify-summary.md");
+        var github = runIn(Map.of("GITHUB_STEP_SUMMARY", summary.toString()), "verify", "--format", "github");
+        assertEquals(0, github.exitCode(), github::toString);
+        assertFalse(github.out().contains("::error"), github::toString);
+        assertTrue(Files.readString(summary).startsWith("### seed_database verify: idempotent\n"), Files.readString(summary));
     }
 
     @Test
