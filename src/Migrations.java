@@ -213,7 +213,7 @@ final class Migrations {
             String file = e.getAbsolutePathOnDisk() != null
                     ? SeedFile.displayPath(Path.of(e.getAbsolutePathOnDisk()), workingDir)
                     : "migration " + e.getMigration().getVersion();
-            var cause = sqlCause(e);
+            var cause = SeedError.causeOf(e, SQLException.class);
             if (cause != null && SeedError.fromSql(cause, session.target).exitCode != seed_database.EXIT_FAILED) {
                 // A timeout or a lost connection, not a mistake in the migration: said as such.
                 var error = SeedError.fromSql(cause, session.target);
@@ -481,7 +481,7 @@ final class Migrations {
     }
 
     private static SeedError failure(FlywayException e, Session session, Path dir, Path workingDir) {
-        var cause = sqlCause(e);
+        var cause = SeedError.causeOf(e, SQLException.class);
         if (cause != null && SeedError.fromSql(cause, session.target).exitCode == seed_database.EXIT_UNREACHABLE) {
             return SeedError.fromSql(cause, session.target);
         }
@@ -498,15 +498,6 @@ final class Migrations {
             "not resolved locally", "the file of an applied migration is gone from the migrations directory: restore it",
             "non-empty schema", "this database has objects but no Flyway history: its schema was not created by these "
                     + "migrations; adopt it with --baseline=VERSION (see the README, Adopting an existing database)");
-
-    private static SQLException sqlCause(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException sql) {
-                return sql;
-            }
-        }
-        return null;
-    }
 
     /** Flyway's message without its advice about Flyway's own command-line options and links. */
     private static String firstParagraph(String text) {

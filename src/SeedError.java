@@ -57,10 +57,9 @@ final class SeedError extends RuntimeException {
     }
 
     static SeedError unexpected(Exception e, DatabaseTarget target) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException sql) {
-                return SeedError.fromSql(sql, target);
-            }
+        var sql = causeOf(e, SQLException.class);
+        if (sql != null) {
+            return SeedError.fromSql(sql, target);
         }
         return new SeedError(seed_database.EXIT_FAILED, null, "internal error: " + e, "this is a bug in seed_database", e);
     }
@@ -202,7 +201,8 @@ final class SeedError extends RuntimeException {
         return new SeedError(seed_database.EXIT_FAILED, where, "PostgreSQL: " + describe(e), null, e);
     }
 
-    private static <T extends Throwable> T causeOf(Throwable e, Class<T> type) {
+    /** The first error of this type in e's chain of causes (e itself included), else null. */
+    static <T extends Throwable> T causeOf(Throwable e, Class<T> type) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (type.isInstance(t)) {
                 return type.cast(t);

@@ -1787,7 +1787,7 @@ final class Seeder {
         try {
             statement.execute();
         } catch (RuntimeException e) {
-            var sql = sqlCause(e);
+            var sql = SeedError.causeOf(e, SQLException.class);
             if (sql == null) {
                 throw e;
             }
@@ -1852,15 +1852,6 @@ final class Seeder {
             query.bind(i, parameters.get(i));
         }
         return query.mapTo(type).list();
-    }
-
-    private static SQLException sqlCause(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException sql) {
-                return sql;
-            }
-        }
-        return null;
     }
 
     // ── errors ──────────────────────────────────────────────────────────────────────────────
