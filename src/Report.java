@@ -198,13 +198,7 @@ final class Report {
         if (run.command().equals("check")) {
             return run.inSync() ? "in sync" : "out of sync";
         }
-        var parts = new ArrayList<String>();
-        if (run.migrationsApplied() > 0) {
-            parts.add(count(run.migrationsApplied(), "migration"));
-        }
-        if (run.rowsWritten() > 0) {
-            parts.add(count(run.rowsWritten(), "row"));
-        }
+        var parts = amounts(run);
         return parts.isEmpty() ? "nothing to change" : String.join(" and ", parts) + (run.dryRun() ? " to write" : " written");
     }
 
@@ -312,7 +306,8 @@ final class Report {
         }
     }
 
-    private String summary(Run run) {
+    /** What a run changes, counted: "2 migrations", "1 row"; nothing when it changes nothing. */
+    private static List<String> amounts(Run run) {
         var parts = new ArrayList<String>();
         if (run.migrationsApplied() > 0) {
             parts.add(count(run.migrationsApplied(), "migration"));
@@ -320,6 +315,11 @@ final class Report {
         if (run.rowsWritten() > 0) {
             parts.add(count(run.rowsWritten(), "row"));
         }
+        return parts;
+    }
+
+    private String summary(Run run) {
+        var parts = amounts(run);
         String seconds = String.format(Locale.ROOT, "%.2f s", run.durationNanos() / 1e9);
         if (run.command().equals("check")) {
             return run.inSync() ? style.green("In sync") + ": the database matches the migrations and the seeds (" + seconds + ")."
