@@ -16,24 +16,7 @@
 
 //DEPS org.slf4j:slf4j-jdk14:2.0.17
 
-//SOURCES src/SeedError.java
-//SOURCES src/DatabaseTarget.java
-//SOURCES src/Session.java
-//SOURCES src/Migrations.java
-//SOURCES src/Catalog.java
-//SOURCES src/Environments.java
-//SOURCES src/SeedFile.java
-//SOURCES src/Seeder.java
-//SOURCES src/History.java
-//SOURCES src/Json.java
-//SOURCES src/Report.java
-//SOURCES src/Verify.java
-//SOURCES src/CsvRows.java
-//SOURCES src/Progress.java
-//SOURCES src/YamlRows.java
-//SOURCES src/Export.java
-//SOURCES src/CiReport.java
-//SOURCES src/Secrets.java
+//SOURCES src/*.java
 
 // The sources hold → and …: UTF-8 whatever the locale of the machine that builds them (cron, env -i).
 //JAVAC_OPTIONS -encoding UTF-8
@@ -129,11 +112,7 @@ import picocli.CommandLine.Spec;
                 "143:terminated (SIGTERM): the run was rolled back"})
 public class seed_database implements Callable<Integer> {
 
-    static final String VERSION = "0.1.0";
-
-    /** The exit codes, as --help and the README list them. */
-    static final int EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3, EXIT_LOCKED = 4,
-            EXIT_EXHAUSTED = 5;
+    static final String VERSION = Config.VERSION;
 
     @Option(names = "--url", paramLabel = "URL", scope = ScopeType.INHERIT,
             description = "Database URL or connection string (see below)")
@@ -259,7 +238,7 @@ public class seed_database implements Callable<Integer> {
     String passTitle;
     List<Map<String, Object>> passDocuments;
     /** What the last run did, for verify to compare its passes. */
-    Report.Run lastRun;
+    Results.RunOutcome lastRun;
     /** The report of the last command prepared (verify's second pass, for its job summary). */
     Report lastReport;
     /** The progress line of the run in progress (none unless stderr is a terminal). */
@@ -320,9 +299,9 @@ public class seed_database implements Callable<Integer> {
             String help = e.getCommandLine() == cli ? "--help" : "help " + e.getCommandLine().getCommandName();
             err.println("error: " + message + (message.matches("(?s).*[.?!]$") ? " " : ". ") + "See " + help + ".");
             if (List.of(arguments).contains("--json")) {
-                out.println(Json.pretty(jsonError("usage", EXIT_USAGE, null, message, "see " + help)));
+                out.println(Json.pretty(jsonError("usage", SeedError.EXIT_USAGE, null, message, "see " + help)));
             }
-            return EXIT_USAGE;
+            return SeedError.EXIT_USAGE;
         });
         try {
             return cli.execute(args);
@@ -525,7 +504,7 @@ public class seed_database implements Callable<Integer> {
             }
             // picocli's script is for bash, and for zsh too: there it turns on bashcompinit itself.
             spec.commandLine().getOut().print(picocli.AutoComplete.bash(name, spec.root().commandLine()));
-            return EXIT_OK;
+            return SeedError.EXIT_OK;
         }
     }
 
@@ -664,12 +643,12 @@ public class seed_database implements Callable<Integer> {
         report.header(passTitle != null ? passTitle : dryRun ? (command.equals("check") ? "check" : "plan: nothing is written") : null,
                 target, environment, declared.describe(chosen), layout, migrate, seed);
 
-        record Done(Migrations.Outcome migrated, List<Seeder.Outcome> seeded, String recordedIn) {}
+        record Done(Migrations.Outcome migrated, List<Results.FileOutcome> seeded, String recordedIn) {}
         var done = withRetries(session -> {
             try (var progressLine = Progress.onTerminal(spec.commandLine().getErr(), env == System.getenv())) {
                 progress = progressLine;
                 var migrated = migrate ? Migrations.apply(session, layout.migrations(), workingDir, baseline) : null;
-                List<Seeder.Outcome> seeded;
+                List<Results.FileOutcome> seeded;
                 try {
                     seeded = seed(session, seedFiles, selected, chosen, dryRun);
                 } catch (SeedError e) {
@@ -687,11 +666,11 @@ public class seed_database implements Callable<Integer> {
                 return new Done(migrated, seeded, recordedIn);
             }
         });
-        var result = new Report.Run(command, dryRun, environment, chosen.production(), target, done.migrated(), done.seeded(),
+        var result = new Results.RunOutcome(command, dryRun, environment, chosen.production(), target, done.migrated(), done.seeded(),
                 skipped, layout.seeds(), System.nanoTime() - started, done.recordedIn());
         report.run(result);
         lastRun = result;
-        return command.equals("check") && !result.inSync() ? EXIT_FAILED : EXIT_OK;
+        return command.equals("check") && !result.inSync() ? SeedError.EXIT_FAILED : SeedError.EXIT_OK;
     }
 
     /**
@@ -738,7 +717,7 @@ public class seed_database implements Callable<Integer> {
      * The seed files for this environment, in dependency order: each writes its rows, then, in
      * reverse order, each removes the rows it no longer lists.
      */
-    private List<Seeder.Outcome> seed(Session session, List<SeedFile> files, List<SeedFile> selected,
+    private List<Results.FileOutcome> seed(Session session, List<SeedFile> files, List<SeedFile> selected,
                                       Environments.Environment environment, boolean dryRun) {
         var run = new Seeder.Run(session, environment.name(), environment.production(), allowDelete, maxDeletes, dryRun,
                 historyTable(), files);
@@ -807,7 +786,7 @@ public class seed_database implements Callable<Integer> {
 
     /** When seed (which never migrates) fails, pending migrations are a likely reason: say so. */
     private SeedError withPendingMigrations(SeedError e, Session session, Layout layout) {
-        if (e.exitCode != EXIT_FAILED || layout.migrations() == null || !Files.isDirectory(layout.migrations())) {
+        if (e.exitCode != SeedError.EXIT_FAILED || layout.migrations() == null || !Files.isDirectory(layout.migrations())) {
             return e;
         }
         try {
@@ -832,7 +811,7 @@ public class seed_database implements Callable<Integer> {
         String environment = chosen.name();
         var seedFiles = SeedFile.readAll(layout.seeds(), workingDir, env, secrets, followSymlinks, declared);
         report.header(null, target, environment, declared.describe(chosen), layout, true, true);
-        record Status(List<Migrations.Info> migrations, Migrations.Outcome migrated, List<Seeder.Outcome> seeded, History.Entry lastRun) {}
+        record Status(List<Migrations.Info> migrations, Migrations.Outcome migrated, List<Results.FileOutcome> seeded, History.Entry lastRun) {}
         var status = withRetries(session -> {
             var migrations = Migrations.info(session, layout.migrations(), workingDir);
             var migrated = Migrations.apply(session, layout.migrations(), workingDir, null);
@@ -842,10 +821,10 @@ public class seed_database implements Callable<Integer> {
             return new Status(migrations, migrated, seeded,
                     history.exists() ? history.entries(null, 1).stream().findFirst().orElse(null) : null);
         });
-        report.info(status.migrations(), new Report.Run("info", true, environment, chosen.production(), target, status.migrated(),
+        report.info(status.migrations(), new Results.RunOutcome("info", true, environment, chosen.production(), target, status.migrated(),
                 status.seeded(), seedFiles.stream().filter(f -> !f.appliesTo(environment)).toList(), layout.seeds(),
                 System.nanoTime() - started, null), status.lastRun(), historyTable());
-        return EXIT_OK;
+        return SeedError.EXIT_OK;
     }
 
     /**
@@ -892,11 +871,11 @@ public class seed_database implements Callable<Integer> {
     }
 
     /** The verdict of a verify: the second pass changed nothing, or what it changed, by file. */
-    private int verified(Verify throwaway, Report.Run first, Report.Run second, List<Map<String, Object>> documents) {
+    private int verified(Verify throwaway, Results.RunOutcome first, Results.RunOutcome second, List<Map<String, Object>> documents) {
         var changed = second.seeds().stream().filter(o -> o.written() > 0).toList();
         String problem = changed.isEmpty() && second.migrationsApplied() == 0 ? null
                 : "the second pass changed " + Report.count(second.rowsWritten(), "row") + " (" + changed.stream()
-                        .map(o -> o.file().name() + ": " + String.join(", ", o.changes().stream().limit(5).map(Seeder.RowChange::key).toList())
+                        .map(o -> o.file().name() + ": " + String.join(", ", o.changes().stream().limit(5).map(Results.Change::key).toList())
                                 + (o.written() > 5 ? " and " + (o.written() - 5) + " more" : ""))
                         .collect(java.util.stream.Collectors.joining("; ")) + "), so every run would write them again";
         if (json) {
@@ -905,7 +884,7 @@ public class seed_database implements Callable<Integer> {
             document.put("passes", documents);
             document.put("idempotent", problem == null);
             if (problem != null) {
-                document.put("error", Map.of("exit_code", EXIT_FAILED, "message", problem));
+                document.put("error", Map.of("exit_code", SeedError.EXIT_FAILED, "message", problem));
             }
             spec.commandLine().getOut().println(Json.pretty(document));
         }
@@ -922,19 +901,19 @@ public class seed_database implements Callable<Integer> {
             default -> { }
         }
         if (problem != null) {
-            var error = new SeedError(EXIT_FAILED, changed.isEmpty() ? null : changed.get(0).file().displayPath(), problem,
+            var error = new SeedError(SeedError.EXIT_FAILED, changed.isEmpty() ? null : changed.get(0).file().displayPath(), problem,
                     "a seeded value that the database stores differently from the file (a trigger or rule that rewrites "
                             + "it, a default that changes it) makes the seeds write on every run: make the file say what the "
                             + "database keeps", null);
             spec.commandLine().getErr().println("error: " + error.paragraph().replace(" Nothing was written.", ""));
-            return EXIT_FAILED;
+            return SeedError.EXIT_FAILED;
         }
         if (format().prose()) {
             spec.commandLine().getOut().println("Verified: " + Report.count(first.migrationsApplied(), "migration") + " and "
                     + Report.count(first.rowsWritten(), "row") + " apply cleanly to an empty database, and a second pass "
                     + "changes nothing.");
         }
-        return EXIT_OK;
+        return SeedError.EXIT_OK;
     }
 
     int history(String file, String key, String table, int limit) {
@@ -962,7 +941,7 @@ public class seed_database implements Callable<Integer> {
                 report.history(historyTable, entries);
             }
         }
-        return EXIT_OK;
+        return SeedError.EXIT_OK;
     }
 
     /**
@@ -989,7 +968,7 @@ public class seed_database implements Callable<Integer> {
             note("Exported " + Report.count(result.rows(), "row") + " of " + result.table() + " to "
                     + SeedFile.displayPath(file, workingDir));
         }
-        return EXIT_OK;
+        return SeedError.EXIT_OK;
     }
 
     /** The seed files of the seeds directory, if there is one: their keys are how an export writes references. */

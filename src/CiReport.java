@@ -28,7 +28,7 @@ final class CiReport {
     record Finding(String file, int line, String message) {}
 
     /** The findings of a run: each pending migration, and each changed row of each seed file. */
-    static List<Finding> findings(Report.Run run) {
+    static List<Finding> findings(Results.RunOutcome run) {
         var findings = new ArrayList<Finding>();
         if (run.migrations() != null) {
             for (var m : run.migrations().applied()) {
@@ -49,25 +49,25 @@ final class CiReport {
         return findings;
     }
 
-    private static String fileOf(Seeder.Outcome outcome, Seeder.RowChange change) {
+    private static String fileOf(Results.FileOutcome outcome, Results.Change change) {
         return change.pos() != null && change.pos().file() != null ? change.pos().file() : outcome.file().displayPath();
     }
 
     /** A changed row's line; a removed row, which the file no longer has, is at the file's removal: setting. */
-    private static int lineOf(Seeder.Outcome outcome, Seeder.RowChange change) {
+    private static int lineOf(Results.FileOutcome outcome, Results.Change change) {
         var pos = change.pos() != null ? change.pos() : outcome.file().settings().get("removal");
         return pos == null ? 0 : pos.line();
     }
 
     /** "gpt-4o typical_agent_cost 0.0500 → 0.0450", "gpt-5 to insert", "gpt-4 is_active true → false (deactivated)". */
-    static String describe(Seeder.RowChange change, boolean planned) {
+    static String describe(Results.Change change, boolean planned) {
         String key = Report.shownKey(change.key());
         return switch (change.action()) {
             case INSERT -> key + (planned ? " is not in the table: to insert" : " inserted");
             case DELETE -> key + " is no longer in the file: " + (planned ? "to delete" : "deleted");
             case UPDATE, DEACTIVATE -> key + " " + String.join("; ", change.columns().stream()
                     .map(c -> c.column() + " " + Report.shown(c.before(), 0) + " → " + Report.shown(c.after(), 0)).toList())
-                    + (change.action() == Seeder.Action.DEACTIVATE ? " (no longer in the file: "
+                    + (change.action() == Results.Action.DEACTIVATE ? " (no longer in the file: "
                     + (planned ? "to deactivate)" : "deactivated)") : "");
         };
     }
@@ -78,7 +78,7 @@ final class CiReport {
      * A workflow command per finding: ::error for what makes the command fail, ::notice for what a
      * plan lists (https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions).
      */
-    static String github(Report.Run run, boolean failing, java.util.function.UnaryOperator<String> inRepository) {
+    static String github(Results.RunOutcome run, boolean failing, java.util.function.UnaryOperator<String> inRepository) {
         var out = new StringBuilder();
         for (var finding : findings(run)) {
             annotation(out, failing ? "error" : "notice", inRepository.apply(finding.file()), finding.line(), 0,
@@ -143,7 +143,7 @@ final class CiReport {
      * A test suite for the command: a test case for the migrations and one per seed file (skipped
      * for a file of another environment), failed where it drifts (check, verify) or erred.
      */
-    static String junit(Report.Run run, boolean failing) {
+    static String junit(Results.RunOutcome run, boolean failing) {
         return xml(writer -> {
             var cases = new ArrayList<TestCase>();
             if (run.migrations() != null) {
@@ -265,7 +265,7 @@ final class CiReport {
     // ── Markdown ────────────────────────────────────────────────────────────────────────────
 
     /** A pull-request comment or job summary: the verdict, then per file a table of the rows to insert, update and remove. */
-    static String markdown(Report.Run run, String verdict) {
+    static String markdown(Results.RunOutcome run, String verdict) {
         var out = new StringBuilder("### seed_database " + run.command() + ": " + verdict + "\n\n");
         out.append("Database `").append(run.target().describe()).append("`, environment `").append(run.environment())
                 .append("`.\n\n");
@@ -302,7 +302,7 @@ final class CiReport {
                     var column = change.columns().get(i);
                     out.append("| ").append(i == 0 ? sign : "").append(" | ").append(i == 0 ? key : "").append(" | ")
                             .append(cell(column.column())).append(" | ")
-                            .append(change.action() == Seeder.Action.INSERT ? "" : cell(Report.shown(column.before(), 0)))
+                            .append(change.action() == Results.Action.INSERT ? "" : cell(Report.shown(column.before(), 0)))
                             .append(" | ").append(cell(Report.shown(column.after(), 0))).append(" |\n");
                 }
             });

@@ -224,7 +224,7 @@ final class Export {
     }
 
     private SeedError tableError(String message, String hint) {
-        return new SeedError(seed_database.EXIT_FAILED, null, message, hint, null);
+        return new SeedError(SeedError.EXIT_FAILED, null, message, hint, null);
     }
 
     /**
@@ -628,7 +628,7 @@ final class Export {
             return SeedError.fromSql(e, session.target);
         }
         boolean writes = state.equals("25006");
-        return new SeedError(seed_database.EXIT_USAGE, null, "--where " + request.where() + ": " + SeedError.describe(e),
+        return new SeedError(SeedError.EXIT_USAGE, null, "--where " + request.where() + ": " + SeedError.describe(e),
                 writes ? "an export only reads: the condition runs in a read-only transaction" : "the condition is SQL, as in "
                         + "WHERE (...) of a SELECT from " + table.name(), e);
     }
@@ -651,7 +651,7 @@ final class Export {
     private String header(Instant now) {
         var out = new StringBuilder();
         out.append(comment(table.schema() + "." + table.name() + " of " + session.target.describe() + ", exported by seed_database "
-                + seed_database.VERSION + " on " + WHEN.format(now.atOffset(ZoneOffset.UTC)) + "."));
+                + Config.VERSION + " on " + WHEN.format(now.atOffset(ZoneOffset.UTC)) + "."));
         if (request.where() != null) {
             out.append(comment("Only the rows WHERE " + request.where()));
         }

@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * A table (seed_history unless configured otherwise) that the tool creates the way Flyway creates
  * flyway_schema_history: one row per seed file per run, including runs that changed nothing,
  * with the file's checksum, the counts, who ran it where, the git commit of the seed files, and
- * every changed row's key and old and new values (as JSON, up to Seeder.DETAIL_LIMIT rows).
+ * every changed row's key and old and new values (as JSON, up to Results.FileOutcome.DETAIL_LIMIT rows).
  */
 final class History {
 
@@ -31,11 +31,11 @@ final class History {
                  long inserted, long updated, long unchanged, long deactivated, long deleted, long notInFile,
                  long durationMillis, String databaseUser,
                  String toolVersion, String environment, String gitCommit, String host, boolean changesComplete,
-                 List<Seeder.RowChange> changes) {}
+                 List<Results.Change> changes) {}
 
     /** One change of one row, with the run that made it. */
     record Event(OffsetDateTime startedAt, UUID runId, String file, String table, String databaseUser, String gitCommit,
-                 String environment, Seeder.RowChange change) {}
+                 String environment, Results.Change change) {}
 
     final Session session;
     final String table;
@@ -60,7 +60,7 @@ final class History {
     }
 
     /** Records a run; every text of its changes passes through the run's scrubber of values from the environment. */
-    void record(RunInfo run, List<Seeder.Outcome> outcomes, Secrets secrets) {
+    void record(RunInfo run, List<Results.FileOutcome> outcomes, Secrets secrets) {
         exists();   // refuses a table of that name that is something else
         session.run("""
                 CREATE TABLE IF NOT EXISTS %1$s (
@@ -101,9 +101,9 @@ final class History {
                     .bind(5, outcome.inserted()).bind(6, outcome.updated()).bind(7, outcome.unchanged())
                     .bind(8, outcome.deactivated()).bind(9, outcome.deleted())
                     .bind(10, outcome.notInFile()).bind(11, outcome.durationNanos() / 1_000_000)
-                    .bind(12, seed_database.VERSION).bind(13, secrets.scrub(run.environment()))
+                    .bind(12, Config.VERSION).bind(13, secrets.scrub(run.environment()))
                     .bind(14, run.gitCommit()).bind(15, secrets.scrub(run.host()))
-                    .bind(16, Seeder.RowChange.json(outcome.changes(), secrets::scrub)).bind(17, outcome.changesComplete())
+                    .bind(16, Results.Change.json(outcome.changes(), secrets::scrub)).bind(17, outcome.changesComplete())
                     .execute();
         }
     }
@@ -182,7 +182,7 @@ final class History {
     }
 
     /** The recorded changes of the history rows that match, taken apart by PostgreSQL's JSON functions. */
-    private void changes(String where, List<Object> parameters, java.util.function.BiConsumer<Long, Seeder.RowChange> sink) {
+    private void changes(String where, List<Object> parameters, java.util.function.BiConsumer<Long, Results.Change> sink) {
         var pending = new LinkedHashMap<String, Object[]>();
         var query = session.handle.createQuery("""
                         SELECT h.id, c.ordinality, c.value->>'key', (c.value->>'line')::int, c.value->>'action',
@@ -198,14 +198,14 @@ final class History {
         query.map((rs, ctx) -> new Object[]{rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getObject(4, Integer.class),
                         rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8)})
                 .forEach(r -> {
-                    var change = pending.computeIfAbsent(r[0] + "/" + r[1], k -> new Object[]{r[0], new Seeder.RowChange(
+                    var change = pending.computeIfAbsent(r[0] + "/" + r[1], k -> new Object[]{r[0], new Results.Change(
                             (String) r[2], r[3] == null ? null : new SeedFile.Pos((Integer) r[3], 1),
-                            Seeder.Action.valueOf(((String) r[4]).toUpperCase(java.util.Locale.ROOT)), new ArrayList<>())});
+                            Results.Action.valueOf(((String) r[4]).toUpperCase(java.util.Locale.ROOT)), new ArrayList<>())});
                     if (r[5] != null) {
-                        ((Seeder.RowChange) change[1]).columns().add(new Seeder.ColumnChange((String) r[5], (String) r[6], (String) r[7]));
+                        ((Results.Change) change[1]).columns().add(new Results.ColumnChange((String) r[5], (String) r[6], (String) r[7]));
                     }
                 });
-        pending.values().forEach(p -> sink.accept((Long) p[0], (Seeder.RowChange) p[1]));
+        pending.values().forEach(p -> sink.accept((Long) p[0], (Results.Change) p[1]));
     }
 
     /**

@@ -160,7 +160,7 @@ final class Migrations {
     }
 
     private static SeedError notSql(Path file, Path workingDir, String problem, String hint) {
-        return new SeedError(seed_database.EXIT_FAILED, SeedFile.displayPath(file, workingDir), problem, hint, null);
+        return new SeedError(SeedError.EXIT_FAILED, SeedFile.displayPath(file, workingDir), problem, hint, null);
     }
 
     /** Every migration Flyway knows of, in order, with its state. */
@@ -214,7 +214,7 @@ final class Migrations {
                     ? SeedFile.displayPath(Path.of(e.getAbsolutePathOnDisk()), workingDir)
                     : "migration " + e.getMigration().getVersion();
             var cause = SeedError.causeOf(e, SQLException.class);
-            if (cause != null && SeedError.fromSql(cause, session.target).exitCode != seed_database.EXIT_FAILED) {
+            if (cause != null && SeedError.fromSql(cause, session.target).exitCode != SeedError.EXIT_FAILED) {
                 // A timeout or a lost connection, not a mistake in the migration: said as such.
                 var error = SeedError.fromSql(cause, session.target);
                 throw new SeedError(error.exitCode, e.getLineNumber() > 0 ? file + ":" + e.getLineNumber() : file,
@@ -227,7 +227,7 @@ final class Migrations {
                             + "baseline at this migration or a later one (--baseline=" + e.getMigration().getVersion()
                             + " on a database without a Flyway history), or write the migration to allow it (CREATE TABLE IF NOT EXISTS)"
                     : null;
-            throw new SeedError(seed_database.EXIT_FAILED, e.getLineNumber() > 0 ? file + ":" + e.getLineNumber() : file,
+            throw new SeedError(SeedError.EXIT_FAILED, e.getLineNumber() > 0 ? file + ":" + e.getLineNumber() : file,
                     "migration failed: " + message, hint, e);
         } catch (FlywayException e) {
             throw failure(e, session, dir, workingDir);
@@ -257,7 +257,7 @@ final class Migrations {
         var versions = info(session, dir, workingDir).stream().map(Info::version).filter(v -> !v.isEmpty()).toList();
         String shown = adoption.tables().stream().limit(5).collect(Collectors.joining(", "))
                 + (adoption.tables().size() > 5 ? " and " + (adoption.tables().size() - 5) + " more" : "");
-        return new SeedError(seed_database.EXIT_FAILED, SeedFile.displayPath(dir, workingDir), "this database has tables ("
+        return new SeedError(SeedError.EXIT_FAILED, SeedFile.displayPath(dir, workingDir), "this database has tables ("
                 + shown + ") but no Flyway history (flyway_schema_history): another tool made its schema, so which of the "
                 + "migrations it already holds is unknown", "adopt it: rerun with --baseline=VERSION, the version of the "
                 + "newest migration the schema already matches (those up to it are recorded as applied without running; "
@@ -329,7 +329,7 @@ final class Migrations {
             return;
         }
         String option = asked.equals(NEWEST) ? "--baseline" : "--baseline=" + asked;
-        throw new SeedError(seed_database.EXIT_FAILED, SeedFile.displayPath(dir, workingDir), option + " would record the "
+        throw new SeedError(SeedError.EXIT_FAILED, SeedFile.displayPath(dir, workingDir), option + " would record the "
                 + "migrations up to " + baselinedAt + " as applied without running them, but this database lacks tables they "
                 + "create: " + missing.stream().map(e -> e.getKey().replace("\"", "") + " (" + e.getValue() + ")")
                         .collect(Collectors.joining(", ")),
@@ -482,11 +482,11 @@ final class Migrations {
 
     private static SeedError failure(FlywayException e, Session session, Path dir, Path workingDir) {
         var cause = SeedError.causeOf(e, SQLException.class);
-        if (cause != null && SeedError.fromSql(cause, session.target).exitCode == seed_database.EXIT_UNREACHABLE) {
+        if (cause != null && SeedError.fromSql(cause, session.target).exitCode == SeedError.EXIT_UNREACHABLE) {
             return SeedError.fromSql(cause, session.target);
         }
         String message = java.util.Objects.requireNonNullElse(e.getMessage(), "");
-        return new SeedError(seed_database.EXIT_FAILED, SeedFile.displayPath(dir, workingDir), "Flyway: " + firstParagraph(message),
+        return new SeedError(SeedError.EXIT_FAILED, SeedFile.displayPath(dir, workingDir), "Flyway: " + firstParagraph(message),
                 HINTS.entrySet().stream().filter(h -> message.contains(h.getKey())).map(Map.Entry::getValue).findFirst().orElse(null), e);
     }
 

@@ -20,51 +20,6 @@ import java.util.Map;
  */
 final class Report {
 
-    /** Everything a run (or a plan, or a check) did; production: whether its environment is declared production. */
-    record Run(String command, boolean dryRun, String environment, boolean production, DatabaseTarget target,
-               Migrations.Outcome migrations,
-               List<Seeder.Outcome> seeds, List<SeedFile> skipped, java.nio.file.Path seedsDir, long durationNanos,
-               String historyTable) {
-
-        long rowsWritten() {
-            return seeds.stream().mapToLong(Seeder.Outcome::written).sum();
-        }
-
-        int migrationsApplied() {
-            return migrations == null ? 0 : migrations.applied().size();
-        }
-
-        /** Nothing to migrate and nothing to write: the database matches the files. */
-        boolean inSync() {
-            return migrationsApplied() == 0 && rowsWritten() == 0 && (migrations == null || migrations.baselinedAt() == null);
-        }
-
-        Map<String, Object> json() {
-            var json = document(command);
-            json.put("database", target.describe());
-            json.put("environment", environment);
-            json.put("production", production);
-            json.put("dry_run", dryRun);
-            json.put("in_sync", inSync());
-            if (migrations != null) {
-                var m = new LinkedHashMap<String, Object>();
-                m.put("version_before", migrations.versionBefore());
-                m.put("version_after", migrations.versionAfter());
-                m.put("baselined_at", migrations.baselinedAt());
-                m.put("applied", migrations.applied().stream().map(a -> Map.of("version", a.version(), "description", a.description())).toList());
-                m.put("warnings", migrations.warnings());
-                json.put("migrations", m);
-            } else {
-                json.put("migrations", null);
-            }
-            json.put("seeds", seeds.stream().map(Seeder.Outcome::json).toList());
-            json.put("skipped", skipped.stream().map(f -> Map.of("file", f.name(), "environments", f.environments())).toList());
-            json.put("history_table", historyTable);
-            json.put("duration_ms", durationNanos / 1_000_000);
-            return json;
-        }
-    }
-
     /**
      * The forms of output: text for people (the default), json for programs, and for check, plan
      * and verify the forms CI shows: github (annotations, and a job summary), junit (XML) and markdown.
@@ -131,7 +86,7 @@ final class Report {
     static Map<String, Object> document(String command) {
         var json = new LinkedHashMap<String, Object>();
         json.put("command", command);
-        json.put("tool_version", seed_database.VERSION);
+        json.put("tool_version", Config.VERSION);
         return json;
     }
 
@@ -142,7 +97,7 @@ final class Report {
         if (!format.prose() || quiet) {
             return;
         }
-        out.println(style.bold("seed_database " + seed_database.VERSION) + (title == null ? "" : " · " + title));
+        out.println(style.bold("seed_database " + Config.VERSION) + (title == null ? "" : " · " + title));
         out.println("  database     " + target.describe() + style.dim(" (" + target.origin() + ")"));
         warnings.forEach(warning -> out.println(style.yellow("  warning: " + warning)));
         out.println("  environment  " + environment + style.dim(" (" + environmentDeclared + ")"));
@@ -157,7 +112,7 @@ final class Report {
         }
     }
 
-    void run(Run run) {
+    void run(Results.RunOutcome run) {
         if (json) {
             printJson((run.json()));
             return;
@@ -194,7 +149,7 @@ final class Report {
     }
 
     /** What a run came to, in a few words, for the heading of its Markdown. */
-    static String verdict(Run run) {
+    static String verdict(Results.RunOutcome run) {
         if (run.command().equals("check")) {
             return run.inSync() ? "in sync" : "out of sync";
         }
@@ -236,7 +191,7 @@ final class Report {
         }
     }
 
-    private void seeds(Run run, boolean dryRun) {
+    private void seeds(Results.RunOutcome run, boolean dryRun) {
         var outcomes = run.seeds();
         if (outcomes.isEmpty() && run.skipped().isEmpty()) {
             out.println("Seeds: " + style.yellow("no seed files (*.yaml, *.yml) in " + run.seedsDir()));
@@ -279,7 +234,7 @@ final class Report {
      * Changed rows, aligned: "+ key" for a new row, "~ key  column: old → new" for a changed one,
      * "- key  column: true → false" for a deactivated one, "- key  (deleted)" for a deleted one.
      */
-    private void changes(List<Seeder.RowChange> changes, long total, String indent) {
+    private void changes(List<Results.Change> changes, long total, String indent) {
         int keyWidth = changes.stream().limit(ROWS_SHOWN).filter(c -> !c.inserted())
                 .mapToInt(c -> shownKey(c.key()).length()).max().orElse(0);
         changes.stream().limit(ROWS_SHOWN).forEach(change -> {
@@ -288,11 +243,11 @@ final class Report {
                 out.println(indent + style.green("+ " + key));
                 return;
             }
-            if (change.action() == Seeder.Action.DELETE) {
+            if (change.action() == Results.Action.DELETE) {
                 out.println(indent + style.red("- " + pad(key, keyWidth)) + "  " + style.dim("(deleted)"));
                 return;
             }
-            String prefix = indent + (change.action() == Seeder.Action.DEACTIVATE ? style.red("- " + pad(key, keyWidth))
+            String prefix = indent + (change.action() == Results.Action.DEACTIVATE ? style.red("- " + pad(key, keyWidth))
                     : style.yellow("~ " + pad(key, keyWidth))) + "  ";
             String continued = indent + " ".repeat(keyWidth + 4);
             for (var column : change.columns()) {
@@ -307,7 +262,7 @@ final class Report {
     }
 
     /** What a run changes, counted: "2 migrations", "1 row"; nothing when it changes nothing. */
-    private static List<String> amounts(Run run) {
+    private static List<String> amounts(Results.RunOutcome run) {
         var parts = new ArrayList<String>();
         if (run.migrationsApplied() > 0) {
             parts.add(count(run.migrationsApplied(), "migration"));
@@ -318,7 +273,7 @@ final class Report {
         return parts;
     }
 
-    private String summary(Run run) {
+    private String summary(Results.RunOutcome run) {
         var parts = amounts(run);
         String seconds = String.format(Locale.ROOT, "%.2f s", run.durationNanos() / 1e9);
         if (run.command().equals("check")) {
@@ -338,7 +293,7 @@ final class Report {
 
     // ── info ────────────────────────────────────────────────────────────────────────────────
 
-    void info(List<Migrations.Info> migrations, Run plan, History.Entry lastRun, String historyTable) {
+    void info(List<Migrations.Info> migrations, Results.RunOutcome plan, History.Entry lastRun, String historyTable) {
         if (json) {
             var json = document("info");
             json.put("database", plan.target().describe());
@@ -467,7 +422,7 @@ final class Report {
             String action = pad(e.change().action().json() + (e.change().action().json().endsWith("e") ? "d" : "ed"), 11);
             String indent = " ".repeat(2 + when.length() + 2 + action.length() + 2);
             String head = "  " + when + "  " + (e.change().inserted() ? style.green(action)
-                    : e.change().action() == Seeder.Action.UPDATE ? style.yellow(action) : style.red(action)) + "  ";
+                    : e.change().action() == Results.Action.UPDATE ? style.yellow(action) : style.red(action)) + "  ";
             boolean first = true;
             for (var column : e.change().columns()) {
                 String value = e.change().inserted() ? shown(column.after(), 0) : change(column);
@@ -506,7 +461,7 @@ final class Report {
         item.put("not_in_file", entry.notInFile());
         item.put("duration_ms", entry.durationMillis());
         item.put("changes_complete", entry.changesComplete());
-        item.put("changes", entry.changes().stream().map(Seeder.RowChange::json).toList());
+        item.put("changes", entry.changes().stream().map(Results.Change::json).toList());
         return item;
     }
 
@@ -517,7 +472,7 @@ final class Report {
     }
 
     /** old → new; long values are cut around the first place they differ, so the difference is what shows. */
-    private String change(Seeder.ColumnChange column) {
+    private String change(Results.ColumnChange column) {
         // Once either side shows an escape (a line break as \n, a bidi override), a backslash is shown doubled
         // on both, so that the text "\n" and a line break never read alike.
         boolean escapes = escapes(column.before()) || escapes(column.after());

@@ -8,6 +8,11 @@ import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 
 final class SeedError extends RuntimeException {
+
+    /** The exit codes, as --help and the README list them. */
+    static final int EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3, EXIT_LOCKED = 4,
+            EXIT_EXHAUSTED = 5;
+
     final int exitCode;
     final String where;
     final String hint;
@@ -29,7 +34,7 @@ final class SeedError extends RuntimeException {
 
     /** A problem in a file, at a position when one is known. */
     static SeedError in(String file, SeedFile.Pos pos, String message) {
-        return new SeedError(seed_database.EXIT_FAILED, pos == null ? file : pos.where(file), message, null, null);
+        return new SeedError(EXIT_FAILED, pos == null ? file : pos.where(file), message, null, null);
     }
 
     /**
@@ -39,13 +44,13 @@ final class SeedError extends RuntimeException {
     static SeedError exhaustion(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof OutOfMemoryError) {
-                return new SeedError(seed_database.EXIT_EXHAUSTED, null, "the tool ran out of memory: its heap is bounded at "
+                return new SeedError(EXIT_EXHAUSTED, null, "the tool ran out of memory: its heap is bounded at "
                         + (Runtime.getRuntime().maxMemory() >> 20) + " MB, and this run needed more (" + t.getMessage() + ")",
                         "a seed file this large is better split, or its rows kept in a CSV file (streamed: a few dozen "
                                 + "bytes a row); or give the tool more heap: ./jbang -R-Xmx4g seed_database.java seed", t);
             }
             if (t instanceof StackOverflowError) {
-                return new SeedError(seed_database.EXIT_EXHAUSTED, null, "the tool ran out of stack: something in the input is "
+                return new SeedError(EXIT_EXHAUSTED, null, "the tool ran out of stack: something in the input is "
                         + "nested too deeply to follow", "please report the input that did this", t);
             }
         }
@@ -53,7 +58,7 @@ final class SeedError extends RuntimeException {
     }
 
     static SeedError usage(String message, String hint) {
-        return new SeedError(seed_database.EXIT_USAGE, null, message, hint, null);
+        return new SeedError(EXIT_USAGE, null, message, hint, null);
     }
 
     static SeedError unexpected(Exception e, DatabaseTarget target) {
@@ -61,7 +66,7 @@ final class SeedError extends RuntimeException {
         if (sql != null) {
             return SeedError.fromSql(sql, target);
         }
-        return new SeedError(seed_database.EXIT_FAILED, null, "internal error: " + e, "this is a bug in seed_database", e);
+        return new SeedError(EXIT_FAILED, null, "internal error: " + e, "this is a bug in seed_database", e);
     }
 
     /**
@@ -77,7 +82,7 @@ final class SeedError extends RuntimeException {
         if (error.connectionFailure() || !(connectionLost || connectionError(e))) {
             return error;
         }
-        return new SeedError(seed_database.EXIT_UNREACHABLE, target == null ? null : "cannot use " + target.describe(),
+        return new SeedError(EXIT_UNREACHABLE, target == null ? null : "cannot use " + target.describe(),
                 "the connection was lost (" + error.getMessage().replaceAll("\\.$", "") + ")", LOST, e, true);
     }
 
@@ -88,7 +93,7 @@ final class SeedError extends RuntimeException {
      * setting being wrong: any driver error on the way, each with the errors chained to it, says so.
      */
     boolean connectionFailure() {
-        return exitCode == seed_database.EXIT_UNREACHABLE && (lostConnection || connectionError(this));
+        return exitCode == EXIT_UNREACHABLE && (lostConnection || connectionError(this));
     }
 
     private static boolean connectionError(Throwable e) {
@@ -124,8 +129,8 @@ final class SeedError extends RuntimeException {
         if (hint != null) {
             text.append(endsWithStop(text) ? " " : ". ").append(capitalized(hint));
         }
-        if (exitCode == seed_database.EXIT_FAILED || exitCode == seed_database.EXIT_UNREACHABLE
-                || exitCode == seed_database.EXIT_EXHAUSTED) {
+        if (exitCode == EXIT_FAILED || exitCode == EXIT_UNREACHABLE
+                || exitCode == EXIT_EXHAUSTED) {
             text.append(endsWithStop(text) ? " " : ". ").append("Nothing was written.");
         }
         // One paragraph, whatever a quoted value holds: a line break or an escape sequence in it is shown, not obeyed.
@@ -149,17 +154,17 @@ final class SeedError extends RuntimeException {
         if (state.equals("55P03")) {
             var row = Session.rowWait(e, target);
             if (row.isPresent()) {
-                return new SeedError(seed_database.EXIT_LOCKED, where, "gave up" + (row.get().seconds() > 0 ? " after "
+                return new SeedError(EXIT_LOCKED, where, "gave up" + (row.get().seconds() > 0 ? " after "
                         + row.get().seconds() + " s" : "") + " waiting for a row of " + row.get().table() + ", which "
                         + row.get().holders().orElse("another transaction") + " holds locked", "a transaction of the application "
                         + "has locked the row (SELECT … FOR UPDATE, or a write it has not committed yet); retry later, or give "
                         + "it longer with --lock-timeout SECONDS", e);
             }
-            return new SeedError(seed_database.EXIT_LOCKED, where, "a lock wait took longer than --lock-timeout allows: "
+            return new SeedError(EXIT_LOCKED, where, "a lock wait took longer than --lock-timeout allows: "
                     + describe(e), "something else holds the lock; retry later, or give it longer with --lock-timeout SECONDS", e);
         }
         if (state.equals("57014") && String.valueOf(e.getMessage()).contains("statement timeout")) {
-            return new SeedError(seed_database.EXIT_LOCKED, where, "a statement ran longer than --statement-timeout allows",
+            return new SeedError(EXIT_LOCKED, where, "a statement ran longer than --statement-timeout allows",
                     "give it longer with --statement-timeout SECONDS (0: no limit)", e);
         }
         if (state.startsWith("08") || state.startsWith("28") || state.equals("3D000") || state.startsWith("57P")) {
@@ -195,10 +200,10 @@ final class SeedError extends RuntimeException {
                             default -> "is PostgreSQL running there and reachable? Set --url or DATABASE_URL to point elsewhere";
                         };
             }
-            return new SeedError(seed_database.EXIT_UNREACHABLE, where == null ? null : "cannot use " + where,
+            return new SeedError(EXIT_UNREACHABLE, where == null ? null : "cannot use " + where,
                     message + (target == null ? "" : " (connection " + target.origin() + ")"), hint, e);
         }
-        return new SeedError(seed_database.EXIT_FAILED, where, "PostgreSQL: " + describe(e), null, e);
+        return new SeedError(EXIT_FAILED, where, "PostgreSQL: " + describe(e), null, e);
     }
 
     /** The first error of this type in e's chain of causes (e itself included), else null. */

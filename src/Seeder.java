@@ -41,117 +41,6 @@ import org.postgresql.util.PSQLException;
  */
 final class Seeder {
 
-    enum Action {
-        INSERT, UPDATE, DEACTIVATE, DELETE;
-
-        String json() {
-            return name().toLowerCase(Locale.ROOT);
-        }
-    }
-
-    /** A column's value before and after; before is null for a row the run inserts. */
-    record ColumnChange(String column, String before, String after) {}
-
-    /**
-     * A row the run inserts (with the values it gives), updates (with the columns that change),
-     * deactivates or deletes; pos is the row's place in the file, null for a row the file no longer has.
-     */
-    record RowChange(String key, SeedFile.Pos pos, Action action, List<ColumnChange> columns) {
-        boolean inserted() {
-            return action == Action.INSERT;
-        }
-
-        /**
-         * The changes as compact JSON, written straight out: a run's history may hold 10,000 of them.
-         * Every text passes through scrub: values from the environment never reach the history.
-         */
-        static String json(List<RowChange> changes, java.util.function.UnaryOperator<String> scrub) {
-            var out = new StringBuilder(changes.size() * 256 + 2).append('[');
-            for (var change : changes) {
-                out.append(out.length() > 1 ? ",{\"key\":" : "{\"key\":");
-                quoteOrNull(out, scrub.apply(change.key));
-                out.append(",\"line\":").append(change.pos == null ? "null" : String.valueOf(change.pos.line()))
-                        .append(",\"action\":\"").append(change.action.json()).append("\",\"columns\":[");
-                for (int i = 0; i < change.columns.size(); i++) {
-                    var column = change.columns.get(i);
-                    out.append(i == 0 ? "{\"column\":" : ",{\"column\":");
-                    Json.quote(out, column.column());
-                    out.append(",\"old\":");
-                    quoteOrNull(out, scrub.apply(column.before()));
-                    out.append(",\"new\":");
-                    quoteOrNull(out, scrub.apply(column.after()));
-                    out.append('}');
-                }
-                out.append("]}");
-            }
-            return out.append(']').toString();
-        }
-
-        private static void quoteOrNull(StringBuilder out, String text) {
-            if (text == null) {
-                out.append("null");
-            } else {
-                Json.quote(out, text);
-            }
-        }
-
-        /** {"key", "line", "action", "columns": [{"column", "old", "new"}]}: as --json prints it and the history keeps it. */
-        Map<String, Object> json() {
-            var json = new LinkedHashMap<String, Object>();
-            json.put("key", key);
-            json.put("line", pos == null ? null : pos.line());
-            json.put("action", action.json());
-            json.put("columns", columns.stream().map(c -> {
-                var column = new LinkedHashMap<String, Object>();
-                column.put("column", c.column());
-                column.put("old", c.before());
-                column.put("new", c.after());
-                return column;
-            }).toList());
-            return json;
-        }
-    }
-
-    /**
-     * What a file did to its table. The counts are exact; the changed rows are listed in full up
-     * to {@link #DETAIL_LIMIT} (changesComplete says whether that was all of them), the keys of the
-     * table's rows that the file leaves as they are up to {@link #KEYS_LISTED}.
-     */
-    record Outcome(SeedFile file, Catalog.Table table, List<RowChange> changes, boolean changesComplete,
-                   long inserted, long updated, long unchanged, long deactivated, long deleted, long notInFile,
-                   List<String> notInFileKeys, long rowsElsewhere, List<String> warnings, long durationNanos) {
-
-        long written() {
-            return inserted + updated + deactivated + deleted;
-        }
-
-        List<Map<String, Object>> changesJson() {
-            return changes.stream().map(RowChange::json).toList();
-        }
-
-        Map<String, Object> json() {
-            var json = new LinkedHashMap<String, Object>();
-            json.put("file", file.name());
-            json.put("path", file.displayPath());
-            json.put("checksum", file.checksum());
-            json.put("table", table.name());
-            json.put("inserted", inserted);
-            json.put("updated", updated);
-            json.put("unchanged", unchanged);
-            json.put("deactivated", deactivated);
-            json.put("deleted", deleted);
-            json.put("removal", file.removal().mode());
-            json.put("not_in_file", notInFile);
-            json.put("not_in_file_keys", notInFileKeys);
-            json.put("rows_for_other_environments", rowsElsewhere);
-            json.put("warnings", warnings);
-            json.put("changes_complete", changesComplete);
-            json.put("changes", changesJson());
-            json.put("duration_ms", durationNanos / 1_000_000);
-            return json;
-        }
-    }
-
     /**
      * What a run asks of every file: the environment it is for, the guards against removing too
      * much, and whether it is a plan (whose guards warn instead of stopping it).
@@ -224,8 +113,6 @@ final class Seeder {
         }
     }
 
-    static final int DETAIL_LIMIT = 10_000, KEYS_LISTED = 100;
-
     private static final String ROW = Catalog.quote("seed.row"), GROUP = Catalog.quote("seed.group"),
             LAYER = Catalog.quote("seed.layer");
     /** Where a write statement takes an extra condition on the staged rows. */
@@ -253,8 +140,8 @@ final class Seeder {
     private boolean wholeStage;
     java.sql.Savepoint beforeWrites;
 
-    // What the file did, for its Outcome.
-    final List<RowChange> changes = new ArrayList<>();
+    // What the file did, for its FileOutcome.
+    final List<Results.Change> changes = new ArrayList<>();
     long inserted, updated, deactivated, deleted, notInFile;
     List<String> notInFileKeys = List.of();
     final List<String> warnings = new ArrayList<>();
@@ -269,11 +156,11 @@ final class Seeder {
         this.rows = file.rowsFor(run.environment);
     }
 
-    Outcome outcome() {
+    Results.FileOutcome outcome() {
         var sorted = new ArrayList<>(changes);
-        sorted.sort(Comparator.comparing((RowChange c) -> c.pos() == null ? Integer.MAX_VALUE : c.pos().line())
-                .thenComparing(RowChange::key));
-        return new Outcome(file, table, sorted, sorted.size() == inserted + updated + deactivated + deleted, inserted, updated,
+        sorted.sort(Comparator.comparing((Results.Change c) -> c.pos() == null ? Integer.MAX_VALUE : c.pos().line())
+                .thenComparing(Results.Change::key));
+        return new Results.FileOutcome(file, table, sorted, sorted.size() == inserted + updated + deactivated + deleted, inserted, updated,
                 rowCount - inserted - updated, deactivated, deleted, notInFile, notInFileKeys,
                 file.rowsElsewhere(run.environment), warnings, durationNanos);
     }
@@ -376,7 +263,7 @@ final class Seeder {
                     resolveSelfReferences(layer);
                 }
                 for (var group : groups.values()) {
-                    var diff = diff(group, layer, DETAIL_LIMIT - changes.size());
+                    var diff = diff(group, layer, Results.FileOutcome.DETAIL_LIMIT - changes.size());
                     if (diff.firstInsert() != null) {
                         requireValuesForInsert(group, diff.firstInsert());
                     }
@@ -968,7 +855,7 @@ final class Seeder {
                 ? pg.getServerErrorMessage().getWhere() : null;
         Matcher m = where == null ? null : COPY_WHERE.matcher(where);
         if (m == null || !m.find()) {
-            return new SeedError(seed_database.EXIT_FAILED, file.displayPath(), SeedError.describe(e), null, e);
+            return new SeedError(SeedError.EXIT_FAILED, file.displayPath(), SeedError.describe(e), null, e);
         }
         // COPY counts lines from 1: for the rows of a YAML file, a line is a row; in a CSV file, the line where the
         // row it read ends (a quoted value may hold line breaks), the header being line 1.
@@ -979,7 +866,7 @@ final class Seeder {
             // The line itself: a CSV row with too few or too many fields, or bytes that are not UTF-8.
             String message = SeedError.describe(e);
             var pos = rows.pos(index);
-            return new SeedError(seed_database.EXIT_FAILED, pos.where(file.displayPath()), message,
+            return new SeedError(SeedError.EXIT_FAILED, pos.where(file.displayPath()), message,
                     message.contains("missing data for column") || message.contains("extra data after last expected column")
                             ? "each row has a field for each column of the header (a blank line is a row too); a field that "
                                     + "holds a comma is quoted: \"Oslo, Norway\"" : null, e);
@@ -991,7 +878,7 @@ final class Seeder {
         if (value != null && stageColumn.startsWith("ref:")) {
             value = value.entries().get(stageColumn.substring(stageColumn.lastIndexOf(':') + 1));
         }
-        return new SeedError(seed_database.EXIT_FAILED, (value != null ? value.pos() : row.pos()).where(file.displayPath()),
+        return new SeedError(SeedError.EXIT_FAILED, (value != null ? value.pos() : row.pos()).where(file.displayPath()),
                 columnName + " (" + (column != null ? column.type() : "?") + "): " + SeedError.describe(e),
                 stageColumn.startsWith("ref:") ? null : byNaturalKey(columnName, value), e);
     }
@@ -1121,7 +1008,7 @@ final class Seeder {
      * A group's rows to insert and to update, listed up to a limit: complete when that was all of
      * them (then the counts are exact, and a write with nothing to do is skipped).
      */
-    record Diff(long inserted, long updated, List<RowChange> kept, RowChange firstInsert, boolean complete, List<Integer> updatedRows) {}
+    record Diff(long inserted, long updated, List<Results.Change> kept, Results.Change firstInsert, boolean complete, List<Integer> updatedRows) {}
 
     private String slice(Group group, int layer) {
         // No condition when it is the whole stage: one that every row meets still bends the planner's estimates.
@@ -1214,9 +1101,9 @@ final class Seeder {
         select.append(" FROM (SELECT * FROM ").append(stage).append(" WHERE ctid = ANY (?::tid[])) s LEFT JOIN (SELECT * FROM ")
                 .append(table.qualified()).append(" WHERE ctid = ANY (?::tid[])) t ON ").append(keyMatch("t", "s"))
                 .append(" ORDER BY s.").append(ROW);
-        var kept = new ArrayList<RowChange>();
+        var kept = new ArrayList<Results.Change>();
         long[] counts = new long[2];
-        RowChange[] firstInsert = new RowChange[1];
+        Results.Change[] firstInsert = new Results.Change[1];
         var updatedRows = new ArrayList<Integer>();
         // At most keep + 1 rows: held as text, so that the rows whose values may come from the environment
         // are looked up together afterwards (a large YAML file's in one more pass).
@@ -1246,7 +1133,7 @@ final class Seeder {
             int index = listedRow.index();
             var row = rowsRead.get(index);
             boolean inserted = listedRow.inserted();
-            var changed = new ArrayList<ColumnChange>();
+            var changed = new ArrayList<Results.ColumnChange>();
             for (int i = 0; i < values.size(); i++) {
                 if (inserted || listedRow.differs()[i]) {
                     String name = values.get(i).name();
@@ -1255,12 +1142,12 @@ final class Seeder {
                     // perhaps a secret: shown as where it comes from, or as ***, never as what it is.
                     String old = listedRow.old()[i] != null && (listedRow.secret().contains(name)
                             || value != null && value.fromEnvironment()) ? Secrets.MASK : listedRow.old()[i];
-                    changed.add(new ColumnChange(name, old, value != null && value.fromEnvironment() ? templateOf(value, file)
+                    changed.add(new Results.ColumnChange(name, old, value != null && value.fromEnvironment() ? templateOf(value, file)
                             : listedRow.now()[i]));
                 }
             }
             // The key as PostgreSQL stores it (0x10 is 16), not as the file spells it.
-            return Map.entry(index, new RowChange(listedRow.key(), rows.pos(index), inserted ? Action.INSERT : Action.UPDATE, changed));
+            return Map.entry(index, new Results.Change(listedRow.key(), rows.pos(index), inserted ? Results.Action.INSERT : Results.Action.UPDATE, changed));
         }).forEach(indexed -> {
             var change = indexed.getValue();
             counts[change.inserted() ? 0 : 1]++;
@@ -1280,7 +1167,7 @@ final class Seeder {
             firstInsert[0] = handle.createQuery("SELECT s." + ROW + ", " + keyShown("s") + " FROM " + stage + " s WHERE "
                             + slice(group, layer) + " AND NOT EXISTS (SELECT 1 FROM " + table.qualified() + " t WHERE "
                             + keyMatch("t", "s") + ") ORDER BY s." + ROW + " LIMIT 1")
-                    .map((rs, ctx) -> new RowChange(rs.getString(2), rows.pos(rs.getInt(1)), Action.INSERT, List.of()))
+                    .map((rs, ctx) -> new Results.Change(rs.getString(2), rows.pos(rs.getInt(1)), Results.Action.INSERT, List.of()))
                     .findOne().orElse(null);
         }
         return new Diff(counts[0], counts[1], kept, firstInsert[0], complete, updatedRows);
@@ -1303,7 +1190,7 @@ final class Seeder {
      * A row to insert must give every NOT NULL column that has no default and no generate: rule;
      * checked before the group writes anything.
      */
-    private void requireValuesForInsert(Group group, RowChange first) {
+    private void requireValuesForInsert(Group group, Results.Change first) {
         var missing = table.columns().values().stream()
                 .filter(c -> c.notNull() && !c.hasDefault() && !group.columns().contains(c)
                         && !file.generated().containsKey(c.name()))
@@ -1721,7 +1608,7 @@ final class Seeder {
             notInFileKeys = List.of();
         } else if (file.removal().keeps()) {
             notInFileKeys = query("SELECT " + keyShown("t") + " FROM " + table.qualified() + " t WHERE " + listedByNoFile
-                    + " ORDER BY 1 LIMIT " + KEYS_LISTED, List.of(), String.class);
+                    + " ORDER BY 1 LIMIT " + Results.FileOutcome.KEYS_LISTED, List.of(), String.class);
         } else if (file.ownsTable()) {
             // Every row of the table is this file's: the ones it does not list it has just removed, or retired before.
             notInFile = 0;
@@ -1733,7 +1620,7 @@ final class Seeder {
             notInFile = query("SELECT count(*) FROM " + table.qualified() + " t WHERE " + unowned, List.of(table.qualified()),
                     Long.class).get(0);
             notInFileKeys = notInFile == 0 ? List.of() : query("SELECT " + keyShown("t") + " FROM " + table.qualified() + " t WHERE "
-                    + unowned + " ORDER BY 1 LIMIT " + KEYS_LISTED, List.of(table.qualified()), String.class);
+                    + unowned + " ORDER BY 1 LIMIT " + Results.FileOutcome.KEYS_LISTED, List.of(table.qualified()), String.class);
         }
     }
 
@@ -1768,13 +1655,13 @@ final class Seeder {
                     removed.size()))) + (count > 5 ? ", …" : "") + "), and deleting in production needs --allow-delete")
                     .hint("check the plan; if the deletions are meant, rerun with --allow-delete"));
         }
-        for (String removedRow : removed.subList(0, Math.min(removed.size(), Math.max(0, DETAIL_LIMIT - changes.size())))) {
+        for (String removedRow : removed.subList(0, Math.min(removed.size(), Math.max(0, Results.FileOutcome.DETAIL_LIMIT - changes.size())))) {
             if (deleting) {
-                changes.add(new RowChange(removedRow, null, Action.DELETE, List.of()));
+                changes.add(new Results.Change(removedRow, null, Results.Action.DELETE, List.of()));
             } else {
                 int tab = removedRow.lastIndexOf('\t');
-                changes.add(new RowChange(removedRow.substring(0, tab), null, Action.DEACTIVATE,
-                        List.of(new ColumnChange(file.removal().column(), removedRow.substring(tab + 1), "false"))));
+                changes.add(new Results.Change(removedRow.substring(0, tab), null, Results.Action.DEACTIVATE,
+                        List.of(new Results.ColumnChange(file.removal().column(), removedRow.substring(tab + 1), "false"))));
             }
         }
         var statement = handle.createUpdate(deleting ? "DELETE FROM " + table.qualified() + " t WHERE " + where
@@ -1868,7 +1755,7 @@ final class Seeder {
             try {
                 handle.getConnection().rollback(beforeWrites);
             } catch (SQLException unusable) {
-                return new SeedError(seed_database.EXIT_FAILED, file.displayPath(), SeedError.describe(e), null, e);
+                return new SeedError(SeedError.EXIT_FAILED, file.displayPath(), SeedError.describe(e), null, e);
             }
             var constraint = handle.createQuery("""
                             SELECT coalesce(obj_description(c.oid, 'pg_constraint'), 'the constraint is ' || pg_get_constraintdef(c.oid)),
@@ -1888,7 +1775,7 @@ final class Seeder {
                     var clashing = rowsHolding(columns.get(0), error.getDetail());
                     if (clashing.size() > 1) {
                         pos = clashing.get(1).pos();
-                        return new SeedError(seed_database.EXIT_FAILED, pos.where(file.displayPath()), "rows " + String.join(
+                        return new SeedError(SeedError.EXIT_FAILED, pos.where(file.displayPath()), "rows " + String.join(
                                 " and ", clashing.stream().map(r -> keyText(r) + " (line " + r.pos().line() + ")").toList())
                                 + " give " + columns.get(0) + " the same value, which " + error.getConstraint() + " allows once: "
                                 + SeedError.describe(e), hint, e);
@@ -1902,7 +1789,7 @@ final class Seeder {
         // Once the row is named, PostgreSQL's "Failing row contains (…)" only repeats it.
         String message = row == null ? "table " + table.name() + ": " + SeedError.describe(e)
                 : "row " + keyText(row) + ": " + SeedError.describe(e).replace(" (" + SeedError.FAILING_ROW_NOT_SHOWN + ")", "");
-        return new SeedError(seed_database.EXIT_FAILED, pos == null ? file.displayPath() : pos.where(file.displayPath()), message, hint, e);
+        return new SeedError(SeedError.EXIT_FAILED, pos == null ? file.displayPath() : pos.where(file.displayPath()), message, hint, e);
     }
 
     private static final Pattern CONFLICTING_KEY = Pattern.compile("Key \\((.+?)\\)=\\((.*?)\\) conflicts with existing key.*");

@@ -155,7 +155,7 @@ final class Session implements AutoCloseable {
             statement.execute("SELECT pg_advisory_xact_lock(" + RUN_LOCK + ")");
         } catch (SQLException e) {
             if ("55P03".equals(e.getSQLState())) {
-                throw new SeedError(seed_database.EXIT_LOCKED, target.describe(), "gave up after "
+                throw new SeedError(SeedError.EXIT_LOCKED, target.describe(), "gave up after "
                         + limits.lockTimeoutSeconds() + " s waiting for the run lock, held by " + holder,
                         "another seed_database run is still at work on this database; wait for it, or give it longer "
                                 + "with --lock-timeout SECONDS", e);
@@ -298,7 +298,7 @@ final class Session implements AutoCloseable {
             }
             String holders = describeLockHolders("l.relation = '" + qualified.replace("'", "''") + "'::regclass")
                     .orElse("another transaction");
-            throw new SeedError(seed_database.EXIT_LOCKED, file, "gave up after " + limits.lockTimeoutSeconds()
+            throw new SeedError(SeedError.EXIT_LOCKED, file, "gave up after " + limits.lockTimeoutSeconds()
                     + " s waiting to lock " + displayName + ", which " + holders + " holds",
                     "a long transaction of the application is in the way; retry later, or give it longer with --lock-timeout SECONDS", e);
         }

@@ -78,7 +78,7 @@ final class Verify implements AutoCloseable {
                         + "not there with --database, or one that ends in _ to have the time and a random suffix added");
             }
             if ("42501".equals(e.getSQLState())) {
-                throw new SeedError(seed_database.EXIT_FAILED, target.describe(), "verify creates a throwaway database, and "
+                throw new SeedError(SeedError.EXIT_FAILED, target.describe(), "verify creates a throwaway database, and "
                         + target.user() + " may not create databases", "run it as a user with CREATEDB (ALTER ROLE "
                         + target.user() + " CREATEDB), on a development or CI server", e);
             }
