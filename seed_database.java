@@ -723,15 +723,7 @@ public class seed_database implements Callable<Integer> {
                 historyTable(), files);
         run.progress = progress;
         run.subset = selected.size() < files.size();
-        var seeders = Seeder.order(session, selected.stream().filter(f -> f.appliesTo(environment.name())).toList(), files).stream()
-                .map(planned -> new Seeder(run, planned.file(), planned.table())).toList();
-        seeders.forEach(Seeder::write);
-        seeders.forEach(Seeder::countRemovals);
-        Seeder.guardRemovals(run, seeders);
-        for (int i = seeders.size() - 1; i >= 0; i--) {
-            seeders.get(i).remove();
-        }
-        return seeders.stream().map(Seeder::outcome).toList();
+        return Seeder.seedAll(run, selected.stream().filter(f -> f.appliesTo(environment.name())).toList());
     }
 
     /** The directory the seed files were read from, for a message. */

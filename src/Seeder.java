@@ -165,6 +165,23 @@ final class Seeder {
                 file.rowsElsewhere(run.environment), warnings, durationNanos);
     }
 
+    /**
+     * Seeds the files of a run (those that apply to its environment), in dependency order: each
+     * writes its rows, then the removals are counted and guarded, then, in reverse order, each
+     * removes the rows it no longer lists. The one entry point of seeding.
+     */
+    static List<Results.FileOutcome> seedAll(Run run, List<SeedFile> applicable) {
+        var seeders = order(run.session, applicable, run.allFiles).stream()
+                .map(planned -> new Seeder(run, planned.file(), planned.table())).toList();
+        seeders.forEach(Seeder::write);
+        seeders.forEach(Seeder::countRemovals);
+        guardRemovals(run, seeders);
+        for (int i = seeders.size() - 1; i >= 0; i--) {
+            seeders.get(i).remove();
+        }
+        return seeders.stream().map(Seeder::outcome).toList();
+    }
+
     // ── the order of the files ─────────────────────────────────────────────────────────────
 
     /** A seed file with its table, described by the catalog once. */
