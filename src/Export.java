@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.reflect.ConstructorMapper;
 
 /**
  * Reads one table, in a read-only transaction, and writes its rows in the seed-file format of
@@ -103,48 +104,6 @@ final class Export {
 
     /** The table of the cells whose values came from the environment (${VAR}): exported as their template. */
     private String secretCellsTable;
-
-    /**
-     * The cells of this table that hold a value from the environment, by the key they were seeded
-     * with (its columns), then the row's key as text, then the column: the ${VAR} template each came from.
-     */
-    private Map<List<String>, Map<String, Map<String, String>>> secretCells() {
-        var cells = new LinkedHashMap<List<String>, Map<String, Map<String, String>>>();
-        if (!handle.createQuery("SELECT to_regclass(?) IS NOT NULL").bind(0, secretCellsTable).mapTo(Boolean.class).one()) {
-            return cells;
-        }
-        handle.createQuery("SELECT key_columns, row_key, column_name, template FROM " + secretCellsTable + " WHERE table_name = ?")
-                .bind(0, table.qualified())
-                .map((rs, ctx) -> new Object[]{List.of((String[]) rs.getArray(1).getArray()), rs.getString(2), rs.getString(3),
-                        rs.getString(4)})
-                .forEach(cell -> {
-                    @SuppressWarnings("unchecked") var keyColumns = (List<String>) cell[0];
-                    if (table.columns().keySet().containsAll(keyColumns)) {   // a key column dropped since: no row has that key
-                        cells.computeIfAbsent(keyColumns, k -> new LinkedHashMap<>())
-                                .computeIfAbsent((String) cell[1], k -> new LinkedHashMap<>()).put((String) cell[2], (String) cell[3]);
-                    }
-                });
-        return cells;
-    }
-
-    /**
-     * A cell whose value came from the environment is written as the ${VAR} it came from, never as
-     * the value: the file then reads it from the environment again. A value from the environment
-     * inside a JSON value or an array has no such form: the export stops, naming the cell.
-     */
-    private void maskSecretCells(Map<String, Object> row, Map<String, String> cells, String rowName) {
-        cells.forEach((column, template) -> {
-            if (!row.containsKey(column)) {
-                return;
-            }
-            if (template == null) {
-                throw tableError("the column " + column + " of the row " + rowName + " holds a value that came from the "
-                        + "environment (a ${VAR} inside it), which export does not show", "write that value in the seed "
-                        + "file by hand; export the other columns with --where to leave the row out");
-            }
-            row.put(column, new SeedYaml.Template(template));
-        });
-    }
 
     // ── which key, which columns ────────────────────────────────────────────────────────────
 
@@ -257,17 +216,13 @@ final class Export {
                 continue;
             }
             String value = "(" + expression + ")::" + column.type();
-            try (var statement = handle.getConnection().createStatement()) {
-                var before = handle.getConnection().setSavepoint();
-                try {
-                    statement.execute("SELECT " + value);
-                    handle.getConnection().releaseSavepoint(before);
-                    usable.put(column.name(), value);
-                } catch (SQLException cannotRunHere) {
-                    handle.getConnection().rollback(before);
-                }
-            } catch (SQLException e) {
-                throw SeedError.fromSql(e, session.target);
+            session.run("SAVEPOINT seed_default");
+            try {
+                session.run("SELECT " + value);
+                session.run("RELEASE SAVEPOINT seed_default");
+                usable.put(column.name(), value);
+            } catch (SeedError cannotRunHere) {
+                session.run("ROLLBACK TO SAVEPOINT seed_default");
             }
         }
         return usable;
@@ -389,7 +344,7 @@ final class Export {
             }
         }
         // Last, the row's key as each seed file that gave a cell from the environment keyed it.
-        var secretCells = secretCells();
+        var secretCells = SecretCells.read(handle, secretCellsTable, table);
         int secretKeysAt = select.size() + 1;
         secretCells.keySet().forEach(keyColumns -> select.add(Seeder.keyExpression(from, keyColumns)));
         // The condition on a line of its own: a -- comment in it ends there.
@@ -418,7 +373,7 @@ final class Export {
                     for (var byKey : secretCells.values()) {
                         var cells = byKey.get(result.getString(at++));
                         if (cells != null) {
-                            maskSecretCells(row, cells, rowName);
+                            SecretCells.mask(row, cells, rowName);
                         }
                     }
                     rows.add(row);
