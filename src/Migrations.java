@@ -51,7 +51,7 @@ final class Migrations {
         var files = sqlFiles(dir, workingDir).stream()
                 .map(file -> (LoadableResource) new FileSystemResource(location, file.toString(), UTF_8, false)).toList();
         return Flyway.configure(Session.class.getClassLoader())
-                .dataSource(session.dataSourceForFlyway())
+                .dataSource(FlywayDataSource.of(session.connection))
                 .locations(location)
                 .sqlMigrationSuffixes(SQL)
                 // Flyway's script migrations and script callbacks find their files through this provider too: it has none.
