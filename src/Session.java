@@ -202,8 +202,7 @@ final class Session implements AutoCloseable {
 
     /** A session that holds a lock: process id, application, user, client, and how long its transaction has run. */
     record LockHolder(int pid, String app, String usename, String client, int seconds) {
-        @Override
-        public String toString() {
+        String described() {
             return app + " (pid " + pid + ", user " + usename + ", from " + client + ", in its transaction for " + seconds + " s)";
         }
     }
@@ -219,7 +218,7 @@ final class Session implements AutoCloseable {
             query.bind(i, values[i]);
         }
         var holders = query.registerRowMapper(ConstructorMapper.factory(LockHolder.class)).mapTo(LockHolder.class)
-                .map(LockHolder::toString).list();
+                .map(LockHolder::described).list();
         return holders.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(String.join(" and ", holders));
     }
 
