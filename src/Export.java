@@ -344,7 +344,7 @@ final class Export {
             }
         }
         // Last, the row's key as each seed file that gave a cell from the environment keyed it.
-        var secretCells = SecretCells.read(handle, secretCellsTable, table);
+        var secretCells = ExportSecrets.read(handle, secretCellsTable, table);
         int secretKeysAt = select.size() + 1;
         secretCells.keySet().forEach(keyColumns -> select.add(Seeder.keyExpression(from, keyColumns)));
         // The condition on a line of its own: a -- comment in it ends there.
@@ -373,7 +373,7 @@ final class Export {
                     for (var byKey : secretCells.values()) {
                         var cells = byKey.get(result.getString(at++));
                         if (cells != null) {
-                            SecretCells.mask(row, cells, rowName);
+                            ExportSecrets.mask(row, cells, rowName);
                         }
                     }
                     rows.add(row);

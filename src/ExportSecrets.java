@@ -1,4 +1,4 @@
-// The cells whose values came from the environment (${VAR}), as the table beside the seed history
+// Export's view of the cells whose values came from the environment (${VAR}), as the table beside the seed history
 // remembers them: export writes such a cell as its ${VAR}, never as the value.
 
 import java.util.LinkedHashMap;
@@ -8,8 +8,8 @@ import java.util.Map;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.reflect.ConstructorMapper;
 
-final class SecretCells {
-    private SecretCells() {
+final class ExportSecrets {
+    private ExportSecrets() {
     }
 
     /** A cell that holds a value from the environment: the key its row was seeded with, that key's value, the ${VAR}. */
