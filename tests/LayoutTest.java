@@ -1,8 +1,6 @@
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -85,11 +83,7 @@ class LayoutTest extends FreshProject {
 
     /** A run as ./jbang starts one: told that seed_database.java is in scriptDir. */
     static TestDatabase.Run runFromScript(Path scriptDir, Map<String, String> env, Path workingDir, String... args) {
-        var out = new StringWriter();
-        var err = new StringWriter();
-        int exitCode = seed_database.execute(args, new HashMap<>(env), workingDir, scriptDir, new PrintWriter(out, true),
-                new PrintWriter(err, true));
-        return new TestDatabase.Run(exitCode, out.toString(), err.toString());
+        return TestDatabase.capture((out, err) -> seed_database.execute(args, new HashMap<>(env), workingDir, scriptDir, out, err));
     }
 
     @Test

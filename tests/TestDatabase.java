@@ -236,10 +236,14 @@ final class TestDatabase implements AutoCloseable {
     }
 
     static Run runWith(Map<String, String> env, Path workingDir, String... args) {
+        return capture((out, err) -> seed_database.execute(args, new HashMap<>(env), workingDir.toAbsolutePath().normalize(), out, err));
+    }
+
+    /** What a call of the tool's entry point printed on the two writers it was given, and returned. */
+    static Run capture(java.util.function.ToIntBiFunction<PrintWriter, PrintWriter> tool) {
         var out = new StringWriter();
         var err = new StringWriter();
-        int exitCode = seed_database.execute(args, new HashMap<>(env), workingDir.toAbsolutePath().normalize(),
-                new PrintWriter(out, true), new PrintWriter(err, true));
+        int exitCode = tool.applyAsInt(new PrintWriter(out, true), new PrintWriter(err, true));
         return new Run(exitCode, out.toString(), err.toString());
     }
 

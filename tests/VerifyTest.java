@@ -17,9 +17,7 @@ class VerifyTest extends FreshProject {
         var arguments = new String[args.length + 1];
         arguments[0] = "verify";
         System.arraycopy(args, 0, arguments, 1, args.length);
-        var run = run(arguments);
-        assertEquals(expectedExit, run.exitCode(), run::toString);
-        return run;
+        return run(expectedExit, arguments);
     }
 
     /** The throwaway database a verify named on stderr. */
