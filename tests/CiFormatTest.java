@@ -67,8 +67,8 @@ class CiFormatTest extends FreshProject {
         assertTrue(markdown.startsWith("### seed_database check: out of sync"), markdown);
         assertTrue(markdown.contains("| ✏️ update | o1-mini | cost_per_1k_output_tokens | 0.012000 | 0.004400 |"), markdown);
 
-        var fromElsewhere = TestDatabase.runWith(Map.of("DATABASE_URL", db.url(), "GITHUB_WORKSPACE", workspace.toString()),
-                workspace.resolve("seeds"), "check", "--format", "github");
+        var fromElsewhere = runFrom(workspace.resolve("seeds"), Map.of("GITHUB_WORKSPACE", workspace.toString()),
+                "check", "--format", "github");
         assertTrue(fromElsewhere.out().contains("::error file=seeds/llm_models.yaml,line=" + lineOf("o1-mini") + ","),
                 "the path is the repository's, whatever the working directory: " + fromElsewhere);
 

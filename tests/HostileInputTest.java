@@ -29,11 +29,6 @@ class HostileInputTest extends FreshProject {
     final Path corpus = TestDatabase.scratch("hostile");
     final Path outside = TestDatabase.scratch("outside");
 
-    @BeforeEach
-    void seededDatabase() {
-        runOk();
-    }
-
     @BeforeAll
     void theGeneratedCases() throws IOException {
         TestDatabase.copyTree(TestDatabase.PROJECT.resolve("tests/hostile"), corpus);
@@ -87,6 +82,11 @@ class HostileInputTest extends FreshProject {
         generated("a-csv-row-over-the-row-limit", csvSeed, "models.csv:3:1: the row that starts on line 3 is longer than the "
                 + "10485760 characters a row of a CSV seed file may have");
         TestDatabase.write(corpus.resolve("a-csv-row-over-the-row-limit/models.csv"), longRow.append("\"\n").toString());
+    }
+
+    @BeforeEach
+    void seededDatabase() {
+        runOk();
     }
 
     static void mkfifo(Path path) throws IOException {

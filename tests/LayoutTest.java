@@ -28,7 +28,7 @@ class LayoutTest extends FreshProject {
 
     @Test
     void from_a_subdirectory_the_project_is_found_in_a_parent() {
-        var run = db.run(workspace.resolve("seeds"));
+        var run = runFrom(workspace.resolve("seeds"), Map.of());
 
         assertEquals(0, run.exitCode(), run::toString);
         assertTrue(run.out().contains("  migrations   " + workspace.resolve("migrations") + " (found from the working directory)"), run::toString);
