@@ -32,7 +32,6 @@ import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -50,14 +49,8 @@ import picocli.CommandLine.Spec;
 /**
  * seed_database: one command that migrates a PostgreSQL database with Flyway, then upserts the
  * reference data in seeds/*.yaml, writing only the rows that differ, all in one transaction.
- *
- * <p>The commands here turn the options into a Config and hand it to a Runner, which a Mode
- * steers. A run flows through one class per step, each in src/ under its own name: Config →
- * DatabaseTarget (URL forms) → Layout (where migrations/ and seeds/ are) → SeedFile (YAML and
- * CSV → rows with their positions) → Session (one connection, one transaction, one advisory
- * lock) → Migrations (Flyway, inside that transaction) → Catalog → Seeder (stage, diff, write)
- * → History → Report. Errors a user can cause are SeedErrors, turned into a paragraph and an
- * exit code in exactly one place, {@link SeedError.Handler}.
+ * Each command here turns the options into a Config and hands it to a Runner, which its Mode
+ * steers; an error a user can cause is a SeedError, said once by {@link SeedError.Handler}.
  */
 @Command(name = "seed_database", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT,
         version = {"seed_database " + seed_database.VERSION, "Java ${java.version} (${java.vendor})"},
@@ -137,18 +130,7 @@ public class seed_database implements Callable<Integer> {
         // UTF-8 always; under a locale that is not UTF-8 the tool's own symbols in ASCII (see Report.PlainSymbols).
         var utf8 = new PrintWriter(new OutputStreamWriter(System.err, UTF_8), true);
         var err = Report.PlainSymbols.utf8Reader(System.getenv()) ? utf8 : Report.PlainSymbols.around(utf8);
-        // SIGINT and SIGTERM: end the run's connection, so that PostgreSQL rolls back at once.
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            var session = Session.current;
-            if (session != null) {
-                err.println("interrupted: the run was rolled back; nothing was written.");
-                session.abort();
-            }
-            var verify = Verify.current;
-            if (verify != null) {
-                err.println((verify.drop() ? "dropped" : "could not drop") + " the throwaway database " + verify.name + ".");
-            }
-        }));
+        Runtime.getRuntime().addShutdownHook(Runner.onSignal(err));
         System.exit(execute(args, System.getenv(), Path.of("").toAbsolutePath(), Layout.scriptLocation(),
                 new PrintWriter(new OutputStreamWriter(System.out, UTF_8), true), err));
     }
@@ -251,20 +233,8 @@ public class seed_database implements Callable<Integer> {
                     + "across tables") String table,
             @Option(names = "--limit", paramLabel = "N", defaultValue = "20", description = "How many runs (with --key: "
                     + "changes) to show (default: ${DEFAULT-VALUE})") int limit) {
-        if (limit < 1) {
-            throw SeedError.usage("--limit is " + limit + "; it takes a number of runs, 1 or more", null);
-        }
-        if (table != null && key == null) {
-            throw SeedError.usage("--table goes with --key: it says which table's row --key names", "history --key KEY --table "
-                    + table);
-        }
-        if (file != null && key != null) {
-            throw SeedError.usage("--file and --key cannot go together: --key shows one row's timeline, whatever the file",
-                    "leave out --file, or give --table for the row's table");
-        }
-        // A path works as well as a name: seeds/llm_models.yaml is llm_models.yaml.
-        return Reading.history(config(Mode.HISTORY, null), file == null ? null : Path.of(file).getFileName().toString(), key,
-                table, limit);
+        var request = new Reading.HistoryRequest(file, key, table, limit);
+        return Reading.history(config(Mode.HISTORY, null), request);
     }
 
     @Command(name = "verify", description = "Prove that the migrations and the seeds apply cleanly to an empty database, "
@@ -296,13 +266,8 @@ public class seed_database implements Callable<Integer> {
             @Option(names = "--reference-key", paramLabel = "TABLE=COLUMN[,COLUMN]", description = "Write references to rows "
                     + "of TABLE by this unique key of it (default: the key of its seed file in the seeds directory, else its "
                     + "one unique key besides the primary key); may be repeated") Map<String, String> referenceKeys) {
-        var byTable = new LinkedHashMap<String, List<String>>();
-        if (referenceKeys != null) {
-            referenceKeys.forEach((name, columns) -> byTable.put(name, List.of(columns.split(",", -1)).stream()
-                    .map(String::trim).toList()));
-        }
-        return Reading.export(config(Mode.EXPORT, null), new Export.Request(table, key, where, include, allColumns, byTable),
-                output);
+        return Reading.export(config(Mode.EXPORT, null), new Export.Request(table, key, where, include, allColumns,
+                Reading.columnsByTable(referenceKeys)), output);
     }
 
     @Command(name = "completion", description = "Print a completion script for bash or zsh, for your ~/.bashrc or "

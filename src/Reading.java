@@ -8,14 +8,37 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
 
 final class Reading {
 
     private Reading() {}
 
-    /** The recorded runs (of one seed file, when file is given), or with key one row's timeline. */
-    static int history(Config config, String file, String key, String table, int limit) {
+    /** What history shows: the recorded runs (of one seed file, when file is given), or with key one row's timeline. */
+    record HistoryRequest(String file, String key, String table, int limit) {
+        HistoryRequest {
+            if (limit < 1) {
+                throw SeedError.usage("--limit is " + limit + "; it takes a number of runs, 1 or more", null);
+            }
+            if (table != null && key == null) {
+                throw SeedError.usage("--table goes with --key: it says which table's row --key names", "history --key KEY "
+                        + "--table " + table);
+            }
+            if (file != null && key != null) {
+                throw SeedError.usage("--file and --key cannot go together: --key shows one row's timeline, whatever the "
+                        + "file", "leave out --file, or give --table for the row's table");
+            }
+            // A path works as well as a name: seeds/llm_models.yaml is llm_models.yaml.
+            file = file == null ? null : Path.of(file).getFileName().toString();
+        }
+    }
+
+    static int history(Config config, HistoryRequest request) {
+        String file = request.file(), key = request.key(), table = request.table();
+        int limit = request.limit();
         var report = config.report();
         String historyTable = config.historyTable();
         try (var session = Session.openForReading(config.target(), config.limits())) {
@@ -63,6 +86,16 @@ final class Reading {
                     + SeedFile.displayPath(file, config.workingDir()));
         }
         return SeedError.EXIT_OK;
+    }
+
+    /** --reference-key TABLE=COLUMN[,COLUMN]…, each table's columns (none given: null). */
+    static Map<String, List<String>> columnsByTable(Map<String, String> referenceKeys) {
+        var byTable = new LinkedHashMap<String, List<String>>();
+        if (referenceKeys != null) {
+            referenceKeys.forEach((table, columns) -> byTable.put(table, Stream.of(columns.split(",", -1)).map(String::trim)
+                    .toList()));
+        }
+        return byTable;
     }
 
     /** The seed files of the seeds directory, if there is one: their keys are how an export writes references. */

@@ -1,5 +1,6 @@
 // One run, as its Mode says: read the seed files, then migrate and seed in one transaction, record it, commit or roll back.
 
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -40,6 +41,24 @@ final class Runner {
             report.jsonSink = documents;
             report.passesReportedTogether = true;
         }
+    }
+
+    /**
+     * What SIGINT and SIGTERM do to the run in progress: end its connection, so that PostgreSQL
+     * rolls back at once, and drop verify's throwaway database.
+     */
+    static Thread onSignal(PrintWriter err) {
+        return new Thread(() -> {
+            var session = Session.current;
+            if (session != null) {
+                err.println("interrupted: the run was rolled back; nothing was written.");
+                session.abort();
+            }
+            var verify = Verify.current;
+            if (verify != null) {
+                err.println((verify.drop() ? "dropped" : "could not drop") + " the throwaway database " + verify.name + ".");
+            }
+        });
     }
 
     /** Migrate and/or seed, as the mode says, in one transaction; what it did is reported and returned. */
