@@ -123,7 +123,7 @@ public class seed_database implements Callable<Integer> {
         this.out = out;
         this.err = err;
         this.options = new Options();
-        this.failures = new SeedError.Handler(out, err, options, env, workingDir);
+        this.failures = new SeedError.Handler(out, err, options, file -> Config.inRepository(file, env, workingDir));
     }
 
     public static void main(String... args) {

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
@@ -176,17 +177,16 @@ final class SeedError extends RuntimeException {
     static final class Handler implements CommandLine.IExecutionExceptionHandler, CommandLine.IParameterExceptionHandler {
         private final PrintWriter out, err;
         private final Options options;
-        private final Map<String, String> env;
-        private final java.nio.file.Path workingDir;
+        /** A file as GitHub's annotations name it (Config.inRepository). */
+        private final UnaryOperator<String> inRepository;
         /** Where the command connects, once known: an error names it. */
         DatabaseTarget target;
 
-        Handler(PrintWriter out, PrintWriter err, Options options, Map<String, String> env, java.nio.file.Path workingDir) {
+        Handler(PrintWriter out, PrintWriter err, Options options, UnaryOperator<String> inRepository) {
             this.out = out;
             this.err = err;
             this.options = options;
-            this.env = env;
-            this.workingDir = workingDir;
+            this.inRepository = inRepository;
         }
 
         @Override
@@ -221,8 +221,7 @@ final class SeedError extends RuntimeException {
             switch (format) {
                 case json -> out.println(Json.pretty(document(name, failure.exitCode, failure.where, failure.getMessage(),
                         failure.hint)));
-                case github -> out.print(CiReport.githubError(name, failure.where, message,
-                        file -> Config.inRepository(file, env, workingDir)));
+                case github -> out.print(CiReport.githubError(name, failure.where, message, inRepository));
                 case junit -> out.print(CiReport.junitError(name, failure.where, message));
                 case markdown -> out.print(CiReport.markdownError(name, failure.where, message));
                 default -> { }
