@@ -90,7 +90,7 @@ final class Report {
 
     // ── a run ───────────────────────────────────────────────────────────────────────────────
 
-    void header(String title, DatabaseTarget target, String environment, String environmentDeclared, seed_database.Layout layout,
+    void header(String title, DatabaseTarget target, String environment, String environmentDeclared, Layout layout,
                 boolean migrate, boolean seed) {
         if (!format.prose() || quiet) {
             return;
