@@ -157,7 +157,7 @@ final class Verify implements AutoCloseable {
      */
     static Verify create(DatabaseTarget target, String name) {
         var server = reachableDatabase(target);
-        try (var connection = connect(server); var statement = connection.createStatement()) {
+        try (var connection = Session.open(server); var statement = connection.createStatement()) {
             // The name passed NAME (letters, digits, _), so it is safe as an identifier.
             statement.execute("CREATE DATABASE " + Catalog.quote(name));
         } catch (SQLException e) {
@@ -185,7 +185,7 @@ final class Verify implements AutoCloseable {
     private static DatabaseTarget reachableDatabase(DatabaseTarget target) {
         SQLException missing = null;
         for (var candidate : new DatabaseTarget[]{target, target.withDatabase("postgres", target.source()), target.withDatabase("template1", target.source())}) {
-            try (var connection = connect(candidate)) {
+            try (var connection = Session.open(candidate)) {
                 return candidate;
             } catch (SQLException e) {
                 if (!"3D000".equals(e.getSQLState())) {
@@ -197,16 +197,12 @@ final class Verify implements AutoCloseable {
         throw SeedError.fromSql(missing, target);
     }
 
-    private static Connection connect(DatabaseTarget target) throws SQLException {
-        return new org.postgresql.Driver().connect(target.jdbcUrl(), target.properties());
-    }
-
     /** Drops the database, ending any session still connected to it; says whether it is gone. */
     synchronized boolean drop() {
         if (dropped) {
             return true;
         }
-        try (var connection = connect(server); var statement = connection.createStatement()) {
+        try (var connection = Session.open(server); var statement = connection.createStatement()) {
             boolean force = connection.getMetaData().getDatabaseMajorVersion() >= 13;
             statement.execute("DROP DATABASE IF EXISTS " + Catalog.quote(name) + (force ? " WITH (FORCE)" : ""));
             dropped = true;
