@@ -55,6 +55,11 @@ enum Mode {
         return does.contains(Does.COMMIT);
     }
 
+    /** Whether the command's verdict is "in sync" or "out of sync" (and exit 1 for the latter). */
+    boolean failsWhenNotInSync() {
+        return does.contains(Does.FAIL_WHEN_NOT_IN_SYNC);
+    }
+
     boolean takesCiFormats() {
         return does.contains(Does.CI_REPORT);
     }
@@ -70,12 +75,12 @@ enum Mode {
 
     /** The title of a report of what this command would change, rolled back. */
     String rolledBackTitle() {
-        return does.contains(Does.FAIL_WHEN_NOT_IN_SYNC) ? command() : "plan: nothing is written";
+        return failsWhenNotInSync() ? command() : "plan: nothing is written";
     }
 
     /** The exit code of a run that ended as outcome. */
     int exitCode(Results.RunOutcome outcome) {
-        return does.contains(Does.FAIL_WHEN_NOT_IN_SYNC) && !outcome.inSync() ? SeedError.EXIT_FAILED : SeedError.EXIT_OK;
+        return failsWhenNotInSync() && !outcome.inSync() ? SeedError.EXIT_FAILED : SeedError.EXIT_OK;
     }
 
     /** The mode of a command by its name; a run for the tool itself (and completion, help). */

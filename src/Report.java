@@ -118,7 +118,7 @@ final class Report {
         if (passesReportedTogether && (!format.prose() || quiet)) {
             return;
         }
-        boolean failing = run.command().equals("check") && !run.inSync();
+        boolean failing = run.mode().failsWhenNotInSync() && !run.inSync();
         switch (format) {
             case junit -> out.print(CiReport.junit(run, failing));
             case markdown -> out.print(CiReport.markdown(run, verdict(run)));
@@ -127,7 +127,7 @@ final class Report {
                     if (run.migrations() != null) {
                         migrations(run.migrations(), run.dryRun());
                     }
-                    if (!run.seeds().isEmpty() || !run.skipped().isEmpty() || run.command().equals("seed")
+                    if (!run.seeds().isEmpty() || !run.skipped().isEmpty() || run.mode() == Mode.SEED
                             || run.migrations() == null) {
                         seeds(run, run.dryRun());
                     }
@@ -148,7 +148,7 @@ final class Report {
 
     /** What a run came to, in a few words, for the heading of its Markdown. */
     static String verdict(Results.RunOutcome run) {
-        if (run.command().equals("check")) {
+        if (run.mode().failsWhenNotInSync()) {
             return run.inSync() ? "in sync" : "out of sync";
         }
         var parts = amounts(run);
@@ -274,7 +274,7 @@ final class Report {
     private String summary(Results.RunOutcome run) {
         var parts = amounts(run);
         String seconds = String.format(Locale.ROOT, "%.2f s", run.durationNanos() / 1e9);
-        if (run.command().equals("check")) {
+        if (run.mode().failsWhenNotInSync()) {
             return run.inSync() ? style.green("In sync") + ": the database matches the migrations and the seeds (" + seconds + ")."
                     : style.red("Out of sync") + ": " + String.join(" and ", parts) + " to write (" + seconds + ").";
         }

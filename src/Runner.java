@@ -106,7 +106,7 @@ final class Runner {
                 return new Done(migrated, seeded, recordedIn);
             }
         });
-        var result = new Results.RunOutcome(mode.command(), dryRun, environment, chosen.production(), config.target(),
+        var result = new Results.RunOutcome(mode, dryRun, environment, chosen.production(), config.target(),
                 done.migrated(), done.seeded(), skipped, layout.seeds(), System.nanoTime() - started, done.recordedIn());
         report.run(result);
         return result;
@@ -132,7 +132,7 @@ final class Runner {
             return new Status(migrations, migrated, seeded,
                     history.exists() ? history.entries(null, 1).stream().findFirst().orElse(null) : null);
         });
-        report.info(status.migrations(), new Results.RunOutcome(mode.command(), true, environment, chosen.production(),
+        report.info(status.migrations(), new Results.RunOutcome(mode, true, environment, chosen.production(),
                 config.target(), status.migrated(), status.seeded(), seedFiles.stream().filter(f -> !f.appliesTo(environment))
                 .toList(), layout.seeds(), System.nanoTime() - started, null), status.lastRun(), config.historyTable());
     }
