@@ -27,7 +27,7 @@ import java.util.function.UnaryOperator;
  *
  * <p>Each pass reads the file again: memory does not grow with it.
  */
-final class CsvRows implements SeedFile.Rows {
+final class CsvRows implements SeedFile.Rows, SeedFile.AsWritten {
 
     /** A header field: a column, or a foreign key column given by a lookup column of the row it refers to. */
     record Header(String column, String lookup, SeedFile.Pos pos) {}
@@ -58,7 +58,8 @@ final class CsvRows implements SeedFile.Rows {
         return path;
     }
 
-    List<Header> header() {
+    @Override
+    public List<Header> header() {
         return header;
     }
 
@@ -72,7 +73,8 @@ final class CsvRows implements SeedFile.Rows {
      * the bytes that hold it are sent: a line \. (COPY's end of data), a line or a row longer than
      * a seed file may have.
      */
-    Copied copyTo(java.util.function.Consumer<java.nio.ByteBuffer> sink, java.util.function.LongConsumer rowsSent, int keyField) {
+    @Override
+    public Copied copyTo(java.util.function.Consumer<java.nio.ByteBuffer> sink, java.util.function.LongConsumer rowsSent, int keyField) {
         int index = -2;   // the header is row -1, the first row 0
         int line = 1, field = 0, rowLine = 1;
         long lineChars = 0, rowChars = 0;
@@ -324,9 +326,25 @@ final class CsvRows implements SeedFile.Rows {
         return rows;
     }
 
-    /** These rows, each completed (with the seed file's defaults) as it is read. */
-    CsvRows map(UnaryOperator<SeedFile.Row> completeRow, Set<String> extra) {
+    /** These rows (a CSV file is for every environment), each completed (with the seed file's defaults) as it is read. */
+    @Override
+    public CsvRows forEnvironment(String environment, UnaryOperator<SeedFile.Row> completeRow, Set<String> extra) {
         return new CsvRows(path, displayPath, header, completeRow, extra);
+    }
+
+    @Override
+    public long rowsElsewhere(String environment) {
+        return 0;
+    }
+
+    @Override
+    public SeedFile.AsWritten asWritten() {
+        return this;
+    }
+
+    @Override
+    public String noValue() {
+        return "an empty field; \"\" is empty text";
     }
 
     @Override
@@ -355,7 +373,8 @@ final class CsvRows implements SeedFile.Rows {
      * A row that gives every column of the header, each with a placeholder value (and a reference
      * as its lookup columns): what every row of the file gives, to check against the catalog once.
      */
-    SeedFile.Row shape() {
+    @Override
+    public SeedFile.Row shape() {
         var values = new LinkedHashMap<String, SeedFile.Value>();
         for (var h : header) {
             var placeholder = SeedFile.Value.scalar(SeedFile.Kind.LITERAL, "", h.pos()).named(h.pos());
@@ -396,7 +415,8 @@ final class CsvRows implements SeedFile.Rows {
      * The row that a line of the file belongs to, by the lines counted as it went to COPY: the
      * last row that starts on it or before. (COPY names the line where a row ends.)
      */
-    int rowAtLine(int line) {
+    @Override
+    public int rowAtLine(int line) {
         int low = 0, high = linesKnown - 1, found = -1;
         while (low <= high) {
             int middle = (low + high) >>> 1;
@@ -410,7 +430,8 @@ final class CsvRows implements SeedFile.Rows {
         return found >= 0 ? found : Math.max(0, line - 2);
     }
 
-    double fractionRead() {
+    @Override
+    public double fractionRead() {
         return fractionRead;
     }
 
