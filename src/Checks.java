@@ -173,13 +173,15 @@ final class Checks extends FileContext.Step {
      */
     void checkStagedValues(List<Catalog.Column> used) {
         var conditions = new ArrayList<String>();
+        var scales = new ArrayList<Object>();
         for (var c : used) {
             String column = "s." + Catalog.quote(c.name());
             if ((c.notNull() || file.key().contains(c.name())) && !references.containsKey(c.name())) {
                 conditions.add(column + " IS NULL");
             }
             if (c.numericScale() != null) {
-                conditions.add(column + " <> round(" + column + ", " + c.numericScale() + ")");
+                conditions.add(column + " <> round(" + column + ", ?)");
+                scales.add(c.numericScale());
             }
         }
         for (var reference : references.values()) {
@@ -191,8 +193,8 @@ final class Checks extends FileContext.Step {
         if (conditions.isEmpty()) {
             return;
         }
-        var failing = handle.createQuery("SELECT s." + ROW + " FROM " + c.stage + " s WHERE " + String.join(" OR ", conditions)
-                + " ORDER BY s." + ROW + " LIMIT 1").mapTo(Integer.class).findOne();
+        var failing = query("SELECT s." + ROW + " FROM " + c.stage + " s WHERE " + String.join(" OR ", conditions)
+                + " ORDER BY s." + ROW + " LIMIT 1", scales, Integer.class).stream().findFirst();
         if (failing.isPresent()) {
             var row = rows.get(failing.get());
             checkStreamedRow(row);

@@ -15,10 +15,9 @@ import org.jdbi.v3.core.Handle;
 /** One seed file against its table, in one run: what the steps find out and pass on. */
 final class FileContext {
     final Seeder.Run run;
-    final Session session;
-    final Handle handle;
     final SeedFile file;
     final Catalog.Table table;
+    /** The file's rows for the run's environment. */
     final SeedFile.Rows rows;
     /** How many rows the file has for this run, once staged. */
     int rowCount;
@@ -54,8 +53,6 @@ final class FileContext {
 
     FileContext(Seeder.Run run, SeedFile file, Catalog.Table table) {
         this.run = run;
-        this.session = run.session;
-        this.handle = session.handle;
         this.file = file;
         this.table = table;
         this.rows = file.rowsFor(run.environment);
@@ -96,8 +93,8 @@ final class FileContext {
         Step(FileContext c) {
             this.c = c;
             this.run = c.run;
-            this.session = c.session;
-            this.handle = c.handle;
+            this.session = c.run.session;
+            this.handle = session.handle;
             this.file = c.file;
             this.table = c.table;
             this.rows = c.rows;

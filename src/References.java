@@ -122,11 +122,15 @@ final class References extends FileContext.Step {
     /** Sets the referencing column of the staged rows (of one layer, when given) from the referenced rows. */
     private void fill(Reference reference, Integer layer) {
         var f = reference.foreignKey();
-        session.run("UPDATE " + c.stage + " s SET " + Catalog.quote(reference.column().name()) + " = r."
+        var update = handle.createUpdate("UPDATE " + c.stage + " s SET " + Catalog.quote(reference.column().name()) + " = r."
                 + Catalog.quote(f.toColumns().get(0)) + " FROM " + reference.target().qualified() + " r WHERE "
                 + reference.lookup().stream().map(k -> "r." + Catalog.quote(k) + " = s." + reference.stageColumn(k))
                         .collect(Collectors.joining(" AND "))
-                + (layer == null ? "" : " AND s." + LAYER + " = " + layer));
+                + (layer == null ? "" : " AND s." + LAYER + " = ?"));
+        if (layer != null) {
+            update.bind(0, layer.intValue());
+        }
+        update.execute();
     }
 
     void resolveSelfReferences(int layer) {

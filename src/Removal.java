@@ -9,7 +9,8 @@ import java.util.stream.Collectors;
 /**
  * The second half of a run for one file, after every file has written: the rows it owns but no
  * longer lists are counted (for the run's guard), then deactivated or deleted as its removal mode
- * says; and the rows no seed file lists are counted for the report.
+ * says; and the rows no seed file lists are counted for the report. Files remove in reverse
+ * order, so rows that refer to others are removed before the rows they refer to.
  */
 final class Removal extends FileContext.Step {
 
@@ -93,6 +94,7 @@ final class Removal extends FileContext.Step {
                 .hint("a seed file that lost its rows looks like this; if the removals are meant, rerun with --max-deletes " + total));
     }
 
+    /** Deactivates or deletes the rows {@link #count} found, then counts those no seed file lists. */
     void remove() {
         long started = System.nanoTime();
         try {
@@ -118,7 +120,7 @@ final class Removal extends FileContext.Step {
             c.notInFileKeys = List.of();
         } else if (file.removal().keeps()) {
             c.notInFileKeys = query("SELECT " + refs.keyShown("t") + " FROM " + table.qualified() + " t WHERE " + listedByNoFile
-                    + " ORDER BY 1 LIMIT " + Results.FileOutcome.KEYS_LISTED, List.of(), String.class);
+                    + " ORDER BY 1 LIMIT ?", List.of(Results.FileOutcome.KEYS_LISTED), String.class);
         } else if (file.ownsTable()) {
             // Every row of the table is this file's: the ones it does not list it has just removed, or retired before.
             c.notInFile = 0;
@@ -130,11 +132,11 @@ final class Removal extends FileContext.Step {
             c.notInFile = query("SELECT count(*) FROM " + table.qualified() + " t WHERE " + unowned, List.of(table.qualified()),
                     Long.class).get(0);
             c.notInFileKeys = c.notInFile == 0 ? List.of() : query("SELECT " + refs.keyShown("t") + " FROM " + table.qualified() + " t WHERE "
-                    + unowned + " ORDER BY 1 LIMIT " + Results.FileOutcome.KEYS_LISTED, List.of(table.qualified()), String.class);
+                    + unowned + " ORDER BY 1 LIMIT ?", List.of(table.qualified(), Results.FileOutcome.KEYS_LISTED), String.class);
         }
     }
 
-    /** Deactivates or deletes the rows that countRemovals found; returns their keys. */
+    /** Deactivates or deletes the rows that count() found; returns their keys. */
     private List<String> removeRows() {
         boolean deleting = file.removal().mode().equals("delete");
         String column = deleting ? null : Catalog.quote(file.removal().column());
@@ -151,9 +153,8 @@ final class Removal extends FileContext.Step {
         if (!deleting && c.tableHasSecretCells) {
             // A removal column whose value came from the environment is shown as ***, as every such cell is.
             shownValue = "CASE WHEN EXISTS (SELECT 1 FROM " + run.secretCellsTable + " m WHERE m.table_name = ? AND m.key_columns = "
-                    + "?::text[] AND m.row_key = " + keyExpression("t") + " AND m.column_name = ?) THEN '" + Secrets.MASK
-                    + "' ELSE " + shownValue + " END";
-            shownParameters.addAll(List.of(table.qualified(), file.key().toArray(String[]::new), file.removal().column()));
+                    + "?::text[] AND m.row_key = " + keyExpression("t") + " AND m.column_name = ?) THEN ? ELSE " + shownValue + " END";
+            shownParameters.addAll(List.of(table.qualified(), file.key().toArray(String[]::new), file.removal().column(), Secrets.MASK));
         }
         shownParameters.addAll(parameters);
         var removed = query("SELECT " + refs.keyShown("t") + (deleting ? "" : " || E'\\t' || " + shownValue)

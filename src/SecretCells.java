@@ -1,8 +1,6 @@
 // Which cells of a table hold a value from the environment (${VAR}), remembered beside the history
 // so that no later output shows it; never the value.
 
-import java.util.List;
-
 /** The marks of one file's cells whose values come from the environment. */
 final class SecretCells extends FileContext.Step {
 

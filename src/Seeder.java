@@ -106,7 +106,7 @@ final class Seeder {
         long started = System.nanoTime();
         try {
             var groups = checks.validate();
-            c.session.lockTable(c.table.qualified(), c.table.name(), c.file.displayPath());
+            c.run.session.lockTable(c.table.qualified(), c.table.name(), c.file.displayPath());
             c.tableHasSecretCells = secretCells.remembered();
             stage.stage(groups);
             c.run.progress.step(c.file.name(), c.run.dryRun ? "planning" : "comparing and writing", null);
@@ -131,7 +131,7 @@ final class Seeder {
             writes.checkDeferredConstraints();
             secretCells.record(groups.values());
             ownership.record();
-            c.session.staged.add(new Session.Staged(c.stage, c.table.qualified(), c.file, c.rows, c.rowCount));
+            c.run.session.staged.add(new Session.Staged(c.stage, c.table.qualified(), c.file, c.rows, c.rowCount));
         } finally {
             c.durationNanos += System.nanoTime() - started;
         }

@@ -160,7 +160,7 @@ final class Stage extends FileContext.Step {
             session.run("ANALYZE " + c.stage + " (" + String.join(", ", joined) + ")");
         }
         if (c.rowCount > 50_000) {
-            session.run("SET LOCAL work_mem = '" + LARGE_WORK_MEM + "'");
+            handle.createQuery("SELECT set_config('work_mem', ?, true)").bind(0, LARGE_WORK_MEM).mapTo(String.class).one();
         }
     }
 
