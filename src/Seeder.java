@@ -1,5 +1,5 @@
-// Seeding a run's files: each stages its rows, resolves its references, compares them with its
-// table and writes what differs; then each removes what it no longer lists. The steps are types of their own.
+// Seeding a run's files, the driver of the steps: each file stages its rows, resolves its references,
+// compares them with its table and writes what differs; then each removes what it no longer lists.
 
 import java.util.List;
 
@@ -52,8 +52,6 @@ final class Seeder {
             this.listingsTable = Catalog.quote(historyTable + "_listings");
             this.allFiles = allFiles;
         }
-
-        /** Whether the database remembers cells of this table that hold a value from the environment. */
 
         /** The seed files (of any environment) that seed the same table as this one, but this one. */
         List<SeedFile> otherFilesOf(SeedFile file, Catalog.Table table) {
