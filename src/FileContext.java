@@ -4,7 +4,6 @@
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,17 +31,11 @@ final class FileContext {
     Group streamedGroup;
     /** The foreign key columns that rows give by the referenced row's natural key, by column name. */
     final Map<String, References.Reference> references = new LinkedHashMap<>();
-    /** How foreign key columns the file does not give by key are shown: by the referred row's natural key, if any. */
-    final Map<String, java.util.Optional<References.Reference>> shownByKey = new HashMap<>();
     /** Whether the stage holds one group of one layer: then a slice of it is all of it. */
     boolean wholeStage;
     /** For rows whose keys were hashed on their way to COPY: the pairs of rows to compare (null: not hashed). */
     List<int[]> keysChecked;
     java.sql.Savepoint beforeWrites;
-    /** The rows this file removes, once every file has written: where, with which parameters, how many. */
-    String removalWhere;
-    final List<Object> removalParameters = new ArrayList<>();
-    long removalCount;
 
     // What the file did, for its FileOutcome.
     final List<Results.Change> changes = new ArrayList<>();

@@ -17,6 +17,9 @@ import java.util.stream.Collectors;
  */
 final class References extends FileContext.Step {
 
+    /** How the foreign key columns the file does not give by key are shown: by the referred row's natural key, if any. */
+    private final Map<String, java.util.Optional<Reference>> shownByKey = new HashMap<>();
+
     References(FileContext c) {
         super(c);
     }
@@ -32,6 +35,7 @@ final class References extends FileContext.Step {
         }
     }
 
+    /** A column a row gives by the referred row's key: checked against the catalog, and the file's reference through it kept. */
     void reference(Catalog.Column column, SeedFile.Value value) {
         var foreignKey = table.referenceFrom(column.name()).orElseThrow(() -> SeedError.in(file.displayPath(), value.pos(),
                 column.name() + " is " + column.type() + ": a YAML mapping fits a json or jsonb column, or a foreign key "
@@ -187,7 +191,7 @@ final class References extends FileContext.Step {
         if (references.containsKey(column.name())) {
             return references.get(column.name());
         }
-        return c.shownByKey.computeIfAbsent(column.name(), name -> table.referenceFrom(name).flatMap(foreignKey -> {
+        return shownByKey.computeIfAbsent(column.name(), name -> table.referenceFrom(name).flatMap(foreignKey -> {
             var target = foreignKey.selfReference() ? table
                     : Catalog.find(handle, foreignKey.toSchema() + "." + foreignKey.toTable()).orElse(null);
             if (target == null) {

@@ -18,6 +18,10 @@ final class Removal extends FileContext.Step {
     private final Writes writes;
     private final Ownership ownership;
     private final SecretCells secretCells;
+    /** The rows this file removes, once every file has written: where, with which parameters, how many. */
+    private String removalWhere;
+    private final List<Object> removalParameters = new ArrayList<>();
+    private long removalCount;
 
     Removal(FileContext c, References refs, Writes writes, Ownership ownership, SecretCells secretCells) {
         super(c);
@@ -52,23 +56,23 @@ final class Removal extends FileContext.Step {
         } else {
             owned = "NOT EXISTS (SELECT 1 FROM " + c.stage + " s WHERE " + keyMatch("t", "s") + ") AND EXISTS (SELECT 1 FROM "
                     + run.ownershipTable + " o WHERE o.table_name = ? AND o.row_key = " + keyExpression("t") + " AND o.file = ?)";
-            c.removalParameters.addAll(List.of(table.qualified(), file.name()));
+            removalParameters.addAll(List.of(table.qualified(), file.name()));
         }
-        c.removalWhere = owned + (file.removal().mode().equals("delete") ? ""
+        removalWhere = owned + (file.removal().mode().equals("delete") ? ""
                 : " AND t." + Catalog.quote(file.removal().column()) + " IS DISTINCT FROM false");
         // Every row the files of this run list is in the table now: a table that holds no other row (a
         // first load, a rerun) has nothing to remove, which its row count says without a join.
         long listed = file.ownsTable() ? listedRows() : c.rowCount;
         if (session.rowsOf(table.qualified()) == listed) {
-            c.removalCount = 0;
+            removalCount = 0;
         } else {
             if (!file.ownsTable()) {
                 ownership.writePending();
             }
-            c.removalCount = query("SELECT count(*) FROM " + table.qualified() + " t WHERE " + c.removalWhere, c.removalParameters,
+            removalCount = query("SELECT count(*) FROM " + table.qualified() + " t WHERE " + removalWhere, removalParameters,
                     Long.class).get(0);
         }
-        return c.removalCount;
+        return removalCount;
     }
 
     /** How many rows the files of this run list for the table (none twice: a key belongs to one file). */
@@ -81,15 +85,15 @@ final class Removal extends FileContext.Step {
      * or deleting) more than --max-deletes rows in all; in a plan, it warns.
      */
     static void guard(Seeder.Run run, List<Removal> removals) {
-        long total = removals.stream().mapToLong(r -> r.c.removalCount).sum();
+        long total = removals.stream().mapToLong(r -> r.removalCount).sum();
         if (total <= run.maxRemovals) {
             return;
         }
-        var removing = removals.stream().filter(r -> r.c.removalCount > 0).toList();
+        var removing = removals.stream().filter(r -> r.removalCount > 0).toList();
         var first = removing.get(0);
         first.problem(SeedError.in(first.file.displayPath(), first.file.settings().get("removal"), "this run would remove "
                 + Report.count(total, "row") + " (deactivate or delete), more than --max-deletes " + run.maxRemovals + " allows: "
-                + removing.stream().map(r -> r.c.removalCount + " of " + r.table.name() + " (" + r.file.name() + ")")
+                + removing.stream().map(r -> r.removalCount + " of " + r.table.name() + " (" + r.file.name() + ")")
                         .collect(Collectors.joining(", ")))
                 .hint("a seed file that lost its rows looks like this; if the removals are meant, rerun with --max-deletes " + total));
     }
@@ -110,7 +114,7 @@ final class Removal extends FileContext.Step {
     private void removeAndCount() {
         String listedByNoFile = listedByNoFile();
         var removedKeys = new HashSet<String>();
-        if (c.removalCount > 0) {
+        if (removalCount > 0) {
             removedKeys.addAll(removeRows());
         }
         // Every row the files of this table list is in it now, once: the rest is what they do not list.
@@ -140,9 +144,9 @@ final class Removal extends FileContext.Step {
     private List<String> removeRows() {
         boolean deleting = file.removal().mode().equals("delete");
         String column = deleting ? null : Catalog.quote(file.removal().column());
-        String where = c.removalWhere;
-        var parameters = c.removalParameters;
-        long count = c.removalCount;
+        String where = removalWhere;
+        var parameters = removalParameters;
+        long count = removalCount;
         // (owns: table counts without the ownership table; what it deletes is no longer owned, pending or not.)
         ownership.writePending();
         if (deleting) {
