@@ -244,12 +244,10 @@ final class Checks extends FileContext.Step {
             if (!earlier.table().equals(table.qualified())) {
                 continue;
             }
-            var clash = handle.createQuery("SELECT s." + ROW + ", e." + ROW + " FROM " + c.stage + " s JOIN " + earlier.stage()
-                            + " e ON " + keyMatch("s", "e") + " ORDER BY s." + ROW + " LIMIT 1")
-                    .map((rs, ctx) -> new int[]{rs.getInt(1), rs.getInt(2)}).findOne();
-            if (clash.isPresent()) {
-                var row = rows.get(clash.get()[0]);
-                var other = earlier.rows().get(clash.get()[1]);
+            for (var clash : rowPairs("SELECT s." + ROW + " AS this_row, e." + ROW + " AS other_row FROM " + c.stage + " s JOIN "
+                    + earlier.stage() + " e ON " + keyMatch("s", "e") + " ORDER BY s." + ROW + " LIMIT 1")) {
+                var row = rows.get(clash.thisRow());
+                var other = earlier.rows().get(clash.otherRow());
                 throw SeedError.in(file.displayPath(), row.pos(), "the key " + keyText(row) + " is also given by "
                         + other.pos().where(earlier.file().displayPath())).hint("a row belongs to one seed file; "
                         + "otherwise each run would write one file's values, then the other's");

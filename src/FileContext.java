@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.reflect.ConstructorMapper;
 
 /** One seed file against its table, in one run: what the steps find out and pass on. */
 final class FileContext {
@@ -161,6 +162,14 @@ final class FileContext {
             } else {
                 throw error;
             }
+        }
+
+        /** Two rows by their index: one of this file's and the row it clashes with or refers to. */
+        record RowPair(int thisRow, int otherRow) {}
+
+        /** The pairs of rows a query (selecting this_row and other_row) finds. */
+        List<RowPair> rowPairs(String sql) {
+            return handle.createQuery(sql).registerRowMapper(ConstructorMapper.factory(RowPair.class)).mapTo(RowPair.class).list();
         }
 
         <T> List<T> query(String sql, List<Object> parameters, Class<T> type) {

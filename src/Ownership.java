@@ -5,7 +5,8 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import java.util.Comparator;
 import java.util.HexFormat;
-import java.util.Map;
+
+import org.jdbi.v3.core.mapper.reflect.ConstructorMapper;
 
 /** The rows one file owns, recorded after it writes and read by its removal. */
 final class Ownership extends FileContext.Step {
@@ -56,8 +57,8 @@ final class Ownership extends FileContext.Step {
         String listing = listing();
         var recorded = handle.createQuery("SELECT listing, owned FROM " + run.listingsTable + " WHERE table_name = ? AND file = ?")
                 .bind(0, table.qualified()).bind(1, file.name())
-                .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getLong(2))).findOne();
-        if (recorded.isPresent() && recorded.get().getKey().equals(listing) && recorded.get().getValue() == owned()) {
+                .registerRowMapper(ConstructorMapper.factory(Listing.class)).mapTo(Listing.class).findOne();
+        if (recorded.isPresent() && recorded.get().listing().equals(listing) && recorded.get().owned() == owned()) {
             return;
         }
         boolean firstOfTable = !handle.createQuery("SELECT EXISTS (SELECT FROM " + run.ownershipTable + " WHERE table_name = ?) "
@@ -92,6 +93,9 @@ final class Ownership extends FileContext.Step {
                         + "ON CONFLICT (table_name, file) DO UPDATE SET listing = EXCLUDED.listing, owned = EXCLUDED.owned")
                 .bind(0, table.qualified()).bind(1, file.name()).bind(2, listing).bind(3, owned()).execute();
     }
+
+    /** What the listings table remembers of a file: what it listed (as listing() says it), and how many rows it owned. */
+    private record Listing(String listing, long owned) {}
 
     /** How many rows of the table this file owns: in the ownership table, and pending. */
     private long owned() {

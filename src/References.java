@@ -80,12 +80,10 @@ final class References extends FileContext.Step {
         for (var reference : references.values()) {
             fill(reference, null);
             if (reference.foreignKey().selfReference()) {
-                handle.createQuery("SELECT s." + ROW + ", p." + ROW + " FROM " + c.stage + " s JOIN " + c.stage + " p ON "
-                                + reference.lookup().stream().map(k -> "p." + Catalog.quote(k) + " = s." + reference.stageColumn(k))
-                                .collect(Collectors.joining(" AND ")) + " WHERE s." + Catalog.quote(reference.column().name())
-                                + " IS NULL")
-                        .map((rs, ctx) -> Map.entry(rs.getInt(1), rs.getInt(2)))
-                        .forEach(e -> pending.merge(e.getKey(), e.getValue(), (a, b) -> a));
+                rowPairs("SELECT s." + ROW + " AS this_row, p." + ROW + " AS other_row FROM " + c.stage + " s JOIN " + c.stage
+                        + " p ON " + reference.lookup().stream().map(k -> "p." + Catalog.quote(k) + " = s." + reference.stageColumn(k))
+                        .collect(Collectors.joining(" AND ")) + " WHERE s." + Catalog.quote(reference.column().name()) + " IS NULL")
+                        .forEach(pair -> pending.merge(pair.thisRow(), pair.otherRow(), (a, b) -> a));
             }
             var missing = handle.createQuery("SELECT s." + ROW + " FROM " + c.stage + " s WHERE s."
                             + reference.stageColumn(reference.lookup().get(0)) + " IS NOT NULL AND s."
