@@ -88,7 +88,8 @@ final class Checks extends FileContext.Step {
     /** The group of the rows that give the same columns as this one. */
     private int group(Map<List<String>, FileContext.Group> groups, SeedFile.Row row) {
         var names = table.columns().keySet().stream().filter(row.values()::containsKey).toList();
-        return groups.computeIfAbsent(names, n -> new FileContext.Group(groups.size() + 1, n.stream().map(table.columns()::get).toList())).id();
+        return groups.computeIfAbsent(names, n -> new FileContext.Group(groups.size() + 1, n.stream().map(table.columns()::get).toList()))
+                .id();
     }
 
     /** A row must give its key, in the file. */

@@ -155,7 +155,8 @@ final class CsvRows implements SeedFile.Rows, SeedFile.AsWritten {
             throw SeedError.in(displayPath, null, "the file cannot be read: " + e.getMessage());
         }
         if (!atRowStart && !inQuotes && endMarker == 2) {
-            throw CsvParser.endOfDataMarker(displayPath, line);   // the last line, without a line break: refused alike, though COPY would read it as data
+            // The last line, without a line break: refused alike, though COPY would read it as data.
+            throw CsvParser.endOfDataMarker(displayPath, line);
         }
         if (keys != null && !atRowStart && index >= 0 && keyGiven) {
             keys.add(hash, index);   // the last row, without a line break after it
