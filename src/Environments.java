@@ -91,7 +91,7 @@ record Environments(Map<String, Boolean> production, String defaultName, String 
         } catch (IOException e) {
             throw SeedError.in(display, null, "the file cannot be read: " + e.getMessage());
         }
-        return parse(SeedFile.compose(bytes, display), display);
+        return parse(YamlSyntax.compose(bytes, display), display);
     }
 
     private static Environments parse(Node root, String file) {

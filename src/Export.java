@@ -13,9 +13,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import org.jdbi.v3.core.Handle;
-import org.yaml.snakeyaml.nodes.NodeId;
-import org.yaml.snakeyaml.nodes.Tag;
-import org.yaml.snakeyaml.resolver.Resolver;
+import org.jdbi.v3.core.mapper.reflect.ConstructorMapper;
 
 /**
  * Reads one table, in a read-only transaction, and writes its rows in the seed-file format of
@@ -76,38 +74,14 @@ final class Export {
     /** The columns the file gives whatever their values: the key, --include, or all with --all-columns. */
     private final Set<String> askedFor = new java.util.HashSet<>();
     private final Map<String, LeftOut> leftOut = new LinkedHashMap<>();
-    /** --reference-key, by the qualified name of the table it is for, each checked to be a unique key. */
-    private final Map<String, List<String>> referenceKeys = new LinkedHashMap<>();
-    /** The seed files of the seeds directory, read when a reference needs the key one of them seeds a table by. */
-    private final java.util.function.Supplier<List<SeedFile>> seedFiles;
-    private List<SeedFile> seedFilesRead;
+    private final ExportReferences references;
 
     private Export(Session session, Request request, java.util.function.Supplier<List<SeedFile>> seedFiles) {
         this.session = session;
         this.handle = session.handle;
         this.request = request;
-        this.seedFiles = seedFiles;
         this.table = Catalog.table(handle, request.table(), null, null);
-        request.referenceKeys().forEach((name, columns) -> {
-            Catalog.Table target;
-            try {
-                target = Catalog.table(handle, name, null, null);
-            } catch (SeedError noSuchTable) {
-                throw tableError("--reference-key " + name + "=" + String.join(",", columns) + ": " + noSuchTable.getMessage(), null);
-            }
-            for (String column : columns) {
-                if (!target.columns().containsKey(column)) {
-                    throw tableError("--reference-key " + name + "=" + String.join(",", columns) + ": " + target.name()
-                            + " has no column \"" + column + "\"" + SeedError.didYouMean(column, target.columns().keySet()), null);
-                }
-            }
-            if (!target.isUnique(columns)) {
-                throw tableError("--reference-key " + name + "=" + String.join(",", columns) + ": (" + String.join(", ", columns)
-                        + ") is not a unique key of " + target.name() + ", so it could name more than one row",
-                        "its unique keys are " + Catalog.keysText(target.uniqueKeys()));
-            }
-            referenceKeys.put(target.qualified(), List.copyOf(columns));
-        });
+        this.references = new ExportReferences(handle, request.referenceKeys(), seedFiles);
         this.key = naturalKey();
     }
 
@@ -131,48 +105,6 @@ final class Export {
     /** The table of the cells whose values came from the environment (${VAR}): exported as their template. */
     private String secretCellsTable;
 
-    /**
-     * The cells of this table that hold a value from the environment, by the key they were seeded
-     * with (its columns), then the row's key as text, then the column: the ${VAR} template each came from.
-     */
-    private Map<List<String>, Map<String, Map<String, String>>> secretCells() {
-        var cells = new LinkedHashMap<List<String>, Map<String, Map<String, String>>>();
-        if (!handle.createQuery("SELECT to_regclass(?) IS NOT NULL").bind(0, secretCellsTable).mapTo(Boolean.class).one()) {
-            return cells;
-        }
-        handle.createQuery("SELECT key_columns, row_key, column_name, template FROM " + secretCellsTable + " WHERE table_name = ?")
-                .bind(0, table.qualified())
-                .map((rs, ctx) -> new Object[]{List.of((String[]) rs.getArray(1).getArray()), rs.getString(2), rs.getString(3),
-                        rs.getString(4)})
-                .forEach(cell -> {
-                    @SuppressWarnings("unchecked") var keyColumns = (List<String>) cell[0];
-                    if (table.columns().keySet().containsAll(keyColumns)) {   // a key column dropped since: no row has that key
-                        cells.computeIfAbsent(keyColumns, k -> new LinkedHashMap<>())
-                                .computeIfAbsent((String) cell[1], k -> new LinkedHashMap<>()).put((String) cell[2], (String) cell[3]);
-                    }
-                });
-        return cells;
-    }
-
-    /**
-     * A cell whose value came from the environment is written as the ${VAR} it came from, never as
-     * the value: the file then reads it from the environment again. A value from the environment
-     * inside a JSON value or an array has no such form: the export stops, naming the cell.
-     */
-    private void maskSecretCells(Map<String, Object> row, Map<String, String> cells, String rowName) {
-        cells.forEach((column, template) -> {
-            if (!row.containsKey(column)) {
-                return;
-            }
-            if (template == null) {
-                throw tableError("the column " + column + " of the row " + rowName + " holds a value that came from the "
-                        + "environment (a ${VAR} inside it), which export does not show", "write that value in the seed "
-                        + "file by hand; export the other columns with --where to leave the row out");
-            }
-            row.put(column, new SeedYaml.Template(template));
-        });
-    }
-
     // ── which key, which columns ────────────────────────────────────────────────────────────
 
     /** --key when given (a unique key of the table), else the table's one unique key besides its primary key, else that. */
@@ -189,7 +121,7 @@ final class Export {
         }
         var natural = table.naturalKeys();
         if (natural.size() > 1) {
-            var seeded = seededKey(table);
+            var seeded = references.seededKey(table);
             if (seeded != null) {
                 return checkedKey(seeded);
             }
@@ -223,7 +155,7 @@ final class Export {
         return column;
     }
 
-    private SeedError tableError(String message, String hint) {
+    static SeedError tableError(String message, String hint) {
         return new SeedError(SeedError.EXIT_FAILED, null, message, hint, null);
     }
 
@@ -284,17 +216,13 @@ final class Export {
                 continue;
             }
             String value = "(" + expression + ")::" + column.type();
-            try (var statement = handle.getConnection().createStatement()) {
-                var before = handle.getConnection().setSavepoint();
-                try {
-                    statement.execute("SELECT " + value);
-                    handle.getConnection().releaseSavepoint(before);
-                    usable.put(column.name(), value);
-                } catch (SQLException cannotRunHere) {
-                    handle.getConnection().rollback(before);
-                }
-            } catch (SQLException e) {
-                throw SeedError.fromSql(e, session.target);
+            session.run("SAVEPOINT seed_default");
+            try {
+                session.run("SELECT " + value);
+                session.run("RELEASE SAVEPOINT seed_default");
+                usable.put(column.name(), value);
+            } catch (SeedError cannotRunHere) {
+                session.run("ROLLBACK TO SAVEPOINT seed_default");
             }
         }
         return usable;
@@ -319,7 +247,7 @@ final class Export {
             requirePortable(target, foreignKey.toColumns(), via, new java.util.HashSet<>());
             return null;
         }
-        var lookup = referenceKey(target, via);
+        var lookup = references.referenceKey(target, via, table, key);
         requirePortable(target, lookup, via, new java.util.HashSet<>());
         return new References.Reference(column, foreignKey, target, lookup);
     }
@@ -333,66 +261,6 @@ final class Export {
     private static boolean surrogate(Catalog.Table target, List<String> columns) {
         return target.primaryKey() != null && Set.copyOf(target.primaryKey()).equals(Set.copyOf(columns))
                 && !target.naturalKeys().isEmpty();
-    }
-
-    /**
-     * The key a reference to a row of the target names it by: --reference-key, else (for a row
-     * of the table exported) the export's own key, else the key of the target's seed file, else
-     * its one natural key.
-     */
-    private List<String> referenceKey(Catalog.Table target, String via) {
-        var chosen = referenceKeys.get(target.qualified());
-        if (chosen != null) {
-            return chosen;
-        }
-        if (target.qualified().equals(table.qualified())) {
-            return key;
-        }
-        var seeded = seededKey(target);
-        if (seeded != null) {
-            return seeded;
-        }
-        var natural = target.naturalKeys();
-        if (natural.size() == 1) {
-            return natural.get(0);
-        }
-        throw tableError(via + " refers to " + target.name() + " by its primary key (" + String.join(", ", target.primaryKey())
-                + "), an id that means another row in another database, and " + target.name() + " has several natural keys "
-                + "to write the reference by instead: " + Catalog.keysText(natural),
-                "choose one with --reference-key " + target.name() + "=" + String.join(",", natural.get(0))
-                        + " (a seed file of " + target.name() + " in the seeds directory chooses its key: by itself)");
-    }
-
-    /**
-     * The key the seed files of the seeds directory seed a table by, or null when none seeds it;
-     * files that seed it by different keys leave the choice to --reference-key or --key.
-     */
-    private List<String> seededKey(Catalog.Table target) {
-        if (seedFilesRead == null) {
-            seedFilesRead = seedFiles.get();
-        }
-        var keys = new LinkedHashMap<Set<String>, SeedFile>();
-        for (var file : seedFilesRead) {
-            var seeded = Catalog.find(handle, file.table());
-            if (seeded.isPresent() && seeded.get().qualified().equals(target.qualified())) {
-                keys.putIfAbsent(Set.copyOf(file.key()), file);
-            }
-        }
-        if (keys.size() > 1) {
-            throw tableError("the seed files seed " + target.name() + " by different keys: " + keys.values().stream()
-                    .map(f -> f.displayPath() + " by (" + String.join(", ", f.key()) + ")").collect(Collectors.joining(", ")),
-                    "choose the one to write it by with --reference-key " + target.name() + "=COLUMN[,COLUMN] (or --key, "
-                            + "when exporting " + target.name() + " itself)");
-        }
-        if (keys.isEmpty()) {
-            return null;
-        }
-        var file = keys.values().iterator().next();
-        if (!target.isUnique(file.key())) {
-            throw tableError(file.displayPath() + " seeds " + target.name() + " by (" + String.join(", ", file.key())
-                    + "), which is not a unique key of it", "its unique keys are " + Catalog.keysText(target.uniqueKeys()));
-        }
-        return file.key();
     }
 
     /**
@@ -462,10 +330,10 @@ final class Export {
             String value = from + "." + Catalog.quote(column.name());
             var reference = reference(column);
             outputs.add(new Output(column, select.size() + 1, reference, defaults.get(column.name())));
-            select.add(asText(column, value));
+            select.add(ExportValues.asText(column, value));
             if (reference != null) {
                 for (String lookup : reference.lookup()) {
-                    select.add("(SELECT " + asText(reference.target().columns().get(lookup), "r." + Catalog.quote(lookup))
+                    select.add("(SELECT " + ExportValues.asText(reference.target().columns().get(lookup), "r." + Catalog.quote(lookup))
                             + " FROM " + reference.target().qualified() + " r WHERE r."
                             + Catalog.quote(reference.foreignKey().toColumns().get(0)) + " = " + value + ")");
                 }
@@ -476,7 +344,7 @@ final class Export {
             }
         }
         // Last, the row's key as each seed file that gave a cell from the environment keyed it.
-        var secretCells = secretCells();
+        var secretCells = ExportSecrets.read(handle, secretCellsTable, table);
         int secretKeysAt = select.size() + 1;
         secretCells.keySet().forEach(keyColumns -> select.add(References.keyExpression(from, keyColumns)));
         // The condition on a line of its own: a -- comment in it ends there.
@@ -505,7 +373,7 @@ final class Export {
                     for (var byKey : secretCells.values()) {
                         var cells = byKey.get(result.getString(at++));
                         if (cells != null) {
-                            maskSecretCells(row, cells, rowName);
+                            ExportSecrets.mask(row, cells, rowName);
                         }
                     }
                     rows.add(row);
@@ -538,21 +406,6 @@ final class Export {
         return String.join(", ", values);
     }
 
-    /** A column's value as text the file can hold: PostgreSQL's own output, JSON for json and arrays, base64 for bytea. */
-    private static String asText(Catalog.Column column, String value) {
-        if (column.array()) {
-            // Each element as its type's text, keeping NULLs and the dimensions: [["1.10", null], ["2", "3"]].
-            return "array_to_json(" + value + "::text[])::text";
-        }
-        if (column.json()) {
-            return value + "::jsonb::text";
-        }
-        if (column.baseType().equals("bytea")) {
-            return "translate(encode(" + value + "::bytea, 'base64'), E'\\n', '')";
-        }
-        return value + "::text";
-    }
-
     /** One value of a row, as the file writes it: a reference by natural key where the column has one. */
     private Object cell(Output output, java.sql.ResultSet result, String rowName) throws SQLException {
         var column = output.column();
@@ -573,53 +426,11 @@ final class Export {
                             "choose another key with --reference-key " + output.reference().target().name()
                                     + "=COLUMN[,COLUMN], or leave the row out with --where");
                 }
-                lookup.put(name, value(output.reference().target().columns().get(name), value, rowName));
+                lookup.put(name, ExportValues.value(output.reference().target().columns().get(name), value, table.name(), rowName));
             }
             return lookup;
         }
-        return value(column, text, rowName);
-    }
-
-    private Object value(Catalog.Column column, String text, String rowName) {
-        if (column.array()) {
-            return element(column, Json.parse(text), rowName);
-        }
-        if (column.json()) {
-            return json(column, text, rowName);
-        }
-        if (column.baseType().equals("bytea")) {
-            return new SeedYaml.Binary(text);
-        }
-        return SeedYaml.typed(text, column.category());
-    }
-
-    /** An array element (or a list of them, for more dimensions), as its element type reads it. */
-    private Object element(Catalog.Column column, Object item, String rowName) {
-        if (item instanceof List<?> list) {
-            return list.stream().map(i -> element(column, i, rowName)).toList();
-        }
-        if (item == null || !column.elementJson()) {
-            return item == null ? null : SeedYaml.typed((String) item, column.elementCategory());
-        }
-        var json = json(column, (String) item, rowName);
-        if (json instanceof List) {
-            // A YAML list in an array is one more dimension, not a JSON array.
-            throw cannotWrite(column, rowName, "a JSON array as an element of an array");
-        }
-        return json;
-    }
-
-    private Object json(Catalog.Column column, String text, String rowName) {
-        Object json = Json.parse(text);
-        if (json == null) {
-            throw cannotWrite(column, rowName, "JSON's null (null in a seed file is SQL NULL)");
-        }
-        return SeedYaml.fromJson(json);
-    }
-
-    private SeedError cannotWrite(Catalog.Column column, String rowName, String what) {
-        return tableError("row " + rowName + " of " + table.name() + ": " + column.name() + " holds " + what
-                + ", which a seed file cannot write", "leave the row out with --where");
+        return ExportValues.value(column, text, table.name(), rowName);
     }
 
     private SeedError queryError(SQLException e) {
@@ -691,229 +502,5 @@ final class Export {
         var found = Catalog.find(handle, table.name());
         return found.isPresent() && found.get().qualified().equals(table.qualified()) ? table.name()
                 : table.schema() + "." + table.name();
-    }
-
-    // ── YAML that SeedFile reads back as it was ─────────────────────────────────────────────
-
-    /**
-     * Writes the values of a seed file. A scalar is plain (GPT-4o, 0.0500, true) only where
-     * that is certainly read back as the same text and the same kind of value; otherwise it is
-     * double-quoted with escapes. Nested values (jsonb, arrays) are written in flow style when
-     * they fit on a line, else in block style, as the files in seeds/ are.
-     */
-    static final class SeedYaml {
-        /** A value that its column reads as written: a number, a boolean, a date. YAML may take it for a number. */
-        record Typed(String text) {}
-
-        /** bytea, as base64: !!binary. */
-        record Binary(String base64) {}
-
-        /** A value from the environment, as the ${VAR} it came from: written as it is, its ${ not escaped. */
-        record Template(String text) {}
-
-        static final int WIDTH = 100;
-        /** Longer values are double-quoted and continued over lines: a seed file's line may have 256 KB. */
-        static final int LONGEST_LINE = 64 * 1024;
-        private static final Resolver RESOLVER = new Resolver();
-        /** What YAML may take a typed value for, which SeedFile then reads as written: not null, nothing else. */
-        private static final Set<Tag> TYPED_TAGS = Set.of(Tag.STR, Tag.INT, Tag.FLOAT, Tag.BOOL, Tag.TIMESTAMP);
-        /** Characters a plain scalar may hold anywhere but in the first place (and in flow style, but ,:[]{}). */
-        private static final String PLAIN_PUNCTUATION = " _.,/+()'@:;=?!&%$*~^<>|-[]{}";
-
-        private final StringBuilder out = new StringBuilder();
-
-        /** A text column's value, a number's, a boolean's... as its category reads it. */
-        static Object typed(String text, char category) {
-            // Numbers, booleans, dates, times and intervals are read as written, whatever YAML makes of them;
-            // any other text must be a string to YAML too, or it is quoted.
-            return "NBDT".indexOf(category) >= 0 ? new Typed(text) : text;
-        }
-
-        /** A JSON value (from {@link Json#parse}): its strings stay strings; numbers and booleans are written as they are. */
-        static Object fromJson(Object json) {
-            if (json instanceof Map<?, ?> map) {
-                var entries = new LinkedHashMap<String, Object>();
-                map.forEach((k, v) -> entries.put((String) k, fromJson(v)));
-                return entries;
-            }
-            if (json instanceof List<?> list) {
-                return list.stream().map(SeedYaml::fromJson).toList();
-            }
-            return json instanceof Json.Literal literal ? new Typed(literal.text()) : json;
-        }
-
-        /** table: and key: (a list for several columns). */
-        void settings(String table, List<String> key) {
-            out.append("table: ").append(name(table, false)).append('\n');
-            out.append("key: ").append(key.size() == 1 ? name(key.get(0), false)
-                    : key.stream().map(k -> name(k, true)).collect(Collectors.joining(", ", "[", "]"))).append('\n');
-        }
-
-        void rows(List<Map<String, Object>> rows) {
-            if (rows.isEmpty()) {
-                out.append("rows: []\n");
-                return;
-            }
-            out.append("rows:\n");
-            for (int i = 0; i < rows.size(); i++) {
-                out.append(i == 0 ? "" : "\n");
-                item("  ", rows.get(i));
-            }
-        }
-
-        @Override
-        public String toString() {
-            return out.toString();
-        }
-
-        /** A mapping's entries (key: value) or a list's items (- value), each line starting with indent. */
-        private void block(String indent, Object collection) {
-            if (collection instanceof Map<?, ?> map) {
-                map.forEach((name, value) -> entry(indent, name((String) name, false) + ":", value));
-            } else {
-                ((List<?>) collection).forEach(value -> entry(indent, "-", value));
-            }
-        }
-
-        /** A block collection as an item of a list: its first line on the item's line. */
-        private void item(String indent, Object collection) {
-            int start = out.length();
-            block(indent + "  ", collection);
-            out.replace(start, start + indent.length() + 2, indent + "- ");
-        }
-
-        /** One entry, "name:" or "-", and its value: on the line when it fits, else in block style below it. */
-        private void entry(String indent, String lead, Object value) {
-            if (value instanceof Map || value instanceof List) {
-                String flow = flow(value);
-                boolean empty = value instanceof Map<?, ?> m ? m.isEmpty() : ((List<?>) value).isEmpty();
-                if (empty || indent.length() + lead.length() + 1 + flow.length() <= WIDTH) {
-                    out.append(indent).append(lead).append(' ').append(flow).append('\n');
-                } else if (lead.equals("-")) {
-                    item(indent, value);
-                } else {
-                    out.append(indent).append(lead).append('\n');
-                    block(indent + "  ", value);
-                }
-            } else if (value instanceof Binary binary && indent.length() + lead.length() + binary.base64().length() > WIDTH) {
-                // Long base64 as a literal block of 76-character lines; the line breaks are not part of the value.
-                out.append(indent).append(lead).append(" !!binary |\n");
-                for (int at = 0; at < binary.base64().length(); at += 76) {
-                    out.append(indent).append("  ").append(binary.base64(), at, Math.min(binary.base64().length(), at + 76))
-                            .append('\n');
-                }
-            } else {
-                out.append(indent).append(lead).append(' ').append(scalar(value, false, indent + "  ")).append('\n');
-            }
-        }
-
-        /** A value on one line: {a: 1, b: [x, y]}. */
-        private static String flow(Object value) {
-            if (value instanceof Map<?, ?> map) {
-                return map.entrySet().stream().map(e -> name((String) e.getKey(), true) + ": " + flow(e.getValue()))
-                        .collect(Collectors.joining(", ", "{", "}"));
-            }
-            if (value instanceof List<?> list) {
-                return list.stream().map(SeedYaml::flow).collect(Collectors.joining(", ", "[", "]"));
-            }
-            return scalar(value, true, null);
-        }
-
-        /** A column name, a JSON key, the table: names are read as they are written, ${ and all. */
-        private static String name(String name, boolean inFlow) {
-            return plainIsSafe(name, inFlow) && RESOLVER.resolve(NodeId.scalar, name, true).equals(Tag.STR) ? name
-                    : doubleQuoted(name, null);
-        }
-
-        /**
-         * A scalar value. SeedFile replaces ${VAR} in values with the environment's, and reads $${
-         * as ${: a value that holds ${ is written with $${, so that it reads back as it was.
-         */
-        private static String scalar(Object value, boolean inFlow, String continuation) {
-            if (value == null) {
-                return "null";
-            }
-            if (value instanceof Binary binary) {
-                return "!!binary " + (binary.base64().isEmpty() ? "\"\"" : binary.base64());
-            }
-            if (value instanceof Template template) {
-                return doubleQuoted(template.text(), continuation);
-            }
-            boolean typed = value instanceof Typed;
-            String text = (typed ? ((Typed) value).text() : (String) value).replace("${", "$${");
-            if (plainIsSafe(text, inFlow)) {
-                Tag tag = RESOLVER.resolve(NodeId.scalar, text, true);
-                if (tag.equals(Tag.STR) || typed && TYPED_TAGS.contains(tag)) {
-                    return text;
-                }
-            }
-            return doubleQuoted(text, continuation);
-        }
-
-        /**
-         * Whether text is read back as the same text when written plain: conservative on purpose.
-         * Letters, digits and a few punctuation characters, with no YAML indicator first, no ": "
-         * or " #", no space at either end; in flow style, also none of ,:[]{}.
-         */
-        static boolean plainIsSafe(String text, boolean inFlow) {
-            if (text.isEmpty() || text.length() > LONGEST_LINE || text.startsWith(" ") || text.endsWith(" ")
-                    || text.endsWith(":") || text.contains(": ") || text.contains("#")) {
-                return false;
-            }
-            char first = text.charAt(0);
-            boolean dashThenMore = first == '-' && text.length() > 1 && text.charAt(1) != ' ';
-            if (!Character.isLetterOrDigit(first) && "_.(/+$<~^=".indexOf(first) < 0 && !dashThenMore) {
-                return false;
-            }
-            return text.codePoints().allMatch(c -> Character.isLetterOrDigit(c) || visibleBeyondAscii(c)
-                    || PLAIN_PUNCTUATION.indexOf(c) >= 0 && !(inFlow && ",:[]{}".indexOf(c) >= 0));
-        }
-
-        /** Ø, →, €, 😀: a printable character beyond ASCII that is neither a space, a line break nor invisible. */
-        private static boolean visibleBeyondAscii(int c) {
-            int type = Character.getType(c);
-            return c >= 0xA0 && !Character.isSpaceChar(c) && type != Character.CONTROL && type != Character.FORMAT
-                    && type != Character.UNASSIGNED && type != Character.SURROGATE && type != Character.PRIVATE_USE;
-        }
-
-        /**
-         * "text" with YAML's escapes: \\ \" \n \t \r, and \\uXXXX for other control characters and
-         * for the characters YAML takes as line breaks. With a continuation indent, a value longer
-         * than a line may be is continued on the next line after an escaped line break.
-         */
-        static String doubleQuoted(String text, String continuation) {
-            var quoted = new StringBuilder(text.length() + 2).append('"');
-            int lineStart = 0;
-            for (int i = 0; i < text.length(); ) {
-                int c = text.codePointAt(i);
-                if (continuation != null && quoted.length() - lineStart >= LONGEST_LINE) {
-                    quoted.append("\\\n").append(continuation);
-                    lineStart = quoted.length();
-                    if (c == ' ') {
-                        // A continued line's leading spaces are not part of the value; an escaped one is.
-                        quoted.append("\\x20");
-                        i++;
-                        continue;
-                    }
-                }
-                switch (c) {
-                    case '"' -> quoted.append("\\\"");
-                    case '\\' -> quoted.append("\\\\");
-                    case '\n' -> quoted.append("\\n");
-                    case '\t' -> quoted.append("\\t");
-                    case '\r' -> quoted.append("\\r");
-                    default -> {
-                        if (c < 0x20 || c >= 0x7F && c <= 0x9F || c == 0x2028 || c == 0x2029 || c == 0xFEFF || c == 0xFFFE
-                                || c == 0xFFFF) {
-                            quoted.append(String.format("\\u%04X", c));
-                        } else {
-                            quoted.appendCodePoint(c);
-                        }
-                    }
-                }
-                i += Character.charCount(c);
-            }
-            return quoted.append('"').toString();
-        }
     }
 }

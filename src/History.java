@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
+import org.jdbi.v3.core.mapper.reflect.ConstructorMapper;
+
 /**
  * A table (seed_history unless configured otherwise) that the tool creates the way Flyway creates
  * flyway_schema_history: one row per seed file per run, including runs that changed nothing,
@@ -181,12 +183,21 @@ final class History {
         return events.subList(0, Math.min(limit, events.size()));
     }
 
+    /** One row of {@link #changes}: a recorded change of a history row, with one of its columns (none: columnName null). */
+    private record ChangeColumn(long id, long ordinality, String key, Integer line, String action, String columnName,
+                                String before, String after) {
+        Results.Change change() {
+            return new Results.Change(key, line == null ? null : new SeedFile.Pos(line, 1),
+                    Results.Action.valueOf(action.toUpperCase(java.util.Locale.ROOT)), new ArrayList<>());
+        }
+    }
+
     /** The recorded changes of the history rows that match, taken apart by PostgreSQL's JSON functions. */
     private void changes(String where, List<Object> parameters, java.util.function.BiConsumer<Long, Results.Change> sink) {
-        var pending = new LinkedHashMap<String, Object[]>();
         var query = session.handle.createQuery("""
-                        SELECT h.id, c.ordinality, c.value->>'key', (c.value->>'line')::int, c.value->>'action',
-                               col.value->>'column', col.value->>'old', col.value->>'new'
+                        SELECT h.id, c.ordinality, c.value->>'key' AS key, (c.value->>'line')::int AS line,
+                               c.value->>'action' AS action, col.value->>'column' AS column_name,
+                               col.value->>'old' AS before, col.value->>'new' AS after
                         FROM %s h
                         CROSS JOIN LATERAL jsonb_array_elements(h.changes) WITH ORDINALITY c
                         LEFT JOIN LATERAL jsonb_array_elements(c.value->'columns') WITH ORDINALITY col ON true
@@ -195,17 +206,14 @@ final class History {
         for (int i = 0; i < parameters.size(); i++) {
             query.bind(i, parameters.get(i));
         }
-        query.map((rs, ctx) -> new Object[]{rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getObject(4, Integer.class),
-                        rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8)})
-                .forEach(r -> {
-                    var change = pending.computeIfAbsent(r[0] + "/" + r[1], k -> new Object[]{r[0], new Results.Change(
-                            (String) r[2], r[3] == null ? null : new SeedFile.Pos((Integer) r[3], 1),
-                            Results.Action.valueOf(((String) r[4]).toUpperCase(java.util.Locale.ROOT)), new ArrayList<>())});
-                    if (r[5] != null) {
-                        ((Results.Change) change[1]).columns().add(new Results.ColumnChange((String) r[5], (String) r[6], (String) r[7]));
-                    }
-                });
-        pending.values().forEach(p -> sink.accept((Long) p[0], (Results.Change) p[1]));
+        var changes = new LinkedHashMap<List<Long>, Results.Change>();
+        query.registerRowMapper(ConstructorMapper.factory(ChangeColumn.class)).mapTo(ChangeColumn.class).forEach(row -> {
+            var change = changes.computeIfAbsent(List.of(row.id(), row.ordinality()), at -> row.change());
+            if (row.columnName() != null) {
+                change.columns().add(new Results.ColumnChange(row.columnName(), row.before(), row.after()));
+            }
+        });
+        changes.forEach((at, change) -> sink.accept(at.get(0), change));
     }
 
     /**

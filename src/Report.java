@@ -4,8 +4,6 @@ import java.io.FilterWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -38,7 +36,7 @@ final class Report {
     }
 
     static final int ROWS_SHOWN = 20, KEYS_SHOWN = 5, VALUE_WIDTH = 60;
-    private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'", Locale.ROOT);
+    static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'", Locale.ROOT);
 
     final PrintWriter out;
     final Format format;
@@ -72,7 +70,7 @@ final class Report {
     /** Where JSON documents go instead of stdout, when a command combines several into one (verify). */
     java.util.function.Consumer<Map<String, Object>> jsonSink;
 
-    private void printJson(Map<String, Object> document) {
+    void printJson(Map<String, Object> document) {
         if (!warnings.isEmpty()) {
             document.put("warnings", warnings);
         }
@@ -92,7 +90,7 @@ final class Report {
 
     // ── a run ───────────────────────────────────────────────────────────────────────────────
 
-    void header(String title, DatabaseTarget target, String environment, String environmentDeclared, seed_database.Layout layout,
+    void header(String title, DatabaseTarget target, String environment, String environmentDeclared, Layout layout,
                 boolean migrate, boolean seed) {
         if (!format.prose() || quiet) {
             return;
@@ -120,7 +118,7 @@ final class Report {
         if (passesReportedTogether && (!format.prose() || quiet)) {
             return;
         }
-        boolean failing = run.command().equals("check") && !run.inSync();
+        boolean failing = run.mode().failsWhenNotInSync() && !run.inSync();
         switch (format) {
             case junit -> out.print(CiReport.junit(run, failing));
             case markdown -> out.print(CiReport.markdown(run, verdict(run)));
@@ -129,7 +127,7 @@ final class Report {
                     if (run.migrations() != null) {
                         migrations(run.migrations(), run.dryRun());
                     }
-                    if (!run.seeds().isEmpty() || !run.skipped().isEmpty() || run.command().equals("seed")
+                    if (!run.seeds().isEmpty() || !run.skipped().isEmpty() || run.mode() == Mode.SEED
                             || run.migrations() == null) {
                         seeds(run, run.dryRun());
                     }
@@ -150,7 +148,7 @@ final class Report {
 
     /** What a run came to, in a few words, for the heading of its Markdown. */
     static String verdict(Results.RunOutcome run) {
-        if (run.command().equals("check")) {
+        if (run.mode().failsWhenNotInSync()) {
             return run.inSync() ? "in sync" : "out of sync";
         }
         var parts = amounts(run);
@@ -217,7 +215,7 @@ final class Report {
         }
     }
 
-    private String counts(long inserted, long updated, long unchanged, long deactivated, long deleted, boolean dryRun) {
+    String counts(long inserted, long updated, long unchanged, long deactivated, long deleted, boolean dryRun) {
         String counts = dryRun
                 ? inserted + " to insert, " + updated + " to update, " + unchanged + " unchanged"
                 : inserted + " inserted, " + updated + " updated, " + unchanged + " unchanged";
@@ -234,7 +232,7 @@ final class Report {
      * Changed rows, aligned: "+ key" for a new row, "~ key  column: old → new" for a changed one,
      * "- key  column: true → false" for a deactivated one, "- key  (deleted)" for a deleted one.
      */
-    private void changes(List<Results.Change> changes, long total, String indent) {
+    void changes(List<Results.Change> changes, long total, String indent) {
         int keyWidth = changes.stream().limit(ROWS_SHOWN).filter(c -> !c.inserted())
                 .mapToInt(c -> shownKey(c.key()).length()).max().orElse(0);
         changes.stream().limit(ROWS_SHOWN).forEach(change -> {
@@ -276,7 +274,7 @@ final class Report {
     private String summary(Results.RunOutcome run) {
         var parts = amounts(run);
         String seconds = String.format(Locale.ROOT, "%.2f s", run.durationNanos() / 1e9);
-        if (run.command().equals("check")) {
+        if (run.mode().failsWhenNotInSync()) {
             return run.inSync() ? style.green("In sync") + ": the database matches the migrations and the seeds (" + seconds + ")."
                     : style.red("Out of sync") + ": " + String.join(" and ", parts) + " to write (" + seconds + ").";
         }
@@ -291,178 +289,18 @@ final class Report {
                 + (run.historyTable() == null ? "." : "; recorded in " + run.historyTable() + ".");
     }
 
-    // ── info ────────────────────────────────────────────────────────────────────────────────
+    // ── info and history (HistoryReport prints them) ───────────────────────────────────────
 
     void info(List<Migrations.Info> migrations, Results.RunOutcome plan, History.Entry lastRun, String historyTable) {
-        if (json) {
-            var json = document("info");
-            json.put("database", plan.target().describe());
-            json.put("environment", plan.environment());
-            json.put("production", plan.production());
-            json.put("migrations", migrations.stream().map(m -> {
-                var item = new LinkedHashMap<String, Object>();
-                item.put("version", m.version());
-                item.put("description", m.description());
-                item.put("state", m.state());
-                item.put("installed_on", m.installedOn() == null ? null : m.installedOn().toString());
-                return item;
-            }).toList());
-            json.put("seeds", plan.seeds().stream().map(o -> {
-                var item = new LinkedHashMap<String, Object>();
-                item.put("file", o.file().name());
-                item.put("table", o.table().name());
-                item.put("in_sync", o.written() == 0);
-                item.put("to_insert", o.inserted());
-                item.put("to_update", o.updated());
-                item.put("to_deactivate", o.deactivated());
-                item.put("to_delete", o.deleted());
-                item.put("unchanged", o.unchanged());
-                item.put("not_in_file", o.notInFile());
-                return item;
-            }).toList());
-            json.put("in_sync", plan.inSync());
-            json.put("last_run", lastRun == null ? null : runJson(lastRun));
-            printJson((json));
-            return;
-        }
-        int versionWidth = migrations.stream().mapToInt(m -> m.version().length()).max().orElse(0);
-        int descriptionWidth = migrations.stream().mapToInt(m -> m.description().length()).max().orElse(0);
-        out.println("Migrations:" + (migrations.isEmpty() ? " none" : ""));
-        for (var m : migrations) {
-            boolean applied = m.installedOn() != null;
-            out.println("  V" + pad(m.version(), versionWidth) + "  " + pad(m.description(), descriptionWidth) + "  "
-                    + (applied ? m.state() + " " + WHEN.format(m.installedOn().withOffsetSameInstant(ZoneOffset.UTC))
-                    : style.yellow(m.state())));
-        }
-        out.println("Seeds:" + (plan.seeds().isEmpty() ? " no seed files" : ""));
-        int fileWidth = plan.seeds().stream().mapToInt(o -> (o.file().name() + " → " + o.table().name()).length()).max().orElse(0);
-        for (var o : plan.seeds()) {
-            out.println("  " + pad(o.file().name() + " → " + o.table().name(), fileWidth) + "  "
-                    + (o.written() == 0 ? style.green("in sync") + " (" + count(o.unchanged(), "row")
-                    + (o.notInFile() == 0 ? "" : "; " + o.notInFile() + " more that no seed file lists") + ")"
-                    : style.yellow("out of sync") + ": " + counts(o.inserted(), o.updated(), o.unchanged(), o.deactivated(),
-                    o.deleted(), true).replace(", " + o.unchanged() + " unchanged", "")));
-        }
-        out.println("Last seed run: " + (lastRun == null ? "none recorded in " + historyTable
-                : WHEN.format(lastRun.startedAt().withOffsetSameInstant(ZoneOffset.UTC)) + " by " + lastRun.databaseUser()
-                        + " (" + lastRun.environment() + (lastRun.gitCommit() == null ? "" : ", git " + shortCommit(lastRun.gitCommit())) + ")"));
-        out.println(plan.inSync() ? style.green("In sync.")
-                : style.yellow("Out of sync: plan shows what a run would change; a run without a command applies it."));
+        new HistoryReport(this).info(migrations, plan, lastRun, historyTable);
     }
 
-    // ── history ─────────────────────────────────────────────────────────────────────────────
-
     void history(String historyTable, List<History.Entry> entries) {
-        if (json) {
-            var json = document("history");
-            json.put("history_table", historyTable);
-            var runs = new LinkedHashMap<Object, Map<String, Object>>();
-            for (var entry : entries) {
-                var run = runs.computeIfAbsent(entry.runId(), id -> {
-                    var item = runJson(entry);
-                    item.put("files", new ArrayList<Object>());
-                    return item;
-                });
-                @SuppressWarnings("unchecked")
-                var files = (List<Object>) run.get("files");
-                files.add(entryJson(entry));
-            }
-            json.put("runs", new ArrayList<>(runs.values()));
-            printJson((json));
-            return;
-        }
-        if (entries.isEmpty()) {
-            out.println("No seed runs recorded in " + historyTable + " of " + target.describe() + ".");
-            return;
-        }
-        out.println(style.dim("Seed runs recorded in " + historyTable + " of " + target.describe() + ", newest first:"));
-        Object currentRun = null;
-        for (var entry : entries) {
-            if (!entry.runId().equals(currentRun)) {
-                currentRun = entry.runId();
-                out.println(style.bold(WHEN.format(entry.startedAt().withOffsetSameInstant(ZoneOffset.UTC))) + "  "
-                        + entry.databaseUser() + "  " + entry.environment() + "  seed_database " + entry.toolVersion()
-                        + (entry.gitCommit() == null ? "" : "  git " + shortCommit(entry.gitCommit()))
-                        + (entry.host() == null ? "" : "  on " + entry.host()));
-            }
-            out.println("  " + entry.file() + " → " + entry.table() + ": "
-                    + counts(entry.inserted(), entry.updated(), entry.unchanged(), entry.deactivated(), entry.deleted(), false)
-                    + style.dim(String.format(Locale.ROOT, " (%.2f s)", entry.durationMillis() / 1e3)));
-            changes(entry.changes(), entry.inserted() + entry.updated() + entry.deactivated() + entry.deleted(), "    ");
-        }
+        new HistoryReport(this).history(historyTable, entries);
     }
 
     void timeline(String key, String historyTable, List<History.Event> events) {
-        if (json) {
-            var json = document("history");
-            json.put("history_table", historyTable);
-            json.put("key", key);
-            json.put("events", events.stream().map(e -> {
-                var item = new LinkedHashMap<String, Object>();
-                item.put("started_at", e.startedAt().toString());
-                item.put("run_id", e.runId().toString());
-                item.put("file", e.file());
-                item.put("table", e.table());
-                item.put("database_user", e.databaseUser());
-                item.put("environment", e.environment());
-                item.put("git_commit", e.gitCommit());
-                item.putAll(e.change().json());
-                return item;
-            }).toList());
-            printJson((json));
-            return;
-        }
-        if (events.isEmpty()) {
-            out.println("No recorded change of " + key + " in " + historyTable + " of " + target.describe() + ".");
-            return;
-        }
-        out.println(style.bold(shownKey(key)) + " in " + historyTable + " of " + target.describe() + ", newest first:");
-        for (var e : events) {
-            String when = WHEN.format(e.startedAt().withOffsetSameInstant(ZoneOffset.UTC));
-            String action = pad(e.change().action().json() + (e.change().action().json().endsWith("e") ? "d" : "ed"), 11);
-            String indent = " ".repeat(2 + when.length() + 2 + action.length() + 2);
-            String head = "  " + when + "  " + (e.change().inserted() ? style.green(action)
-                    : e.change().action() == Results.Action.UPDATE ? style.yellow(action) : style.red(action)) + "  ";
-            boolean first = true;
-            for (var column : e.change().columns()) {
-                String value = e.change().inserted() ? shown(column.after(), 0) : change(column);
-                out.println((first ? head : indent) + column.column() + ": " + value);
-                first = false;
-            }
-            if (first) {
-                out.println(head.stripTrailing());
-            }
-            out.println(indent + style.dim(e.file() + " → " + e.table() + ", by " + e.databaseUser() + " ("
-                    + e.environment() + (e.gitCommit() == null ? "" : ", git " + shortCommit(e.gitCommit())) + ")"));
-        }
-    }
-
-    /** A run as the history knows it: when, by whom, where, from which commit. */
-    private static Map<String, Object> runJson(History.Entry entry) {
-        var item = new LinkedHashMap<String, Object>();
-        item.put("run_id", entry.runId().toString());
-        item.put("started_at", entry.startedAt().toString());
-        item.put("database_user", entry.databaseUser());
-        item.put("tool_version", entry.toolVersion());
-        item.put("environment", entry.environment());
-        item.put("git_commit", entry.gitCommit());
-        item.put("host", entry.host());
-        return item;
-    }
-
-    private static Map<String, Object> entryJson(History.Entry entry) {
-        var item = new LinkedHashMap<String, Object>();
-        item.put("file", entry.file());
-        item.put("checksum", entry.checksum());
-        item.put("table", entry.table());
-        item.put("inserted", entry.inserted());
-        item.put("updated", entry.updated());
-        item.put("unchanged", entry.unchanged());
-        item.put("not_in_file", entry.notInFile());
-        item.put("duration_ms", entry.durationMillis());
-        item.put("changes_complete", entry.changesComplete());
-        item.put("changes", entry.changes().stream().map(Results.Change::json).toList());
-        return item;
+        new HistoryReport(this).timeline(key, historyTable, events);
     }
 
     // ── helpers ─────────────────────────────────────────────────────────────────────────────
@@ -472,7 +310,7 @@ final class Report {
     }
 
     /** old → new; long values are cut around the first place they differ, so the difference is what shows. */
-    private String change(Results.ColumnChange column) {
+    String change(Results.ColumnChange column) {
         // Once either side shows an escape (a line break as \n, a bidi override), a backslash is shown doubled
         // on both, so that the text "\n" and a line break never read alike.
         boolean escapes = escapes(column.before()) || escapes(column.after());

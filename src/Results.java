@@ -101,9 +101,14 @@ final class Results {
     }
 
     /** Everything a run (or a plan, or a check) did; production: whether its environment is declared production. */
-    record RunOutcome(String command, boolean dryRun, String environment, boolean production, DatabaseTarget target,
+    record RunOutcome(Mode mode, boolean dryRun, String environment, boolean production, DatabaseTarget target,
                       Migrations.Outcome migrations, List<FileOutcome> seeds, List<SeedFile> skipped,
                       java.nio.file.Path seedsDir, long durationNanos, String historyTable) {
+
+        /** The command's name, as --json documents and CI reports name it. */
+        String command() {
+            return mode.command();
+        }
 
         long rowsWritten() {
             return seeds.stream().mapToLong(FileOutcome::written).sum();
@@ -119,7 +124,7 @@ final class Results {
         }
 
         Map<String, Object> json() {
-            var json = Report.document(command);
+            var json = Report.document(command());
             json.put("database", target.describe());
             json.put("environment", environment);
             json.put("production", production);

@@ -9,7 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
- * Every value a ${VAR} gave while the seed files were read (SeedFile.Reader adds them as it
+ * Every value a ${VAR} gave while the seed files were read (SeedReader adds them as it
  * substitutes), and the one scrubber that masks them as ***. A run hands out only writers that
  * pass through {@link #masking}, and writes its history through {@link #scrub}: whatever prints a
  * value, an error PostgreSQL quotes it in, a stack trace, Flyway's log, cannot show it.

@@ -1,11 +1,19 @@
-// Everything a user can cause: one error type, turned into one paragraph and an exit code.
+// Everything a user can cause: one error type, turned into one paragraph and an exit code, printed in one place.
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
+
+import picocli.CommandLine;
 
 final class SeedError extends RuntimeException {
 
@@ -120,7 +128,13 @@ final class SeedError extends RuntimeException {
         return new SeedError(exitCode, where, getMessage(), newHint, getCause(), lostConnection);
     }
 
+    /** This error as the one paragraph a user reads, ending "Nothing was written." when the run would have written. */
     String paragraph() {
+        return saysNothingWritten() ? plainParagraph() + " Nothing was written." : plainParagraph();
+    }
+
+    /** The paragraph without "Nothing was written.": for a command that only reads, a retry's note, a verdict. */
+    String plainParagraph() {
         var text = new StringBuilder();
         if (where != null) {
             text.append(where).append(": ");
@@ -129,12 +143,16 @@ final class SeedError extends RuntimeException {
         if (hint != null) {
             text.append(endsWithStop(text) ? " " : ". ").append(capitalized(hint));
         }
-        if (exitCode == EXIT_FAILED || exitCode == EXIT_UNREACHABLE
-                || exitCode == EXIT_EXHAUSTED) {
-            text.append(endsWithStop(text) ? " " : ". ").append("Nothing was written.");
+        if (saysNothingWritten() && !endsWithStop(text)) {
+            text.append('.');
         }
         // One paragraph, whatever a quoted value holds: a line break or an escape sequence in it is shown, not obeyed.
         return Report.visible(text.toString());
+    }
+
+    /** Whether this error stops a run before it writes (the data, the connection, memory): the paragraph says so. */
+    private boolean saysNothingWritten() {
+        return exitCode == EXIT_FAILED || exitCode == EXIT_UNREACHABLE || exitCode == EXIT_EXHAUSTED;
     }
 
     private static boolean endsWithStop(CharSequence text) {
@@ -144,6 +162,96 @@ final class SeedError extends RuntimeException {
 
     private static String capitalized(String text) {
         return text.isEmpty() ? text : Character.toUpperCase(text.charAt(0)) + text.substring(1);
+    }
+
+    /** The one place an error reaches the user: "error: " and its paragraph, one line on stderr. */
+    static void print(PrintWriter err, String paragraph) {
+        err.println("error: " + paragraph);
+    }
+
+    /**
+     * The tool's one exception handler: a failed command, or a mistake on its command line, as
+     * one paragraph on stderr, the document of the error on stdout when its form asks for one
+     * (--json, the CI forms), and its exit code.
+     */
+    static final class Handler implements CommandLine.IExecutionExceptionHandler, CommandLine.IParameterExceptionHandler {
+        private final PrintWriter out, err;
+        private final Options options;
+        /** A file as GitHub's annotations name it (Config.inRepository). */
+        private final UnaryOperator<String> inRepository;
+        /** Where the command connects, once known: an error names it. */
+        DatabaseTarget target;
+
+        Handler(PrintWriter out, PrintWriter err, Options options, UnaryOperator<String> inRepository) {
+            this.out = out;
+            this.err = err;
+            this.options = options;
+            this.inRepository = inRepository;
+        }
+
+        @Override
+        public int handleExecutionException(Exception e, CommandLine command, CommandLine.ParseResult parsed) {
+            return report(e, command);
+        }
+
+        /** What ended command (whichever it was, memory running out too), said once. */
+        int report(Throwable e, CommandLine command) {
+            var mode = Mode.of(command.getCommandName());
+            var exhausted = exhaustion(e);
+            var failure = exhausted != null ? exhausted
+                    : endingAttempt(e instanceof Exception x ? x : new IllegalStateException(e), target, false);
+            // Commands that only read have nothing to reassure about.
+            print(err, mode.onlyReads() ? failure.plainParagraph() : failure.paragraph());
+            if (options.verbose) {
+                // PostgreSQL's errors in it carry their detail, and a failing row's values are not for showing.
+                var trace = new StringWriter();
+                e.printStackTrace(new PrintWriter(trace));
+                err.print(withoutFailingRow(trace.toString()));
+            } else if (!(e instanceof SeedError) && exhausted == null) {
+                err.println("(rerun with --verbose for the stack trace)");
+            }
+            Report.Format format;
+            try {
+                format = options.format(mode);
+            } catch (SeedError unusable) {
+                format = options.json ? Report.Format.json : Report.Format.text;
+            }
+            String message = failure.getMessage() + (failure.hint == null ? "" : ". " + failure.hint);
+            String name = mode.command();
+            switch (format) {
+                case json -> out.println(Json.pretty(document(name, failure.exitCode, failure.where, failure.getMessage(),
+                        failure.hint)));
+                case github -> out.print(CiReport.githubError(name, failure.where, message, inRepository));
+                case junit -> out.print(CiReport.junitError(name, failure.where, message));
+                case markdown -> out.print(CiReport.markdownError(name, failure.where, message));
+                default -> { }
+            }
+            return failure.exitCode;
+        }
+
+        /** A mistake on the command line: one paragraph, like every other error; the full help is one --help away. */
+        @Override
+        public int handleParseException(CommandLine.ParameterException e, String[] arguments) {
+            String message = CommandOptions.describe(e);
+            String help = e.getCommandLine().getParent() == null ? "--help" : "help " + e.getCommandLine().getCommandName();
+            print(err, message + (message.matches("(?s).*[.?!]$") ? " " : ". ") + "See " + help + ".");
+            if (List.of(arguments).contains("--json")) {
+                out.println(Json.pretty(document("usage", EXIT_USAGE, null, message, "see " + help)));
+            }
+            return EXIT_USAGE;
+        }
+
+        /** The --json document of a run that failed: {"command", "tool_version", "error": {exit_code, where, message, hint}}. */
+        private static Map<String, Object> document(String command, int exitCode, String where, String message, String hint) {
+            var document = Report.document(command);
+            var error = new LinkedHashMap<String, Object>();
+            error.put("exit_code", exitCode);
+            error.put("where", where);
+            error.put("message", message);
+            error.put("hint", hint);
+            document.put("error", error);
+            return document;
+        }
     }
 
     // PostgreSQL's errors, in the user's terms

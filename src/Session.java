@@ -1,17 +1,13 @@
 // The run's one connection, one transaction and one advisory lock.
 
-import java.io.PrintWriter;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.logging.Logger;
-import javax.sql.DataSource;
 
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.mapper.reflect.ConstructorMapper;
 
 final class Session implements AutoCloseable {
     /** Serializes seed_database runs against one database: pg_advisory_xact_lock(RUN_LOCK). */
@@ -33,11 +29,16 @@ final class Session implements AutoCloseable {
     private Session(DatabaseTarget target, Connection connection) {
         this.target = target;
         this.connection = connection;
-        this.handle = Jdbi.open(connection);
-        // The statements here take ? parameters only: no templates, and no ANTLR grammar loaded to find named ones.
+        this.handle = handle(connection);
+    }
+
+    /** Jdbi over a connection. The statements here take ? parameters only: no templates, and no ANTLR grammar loaded to find named ones. */
+    private static Handle handle(Connection connection) {
+        var handle = Jdbi.open(connection);
         handle.getConfig(org.jdbi.v3.core.statement.SqlStatements.class)
                 .setTemplateEngine(org.jdbi.v3.core.statement.TemplateEngine.NOP)
                 .setSqlParser(new PositionalParameters());
+        return handle;
     }
 
     /**
@@ -113,12 +114,17 @@ final class Session implements AutoCloseable {
             target.requireANamedDatabaseToWrite();
         }
         try {
-            var connection = new org.postgresql.Driver().connect(target.jdbcUrl(), target.properties());
+            var connection = open(target);
             connection.setAutoCommit(false);
             return new Session(target, connection);
         } catch (SQLException e) {
             throw SeedError.fromSql(e, target);
         }
+    }
+
+    /** A connection to the target, as every connection of the tool is opened: the driver's, with the target's properties. */
+    static Connection open(DatabaseTarget target) throws SQLException {
+        return new org.postgresql.Driver().connect(target.jdbcUrl(), target.properties());
     }
 
     /** The session's settings, then the run lock when asked for (runs wait for each other here). */
@@ -127,8 +133,8 @@ final class Session implements AutoCloseable {
         lastLimits = limits;
         // Timestamps written without an offset mean UTC, whatever the server's or the machine's zone.
         run("SET TIME ZONE 'UTC'");
-        run("SET lock_timeout = '" + limits.lockTimeoutSeconds() + "s'");
-        run("SET statement_timeout = '" + limits.statementTimeoutSeconds() + "s'");
+        handle.createQuery("SELECT set_config('lock_timeout', ?, false), set_config('statement_timeout', ?, false)")
+                .bind(0, limits.lockTimeoutSeconds() + "s").bind(1, limits.statementTimeoutSeconds() + "s").mapTo(String.class).one();
         // If this process dies, its backend notices within seconds and rolls back (PostgreSQL 14+).
         run("DO $$ BEGIN IF current_setting('server_version_num')::int >= 140000 THEN "
                 + "PERFORM set_config('client_connection_check_interval', '2s', false); END IF; END $$");
@@ -144,16 +150,20 @@ final class Session implements AutoCloseable {
 
     /** Takes the run lock, saying who holds it while it waits, and naming them if the wait times out. */
     private void takeRunLock(java.util.function.Consumer<String> note) {
-        boolean free = handle.createQuery("SELECT pg_try_advisory_xact_lock(" + RUN_LOCK + ")").mapTo(Boolean.class).one();
+        boolean free = handle.createQuery("SELECT pg_try_advisory_xact_lock(?)").bind(0, RUN_LOCK).mapTo(Boolean.class).one();
         if (free) {
             return;
         }
         String holder = runLockHolder();
         note.accept("waiting for the run lock, held by " + holder
                 + (limits.lockTimeoutSeconds() > 0 ? " (at most " + limits.lockTimeoutSeconds() + " s, --lock-timeout)" : ""));
-        try (var statement = connection.createStatement()) {
-            statement.execute("SELECT pg_advisory_xact_lock(" + RUN_LOCK + ")");
-        } catch (SQLException e) {
+        try {
+            handle.createQuery("SELECT pg_advisory_xact_lock(?)").bind(0, RUN_LOCK).mapTo(String.class).one();
+        } catch (org.jdbi.v3.core.JdbiException failed) {
+            var e = SeedError.causeOf(failed, SQLException.class);
+            if (e == null) {
+                throw failed;
+            }
             if ("55P03".equals(e.getSQLState())) {
                 throw new SeedError(SeedError.EXIT_LOCKED, target.describe(), "gave up after "
                         + limits.lockTimeoutSeconds() + " s waiting for the run lock, held by " + holder,
@@ -166,43 +176,49 @@ final class Session implements AutoCloseable {
 
     /** Who holds the run lock: process id, application, user, client and for how long. */
     private String runLockHolder() {
-        return describeLockHolders("l.locktype = 'advisory' AND l.classid = '" + (RUN_LOCK >>> 32) + "'::oid AND l.objid = '"
-                + (RUN_LOCK & 0xFFFF_FFFFL) + "'::oid AND l.objsubid = 1"
+        return describeLockHolders("l.locktype = 'advisory' AND l.classid = ?::oid AND l.objid = ?::oid AND l.objsubid = 1"
                 // An advisory lock is per database: the same lock held in another database is not in the way.
-                + " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())").orElse("a session that has just let it go");
+                + " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+                RUN_LOCK >>> 32, RUN_LOCK & 0xFFFF_FFFFL).orElse("a session that has just let it go");
     }
 
-    /** The sessions holding locks that match, described for a person. */
-    java.util.Optional<String> describeLockHolders(String lockCondition) {
+    /** The sessions holding locks that match the condition, its ? bound to the values, described for a person. */
+    java.util.Optional<String> describeLockHolders(String lockCondition, Object... values) {
         // A question asked on the way: inside a savepoint, so that it can never spoil the run's transaction.
-        try (var statement = connection.createStatement()) {
-            statement.execute("SAVEPOINT seed_holders");
+        try {
+            handle.execute("SAVEPOINT seed_holders");
             try {
-                var holders = lockHolders(statement, lockCondition);
-                statement.execute("RELEASE SAVEPOINT seed_holders");
+                var holders = lockHolders(handle, lockCondition, values);
+                handle.execute("RELEASE SAVEPOINT seed_holders");
                 return holders;
-            } catch (SQLException e) {
-                statement.execute("ROLLBACK TO SAVEPOINT seed_holders");
+            } catch (org.jdbi.v3.core.JdbiException e) {
+                handle.execute("ROLLBACK TO SAVEPOINT seed_holders");
                 return java.util.Optional.empty();
             }
-        } catch (SQLException e) {
+        } catch (org.jdbi.v3.core.JdbiException e) {
             return java.util.Optional.empty();
         }
     }
 
-    /** Process id, application, user, client and how long, of each other session that holds a lock that matches. */
-    private static java.util.Optional<String> lockHolders(java.sql.Statement statement, String lockCondition) throws SQLException {
-        var holders = new ArrayList<String>();
-        try (var rows = statement.executeQuery("SELECT DISTINCT a.pid, coalesce(nullif(a.application_name, ''), "
+    /** A session that holds a lock: process id, application, user, client, and how long its transaction has run. */
+    record LockHolder(int pid, String app, String usename, String client, int seconds) {
+        String described() {
+            return app + " (pid " + pid + ", user " + usename + ", from " + client + ", in its transaction for " + seconds + " s)";
+        }
+    }
+
+    /** Each other session that holds a lock that matches the condition (its ? bound to the values). */
+    private static java.util.Optional<String> lockHolders(Handle handle, String lockCondition, Object... values) {
+        var query = handle.createQuery("SELECT DISTINCT a.pid, coalesce(nullif(a.application_name, ''), "
                 + "'an application') AS app, a.usename, coalesce(host(a.client_addr), 'a local socket') AS client, "
                 + "extract(epoch FROM now() - coalesce(a.xact_start, a.backend_start))::int AS seconds "
                 + "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-                + "WHERE l.granted AND a.pid <> pg_backend_pid() AND " + lockCondition + " ORDER BY a.pid")) {
-            while (rows.next()) {
-                holders.add(rows.getString("app") + " (pid " + rows.getInt("pid") + ", user " + rows.getString("usename")
-                        + ", from " + rows.getString("client") + ", in its transaction for " + rows.getInt("seconds") + " s)");
-            }
+                + "WHERE l.granted AND a.pid <> pg_backend_pid() AND " + lockCondition + " ORDER BY a.pid");
+        for (int i = 0; i < values.length; i++) {
+            query.bind(i, values[i]);
         }
+        var holders = query.registerRowMapper(ConstructorMapper.factory(LockHolder.class)).mapTo(LockHolder.class)
+                .map(LockHolder::described).list();
         return holders.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(String.join(" and ", holders));
     }
 
@@ -235,36 +251,36 @@ final class Session implements AutoCloseable {
         if (target == null) {
             return java.util.Optional.of(new RowWait(table, java.util.Optional.empty(), seconds));
         }
-        String others = run == null ? "" : " AND a.pid <> " + run.backendPid();
-        String relation = "to_regclass('" + Catalog.quote(table).replace("'", "''") + "')";
+        // The run's own backend holds locks too: never named as a holder (0 when no run is under way).
+        int own = run == null ? 0 : run.backendPid();
         java.util.Optional<String> holders = java.util.Optional.empty();
-        try (var asking = new org.postgresql.Driver().connect(target.jdbcUrl(), target.properties());
-             var statement = asking.createStatement()) {
+        try (var asking = handle(open(target))) {
             // Never the next to wait: the run's transaction still holds its locks.
-            statement.execute("SET lock_timeout = '2s'");
-            statement.execute("SET statement_timeout = '10s'");
+            asking.execute("SET lock_timeout = '2s'");
+            asking.execute("SET statement_timeout = '10s'");
             String xmax = null;
-            try (var rows = statement.executeQuery("SELECT xmax FROM " + Catalog.quote(table) + " WHERE ctid = '("
-                    + context.group(1) + "," + context.group(2) + ")'::tid AND xmax <> '0'::xid")) {
-                xmax = rows.next() ? rows.getString(1) : null;
-            } catch (SQLException unreadable) {
+            try {
+                xmax = asking.createQuery("SELECT xmax::text FROM " + Catalog.quote(table) + " WHERE ctid = ?::tid AND xmax <> '0'::xid")
+                        .bind(0, "(" + context.group(1) + "," + context.group(2) + ")").mapTo(String.class).findOne().orElse(null);
+            } catch (org.jdbi.v3.core.JdbiException unreadable) {
                 // a table of another schema, say: the holders of its row locks are asked below
             }
             if (xmax != null) {
                 // xmax is the transaction that locked the row, or a multixact of several (FOR SHARE by many).
                 String holding = "l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock' AND l.transactionid";
-                holders = lockHolders(statement, holding + " = '" + xmax + "'::xid" + others);
+                holders = lockHolders(asking, holding + " = ?::xid AND a.pid <> ?", xmax, own);
                 if (holders.isEmpty()) {
                     try {
-                        holders = lockHolders(statement, holding + "::text IN (SELECT xid::text FROM pg_get_multixact_members('"
-                                + xmax + "'::xid))" + others);
-                    } catch (SQLException notAMultixact) {
+                        holders = lockHolders(asking, holding + "::text IN (SELECT xid::text FROM pg_get_multixact_members(?::xid))"
+                                + " AND a.pid <> ?", xmax, own);
+                    } catch (org.jdbi.v3.core.JdbiException notAMultixact) {
                         // then the transaction has ended since
                     }
                 }
             }
             if (xmax == null) {
-                holders = lockHolders(statement, "l.relation = " + relation + " AND l.mode IN ('RowShareLock', 'RowExclusiveLock')" + others);
+                holders = lockHolders(asking, "l.relation = to_regclass(?) AND l.mode IN ('RowShareLock', 'RowExclusiveLock')"
+                        + " AND a.pid <> ?", Catalog.quote(table), own);
             }
         } catch (SQLException | RuntimeException unavailable) {
             // No second connection (a connection limit, say): the error still names the row's table.
@@ -283,21 +299,21 @@ final class Session implements AutoCloseable {
 
     /** Locks a table against writers for the rest of the run; a timed-out wait names who holds it. */
     void lockTable(String qualified, String displayName, String file) {
-        try (var statement = connection.createStatement()) {
-            statement.execute("SAVEPOINT seed_lock");
-            statement.execute("LOCK TABLE " + qualified + " IN SHARE ROW EXCLUSIVE MODE");
-            statement.execute("RELEASE SAVEPOINT seed_lock");
-        } catch (SQLException e) {
-            if (!"55P03".equals(e.getSQLState())) {
-                throw SeedError.fromSql(e, target);
+        try {
+            run("SAVEPOINT seed_lock");
+            run("LOCK TABLE " + qualified + " IN SHARE ROW EXCLUSIVE MODE");
+            run("RELEASE SAVEPOINT seed_lock");
+        } catch (SeedError failed) {
+            var e = SeedError.causeOf(failed, SQLException.class);
+            if (e == null || !"55P03".equals(e.getSQLState())) {
+                throw failed;
             }
-            try (var statement = connection.createStatement()) {
-                statement.execute("ROLLBACK TO SAVEPOINT seed_lock");
-            } catch (SQLException gone) {
-                throw SeedError.fromSql(e, target);
+            try {
+                run("ROLLBACK TO SAVEPOINT seed_lock");
+            } catch (SeedError gone) {
+                throw failed;
             }
-            String holders = describeLockHolders("l.relation = '" + qualified.replace("'", "''") + "'::regclass")
-                    .orElse("another transaction");
+            String holders = describeLockHolders("l.relation = ?::regclass", qualified).orElse("another transaction");
             throw new SeedError(SeedError.EXIT_LOCKED, file, "gave up after " + limits.lockTimeoutSeconds()
                     + " s waiting to lock " + displayName + ", which " + holders + " holds",
                     "a long transaction of the application is in the way; retry later, or give it longer with --lock-timeout SECONDS", e);
@@ -332,9 +348,10 @@ final class Session implements AutoCloseable {
         try {
             return work.get();
         } finally {
-            try (var statement = connection.createStatement()) {
-                statement.execute("SET LOCAL enable_nestloop = " + (before.equals("off") ? "off" : "on"));
-            } catch (SQLException aborted) {
+            try {
+                handle.createQuery("SELECT set_config('enable_nestloop', ?, true)").bind(0, before.equals("off") ? "off" : "on")
+                        .mapTo(String.class).one();
+            } catch (org.jdbi.v3.core.JdbiException aborted) {
                 // The transaction failed on the way: it ends with the error that is already on its way.
             }
         }
@@ -414,76 +431,5 @@ final class Session implements AutoCloseable {
     /** Whether a signal ended the session ({@link #abort}): its connection was closed on purpose. */
     boolean aborted() {
         return aborted;
-    }
-
-    /**
-     * A DataSource for Flyway that hands out this session's connection, so migrations run inside
-     * the run's transaction. Flyway's own transactions become savepoints: its commit releases
-     * one, its rollback rolls back to one; closing is a no-op.
-     */
-    DataSource dataSourceForFlyway() {
-        var connectionView = (Connection) Proxy.newProxyInstance(Session.class.getClassLoader(),
-                new Class<?>[]{Connection.class}, new java.lang.reflect.InvocationHandler() {
-                    boolean inFlywayTransaction;
-
-                    @Override
-                    public Object invoke(Object proxy, java.lang.reflect.Method method, Object[] args) throws Throwable {
-                        switch (method.getName()) {
-                            case "close", "setReadOnly":
-                                return null;
-                            case "isClosed":
-                                return false;
-                            case "getAutoCommit":
-                                return !inFlywayTransaction;
-                            case "setAutoCommit":
-                                boolean autoCommit = (Boolean) args[0];
-                                if (!autoCommit && !inFlywayTransaction) {
-                                    sql("SAVEPOINT flyway");
-                                } else if (autoCommit && inFlywayTransaction) {
-                                    sql("RELEASE SAVEPOINT flyway");
-                                }
-                                inFlywayTransaction = !autoCommit;
-                                return null;
-                            case "commit":
-                                if (inFlywayTransaction) {
-                                    sql("RELEASE SAVEPOINT flyway");
-                                    sql("SAVEPOINT flyway");
-                                }
-                                return null;
-                            case "rollback":
-                                if (args == null || args.length == 0) {
-                                    if (inFlywayTransaction) {
-                                        sql("ROLLBACK TO SAVEPOINT flyway");
-                                    }
-                                    return null;
-                                }
-                                break;
-                            default:
-                                break;
-                        }
-                        try {
-                            return method.invoke(connection, args);
-                        } catch (InvocationTargetException e) {
-                            throw e.getCause();
-                        }
-                    }
-
-                    private void sql(String statement) throws SQLException {
-                        try (var s = connection.createStatement()) {
-                            s.execute(statement);
-                        }
-                    }
-                });
-        return new DataSource() {
-            @Override public Connection getConnection() { return connectionView; }
-            @Override public Connection getConnection(String user, String password) { return connectionView; }
-            @Override public PrintWriter getLogWriter() { return null; }
-            @Override public void setLogWriter(PrintWriter out) { }
-            @Override public void setLoginTimeout(int seconds) { }
-            @Override public int getLoginTimeout() { return 0; }
-            @Override public Logger getParentLogger() { return Logger.getLogger("org.postgresql"); }
-            @Override public <T> T unwrap(Class<T> type) throws SQLException { throw new SQLException("not a wrapper"); }
-            @Override public boolean isWrapperFor(Class<?> type) { return false; }
-        };
     }
 }

@@ -197,7 +197,7 @@ final class YamlRows implements SeedFile.Rows {
      * the rows: list is composed row by row, each handed on and then forgotten.
      */
     private static final class Pass {
-        final SeedFile.Reader reader;
+        final SeedReader reader;
         final Path path;
         final String displayPath;
         MappingNode root;
@@ -208,18 +208,18 @@ final class YamlRows implements SeedFile.Rows {
              Environments declared) {
             this.path = path;
             this.displayPath = displayPath;
-            this.reader = new SeedFile.Reader(path, displayPath, new byte[0], env, secrets, followSymlinks, declared);
+            this.reader = new SeedReader(path, displayPath, new byte[0], env, secrets, followSymlinks, declared);
         }
 
         Pass run(Consumer<SeedFile.Row> eachRow) {
-            var options = SeedFile.loaderOptions(Integer.MAX_VALUE);   // lines are bounded by LineGuard
+            var options = YamlSyntax.loaderOptions(Integer.MAX_VALUE);   // lines are bounded by LineGuard
             var guard = new LineGuard(path, displayPath);
             try (guard) {
                 var parser = new ParserImpl(new StreamReader(guard), options);
                 var composer = new RowComposer(parser, options);
                 parser.getEvent();   // the stream starts
                 if (parser.checkEvent(Event.ID.StreamEnd)) {
-                    throw SeedFile.emptyFile(displayPath);
+                    throw YamlSyntax.emptyFile(displayPath);
                 }
                 parser.getEvent();   // the document starts
                 if (!parser.checkEvent(Event.ID.MappingStart)) {
@@ -249,15 +249,15 @@ final class YamlRows implements SeedFile.Rows {
                 }
                 root = new MappingNode(Tag.MAP, true, tuples, start.getStartMark(), start.getStartMark(), DumperOptions.FlowStyle.BLOCK);
             } catch (MarkedYAMLException e) {
-                throw SeedFile.yamlError(e, displayPath);
+                throw YamlSyntax.yamlError(e, displayPath);
             } catch (ReaderException e) {
-                throw SeedFile.controlCharacter(e, displayPath, new SeedFile.Pos(guard.line, 1));
+                throw YamlSyntax.controlCharacter(e, displayPath, new SeedFile.Pos(guard.line, 1));
             } catch (YAMLException e) {
                 if (e.getCause() instanceof CharacterCodingException) {
                     throw SeedError.in(displayPath, new SeedFile.Pos(guard.line, 1), "the file is not valid UTF-8 (near line "
                             + guard.line + ")");
                 }
-                throw SeedFile.yamlError(e, displayPath);
+                throw YamlSyntax.yamlError(e, displayPath);
             }
             return this;
         }
@@ -304,7 +304,7 @@ final class YamlRows implements SeedFile.Rows {
                     line++;
                     lineLength = 0;
                 } else if (++lineLength > SeedFile.MAX_LINE_CHARS) {
-                    throw SeedFile.lineTooLong(displayPath, line, lineLength + restOfLine(buffer, i + 1, offset + n));
+                    throw YamlSyntax.lineTooLong(displayPath, line, lineLength + restOfLine(buffer, i + 1, offset + n));
                 }
             }
             return n;

@@ -23,12 +23,6 @@ class AdoptionTest extends FreshProject {
             "gpt-4-turbo", "9c5a1d32-4e6f-4a7b-9c8d-5e9f1a3b4c33",
             "lmstudio-local", "b2d4f6a8-6c8e-4a0b-8d2f-7a1b3c5d6e44");
 
-    TestDatabase.Run run(int expectedExit, String... args) {
-        var run = db.run(workspace, args);
-        assertEquals(expectedExit, run.exitCode(), run::toString);
-        return run;
-    }
-
     void oldSchema() {
         db.execute(TestDatabase.read(LEGACY));
     }

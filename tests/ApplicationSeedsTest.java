@@ -17,14 +17,6 @@ class ApplicationSeedsTest extends FreshProject {
 
     static final List<String> TABLES = List.of("llm_models", "pipeline_templates", "scanners", "strategies", "tutorial_steps");
 
-    TestDatabase.Run run(int exit, Map<String, String> env, String... args) {
-        var environment = new java.util.HashMap<>(env);
-        environment.put("DATABASE_URL", db.url());
-        var run = TestDatabase.runWith(environment, workspace, args);
-        assertEquals(exit, run.exitCode(), run::toString);
-        return run;
-    }
-
     String versions() {
         var text = new StringBuilder();
         for (String table : TABLES) {

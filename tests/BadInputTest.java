@@ -1,17 +1,13 @@
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * Every case under tests/bad-input/: a seeds directory with one mistake in it (and, beside the
@@ -19,29 +15,18 @@ import org.junit.jupiter.api.TestInstance;
  * expected.txt that says the exit code and what the error must say. Each run goes against a
  * database that holds the real seeds, and must leave it exactly as it was.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class BadInputTest {
+class BadInputTest extends FreshProject {
 
-    final TestDatabase db = TestDatabase.create(BadInputTest.class);
     final Path corpus = TestDatabase.PROJECT.resolve("tests/bad-input");
 
-    @BeforeAll
+    @BeforeEach
     void seedTheRealData() {
-        var run = db.run(TestDatabase.FIXTURES);
-        assertEquals(0, run.exitCode(), run::toString);
-    }
-
-    @AfterAll
-    void dropDatabase() {
-        db.close();
+        runOk();
     }
 
     @TestFactory
     Stream<DynamicTest> each_bad_input_is_a_clear_error_and_writes_nothing() throws IOException {
-        List<Path> cases;
-        try (var dirs = Files.list(corpus)) {
-            cases = dirs.filter(Files::isDirectory).sorted().toList();
-        }
+        List<Path> cases = TestDatabase.corpusCases(corpus);
         assertTrue(cases.size() >= 20, "the corpus is there: " + cases);
         return cases.stream().map(dir -> DynamicTest.dynamicTest(dir.getFileName().toString(), () -> check(dir)));
     }

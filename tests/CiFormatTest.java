@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import javax.xml.parsers.DocumentBuilderFactory;
@@ -31,12 +30,6 @@ class CiFormatTest extends FreshProject {
             }
         }
         throw new AssertionError("no row " + modelId);
-    }
-
-    TestDatabase.Run runIn(Map<String, String> extra, String... args) {
-        var env = new HashMap<>(extra);
-        env.put("DATABASE_URL", db.url());
-        return TestDatabase.runWith(env, workspace, args);
     }
 
     void driftOnePrice() {
@@ -63,7 +56,7 @@ class CiFormatTest extends FreshProject {
         driftOnePrice();
         Path summary = workspace.resolve("summary.md");
 
-        var check = runIn(Map.of("GITHUB_STEP_SUMMARY", summary.toString()), "check", "--format", "github");
+        var check = run(Map.of("GITHUB_STEP_SUMMARY", summary.toString()), "check", "--format", "github");
 
         assertEquals(1, check.exitCode(), check::toString);
         assertTrue(check.out().contains("::error file=seeds/llm_models.yaml,line=" + lineOf("o1-mini")
@@ -74,18 +67,18 @@ class CiFormatTest extends FreshProject {
         assertTrue(markdown.startsWith("### seed_database check: out of sync"), markdown);
         assertTrue(markdown.contains("| ✏️ update | o1-mini | cost_per_1k_output_tokens | 0.012000 | 0.004400 |"), markdown);
 
-        var fromElsewhere = TestDatabase.runWith(Map.of("DATABASE_URL", db.url(), "GITHUB_WORKSPACE", workspace.toString()),
-                workspace.resolve("seeds"), "check", "--format", "github");
+        var fromElsewhere = runFrom(workspace.resolve("seeds"), Map.of("GITHUB_WORKSPACE", workspace.toString()),
+                "check", "--format", "github");
         assertTrue(fromElsewhere.out().contains("::error file=seeds/llm_models.yaml,line=" + lineOf("o1-mini") + ","),
                 "the path is the repository's, whatever the working directory: " + fromElsewhere);
 
-        var plan = runIn(Map.of(), "plan", "--format", "github");
+        var plan = run(Map.of(), "plan", "--format", "github");
         assertEquals(0, plan.exitCode(), plan::toString);
         assertTrue(plan.out().contains("::notice file=seeds/llm_models.yaml,line=" + lineOf("o1-mini") + ",title=seed_database plan::"),
                 "a plan lists, it does not fail: " + plan);
 
         runOk();
-        var inSync = runIn(Map.of(), "check", "--format", "github");
+        var inSync = run(Map.of(), "check", "--format", "github");
         assertEquals(0, inSync.exitCode(), inSync::toString);
         assertFalse(inSync.out().contains("::"), "nothing to annotate: " + inSync);
     }
@@ -95,7 +88,7 @@ class CiFormatTest extends FreshProject {
         runOk();
         db.execute("UPDATE llm_models SET description = E'two\\nlines, 100% :: done' WHERE model_id = 'o1-mini'");
 
-        var check = runIn(Map.of(), "check", "--format", "github");
+        var check = run(Map.of(), "check", "--format", "github");
 
         var annotation = check.out().lines().filter(l -> l.startsWith("::error")).findFirst().orElseThrow(() -> new AssertionError(check));
         assertTrue(annotation.contains("two\\nlines, 100%25 :: done"), annotation);
@@ -105,7 +98,7 @@ class CiFormatTest extends FreshProject {
     void junit_has_a_test_case_per_seed_file_and_one_for_the_migrations_failing_where_it_drifts() throws Exception {
         driftOnePrice();
 
-        var check = runIn(Map.of(), "check", "--format", "junit");
+        var check = run(Map.of(), "check", "--format", "junit");
 
         assertEquals(1, check.exitCode(), check::toString);
         var document = xml(check.out());
@@ -123,7 +116,7 @@ class CiFormatTest extends FreshProject {
             assertEquals(0, other.getElementsByTagName("failure").getLength(), other.getAttribute("name"));
         }
 
-        var production = runIn(Map.of(), "check", "--format", "junit", "--env", "production");
+        var production = run(Map.of(), "check", "--format", "junit", "--env", "production");
         var skipped = testCases(xml(production.out())).stream().filter(c -> c.getElementsByTagName("skipped").getLength() == 1).toList();
         assertEquals(List.of("tutorial_data.yaml"), skipped.stream().map(c -> c.getAttribute("name")).toList(), production::toString);
     }
@@ -134,18 +127,18 @@ class CiFormatTest extends FreshProject {
         TestDatabase.edit(workspace.resolve("seeds/llm_models.yaml"), "as well as text.\n    max_tokens: 128000",
                 "as well as text.\n    max_tokens: 8k");
 
-        var junit = runIn(Map.of(), "check", "--format", "junit");
+        var junit = run(Map.of(), "check", "--format", "junit");
         assertEquals(1, junit.exitCode(), junit::toString);
         assertTrue(junit.err().startsWith("error: seeds/llm_models.yaml:"), "the error is on stderr as always: " + junit);
         var error = (Element) xml(junit.out()).getElementsByTagName("error").item(0);
         assertTrue(error.getAttribute("message").contains("max_tokens (integer): invalid input syntax for type integer: \"8k\""),
                 junit::toString);
 
-        var github = runIn(Map.of(), "check", "--format", "github");
+        var github = run(Map.of(), "check", "--format", "github");
         assertTrue(github.out().lines().anyMatch(l -> l.matches("::error file=seeds/llm_models.yaml,line=67,col=17,"
                 + "title=seed_database check::max_tokens \\(integer\\): invalid input syntax for type integer: \"8k\"")), github::toString);
 
-        var markdown = runIn(Map.of(), "plan", "--format", "markdown");
+        var markdown = run(Map.of(), "plan", "--format", "markdown");
         assertTrue(markdown.out().startsWith("### seed_database plan: error\n\n`seeds/llm_models.yaml:"), markdown::toString);
     }
 
@@ -158,7 +151,7 @@ class CiFormatTest extends FreshProject {
         int next = models.indexOf("  - model_id:", gpt4 + 5);
         TestDatabase.write(workspace.resolve("seeds/llm_models.yaml"), models.substring(0, gpt4) + models.substring(next));
 
-        var plan = runIn(Map.of(), "plan", "--format", "markdown");
+        var plan = run(Map.of(), "plan", "--format", "markdown");
 
         assertEquals(0, plan.exitCode(), plan::toString);
         String out = plan.out();
@@ -172,18 +165,18 @@ class CiFormatTest extends FreshProject {
 
     @Test
     void verify_reports_its_second_pass_in_each_form() throws Exception {
-        var junit = runIn(Map.of(), "verify", "--format", "junit");
+        var junit = run(Map.of(), "verify", "--format", "junit");
         assertEquals(0, junit.exitCode(), junit::toString);
         var document = xml(junit.out());
         assertEquals("seed_database verify", ((Element) document.getElementsByTagName("testsuite").item(0)).getAttribute("name"));
         assertEquals("0", ((Element) document.getElementsByTagName("testsuite").item(0)).getAttribute("failures"));
         assertEquals(1, document.getElementsByTagName("testsuites").getLength(), "one document for both passes: " + junit);
 
-        var markdown = runIn(Map.of(), "verify", "--format", "markdown");
+        var markdown = run(Map.of(), "verify", "--format", "markdown");
         assertTrue(markdown.out().startsWith("### seed_database verify: idempotent\n"), markdown::toString);
 
         Path summary = workspace.resolve("verify-summary.md");
-        var github = runIn(Map.of("GITHUB_STEP_SUMMARY", summary.toString()), "verify", "--format", "github");
+        var github = run(Map.of("GITHUB_STEP_SUMMARY", summary.toString()), "verify", "--format", "github");
         assertEquals(0, github.exitCode(), github::toString);
         assertFalse(github.out().contains("::error"), github::toString);
         assertTrue(Files.readString(summary).startsWith("### seed_database verify: idempotent\n"), Files.readString(summary));
@@ -191,14 +184,14 @@ class CiFormatTest extends FreshProject {
 
     @Test
     void the_ci_forms_are_for_check_plan_and_verify_and_json_is_one_of_the_forms() {
-        var history = runIn(Map.of(), "history", "--format", "junit");
+        var history = run(Map.of(), "history", "--format", "junit");
         assertEquals(2, history.exitCode(), history::toString);
         assertTrue(history.err().contains("--format junit is for check, plan and verify"), history::toString);
 
-        var both = runIn(Map.of(), "check", "--json", "--format", "markdown");
+        var both = run(Map.of(), "check", "--json", "--format", "markdown");
         assertEquals(2, both.exitCode(), both::toString);
 
-        var json = runIn(Map.of(), "plan", "--format", "json");
+        var json = run(Map.of(), "plan", "--format", "json");
         assertEquals(0, json.exitCode(), json::toString);
         assertTrue(json.out().startsWith("{\n  \"command\": \"plan\""), json::toString);
     }

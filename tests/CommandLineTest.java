@@ -8,48 +8,23 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * The tool as a user starts it: ./jbang seed_database.java, as a separate process, from another
  * working directory; and its help, version and usage errors.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class CommandLineTest {
-
-    final TestDatabase db = TestDatabase.create(CommandLineTest.class);
-    final Path workspace = TestDatabase.workspace();
-
-    @AfterAll
-    void dropDatabase() {
-        db.close();
-    }
-
-    record Process(int exitCode, String out, String err) {
-        @Override
-        public String toString() {
-            return "exit " + exitCode + "\n--- stdout\n" + out + "--- stderr\n" + err;
-        }
-    }
+class CommandLineTest extends FreshProject {
 
     /** ./jbang <project>/seed_database.java ARGS, in its own process, from workingDir. */
-    Process jbang(Path workingDir, Map<String, String> env, String... args) throws IOException, InterruptedException {
-        var command = new java.util.ArrayList<>(List.of(TestDatabase.PROJECT.resolve("jbang").toString(),
-                TestDatabase.PROJECT.resolve("seed_database.java").toString()));
-        command.addAll(List.of(args));
-        var builder = new ProcessBuilder(command).directory(workingDir.toFile());
-        builder.environment().keySet().removeIf(name -> name.startsWith("PG") || name.equals("DATABASE_URL")
-                || name.equals("SEED_DATABASE_HOME"));
-        builder.environment().putAll(env);
-        Path scratch = TestDatabase.scratch("jbang_run"), out = scratch.resolve("out.txt"), err = scratch.resolve("err.txt");
-        var process = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    TestDatabase.Run jbang(Path workingDir, Map<String, String> env, String... args) throws IOException, InterruptedException {
+        Path output = TestDatabase.scratch("jbang_run");
+        var process = TestDatabase.startTool(workingDir, env, output, args);
         assertTrue(process.waitFor(180, TimeUnit.SECONDS), "the tool finished");
         // JBang's own notes on stderr ("[jbang] Building jar…") are not the tool's.
-        String errors = Files.readString(err).lines().filter(l -> !l.startsWith("[jbang]"))
+        String errors = Files.readString(output.resolve("err")).lines().filter(l -> !l.startsWith("[jbang]"))
                 .map(l -> l + "\n").reduce("", String::concat);
-        return new Process(process.exitValue(), Files.readString(out), errors);
+        return new TestDatabase.Run(process.exitValue(), Files.readString(output.resolve("out")), errors);
     }
 
     @Test
@@ -86,23 +61,23 @@ class CommandLineTest {
     void options_with_values_that_make_no_sense_are_usage_errors() throws Exception {
         assertEquals(2, TestDatabase.runWith(Map.of(), workspace, "plan", "--color=bogus").exitCode());
         for (String limit : new String[]{"0", "-1"}) {
-            var run = TestDatabase.runWith(Map.of("DATABASE_URL", db.url()), workspace, "history", "--limit", limit);
+            var run = run("history", "--limit", limit);
             assertEquals(2, run.exitCode(), run::toString);
             assertTrue(run.err().contains("--limit is " + limit + "; it takes a number of runs, 1 or more"), run::toString);
         }
-        assertEquals(0, db.run(workspace, "migrate").exitCode());
-        var notHistory = db.run(workspace, "history", "--history-table", "llm_models");
+        assertEquals(0, run("migrate").exitCode());
+        var notHistory = run("history", "--history-table", "llm_models");
         assertEquals(2, notHistory.exitCode(), notHistory::toString);
         assertTrue(notHistory.err().contains("the table \"llm_models\" is not a seed history table"), notHistory::toString);
-        var qualified = db.run(workspace, "--history-table", "audit.seed_runs");
+        var qualified = run("--history-table", "audit.seed_runs");
         assertEquals(2, qualified.exitCode(), qualified::toString);
         assertEquals("", qualified.out(), "refused before anything is printed");
 
-        var aFile = db.run(workspace, "--seeds", "seeds/llm_models.yaml");
+        var aFile = run("--seeds", "seeds/llm_models.yaml");
         assertEquals(2, aFile.exitCode(), aFile::toString);
         assertTrue(aFile.err().contains("(from --seeds) is a file, not a directory"), aFile::toString);
         Path empty = Files.createDirectories(workspace.resolve("no-seed-files"));
-        var nothing = db.run(workspace, "seed", "--seeds", empty.toString());
+        var nothing = run("seed", "--seeds", empty.toString());
         assertEquals(0, nothing.exitCode(), nothing::toString);
         assertTrue(nothing.out().contains("Seeds: no seed files (*.yaml, *.yml) in " + empty), nothing::toString);
     }
@@ -122,7 +97,7 @@ class CommandLineTest {
         assertEquals(0, help.exitCode(), help::toString);
         assertTrue(help.out().startsWith("Usage: seed_database plan"), help::toString);
 
-        var afterCommand = TestDatabase.runWith(Map.of("DATABASE_URL", db.url()), workspace, "migrate", "--migrations", "migrations");
+        var afterCommand = run("migrate", "--migrations", "migrations");
         assertEquals(0, afterCommand.exitCode(), "options are accepted after the command:\n" + afterCommand);
     }
 }

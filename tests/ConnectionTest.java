@@ -8,21 +8,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /** Every form a backend writes its database URL in, the libpq variables, and connection failures. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ConnectionTest {
-
-    final TestDatabase db = TestDatabase.create(ConnectionTest.class);
-    final Path workspace = TestDatabase.workspace();
-
-    @AfterAll
-    void dropDatabase() {
-        db.close();
-    }
+class ConnectionTest extends FreshProject {
 
     static DatabaseTarget resolve(String url, Map<String, String> env) {
         return DatabaseTarget.resolve(url, env);

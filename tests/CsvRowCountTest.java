@@ -1,13 +1,9 @@
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * The rows PostgreSQL's COPY loads are the rows the tool counted, for every staging path, or the
@@ -15,38 +11,20 @@ import org.junit.jupiter.api.TestInstance;
  * deactivated or deleted. Here a line \. (COPY's end of data), the line ends and quotes the
  * record counter must read as COPY does, and rows that a trigger keeps out of the stage.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class CsvRowCountTest {
+class CsvRowCountTest extends FreshProject {
 
-    final TestDatabase db = TestDatabase.create(CsvRowCountTest.class);
-    Path project;
-
-    @BeforeEach
-    void freshProject() {
-        db.recreate();
-        project = TestDatabase.scratch("row-count");
-        TestDatabase.write(project.resolve("migrations/V1__inst.sql"),
-                "CREATE TABLE inst (id serial PRIMARY KEY, code text NOT NULL UNIQUE, qty integer, is_active boolean NOT NULL DEFAULT true);\n");
-        seedFile("deactivate");
-    }
-
-    @AfterAll
-    void dropDatabase() {
-        db.close();
+    CsvRowCountTest() {
+        super(Map.of(
+                "migrations/V1__inst.sql", "CREATE TABLE inst (id serial PRIMARY KEY, code text NOT NULL UNIQUE, qty integer, is_active boolean NOT NULL DEFAULT true);\n",
+                "seeds/inst.yaml", "table: inst\nkey: code\nrows: inst.csv\nremoval: deactivate\n"));
     }
 
     void seedFile(String removal) {
-        TestDatabase.write(project.resolve("seeds/inst.yaml"), "table: inst\nkey: code\nrows: inst.csv\nremoval: " + removal + "\n");
+        TestDatabase.write(workspace.resolve("seeds/inst.yaml"), "table: inst\nkey: code\nrows: inst.csv\nremoval: " + removal + "\n");
     }
 
     void csv(String text) {
-        TestDatabase.write(project.resolve("seeds/inst.csv"), text);
-    }
-
-    TestDatabase.Run run(int exit) {
-        var run = TestDatabase.runWith(Map.of("DATABASE_URL", db.url()), project);
-        assertEquals(exit, run.exitCode(), run::toString);
-        return run;
+        TestDatabase.write(workspace.resolve("seeds/inst.csv"), text);
     }
 
     String rows() {
@@ -148,7 +126,7 @@ class CsvRowCountTest {
 
         assertRefused("seeds/inst.csv:4:1: PostgreSQL's COPY loaded 3 rows of this file, where the tool counted 4: the row at this "
                 + "line did not reach the table's stage");
-        TestDatabase.write(project.resolve("seeds/inst.yaml"), """
+        TestDatabase.write(workspace.resolve("seeds/inst.yaml"), """
                 table: inst
                 key: code
                 removal: delete

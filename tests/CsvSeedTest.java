@@ -1,18 +1,13 @@
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /** Seed files whose rows are in a CSV file beside them: the same run as for YAML rows, read as a stream. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class CsvSeedTest {
+class CsvSeedTest extends FreshProject {
 
     static final String SCHEMA = """
             CREATE TABLE exchanges (id serial PRIMARY KEY, mic text NOT NULL UNIQUE, name text NOT NULL);
@@ -36,37 +31,21 @@ class CsvSeedTest {
 
     static final String HEADER = "symbol,name,exchange_id.mic,currency,tick_size,lot_size,is_active,class,listed_on,tags,meta,note\n";
 
-    final TestDatabase db = TestDatabase.create(CsvSeedTest.class);
-    Path project;
-
-    @BeforeEach
-    void freshProject() {
-        db.recreate();
-        project = TestDatabase.scratch("csv");
-        TestDatabase.write(project.resolve("migrations/V1__market.sql"), SCHEMA);
-        TestDatabase.write(project.resolve("seeds/exchanges.yaml"), """
-                table: exchanges
-                key: mic
-                rows:
-                  - {mic: XNYS, name: New York Stock Exchange}
-                  - {mic: XNAS, name: Nasdaq}
-                """);
-        TestDatabase.write(project.resolve("seeds/instruments.yaml"), "table: instruments\nkey: symbol\nrows: instruments.csv\n");
-    }
-
-    @AfterAll
-    void dropDatabase() {
-        db.close();
-    }
-
-    TestDatabase.Run run(int exit, String... args) {
-        var run = TestDatabase.runWith(Map.of("DATABASE_URL", db.url()), project, args);
-        assertEquals(exit, run.exitCode(), run::toString);
-        return run;
+    CsvSeedTest() {
+        super(Map.of(
+                "migrations/V1__market.sql", SCHEMA,
+                "seeds/exchanges.yaml", """
+                        table: exchanges
+                        key: mic
+                        rows:
+                          - {mic: XNYS, name: New York Stock Exchange}
+                          - {mic: XNAS, name: Nasdaq}
+                        """,
+                "seeds/instruments.yaml", "table: instruments\nkey: symbol\nrows: instruments.csv\n"));
     }
 
     void csv(String text) {
-        TestDatabase.write(project.resolve("seeds/instruments.csv"), text);
+        TestDatabase.write(workspace.resolve("seeds/instruments.csv"), text);
     }
 
     @Test
@@ -102,8 +81,8 @@ class CsvSeedTest {
         String fromCsv = db.snapshot("seed_history", "seed_history_rows", "flyway_schema_history");
 
         db.recreate();
-        TestDatabase.deleteTree(project.resolve("seeds/instruments.csv"));
-        TestDatabase.write(project.resolve("seeds/instruments.yaml"), """
+        TestDatabase.deleteTree(workspace.resolve("seeds/instruments.csv"));
+        TestDatabase.write(workspace.resolve("seeds/instruments.yaml"), """
                 table: instruments
                 key: symbol
                 rows:
@@ -177,7 +156,7 @@ class CsvSeedTest {
         assertError("seeds/instruments.csv:3:1: extra data after last expected column");
         csv(good + "MSFT,\"Microsoft,XNAS,USD,0.01,100,true,,,,,\n");
         assertError("seeds/instruments.csv:3:1: unterminated CSV quoted field");
-        TestDatabase.write(project.resolve("seeds/instruments.csv"), "");
+        TestDatabase.write(workspace.resolve("seeds/instruments.csv"), "");
         assertError("seeds/instruments.csv:1:1: the file is empty; a CSV seed file starts with a header row of column names");
         csv("symbol,nmae\nAAPL,Apple\n");
         assertError("seeds/instruments.csv:1:8: table instruments has no column \"nmae\"; did you mean \"name\"?");
@@ -186,7 +165,7 @@ class CsvSeedTest {
         csv("symbol,name,exchange_id.\n");
         assertError("seeds/instruments.csv:1:13: the header field \"exchange_id.\" is neither a column nor column.key");
         try {
-            java.nio.file.Files.write(project.resolve("seeds/instruments.csv"), new byte[]{'s', 'y', 'm', '\n', (byte) 0xC3, '(', '\n'});
+            java.nio.file.Files.write(workspace.resolve("seeds/instruments.csv"), new byte[]{'s', 'y', 'm', '\n', (byte) 0xC3, '(', '\n'});
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -213,18 +192,18 @@ class CsvSeedTest {
 
     @Test
     void the_yaml_file_names_a_csv_file_that_is_there_beside_it() {
-        TestDatabase.write(project.resolve("seeds/instruments.yaml"), "table: instruments\nkey: symbol\nrows: instrument.csv\n");
+        TestDatabase.write(workspace.resolve("seeds/instruments.yaml"), "table: instruments\nkey: symbol\nrows: instrument.csv\n");
         csv(HEADER);
         var missing = run(1);
         assertTrue(missing.err().contains("seeds/instruments.yaml:3:7: rows names instrument.csv, which is not there; did you "
                 + "mean \"instruments.csv\"?"), missing::toString);
 
-        TestDatabase.write(project.resolve("seeds/instruments.yaml"), "table: instruments\nkey: symbol\nrows: ../migrations/x.csv\n");
+        TestDatabase.write(workspace.resolve("seeds/instruments.yaml"), "table: instruments\nkey: symbol\nrows: ../migrations/x.csv\n");
         var outside = run(1);
         assertTrue(outside.err().contains("rows names ../migrations/x.csv, which is not in the directory of this seed file"),
                 outside::toString);
 
-        TestDatabase.write(project.resolve("seeds/instruments.yaml"), "table: instruments\nkey: symbol\nrows: instruments.txt\n");
+        TestDatabase.write(workspace.resolve("seeds/instruments.yaml"), "table: instruments\nkey: symbol\nrows: instruments.txt\n");
         var notCsv = run(1);
         assertTrue(notCsv.err().contains("rows names \"instruments.txt\": rows is a list of rows, or the name of a CSV file "
                 + "(ending in .csv) beside this one"), notCsv::toString);
@@ -232,7 +211,7 @@ class CsvSeedTest {
 
     @Test
     void defaults_environments_and_removal_work_as_for_yaml_rows() {
-        TestDatabase.write(project.resolve("seeds/instruments.yaml"), """
+        TestDatabase.write(workspace.resolve("seeds/instruments.yaml"), """
                 table: instruments
                 key: symbol
                 environments: [development]
@@ -275,7 +254,7 @@ class CsvSeedTest {
                 bytes[i + 1] = '(';
             }
         }
-        java.nio.file.Files.write(project.resolve("seeds/instruments.csv"), bytes);
+        java.nio.file.Files.write(workspace.resolve("seeds/instruments.csv"), bytes);
         assertError("seeds/instruments.csv:17017:1: invalid byte sequence for encoding \"UTF8\": 0xc3 0x28");
     }
 

@@ -5,18 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * Environments are declared once, in seeds/environments.yaml, with which of them are production:
  * a run for an undeclared name stops before anything is written, a seed file may name only
  * declared ones, and the production guard follows the declaration, not the name's spelling.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class EnvironmentsTest {
+class EnvironmentsTest extends FreshProject {
 
     static final String EXCHANGES = """
             table: exchanges
@@ -36,42 +32,16 @@ class EnvironmentsTest {
             default: development
             """;
 
-    final TestDatabase db = TestDatabase.create(EnvironmentsTest.class);
-    Path project;
-
-    @BeforeEach
-    void freshProject() {
-        db.recreate();
-        project = TestDatabase.scratch("environments");
-        TestDatabase.write(project.resolve("migrations/V1__exchanges.sql"), """
-                CREATE TABLE exchanges (
-                    id   serial PRIMARY KEY,
-                    mic  text   NOT NULL UNIQUE,
-                    name text   NOT NULL
-                );
-                """);
-        seeds("exchanges.yaml", EXCHANGES.formatted(NASDAQ));
-    }
-
-    @AfterAll
-    void dropDatabase() {
-        db.close();
-    }
-
-    TestDatabase.Run run(int exit, Map<String, String> env, String... args) {
-        var environment = new java.util.HashMap<>(env);
-        environment.put("DATABASE_URL", db.url());
-        var run = TestDatabase.runWith(environment, project, args);
-        assertEquals(exit, run.exitCode(), run::toString);
-        return run;
-    }
-
-    TestDatabase.Run run(int exit, String... args) {
-        return run(exit, Map.of(), args);
-    }
-
-    void seeds(String file, String text) {
-        TestDatabase.write(project.resolve("seeds/" + file), text);
+    EnvironmentsTest() {
+        super(Map.of(
+                "migrations/V1__exchanges.sql", """
+                        CREATE TABLE exchanges (
+                            id   serial PRIMARY KEY,
+                            mic  text   NOT NULL UNIQUE,
+                            name text   NOT NULL
+                        );
+                        """,
+                "seeds/exchanges.yaml", EXCHANGES.formatted(NASDAQ)));
     }
 
     /** Seeds both exchanges, then takes XNAS out of the file: the next run would delete it. */
@@ -212,21 +182,21 @@ class EnvironmentsTest {
 
         seeds("environments.yml", "environments: {live: {}}\n");
         assertTrue(run(1).err().contains("the environments are declared twice"));
-        TestDatabase.deleteTree(project.resolve("seeds/environments.yaml"));
+        TestDatabase.deleteTree(workspace.resolve("seeds/environments.yaml"));
 
         // A link out of the seeds directory is refused, as a seed file's is, unless --follow-symlinks.
         Path outside = TestDatabase.scratch("outside").resolve("environments.yaml");
         TestDatabase.write(outside, "environments: {live: {}}\n");
-        TestDatabase.deleteTree(project.resolve("seeds/environments.yml"));
-        java.nio.file.Files.createSymbolicLink(project.resolve("seeds/environments.yml"), outside);
+        TestDatabase.deleteTree(workspace.resolve("seeds/environments.yml"));
+        java.nio.file.Files.createSymbolicLink(workspace.resolve("seeds/environments.yml"), outside);
         assertTrue(run(1, "--env", "live").err().contains("seeds/environments.yml: the file is a link to " + outside
                 + ", outside the seeds directory"));
         assertTrue(run(0, "--env", "live", "--follow-symlinks").out().contains("environment  live (declared in"));
-        TestDatabase.deleteTree(project.resolve("seeds/environments.yml"));
-        java.nio.file.Files.createSymbolicLink(project.resolve("seeds/environments.yml"), project.resolve("nowhere.yaml"));
+        TestDatabase.deleteTree(workspace.resolve("seeds/environments.yml"));
+        java.nio.file.Files.createSymbolicLink(workspace.resolve("seeds/environments.yml"), workspace.resolve("nowhere.yaml"));
         assertTrue(run(1, "--env", "live").err().contains("seeds/environments.yml: the file cannot be read: it is a link to "),
                 "a link that leads nowhere is not a declaration that is absent");
-        TestDatabase.deleteTree(project.resolve("seeds/environments.yml"));
+        TestDatabase.deleteTree(workspace.resolve("seeds/environments.yml"));
         seeds("environments.yml", "environments: {live: {}}\n");
 
         // Declared right, it is not read as a seed file: the run seeds exchanges and nothing else.

@@ -3,7 +3,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +10,6 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * export writes a reference by the referred row's natural key, never by an id that means another
@@ -19,8 +17,7 @@ import org.junit.jupiter.api.TestInstance;
  * database, where every foreign key must point at the same natural key as before, although the
  * ids there are others.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ExportReferencesTest {
+class ExportReferencesTest extends FreshProject {
 
     /** Several levels of references, a two-column key, a self reference, a table with two unique keys. */
     static final String SCHEMA = """
@@ -104,38 +101,36 @@ class ExportReferencesTest {
         WHAT_POINTS_AT_WHAT.put("holdings.country_id", "SELECT h.code, c.iso3 FROM holdings h LEFT JOIN countries c ON c.id = h.country_id");
     }
 
-    final TestDatabase source = TestDatabase.create(ExportReferencesTest.class);
+    /** Where the export's files are seeded into, to compare with the database they came from (db). */
     final TestDatabase copy = TestDatabase.create(ExportReferencesTest.class);
-    Path project;
+
+    ExportReferencesTest() {
+        super(Map.of("migrations/V1__schema.sql", SCHEMA, "seeds/.keep", ""));
+    }
 
     @BeforeEach
     void schemaWithData() {
-        source.recreate();
         copy.recreate();
-        project = TestDatabase.scratch("export_references");
-        TestDatabase.write(project.resolve("migrations/V1__schema.sql"), SCHEMA);
-        TestDatabase.write(project.resolve("seeds/.keep"), "");
-        assertEquals(0, run(source, "migrate").exitCode());
-        source.execute(DATA);
+        assertEquals(0, run("migrate").exitCode());
+        db.execute(DATA);
     }
 
     @AfterAll
-    void dropDatabases() {
-        source.close();
+    void dropCopy() {
         copy.close();
     }
 
-    TestDatabase.Run run(TestDatabase db, String... args) {
-        return TestDatabase.runWith(Map.of("DATABASE_URL", db.url()), project, args);
+    TestDatabase.Run run(TestDatabase database, String... args) {
+        return TestDatabase.runWith(Map.of("DATABASE_URL", database.url()), workspace, args);
     }
 
     /** export TABLE, into seeds/TABLE.yaml, as a user adopting the table does. */
     String export(String table, String... options) {
         var arguments = new java.util.ArrayList<>(List.of("export", table, "--output", "seeds/" + table + ".yaml"));
         arguments.addAll(List.of(options));
-        var run = run(source, arguments.toArray(String[]::new));
+        var run = run(arguments.toArray(String[]::new));
         assertEquals(0, run.exitCode(), run::toString);
-        return TestDatabase.read(project.resolve("seeds/" + table + ".yaml"));
+        return TestDatabase.read(workspace.resolve("seeds/" + table + ".yaml"));
     }
 
     static List<Map<String, Object>> pointers(TestDatabase db, String sql) {
@@ -145,7 +140,7 @@ class ExportReferencesTest {
     @Test
     void every_table_exported_and_seeded_into_an_empty_database_points_at_the_same_rows() {
         // countries has two natural keys: its export chooses one, and references to it then follow its seed file.
-        var refused = run(source, "export", "exchanges");
+        var refused = run("export", "exchanges");
         assertEquals(1, refused.exitCode(), refused::toString);
         assertTrue(refused.err().startsWith("error: exchanges.country_id refers to countries by its primary key (id), an id "
                 + "that means another row in another database, and countries has several natural keys to write the reference "
@@ -174,11 +169,11 @@ class ExportReferencesTest {
         var seeded = run(copy);
         assertEquals(0, seeded.exitCode(), seeded::toString);
 
-        assertNotEquals(source.text("SELECT id FROM countries WHERE iso2 = 'SE'"), copy.text("SELECT id FROM countries WHERE iso2 = 'SE'"),
+        assertNotEquals(db.text("SELECT id FROM countries WHERE iso2 = 'SE'"), copy.text("SELECT id FROM countries WHERE iso2 = 'SE'"),
                 "the ids differ, so an id written would point elsewhere");
-        assertNotEquals(source.text("SELECT id FROM sectors WHERE code = 'all'"), copy.text("SELECT id FROM sectors WHERE code = 'all'"));
+        assertNotEquals(db.text("SELECT id FROM sectors WHERE code = 'all'"), copy.text("SELECT id FROM sectors WHERE code = 'all'"));
         WHAT_POINTS_AT_WHAT.forEach((foreignKey, sql) -> {
-            var before = pointers(source, sql);
+            var before = pointers(db, sql);
             assertFalse(before.isEmpty(), foreignKey);
             assertEquals(before, pointers(copy, sql), foreignKey);
         });
@@ -188,7 +183,7 @@ class ExportReferencesTest {
 
     @Test
     void a_reference_that_cannot_be_written_by_a_natural_key_stops_the_export() {
-        source.execute("""
+        db.execute("""
                 CREATE TABLE instruments (
                     id          serial  PRIMARY KEY,
                     exchange_id integer NOT NULL REFERENCES exchanges (id),
@@ -209,37 +204,37 @@ class ExportReferencesTest {
                 INSERT INTO trades VALUES ('t1', 1, 7);
                 """);
 
-        var nested = run(source, "export", "positions");
+        var nested = run("export", "positions");
         assertEquals(1, nested.exitCode(), nested::toString);
         assertTrue(nested.err().startsWith("error: positions.instrument_id refers to instruments by (exchange_id, symbol), and "
                 + "exchange_id holds an id of exchanges, which means another row in another database; a reference inside a "
                 + "reference is not supported."), nested::toString);
 
-        var severalColumns = run(source, "export", "trades");
+        var severalColumns = run("export", "trades");
         assertEquals(1, severalColumns.exitCode(), severalColumns::toString);
         assertTrue(severalColumns.err().startsWith("error: trades.(account_id, tenant) refers to accounts by its primary key, ids "
                 + "that mean another row in another database, and a reference by natural key is of one column"),
                 severalColumns::toString);
 
-        var nullKey = run(source, "export", "quotes", "--reference-key", "tickers=isin");
+        var nullKey = run("export", "quotes", "--reference-key", "tickers=isin");
         assertEquals(1, nullKey.exitCode(), nullKey::toString);
         assertTrue(nullKey.err().startsWith("error: row q1 of quotes: ticker_id refers to a row of tickers whose isin is null, "
                 + "so the row cannot be named by its key (isin)"), nullKey::toString);
-        assertTrue(run(source, "export", "quotes", "--reference-key", "tickers=code").out().contains("    ticker_id: {code: EQNR}\n"));
+        assertTrue(run("export", "quotes", "--reference-key", "tickers=code").out().contains("    ticker_id: {code: EQNR}\n"));
 
-        var notUnique = run(source, "export", "quotes", "--reference-key", "tickers=id,code");
+        var notUnique = run("export", "quotes", "--reference-key", "tickers=id,code");
         assertEquals(1, notUnique.exitCode(), notUnique::toString);
         assertTrue(notUnique.err().startsWith("error: --reference-key tickers=id,code: (id, code) is not a unique key of tickers"),
                 notUnique::toString);
-        var noTable = run(source, "export", "quotes", "--reference-key", "ticker=code");
+        var noTable = run("export", "quotes", "--reference-key", "ticker=code");
         assertEquals(1, noTable.exitCode(), noTable::toString);
         assertTrue(noTable.err().startsWith("error: --reference-key ticker=code: the database has no table \"ticker\"; did you "
                 + "mean \"tickers\"?"), noTable::toString);
 
         // Seed files that seed a table by different keys leave the choice to --reference-key.
-        TestDatabase.write(project.resolve("seeds/tickers_by_code.yaml"), "table: tickers\nkey: code\nrows: []\n");
-        TestDatabase.write(project.resolve("seeds/tickers_by_isin.yaml"), "table: tickers\nkey: isin\nrows: []\n");
-        var twoFiles = run(source, "export", "quotes");
+        TestDatabase.write(workspace.resolve("seeds/tickers_by_code.yaml"), "table: tickers\nkey: code\nrows: []\n");
+        TestDatabase.write(workspace.resolve("seeds/tickers_by_isin.yaml"), "table: tickers\nkey: isin\nrows: []\n");
+        var twoFiles = run("export", "quotes");
         assertEquals(1, twoFiles.exitCode(), twoFiles::toString);
         assertTrue(twoFiles.err().contains("the seed files seed tickers by different keys: seeds/tickers_by_code.yaml by (code), "
                 + "seeds/tickers_by_isin.yaml by (isin)"), twoFiles::toString);

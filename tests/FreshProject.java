@@ -1,41 +1,38 @@
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import java.nio.file.Path;
+import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.TestInstance;
 
 /**
- * For test classes whose every test starts from scratch: a database of the class's own, emptied
- * before each test, and a fresh copy of the project's migrations/ and seeds/ to edit.
+ * For test classes whose every test starts from scratch: the class's database emptied before
+ * each test, and a fresh project to edit: a copy of tests/fixtures, or the class's own files.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-abstract class FreshProject {
+abstract class FreshProject extends WithDatabase {
 
-    final TestDatabase db = TestDatabase.create(getClass());
-    Path workspace;
+    /** The class's own project, by path (migrations/V1__x.sql, seeds/x.yaml) and text; null for tests/fixtures. */
+    private final Map<String, String> files;
+
+    FreshProject() {
+        this(null);
+    }
+
+    FreshProject(Map<String, String> files) {
+        this.files = files;
+    }
 
     @BeforeEach
     void freshDatabaseAndFiles() {
         db.recreate();
-        workspace = TestDatabase.workspace();
+        workspace = newProject();
     }
 
-    @AfterAll
-    void dropDatabase() {
-        db.close();
-    }
-
-    /** The tool, run in the workspace against the class's database. */
-    TestDatabase.Run run(String... args) {
-        return db.run(workspace, args);
-    }
-
-    /** The same, which must succeed. */
-    TestDatabase.Run runOk(String... args) {
-        var run = run(args);
-        assertEquals(0, run.exitCode(), run::toString);
-        return run;
+    /** The project each test starts from: a scratch copy of tests/fixtures, or of the class's own files. */
+    Path newProject() {
+        if (files == null) {
+            return TestDatabase.workspace();
+        }
+        Path project = TestDatabase.scratch("project");
+        files.forEach((file, text) -> TestDatabase.write(project.resolve(file), text));
+        return project;
     }
 }

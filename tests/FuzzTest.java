@@ -36,7 +36,6 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -73,8 +72,7 @@ import org.yaml.snakeyaml.resolver.Resolver;
  * only cuts it short, FUZZ_CASES caps it. A failing case prints its case seed and the file, which
  * FUZZ_REPLAY=seed runs again alone (README, Tests).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class FuzzTest {
+class FuzzTest extends WithDatabase {
 
     static final long DEFAULT_SEED = 11;
     static final int CASE_TIME_LIMIT_SECONDS = 10;
@@ -107,7 +105,6 @@ class FuzzTest {
         return PENDING_FIXES.contains(name) && !RUN_PENDING;
     }
 
-    final TestDatabase db = TestDatabase.create(FuzzTest.class);
     final Path project = TestDatabase.scratch("fuzz");
     final ExecutorService runner = Executors.newSingleThreadExecutor(task -> {
         var thread = new Thread(task, "fuzz case");
@@ -143,9 +140,8 @@ class FuzzTest {
     }
 
     @AfterAll
-    void dropDatabases() {
+    void stopTheRunner() {
         runner.shutdownNow();
-        db.close();
     }
 
     /**

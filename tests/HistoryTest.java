@@ -7,8 +7,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import org.junit.jupiter.api.Test;
 
 /** The seed history: a record per file per run, and one row's timeline. */
@@ -59,8 +57,8 @@ class HistoryTest extends FreshProject {
 
         var run = runOk("--json");
 
-        var shown = new ObjectMapper().readTree(run.out()).get("seeds").get(0).get("changes");
-        var kept = new ObjectMapper().readTree(db.text("SELECT changes::text FROM seed_history WHERE file = 'llm_models.yaml' "
+        var shown = run.json().get("seeds").get(0).get("changes");
+        var kept = TestDatabase.parse(db.text("SELECT changes::text FROM seed_history WHERE file = 'llm_models.yaml' "
                 + "ORDER BY id DESC LIMIT 1"));
         assertEquals(shown, kept);
         assertEquals("Quotes \" and a backslash \\, a tab \t, a line\nbreak, a bell \u0007, Børs, 株, 🙂",
@@ -72,7 +70,7 @@ class HistoryTest extends FreshProject {
         runOk();
         runOk("plan");
         TestDatabase.edit(workspace.resolve("seeds/llm_models.yaml"), "max_tokens: 16385", "max_tokens: lots");
-        assertEquals(1, db.run(workspace).exitCode());
+        assertEquals(1, run().exitCode());
 
         assertEquals(1, db.count("SELECT count(DISTINCT run_id) FROM seed_history"));
         assertEquals(5, db.count("SELECT count(*) FROM seed_history"), "a record for each of the five seed files");
@@ -142,7 +140,7 @@ class HistoryTest extends FreshProject {
         assertTrue(text.contains("typical_agent_cost: 0.0450 → 0.0420"), timeline::toString);
         assertTrue(text.contains("typical_agent_cost: 0.0500\n"), "the insert shows the first price:\n" + timeline);
 
-        var json = new ObjectMapper().readTree(runOk("history", "--key", "gpt-4o", "--json").out());
+        var json = runOk("history", "--key", "gpt-4o", "--json").json();
         assertEquals(3, json.get("events").size());
         assertEquals("update", json.at("/events/0/action").asText());
         assertEquals("insert", json.at("/events/2/action").asText());
@@ -152,12 +150,12 @@ class HistoryTest extends FreshProject {
     @Test
     void the_history_table_name_can_be_chosen() {
         runOk("--history-table", "reference_data_runs");
-        var viaEnv = TestDatabase.runWith(Map.of("DATABASE_URL", db.url(), "SEED_HISTORY_TABLE", "reference_data_runs"), workspace);
+        var viaEnv = run(Map.of("SEED_HISTORY_TABLE", "reference_data_runs"));
         assertEquals(0, viaEnv.exitCode(), viaEnv::toString);
 
         assertEquals(2, db.count("SELECT count(DISTINCT run_id) FROM reference_data_runs"));
         assertEquals(0, db.count("SELECT count(*) FROM pg_tables WHERE tablename = 'seed_history'"));
-        var bad = db.run(workspace, "--history-table", "runs; DROP TABLE llm_models");
+        var bad = run("--history-table", "runs; DROP TABLE llm_models");
         assertEquals(2, bad.exitCode(), bad::toString);
         assertTrue(bad.err().contains("is not a plain identifier"), bad::toString);
     }

@@ -11,12 +11,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * Seed files written to do harm: object-constructing tags, an alias bomb, a 50 MB value, nesting
@@ -25,17 +24,13 @@ import org.junit.jupiter.api.TestInstance;
  * and finishes in seconds. tests/hostile/ holds the cases that fit in a repository; the rest are
  * made here, next to them, before the corpus runs.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class HostileInputTest {
+class HostileInputTest extends FreshProject {
 
-    final TestDatabase db = TestDatabase.create(HostileInputTest.class);
     final Path corpus = TestDatabase.scratch("hostile");
     final Path outside = TestDatabase.scratch("outside");
 
     @BeforeAll
-    void seededDatabaseAndTheGeneratedCases() throws IOException {
-        var run = db.run(TestDatabase.FIXTURES);
-        assertEquals(0, run.exitCode(), run::toString);
+    void theGeneratedCases() throws IOException {
         TestDatabase.copyTree(TestDatabase.PROJECT.resolve("tests/hostile"), corpus);
 
         String header = "table: llm_models\nkey: model_id\nrows:\n  - model_id: gpt-4o\n    typical_agent_cost: 0.045\n";
@@ -89,17 +84,17 @@ class HostileInputTest {
         TestDatabase.write(corpus.resolve("a-csv-row-over-the-row-limit/models.csv"), longRow.append("\"\n").toString());
     }
 
+    @BeforeEach
+    void seededDatabase() {
+        runOk();
+    }
+
     static void mkfifo(Path path) throws IOException {
         try {
             assertEquals(0, new ProcessBuilder("mkfifo", path.toString()).inheritIO().start().waitFor());
         } catch (InterruptedException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    @AfterAll
-    void dropDatabase() {
-        db.close();
     }
 
     void generated(String name, String content, String error) throws IOException {
@@ -113,10 +108,7 @@ class HostileInputTest {
 
     @TestFactory
     Stream<DynamicTest> every_hostile_file_is_a_clear_error_that_writes_and_runs_nothing() throws IOException {
-        List<Path> cases;
-        try (var dirs = Files.list(corpus)) {
-            cases = dirs.filter(Files::isDirectory).sorted().toList();
-        }
+        List<Path> cases = TestDatabase.corpusCases(corpus);
         assertTrue(cases.size() >= 15, "the corpus is there: " + cases);
         return cases.stream().map(dir -> DynamicTest.dynamicTest(dir.getFileName().toString(), () -> {
             // Seconds, not minutes: no case may make the tool work exponentially or hang.

@@ -2,24 +2,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.junit.jupiter.api.Test;
 
 /** --json: one document on stdout, parsed back here; and colour only where it belongs. */
 class JsonOutputTest extends FreshProject {
 
-    final ObjectMapper mapper = new ObjectMapper();
-
     JsonNode json(int expectedExit, String... args) throws Exception {
-        var run = db.run(workspace, args);
+        var run = run(args);
         assertEquals(expectedExit, run.exitCode(), run::toString);
         assertTrue(run.out().startsWith("{"), "stdout is the JSON document alone:\n" + run);
-        return mapper.readTree(run.out());
+        return run.json();
     }
 
     @Test
@@ -50,7 +46,7 @@ class JsonOutputTest extends FreshProject {
         var update = json(0, "seed", "--json").at("/seeds/0");
         assertEquals(1, update.get("updated").asInt());
         assertEquals(7, update.get("unchanged").asInt());
-        assertEquals(mapper.readTree("""
+        assertEquals(TestDatabase.parse("""
                 [{"key": "gpt-4o", "line": 64, "action": "update",
                   "columns": [{"column": "typical_agent_cost", "old": "0.0500", "new": "0.0450"}]}]"""), update.get("changes"));
     }
@@ -62,7 +58,7 @@ class JsonOutputTest extends FreshProject {
         assertTrue(plan.get("dry_run").asBoolean());
         assertTrue(plan.get("history_table").isNull());
 
-        assertEquals(0, db.run(workspace).exitCode());
+        assertEquals(0, run().exitCode());
         assertTrue(json(0, "check", "--json").get("in_sync").asBoolean());
         db.execute("DELETE FROM llm_models WHERE model_id = 'o1-mini'");
         var check = json(1, "check", "--json");
@@ -83,10 +79,10 @@ class JsonOutputTest extends FreshProject {
     void an_error_as_json_on_stdout_and_as_a_paragraph_on_stderr() throws Exception {
         TestDatabase.edit(workspace.resolve("seeds/llm_models.yaml"), "max_tokens: 16385", "max_tokens: lots");
 
-        var run = db.run(workspace, "--json");
+        var run = run("--json");
 
         assertEquals(1, run.exitCode());
-        var error = mapper.readTree(run.out()).get("error");
+        var error = run.json().get("error");
         assertEquals(1, error.get("exit_code").asInt());
         assertEquals("seeds/llm_models.yaml:29:17", error.get("where").asText());
         assertEquals("max_tokens (integer): invalid input syntax for type integer: \"lots\"", error.get("message").asText());
@@ -95,16 +91,16 @@ class JsonOutputTest extends FreshProject {
 
     @Test
     void usage_errors_and_warnings_reach_the_json_too() throws Exception {
-        var usage = db.run(workspace, "--json", "--bogus");
+        var usage = run("--json", "--bogus");
         assertEquals(2, usage.exitCode());
-        assertEquals(2, mapper.readTree(usage.out()).at("/error/exit_code").asInt(), usage::toString);
+        assertEquals(2, usage.json().at("/error/exit_code").asInt(), usage::toString);
 
         var warned = TestDatabase.runWith(Map.of("DATABASE_URL", db.url() + "?foo=bar"), workspace, "plan", "--json");
         assertEquals("the connection string has a setting the PostgreSQL driver does not know and ignores (not named here, "
                 + "as a name could be part of a password)",
-                mapper.readTree(warned.out()).at("/warnings/0").asText(), warned::toString);
+                warned.json().at("/warnings/0").asText(), warned::toString);
 
-        assertEquals(0, db.run(workspace).exitCode());
+        assertEquals(0, run().exitCode());
         var lastRun = json(0, "info", "--json").get("last_run");
         assertTrue(lastRun.get("started_at").asText().matches("\\d{4}-\\d\\d-\\d\\dT.*"), lastRun::toString);
         assertEquals("postgres", lastRun.get("database_user").asText());
@@ -114,16 +110,16 @@ class JsonOutputTest extends FreshProject {
     @Test
     void colour_only_on_a_terminal_or_when_asked_and_never_with_no_color() {
         String escape = "\033[";
-        db.run(workspace);
-        assertFalse(db.run(workspace, "plan").out().contains(escape), "not a terminal: plain text");
-        assertTrue(db.run(workspace, "plan", "--color=always").out().contains(escape + "1mseed_database"));
-        assertFalse(db.run(workspace, "plan", "--color=always", "--no-color").out().contains(escape));
+        run();
+        assertFalse(run("plan").out().contains(escape), "not a terminal: plain text");
+        assertTrue(run("plan", "--color=always").out().contains(escape + "1mseed_database"));
+        assertFalse(run("plan", "--color=always", "--no-color").out().contains(escape));
 
-        var forced = TestDatabase.runWith(Map.of("DATABASE_URL", db.url(), "CLICOLOR_FORCE", "1"), workspace, "plan");
+        var forced = run(Map.of("CLICOLOR_FORCE", "1"), "plan");
         assertTrue(forced.out().contains(escape), forced::toString);
-        var noColor = TestDatabase.runWith(Map.of("DATABASE_URL", db.url(), "CLICOLOR_FORCE", "1", "NO_COLOR", "1"), workspace, "plan");
+        var noColor = run(Map.of("CLICOLOR_FORCE", "1", "NO_COLOR", "1"), "plan");
         assertFalse(noColor.out().contains(escape), noColor::toString);
-        var json = db.run(workspace, "plan", "--json", "--color=always");
+        var json = run("plan", "--json", "--color=always");
         assertFalse(json.out().contains(escape), "JSON is never coloured");
     }
 }

@@ -1,53 +1,37 @@
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * A YAML seed file too large to hold (over YamlRows.STREAMED_BYTES) is read as a stream: the same
  * rows, values, positions and errors as a small one. (Its memory is measured by bench/run.)
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class LargeSeedTest {
+class LargeSeedTest extends FreshProject {
 
     static final int ROWS = 95_000;
 
-    final TestDatabase db = TestDatabase.create(LargeSeedTest.class);
-    Path project;
-
-    @BeforeEach
-    void freshProject() {
-        db.recreate();
-        project = TestDatabase.scratch("large");
-        TestDatabase.write(project.resolve("migrations/V1__instruments.sql"), """
-                CREATE TABLE instruments (
-                    id        serial  PRIMARY KEY,
-                    symbol    text    NOT NULL UNIQUE,
-                    name      text    NOT NULL,
-                    currency  char(3) NOT NULL,
-                    tick_size numeric(12, 6) NOT NULL,
-                    tags      text[],
-                    meta      jsonb
-                );
-                """);
+    LargeSeedTest() {
+        super(Map.of(
+                "migrations/V1__instruments.sql", """
+                        CREATE TABLE instruments (
+                            id        serial  PRIMARY KEY,
+                            symbol    text    NOT NULL UNIQUE,
+                            name      text    NOT NULL,
+                            currency  char(3) NOT NULL,
+                            tick_size numeric(12, 6) NOT NULL,
+                            tags      text[],
+                            meta      jsonb
+                        );
+                        """));
     }
 
-    @AfterAll
-    void dropDatabase() {
-        db.close();
-    }
-
-    TestDatabase.Run run(int exit, String... args) {
-        var run = TestDatabase.runWith(Map.of("DATABASE_URL", db.url(), "FEED", "from-the-environment"), project, args);
-        assertEquals(exit, run.exitCode(), run::toString);
-        return run;
+    @Override
+    Map<String, String> environment() {
+        return Map.of("FEED", "from-the-environment");
     }
 
     /** ROWS rows of about 92 bytes: a file of about 8.7 MB. Row i is on line i + 5. */
@@ -61,7 +45,7 @@ class LargeSeedTest {
     }
 
     void seeds(String text) {
-        TestDatabase.write(project.resolve("seeds/instruments.yaml"), text);
+        TestDatabase.write(workspace.resolve("seeds/instruments.yaml"), text);
         assertTrue(text.length() > YamlRows.STREAMED_BYTES, "large enough to be read as a stream: " + text.length());
     }
 
@@ -84,8 +68,8 @@ class LargeSeedTest {
                     .append(",\"{a,\"\"b, c\"\"}\",").append(i == 1 || i == 80_000 ? "\"{\"\"feed\"\": \"\"from-the-environment\"\", \"\"n\"\": [1, 2.5]}\"" : "")
                     .append('\n');
         }
-        TestDatabase.write(project.resolve("seeds/instruments.csv"), csv.toString());
-        TestDatabase.write(project.resolve("seeds/instruments.yaml"), "table: instruments\nkey: symbol\nrows: instruments.csv\n");
+        TestDatabase.write(workspace.resolve("seeds/instruments.csv"), csv.toString());
+        TestDatabase.write(workspace.resolve("seeds/instruments.yaml"), "table: instruments\nkey: symbol\nrows: instruments.csv\n");
         var same = run(0);
         assertTrue(same.out().contains("instruments: 0 inserted, 0 updated, " + ROWS + " unchanged"), same::toString);
     }
@@ -127,7 +111,7 @@ class LargeSeedTest {
     @Test
     void removal_of_one_row_of_40000_without_statistics_is_as_quick_as_a_rerun() {
         int rows = 40_000;
-        TestDatabase.write(project.resolve("migrations/V2__active.sql"),
+        TestDatabase.write(workspace.resolve("migrations/V2__active.sql"),
                 "ALTER TABLE instruments ADD COLUMN is_active boolean NOT NULL DEFAULT true;\n");
         java.util.function.IntFunction<String> csv = missing -> {
             var text = new StringBuilder("symbol,name,currency,tick_size\n");
@@ -138,9 +122,9 @@ class LargeSeedTest {
             }
             return text.toString();
         };
-        TestDatabase.write(project.resolve("seeds/instruments.yaml"),
+        TestDatabase.write(workspace.resolve("seeds/instruments.yaml"),
                 "table: instruments\nkey: symbol\nrows: instruments.csv\nremoval: deactivate\n");
-        TestDatabase.write(project.resolve("seeds/instruments.csv"), csv.apply(0));
+        TestDatabase.write(workspace.resolve("seeds/instruments.csv"), csv.apply(0));
         var first = run(0);
         assertTrue(first.out().contains("instruments: " + rows + " inserted"), first::toString);
         // No statistics, whatever the server's autovacuum does: none now, and none later.
@@ -152,16 +136,16 @@ class LargeSeedTest {
         var rerun = timed(() -> run(0));
         assertTrue(rerun.out().contains("instruments: 0 inserted, 0 updated, " + rows + " unchanged"), rerun::toString);
 
-        TestDatabase.write(project.resolve("seeds/instruments.csv"), csv.apply(12_345));
+        TestDatabase.write(workspace.resolve("seeds/instruments.csv"), csv.apply(12_345));
         var deactivated = timed(() -> run(0));
         assertTrue(deactivated.out().contains("instruments: 0 inserted, 0 updated, " + (rows - 2) + " unchanged, 2 deactivated"),
                 deactivated::toString);
         assertEquals("S12345 false|S7655 false", db.text("SELECT string_agg(symbol || ' ' || is_active, '|' ORDER BY symbol) "
                 + "FROM instruments WHERE NOT is_active"));
 
-        TestDatabase.write(project.resolve("seeds/instruments.yaml"),
+        TestDatabase.write(workspace.resolve("seeds/instruments.yaml"),
                 "table: instruments\nkey: symbol\nrows: instruments.csv\nremoval: delete\n");
-        TestDatabase.write(project.resolve("seeds/instruments.csv"), csv.apply(12_346));
+        TestDatabase.write(workspace.resolve("seeds/instruments.csv"), csv.apply(12_346));
         var deleted = timed(() -> run(0));
         // (Deleting, the file no longer sets is_active: the rows it deactivated stay as they are.)
         assertTrue(deleted.out().contains("instruments: 0 inserted, 0 updated, " + (rows - 2) + " unchanged, 2 deleted"),

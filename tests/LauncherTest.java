@@ -9,25 +9,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * ./jbang as a user's shell, cron or container starts it: the remembered command that runs a
  * script never runs old code (an edit of any file the script includes is a new key), arguments
  * pass through as given, and the tool builds and reads well under any locale.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class LauncherTest {
+class LauncherTest extends FreshProject {
 
     final Path dir = TestDatabase.scratch("launcher");
-    final TestDatabase db = TestDatabase.create(LauncherTest.class);
-
-    @AfterAll
-    void dropDatabase() {
-        db.close();
-    }
 
     /** A run of ./jbang ARGS in workingDir with nothing but env for its environment (as env -i gives). */
     static TestDatabase.Run launch(Map<String, String> env, Path workingDir, String... args) throws Exception {
@@ -65,7 +56,7 @@ class LauncherTest {
         return env;
     }
 
-    String run(String... args) throws Exception {
+    String hello(String... args) throws Exception {
         var command = new ArrayList<>(List.of(TestDatabase.PROJECT.resolve("jbang").toString(), "Hello.java"));
         command.addAll(List.of(args));
         var process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
@@ -90,13 +81,13 @@ class LauncherTest {
                 }
                 """);
         word("one");
-        assertEquals("one a b|c\"d|$HOME|*\n", run("a b", "c\"d", "$HOME", "*"));
-        assertEquals("one \n", run(), "the remembered command, without arguments");
+        assertEquals("one a b|c\"d|$HOME|*\n", hello("a b", "c\"d", "$HOME", "*"));
+        assertEquals("one \n", hello(), "the remembered command, without arguments");
 
         word("two");
-        assertEquals("two x\n", run("x"), "a file included through a glob is part of the key");
+        assertEquals("two x\n", hello("x"), "a file included through a glob is part of the key");
         word("one");
-        assertEquals("one y\n", run("y"), "and back: the first command, remembered, is right again");
+        assertEquals("one y\n", hello("y"), "and back: the first command, remembered, is right again");
     }
 
     @Test
@@ -193,7 +184,7 @@ class LauncherTest {
         db.recreate();
 
         // What System.getenv gives for "Café" under the POSIX locale: the two bytes of é each read as U+FFFD.
-        var run = TestDatabase.runWith(Map.of("DATABASE_URL", db.url(), "PLACE_NAME", "Caf\uFFFD\uFFFD"), project);
+        var run = runFrom(project, Map.of("PLACE_NAME", "Caf\uFFFD\uFFFD"));
 
         assertEquals(1, run.exitCode(), run::toString);
         assertTrue(run.err().startsWith("error: seeds/places.yaml:4:21: the environment variable PLACE_NAME holds bytes that are not "

@@ -5,29 +5,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /** Migrations run inside the run's transaction: a failing one leaves nothing behind, and says where it failed. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class MigrationTest {
-
-    final TestDatabase db = TestDatabase.create(MigrationTest.class);
-    Path workspace;
+class MigrationTest extends FreshProject {
 
     @BeforeEach
     void seededDatabase() {
-        db.recreate();
-        workspace = TestDatabase.workspace();
-        var run = db.run(workspace);
-        assertEquals(0, run.exitCode(), run::toString);
-    }
-
-    @AfterAll
-    void dropDatabase() {
-        db.close();
+        runOk();
     }
 
     @Test
@@ -39,7 +25,7 @@ class MigrationTest {
         TestDatabase.edit(workspace.resolve("seeds/llm_models.yaml"), "typical_agent_cost: 0.050", "typical_agent_cost: 0.045");
         String before = db.snapshot();
 
-        var run = db.run(workspace);
+        var run = run();
 
         assertEquals(1, run.exitCode(), run::toString);
         assertEquals("error: migrations/V20260302__broken.sql:3: migration failed: PostgreSQL: division by zero. "
@@ -54,7 +40,7 @@ class MigrationTest {
         TestDatabase.edit(workspace.resolve("migrations/V20251218.0421__create_llm_models_table.sql"),
                 "CREATE TABLE llm_models (", "CREATE TABLE llm_models (  -- edited");
 
-        var run = db.run(workspace);
+        var run = run();
 
         assertEquals(1, run.exitCode(), run::toString);
         assertTrue(run.err().contains("Migration checksum mismatch for migration version 20251218.0421"), run::toString);
@@ -66,7 +52,7 @@ class MigrationTest {
     void a_migration_older_than_the_applied_ones_is_refused_with_advice_that_fits_this_tool() {
         TestDatabase.write(workspace.resolve("migrations/V20260101__late.sql"), "CREATE TABLE late (id int);\n");
 
-        var run = db.run(workspace);
+        var run = run();
 
         assertEquals(1, run.exitCode(), run::toString);
         assertTrue(run.err().contains("Detected resolved migration not applied to database: 20260101"), run::toString);
@@ -79,7 +65,7 @@ class MigrationTest {
     void a_migration_file_with_a_name_flyway_cannot_read_is_refused() {
         TestDatabase.write(workspace.resolve("migrations/add_exchanges.sql"), "CREATE TABLE exchanges (mic text PRIMARY KEY);\n");
 
-        var run = db.run(workspace);
+        var run = run();
 
         assertEquals(1, run.exitCode(), run::toString);
         assertTrue(run.err().contains("add_exchanges.sql"), run::toString);
@@ -103,7 +89,7 @@ class MigrationTest {
             String before = db.snapshot();
             for (var command : List.of(List.<String>of(), List.of("plan"), List.of("check"), List.of("info"), List.of("migrate"),
                     List.of("verify"))) {
-                var run = db.run(workspace, command.toArray(String[]::new));
+                var run = run(command.toArray(String[]::new));
 
                 assertEquals(1, run.exitCode(), command + " " + scriptFile + ": " + run);
                 assertTrue(run.err().contains("error: migrations/" + scriptFile + ": a script, which Flyway would run as a "
@@ -124,7 +110,7 @@ class MigrationTest {
             TestDatabase.write(workspace.resolve("migrations").resolve(oddFile), "CREATE TABLE exchanges (mic text PRIMARY KEY);\n");
             String before = db.snapshot();
 
-            var run = db.run(workspace, "plan");
+            var run = run("plan");
 
             assertEquals(1, run.exitCode(), run::toString);
             assertTrue(run.err().startsWith("error: migrations/" + oddFile + ": named like a migration or a callback, but not a "
@@ -139,7 +125,7 @@ class MigrationTest {
         Path pipe = workspace.resolve("migrations/V20260301__waits_forever.sql");
         assertEquals(0, new ProcessBuilder("mkfifo", pipe.toString()).start().waitFor());
 
-        var run = db.run(workspace, "plan");
+        var run = run("plan");
 
         assertEquals(1, run.exitCode(), run::toString);
         assertTrue(run.err().startsWith("error: migrations/V20260301__waits_forever.sql: not a regular file (a pipe, a device or a "
@@ -153,7 +139,7 @@ class MigrationTest {
                 "CREATE TABLE exchanges (mic text PRIMARY KEY);\n");
         TestDatabase.write(workspace.resolve("migrations/.drafts/V20260302__not_yet.sql"), "CREATE TABLE not_yet (id int);\n");
 
-        var run = db.run(workspace, "migrate");
+        var run = run("migrate");
 
         assertEquals(0, run.exitCode(), run::toString);
         assertTrue(run.out().contains("Migrations: 1 applied, now at version 20260301"), run::toString);

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.junit.jupiter.api.Test;
@@ -12,17 +11,8 @@ import org.junit.jupiter.api.Test;
 /** plan and check: the run itself, rolled back; what they show is what a run then does. */
 class PlanTest extends FreshProject {
 
-    final ObjectMapper mapper = new ObjectMapper();
-
-    TestDatabase.Run run(int expectedExit, String... args) {
-        var run = db.run(workspace, args);
-        assertEquals(expectedExit, run.exitCode(), run::toString);
-        return run;
-    }
-
     JsonNode json(int expectedExit, String... args) throws Exception {
-        var run = run(expectedExit, args);
-        return mapper.readTree(run.out());
+        return run(expectedExit, args).json();
     }
 
     @Test

@@ -9,24 +9,25 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * The progress line of a long load: drawn on stderr when stderr is a terminal, never otherwise.
  * The tool runs as users run it, in a process of its own (./jbang seed_database.java); the
  * terminal is a pseudo-terminal made by script(1).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ProgressTest {
+class ProgressTest extends FreshProject {
 
     /** Enough rows that the load lasts past the quiet first second on any machine. */
     static final int ROWS = 1_500_000;
 
-    final TestDatabase db = TestDatabase.create(ProgressTest.class);
     Path project;
+
+    @Override
+    Path newProject() {
+        return project;
+    }
 
     @BeforeAll
     void largeCsvSeed() {
@@ -39,11 +40,6 @@ class ProgressTest {
             csv.append('S').append(i).append(",\"Instrument ").append(i).append(", Class A\",").append(i % 7 + 1).append('\n');
         }
         TestDatabase.write(project.resolve("seeds/instruments.csv"), csv.toString());
-    }
-
-    @AfterAll
-    void dropDatabase() {
-        db.close();
     }
 
     /** Runs the tool in a process of its own; returns what it wrote on stderr (and stdout, under script). */
@@ -71,7 +67,6 @@ class ProgressTest {
 
     @Test
     void a_long_load_on_a_terminal_shows_rows_and_rows_per_second_then_clears_the_line() throws Exception {
-        db.recreate();
         String text = runTool(true, TestDatabase.scratch("tty").resolve("typescript"));
 
         assertTrue(text.contains("instruments.yaml  reading  ["), text);
@@ -85,7 +80,6 @@ class ProgressTest {
 
     @Test
     void a_long_load_into_a_log_shows_no_progress() throws Exception {
-        db.recreate();
         String text = runTool(false, TestDatabase.scratch("log").resolve("log.txt"));
 
         assertTrue(text.contains("instruments.yaml → instruments: " + ROWS + " inserted"), text);

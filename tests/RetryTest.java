@@ -12,7 +12,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * A lost connection is retried with --retries in whichever phase of the run it happens, and a
@@ -23,8 +22,7 @@ import org.junit.jupiter.api.TestInstance;
  * terminates its backend there, and checks: without --retries, exit 3 and nothing written; with
  * --retries 1, exit 0 and the database exactly as one uninterrupted run leaves it.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class RetryTest {
+class RetryTest extends FreshProject {
 
     /** Notes whose text compares through a slow SQL function, and a pause for each phase. */
     static final String PAUSES = """
@@ -59,11 +57,9 @@ class RetryTest {
 
     static final int NOTES = 300;
 
-    final TestDatabase db = TestDatabase.create(RetryTest.class);
     /** The same project, run once without interruption: what a retried run must leave. */
     final TestDatabase reference = TestDatabase.create(RetryTest.class);
     String oneGoodRun;
-    Path workspace;
 
     @BeforeAll
     void oneUninterruptedRun() {
@@ -73,10 +69,13 @@ class RetryTest {
         oneGoodRun = content(reference);
     }
 
+    @Override
+    Path newProject() {
+        return project(db);
+    }
+
     @BeforeEach
     void seededDatabaseWithWorkToDo() {
-        db.recreate();
-        workspace = project(db);
         // Each seed file records a history row: a pause there holds the run after its writes, before its commit.
         db.execute("""
                 CREATE FUNCTION history_pause() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -90,8 +89,7 @@ class RetryTest {
     }
 
     @AfterAll
-    void dropDatabases() {
-        db.close();
+    void dropReference() {
         reference.close();
     }
 
@@ -137,17 +135,8 @@ class RetryTest {
 
     /** The backend of the run, once it is held in the phase the condition on pg_stat_activity describes. */
     int runIn(String condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            var pids = db.query("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                    + "AND application_name = 'seed_database' AND state = 'active' AND now() - query_start > interval '0.3 s' AND "
-                    + condition);
-            if (!pids.isEmpty()) {
-                return (Integer) pids.get(0).get("pid");
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("no run got to where " + condition);
+        return (Integer) db.await(60, "no run got to where " + condition, "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                + "AND application_name = 'seed_database' AND state = 'active' AND now() - query_start > interval '0.3 s' AND " + condition);
     }
 
     /**
@@ -155,10 +144,15 @@ class RetryTest {
      * then the phase let go (the pause switched off, the lock released) for whatever runs next.
      */
     TestDatabase.Run lostIn(String condition, Runnable letGo, String... args) throws Exception {
-        var run = CompletableFuture.supplyAsync(() -> db.run(workspace, args));
+        var run = CompletableFuture.supplyAsync(() -> run(args));
         TestDatabase.admin("SELECT pg_terminate_backend(" + runIn(condition) + ")");
         letGo.run();   // within the second the retry waits before it starts again
         return run.get(120, TimeUnit.SECONDS);
+    }
+
+    /** The same, for a run held by the pause in a phase. */
+    void retriedOnlyWhenAsked(String condition, String phase) throws Exception {
+        retriedOnlyWhenAsked(condition, () -> pause(phase), () -> pause(null));
     }
 
     /** Without --retries: exit 3, nothing written. With --retries 1: exit 0, and what one good run leaves. */
@@ -183,8 +177,7 @@ class RetryTest {
 
     @Test
     void a_connection_lost_while_waiting_for_the_run_lock_is_retried() throws Exception {
-        try (Connection holder = TestDatabase.connect(db.url())) {
-            holder.setAutoCommit(false);
+        try (Connection holder = db.holder(null)) {
             int holderPid = pid(holder);
             retriedOnlyWhenAsked("pg_blocking_pids(pid) @> ARRAY[" + holderPid + "] AND query LIKE '%pg_advisory_xact_lock%'",
                     () -> execute(holder, "SELECT pg_advisory_xact_lock(" + Session.RUN_LOCK + ")"), () -> execute(holder, "ROLLBACK"));
@@ -193,8 +186,7 @@ class RetryTest {
 
     @Test
     void a_connection_lost_while_flyway_reads_its_history_is_retried() throws Exception {
-        try (Connection holder = TestDatabase.connect(db.url())) {
-            holder.setAutoCommit(false);
+        try (Connection holder = db.holder(null)) {
             int holderPid = pid(holder);
             retriedOnlyWhenAsked("pg_blocking_pids(pid) @> ARRAY[" + holderPid + "]",
                     () -> execute(holder, "LOCK TABLE flyway_schema_history IN ACCESS EXCLUSIVE MODE"), () -> execute(holder, "ROLLBACK"));
@@ -203,27 +195,27 @@ class RetryTest {
 
     @Test
     void a_connection_lost_in_a_migration_is_retried() throws Exception {
-        retriedOnlyWhenAsked("query LIKE '%seed_test_pause(''migration'')%'", () -> pause("migration"), () -> pause(null));
+        retriedOnlyWhenAsked("query LIKE '%seed_test_pause(''migration'')%'", "migration");
     }
 
     @Test
     void a_connection_lost_while_copying_into_the_stage_is_retried() throws Exception {
-        retriedOnlyWhenAsked("query LIKE 'COPY %'", () -> pause("copy"), () -> pause(null));
+        retriedOnlyWhenAsked("query LIKE 'COPY %'", "copy");
     }
 
     @Test
     void a_connection_lost_in_the_diff_is_retried() throws Exception {
-        retriedOnlyWhenAsked("query LIKE 'SELECT s.ctid::text, t.ctid::text FROM %notes%'", () -> pause("diff"), () -> pause(null));
+        retriedOnlyWhenAsked("query LIKE 'SELECT s.ctid::text, t.ctid::text FROM %notes%'", "diff");
     }
 
     @Test
     void a_connection_lost_in_the_writes_is_retried() throws Exception {
-        retriedOnlyWhenAsked("query LIKE 'UPDATE %notes%'", () -> pause("write"), () -> pause(null));
+        retriedOnlyWhenAsked("query LIKE 'UPDATE %notes%'", "write");
     }
 
     @Test
     void a_connection_lost_while_recording_the_history_is_retried() throws Exception {
-        retriedOnlyWhenAsked("query LIKE 'INSERT INTO %seed_history%'", () -> pause("history"), () -> pause(null));
+        retriedOnlyWhenAsked("query LIKE 'INSERT INTO %seed_history%'", "history");
     }
 
     @Test
@@ -242,13 +234,13 @@ class RetryTest {
     void a_data_error_is_not_retried_in_any_phase() {
         String before = db.snapshot();
         TestDatabase.write(workspace.resolve("seeds/notes.yaml"), notes("second").replace("tag: t}", "tag: t, checked: maybe}"));
-        var badValue = db.run(workspace, "--retries", "3");
+        var badValue = run("--retries", "3");
         assertEquals(1, badValue.exitCode(), badValue::toString);
         assertTrue(badValue.err().contains("seeds/notes.yaml:"), badValue::toString);
         assertFalse(badValue.err().contains("Retrying"), badValue::toString);
 
         TestDatabase.write(workspace.resolve("migrations/V20260303__broken.sql"), "SELECT 1 / 0;\n");
-        var badMigration = db.run(workspace, "--retries", "3");
+        var badMigration = run("--retries", "3");
         assertEquals(1, badMigration.exitCode(), badMigration::toString);
         assertTrue(badMigration.err().contains("migrations/V20260303__broken.sql:1: migration failed: PostgreSQL: division by zero"),
                 badMigration::toString);

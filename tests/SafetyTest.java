@@ -11,10 +11,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * A run either applies completely or leaves the database as it was: killed, interrupted, cut off
@@ -22,8 +20,7 @@ import org.junit.jupiter.api.TestInstance;
  * database setting seed_test.slow is on, holds a run in the middle of its writes for as long as a
  * test needs.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SafetyTest {
+class SafetyTest extends FreshProject {
 
     static final String SLOW_TABLE = """
             CREATE TABLE ticks (symbol text PRIMARY KEY, price numeric(12, 4) NOT NULL);
@@ -38,29 +35,18 @@ class SafetyTest {
             CREATE TRIGGER ticks_slowly BEFORE INSERT ON ticks FOR EACH ROW EXECUTE FUNCTION ticks_slowly();
             """;
 
-    final TestDatabase db = TestDatabase.create(SafetyTest.class);
-    Path workspace;
-
     @BeforeEach
     void seededDatabaseWithASlowTable() {
-        db.recreate();
-        workspace = TestDatabase.workspace();
         TestDatabase.write(workspace.resolve("migrations/V20260301__ticks.sql"), SLOW_TABLE);
         var rows = new StringBuilder("table: ticks\nkey: symbol\nrows:\n");
         for (int i = 0; i < 2000; i++) {
             rows.append("  - {symbol: T").append(i).append(", price: ").append(i).append(".5}\n");
         }
         TestDatabase.write(workspace.resolve("seeds/ticks.yaml"), rows.toString());
-        var first = db.run(workspace);
-        assertEquals(0, first.exitCode(), first::toString);
+        runOk();
         // The next run has work to do in every file's transaction: a price, and 2,000 new ticks.
         TestDatabase.edit(workspace.resolve("seeds/llm_models.yaml"), "typical_agent_cost: 0.050", "typical_agent_cost: 0.045");
         TestDatabase.write(workspace.resolve("seeds/ticks.yaml"), rows.toString().replace("T", "U"));
-    }
-
-    @AfterAll
-    void dropDatabase() {
-        db.close();
     }
 
     void slow(boolean on) {
@@ -69,36 +55,20 @@ class SafetyTest {
 
     /** The backend of a run that is inserting ticks, once there is one. */
     int runInTheMiddle() throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            var pids = db.query("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' "
-                    + "AND application_name = 'seed_database' AND query LIKE 'INSERT INTO %ticks%'");
-            if (!pids.isEmpty()) {
-                return (Integer) pids.get(0).get("pid");
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("no run got to its writes");
+        return (Integer) db.await(60, "no run got to its writes", "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                + "AND state = 'active' AND application_name = 'seed_database' AND query LIKE 'INSERT INTO %ticks%'");
     }
 
-    Process jbang(String... args) throws Exception {
-        var command = new ArrayList<>(List.of(TestDatabase.PROJECT.resolve("jbang").toString(),
-                TestDatabase.PROJECT.resolve("seed_database.java").toString()));
-        command.addAll(List.of(args));
-        var builder = new ProcessBuilder(command).directory(workspace.toFile());
-        builder.environment().keySet().removeIf(name -> name.startsWith("PG") || name.equals("DATABASE_URL"));
-        builder.environment().put("DATABASE_URL", db.url());
+    Process jbang(Path log) throws Exception {
         // ./jbang tells the tool where seed_database.java is, whose directories would win over the working directory.
-        builder.environment().put("SEED_DATABASE_HOME", workspace.toString());
-        Path log = TestDatabase.scratch("run");
-        return builder.redirectOutput(log.resolve("out").toFile()).redirectError(log.resolve("err").toFile()).start();
+        return TestDatabase.startTool(workspace, Map.of("DATABASE_URL", db.url(), "SEED_DATABASE_HOME", workspace.toString()), log);
     }
 
     @Test
     void a_run_killed_in_the_middle_leaves_nothing_and_the_next_run_succeeds() throws Exception {
         String before = db.snapshot();
         slow(true);
-        var process = jbang();
+        var process = jbang(TestDatabase.scratch("run"));
         runInTheMiddle();
 
         process.toHandle().destroyForcibly();   // SIGKILL: no shutdown hook, no goodbye
@@ -106,7 +76,7 @@ class SafetyTest {
 
         assertEquals(before, db.snapshot(), "nothing of the killed run is there");
         slow(false);
-        var next = db.run(workspace, "--lock-timeout", "30");
+        var next = run("--lock-timeout", "30");
         assertEquals(0, next.exitCode(), next::toString);
         assertTrue(next.out().contains("ticks.yaml → ticks: 2000 inserted"), next::toString);
         assertEquals("0.0450", db.text("SELECT typical_agent_cost::text FROM llm_models WHERE model_id = 'gpt-4o'"));
@@ -117,11 +87,7 @@ class SafetyTest {
         String before = db.snapshot();
         slow(true);
         Path log = TestDatabase.scratch("sigterm");
-        var command = List.of(TestDatabase.PROJECT.resolve("jbang").toString(), TestDatabase.PROJECT.resolve("seed_database.java").toString());
-        var builder = new ProcessBuilder(command).directory(workspace.toFile());
-        builder.environment().put("DATABASE_URL", db.url());
-        builder.environment().put("SEED_DATABASE_HOME", workspace.toString());
-        var process = builder.redirectOutput(log.resolve("out").toFile()).redirectError(log.resolve("err").toFile()).start();
+        var process = jbang(log);
         runInTheMiddle();
 
         process.destroy();   // SIGTERM
@@ -138,7 +104,7 @@ class SafetyTest {
     void a_lost_connection_is_a_clear_error_that_leaves_nothing_and_retries_only_when_asked() throws Exception {
         String before = db.snapshot();
         slow(true);
-        var run = CompletableFuture.supplyAsync(() -> db.run(workspace));
+        var run = CompletableFuture.supplyAsync(() -> run());
         TestDatabase.admin("SELECT pg_terminate_backend(" + runInTheMiddle() + ")");
         var lost = run.get(60, TimeUnit.SECONDS);
 
@@ -148,7 +114,7 @@ class SafetyTest {
                 lost::toString);
         assertEquals(before, db.snapshot());
 
-        var retried = CompletableFuture.supplyAsync(() -> db.run(workspace, "--retries", "2"));
+        var retried = CompletableFuture.supplyAsync(() -> run("--retries", "2"));
         TestDatabase.admin("SELECT pg_terminate_backend(" + runInTheMiddle() + ")");
         slow(false);
         var result = retried.get(120, TimeUnit.SECONDS);
@@ -161,7 +127,7 @@ class SafetyTest {
     void a_data_error_is_never_retried() {
         TestDatabase.edit(workspace.resolve("seeds/llm_models.yaml"), "max_tokens: 16385", "max_tokens: lots");
 
-        var run = db.run(workspace, "--retries", "3");
+        var run = run("--retries", "3");
 
         assertEquals(1, run.exitCode(), run::toString);
         assertFalse(run.err().contains("Retrying"), run::toString);
@@ -169,12 +135,10 @@ class SafetyTest {
 
     @Test
     void a_run_that_cannot_get_the_run_lock_says_who_holds_it_and_gives_up_at_the_lock_timeout() throws Exception {
-        try (Connection holder = TestDatabase.connect(db.url())) {
-            holder.setAutoCommit(false);
-            holder.createStatement().execute("SET application_name = 'deploy-replica-2'");
+        try (Connection holder = db.holder("deploy-replica-2")) {
             holder.createStatement().execute("SELECT pg_advisory_xact_lock(" + Session.RUN_LOCK + ")");
 
-            var run = db.run(workspace, "--lock-timeout", "1");
+            var run = run("--lock-timeout", "1");
 
             assertEquals(4, run.exitCode(), run::toString);
             assertTrue(run.err().startsWith("waiting for the run lock, held by deploy-replica-2 (pid "), run::toString);
@@ -186,13 +150,11 @@ class SafetyTest {
 
     @Test
     void a_table_an_application_transaction_holds_is_waited_for_no_longer_than_the_lock_timeout() throws Exception {
-        try (Connection holder = TestDatabase.connect(db.url())) {
-            holder.setAutoCommit(false);
-            holder.createStatement().execute("SET application_name = 'backend-worker'");
+        try (Connection holder = db.holder("backend-worker")) {
             holder.createStatement().execute("UPDATE llm_models SET description = description WHERE model_id = 'gpt-4'");
             String before = db.snapshot();
 
-            var run = db.run(workspace, "seed", "--lock-timeout", "1");
+            var run = run("seed", "--lock-timeout", "1");
 
             assertEquals(4, run.exitCode(), run::toString);
             assertTrue(run.err().contains("seeds/llm_models.yaml: gave up after 1 s waiting to lock llm_models, which "
@@ -227,14 +189,12 @@ class SafetyTest {
 
     private void assertRowWaitNamesTheHolder(String table, String holding) throws Exception {
         String before = db.snapshot();
-        try (Connection holder = TestDatabase.connect(db.url())) {
-            holder.setAutoCommit(false);
-            holder.createStatement().execute("SET application_name = 'order-router'");
+        try (Connection holder = db.holder("order-router")) {
             holder.createStatement().execute(holding);
             var pid = holder.createStatement().executeQuery("SELECT pg_backend_pid()");
             pid.next();
 
-            var run = db.run(workspace, "seed", "--lock-timeout", "1");
+            var run = run("seed", "--lock-timeout", "1");
 
             assertEquals(4, run.exitCode(), run::toString);
             assertTrue(run.err().contains("gave up after 1 s waiting for a row of " + table + ", which order-router (pid "
@@ -249,11 +209,11 @@ class SafetyTest {
     void statements_and_lock_waits_are_bounded_by_default_and_by_the_options() {
         TestDatabase.write(workspace.resolve("migrations/V20260302__observe.sql"), "CREATE TABLE observed AS SELECT "
                 + "current_setting('lock_timeout') AS lock_timeout, current_setting('statement_timeout') AS statement_timeout;\n");
-        assertEquals(0, db.run(workspace).exitCode());
+        assertEquals(0, run().exitCode());
         assertEquals("2min|10min", db.text("SELECT lock_timeout || '|' || statement_timeout FROM observed"));
 
         TestDatabase.write(workspace.resolve("migrations/V20260303__slow.sql"), "SELECT pg_sleep(5);\n");
-        var stopped = db.run(workspace, "--statement-timeout", "1");
+        var stopped = run("--statement-timeout", "1");
         assertEquals(4, stopped.exitCode(), stopped::toString);
         assertTrue(stopped.err().contains("migrations/V20260303__slow.sql:1: migration stopped: a statement ran longer than "
                 + "--statement-timeout allows"), stopped::toString);
@@ -285,7 +245,7 @@ class SafetyTest {
             assertEquals(1, wrote, "one run did the work, the others found nothing to do");
 
             db.recreate();
-            assertEquals(0, db.run(workspace).exitCode());
+            assertEquals(0, run().exitCode());
             assertEquals(content(db), content(fresh));
             assertEquals(7, fresh.count("SELECT count(*) FROM flyway_schema_history"));
         } finally {

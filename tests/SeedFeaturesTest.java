@@ -1,20 +1,15 @@
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * References, order, environments, values from the environment and removal, each on a small
- * project of its own: a market data schema with exchanges, instruments and sectors.
+ * workspace of its own: a market data schema with exchanges, instruments and sectors.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SeedFeaturesTest {
+class SeedFeaturesTest extends FreshProject {
 
     static final String SCHEMA = """
             CREATE TABLE exchanges (
@@ -50,44 +45,18 @@ class SeedFeaturesTest {
             );
             """;
 
-    final TestDatabase db = TestDatabase.create(SeedFeaturesTest.class);
-    Path project;
-
-    @BeforeEach
-    void freshProject() {
-        db.recreate();
-        project = TestDatabase.scratch("features");
-        TestDatabase.write(project.resolve("migrations/V1__market.sql"), SCHEMA);
-        TestDatabase.write(project.resolve("seeds/exchanges.yaml"), """
-                table: exchanges
-                key: mic
-                removal: deactivate
-                rows:
-                  - {mic: XNYS, name: New York Stock Exchange}
-                  - {mic: XNAS, name: Nasdaq}
-                  - {mic: XOSL, name: Oslo Børs}
-                """);
-    }
-
-    @AfterAll
-    void dropDatabase() {
-        db.close();
-    }
-
-    TestDatabase.Run run(int exit, String... args) {
-        return run(exit, Map.of(), args);
-    }
-
-    TestDatabase.Run run(int exit, Map<String, String> env, String... args) {
-        var environment = new java.util.HashMap<>(env);
-        environment.put("DATABASE_URL", db.url());
-        var run = TestDatabase.runWith(environment, project, args);
-        assertEquals(exit, run.exitCode(), run::toString);
-        return run;
-    }
-
-    void seeds(String file, String text) {
-        TestDatabase.write(project.resolve("seeds/" + file), text);
+    SeedFeaturesTest() {
+        super(Map.of(
+                "migrations/V1__market.sql", SCHEMA,
+                "seeds/exchanges.yaml", """
+                        table: exchanges
+                        key: mic
+                        removal: deactivate
+                        rows:
+                          - {mic: XNYS, name: New York Stock Exchange}
+                          - {mic: XNAS, name: Nasdaq}
+                          - {mic: XOSL, name: Oslo Børs}
+                        """));
     }
 
     @Test
@@ -190,7 +159,7 @@ class SeedFeaturesTest {
 
     @Test
     void depends_on_orders_files_the_foreign_keys_do_not() {
-        TestDatabase.write(project.resolve("migrations/V2__notes.sql"), "CREATE TABLE notes (code text PRIMARY KEY, body text);\n");
+        TestDatabase.write(workspace.resolve("migrations/V2__notes.sql"), "CREATE TABLE notes (code text PRIMARY KEY, body text);\n");
         seeds("a_notes.yaml", "table: notes\nkey: code\ndepends_on: exchanges.yaml\nrows:\n  - {code: n1, body: after the exchanges}\n");
 
         var run = run(0);
@@ -213,7 +182,7 @@ class SeedFeaturesTest {
 
     /** Two tables that refer to each other, and seeds for both: ana works at the desk; the desk row is {@code team}. */
     private void teamsAndPeople(String team) {
-        TestDatabase.write(project.resolve("migrations/V2__cycle.sql"), """
+        TestDatabase.write(workspace.resolve("migrations/V2__cycle.sql"), """
                 CREATE TABLE teams (code text PRIMARY KEY, lead text);
                 CREATE TABLE people (code text PRIMARY KEY, team text REFERENCES teams (code));
                 ALTER TABLE teams ADD FOREIGN KEY (lead) REFERENCES people (code);
@@ -336,7 +305,7 @@ class SeedFeaturesTest {
 
     /** A table whose ids the application makes: no default for id, as in schemas made for an ORM. */
     void accounts() {
-        TestDatabase.write(project.resolve("migrations/V2__accounts.sql"), """
+        TestDatabase.write(workspace.resolve("migrations/V2__accounts.sql"), """
                 CREATE TABLE accounts (id uuid PRIMARY KEY, code text NOT NULL UNIQUE, handle text NOT NULL, points integer);
                 """);
     }

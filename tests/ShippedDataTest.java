@@ -8,9 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * The shipped migrations/ and seeds/ are the user's data: a price edit, a new seed file or a new
@@ -19,15 +17,7 @@ import org.junit.jupiter.api.TestInstance;
  * data: they apply, and a second pass changes nothing (no value is pinned); and the whole suite
  * passes in a copy of the project whose shipped data is something else entirely.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ShippedDataTest {
-
-    final TestDatabase db = TestDatabase.create(ShippedDataTest.class);
-
-    @AfterAll
-    void dropDatabase() {
-        db.close();
-    }
+class ShippedDataTest extends FreshProject {
 
     TestDatabase.Run shipped(String... args) {
         var arguments = new ArrayList<>(List.of(args));

@@ -21,6 +21,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 /**
  * A database of its own on the real PostgreSQL at TEST_DATABASE_URL (default
  * postgresql://postgres@127.0.0.1:5432/postgres), created for one test class and dropped after it.
@@ -136,6 +139,43 @@ final class TestDatabase implements AutoCloseable {
     }
 
     /**
+     * A connection to this database with a transaction open, as another application holds one
+     * (named so in pg_stat_activity when a name is given): what a test takes a lock with.
+     */
+    Connection holder(String applicationName) throws SQLException {
+        var connection = connect(url());
+        connection.setAutoCommit(false);
+        if (applicationName != null) {
+            try (var statement = connection.prepareStatement("SELECT set_config('application_name', ?, false)")) {
+                statement.setString(1, applicationName);
+                statement.execute();
+            }
+        }
+        return connection;
+    }
+
+    /**
+     * Asks the query every 20 ms until it returns a row, for at most the given seconds; returns
+     * the row's first value, or fails with the message. How a test waits for a run to get somewhere.
+     */
+    Object await(int seconds, String failure, String sql, Object... parameters) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < deadline) {
+            var rows = query(sql, parameters);
+            if (!rows.isEmpty()) {
+                return rows.get(0).values().iterator().next();
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        return org.junit.jupiter.api.Assertions.fail(failure);
+    }
+
+    /**
      * Everything the database holds, as one text: every row of every table in public (with xmin,
      * so a rewrite of an identical row shows too), and the list of tables; but the tables left
      * out. Equal snapshots mean nothing was written.
@@ -171,9 +211,22 @@ final class TestDatabase implements AutoCloseable {
             return out + err;
         }
 
+        /** stdout, read as the JSON document it is under --json. */
+        JsonNode json() {
+            return parse(out);
+        }
+
         @Override
         public String toString() {
             return "exit " + exitCode + "\n--- stdout\n" + out + "--- stderr\n" + err;
+        }
+    }
+
+    static JsonNode parse(String json) {
+        try {
+            return new ObjectMapper().readTree(json);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -183,11 +236,37 @@ final class TestDatabase implements AutoCloseable {
     }
 
     static Run runWith(Map<String, String> env, Path workingDir, String... args) {
+        return capture((out, err) -> seed_database.execute(args, new HashMap<>(env), workingDir.toAbsolutePath().normalize(), out, err));
+    }
+
+    /** What a call of the tool's entry point printed on the two writers it was given, and returned. */
+    static Run capture(java.util.function.ToIntBiFunction<PrintWriter, PrintWriter> tool) {
         var out = new StringWriter();
         var err = new StringWriter();
-        int exitCode = seed_database.execute(args, new HashMap<>(env), workingDir.toAbsolutePath().normalize(),
-                new PrintWriter(out, true), new PrintWriter(err, true));
+        int exitCode = tool.applyAsInt(new PrintWriter(out, true), new PrintWriter(err, true));
         return new Run(exitCode, out.toString(), err.toString());
+    }
+
+    /**
+     * ./jbang seed_database.java ARGS as a process of its own, started in workingDir, as a user
+     * starts it; with env for the caller's PG* variables, DATABASE_URL and SEED_DATABASE_HOME.
+     * What it writes goes to the files out and err in the directory output.
+     */
+    static Process startTool(Path workingDir, Map<String, String> env, Path output, String... args) throws IOException {
+        var command = new ArrayList<>(List.of(PROJECT.resolve("jbang").toString(), PROJECT.resolve("seed_database.java").toString()));
+        command.addAll(List.of(args));
+        var builder = new ProcessBuilder(command).directory(workingDir.toFile());
+        builder.environment().keySet().removeIf(name -> name.startsWith("PG") || name.equals("DATABASE_URL")
+                || name.equals("SEED_DATABASE_HOME"));
+        builder.environment().putAll(env);
+        return builder.redirectOutput(output.resolve("out").toFile()).redirectError(output.resolve("err").toFile()).start();
+    }
+
+    /** The cases of a corpus (tests/bad-input, tests/hostile): its directories, in order. */
+    static List<Path> corpusCases(Path corpus) throws IOException {
+        try (var dirs = Files.list(corpus)) {
+            return dirs.filter(Files::isDirectory).sorted().toList();
+        }
     }
 
     /**

@@ -1,21 +1,14 @@
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /** Every column type a seed file must round-trip, and the same values written another way changing nothing. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class TypesTest {
-
-    final TestDatabase db = TestDatabase.create(TypesTest.class);
-    Path project;
+class TypesTest extends FreshProject {
 
     static final String MIGRATION = """
             CREATE TABLE samples (
@@ -72,25 +65,16 @@ class TypesTest {
                 code: merged
             """;
 
+    TypesTest() {
+        super(Map.of(
+                "migrations/V1__samples.sql", MIGRATION,
+                "seeds/samples.yaml", SEEDS));
+    }
+
     @BeforeEach
     void freshDatabase() throws Exception {
-        db.recreate();
         // The database's own zone is not UTC, to show that offset-less timestamps still mean UTC.
         TestDatabase.admin("ALTER DATABASE " + db.name + " SET timezone = 'America/New_York'");
-        project = TestDatabase.scratch("types");
-        TestDatabase.write(project.resolve("migrations/V1__samples.sql"), MIGRATION);
-        TestDatabase.write(project.resolve("seeds/samples.yaml"), SEEDS);
-    }
-
-    @AfterAll
-    void dropDatabase() {
-        db.close();
-    }
-
-    TestDatabase.Run runOk() {
-        var run = db.run(project);
-        assertEquals(0, run.exitCode(), run::toString);
-        return run;
     }
 
     String value(String code, String expression) {
@@ -129,7 +113,7 @@ class TypesTest {
 
     @Test
     void values_arrive_as_written_and_the_special_ones_only_on_purpose() {
-        TestDatabase.write(project.resolve("seeds/samples.yaml"), """
+        TestDatabase.write(workspace.resolve("seeds/samples.yaml"), """
                 table: samples
                 key: code
                 rows:
@@ -148,8 +132,8 @@ class TypesTest {
         assertEquals("{1000,2}", value("special", "levels"));
         // Unquoted, YAML's spellings would be converted on the way in: each is an error, in arrays and JSON too.
         for (String value : List.of("levels: [0x10]", "settings: {n: .inf}", "count: -0b1", "price: 1:30.5", "ratio: -.INF")) {
-            TestDatabase.write(project.resolve("seeds/samples.yaml"), "table: samples\nkey: code\nrows:\n  - {code: x, " + value + "}\n");
-            var run = db.run(project);
+            TestDatabase.write(workspace.resolve("seeds/samples.yaml"), "table: samples\nkey: code\nrows:\n  - {code: x, " + value + "}\n");
+            var run = run();
             assertEquals(1, run.exitCode(), run::toString);
             assertTrue(run.err().startsWith("error: seeds/samples.yaml:4:"), run::toString);
         }
@@ -163,7 +147,7 @@ class TypesTest {
         var rerun = runOk();
         assertTrue(rerun.out().contains("0 inserted, 0 updated, 4 unchanged"), rerun::toString);
 
-        TestDatabase.write(project.resolve("seeds/samples.yaml"), SEEDS
+        TestDatabase.write(workspace.resolve("seeds/samples.yaml"), SEEDS
                 .replace("big: 9007199254740993", "big: 9_007_199_254_740_993")
                 .replace("price: 0.010", "price: 0.01")
                 .replace("ratio: 0.1", "ratio: 1.0e-1")
@@ -195,11 +179,11 @@ class TypesTest {
 
     @Test
     void json_scalars_booleans_written_as_words_and_a_schema_qualified_table_in_a_yml_file() {
-        TestDatabase.write(project.resolve("migrations/V2__reference_schema.sql"), """
+        TestDatabase.write(workspace.resolve("migrations/V2__reference_schema.sql"), """
                 CREATE SCHEMA reference;
                 CREATE TABLE reference.currencies (code text PRIMARY KEY, name text NOT NULL, meta jsonb, active boolean);
                 """);
-        TestDatabase.write(project.resolve("seeds/currencies.yml"), """
+        TestDatabase.write(workspace.resolve("seeds/currencies.yml"), """
                 table: reference.currencies
                 key: code
                 rows:
@@ -218,9 +202,9 @@ class TypesTest {
 
     @Test
     void a_refused_row_is_named_even_when_it_clashes_with_a_row_of_another_shape() {
-        TestDatabase.write(project.resolve("migrations/V2__tickers.sql"),
+        TestDatabase.write(workspace.resolve("migrations/V2__tickers.sql"),
                 "CREATE TABLE tickers (symbol text PRIMARY KEY, isin text UNIQUE, name text);\n");
-        TestDatabase.write(project.resolve("seeds/tickers.yaml"), """
+        TestDatabase.write(workspace.resolve("seeds/tickers.yaml"), """
                 table: tickers
                 key: symbol
                 rows:
@@ -229,7 +213,7 @@ class TypesTest {
                   - {symbol: APPL, isin: US0378331005}
                 """);
 
-        var run = db.run(project);
+        var run = run();
 
         assertEquals(1, run.exitCode(), run::toString);
         assertTrue(run.err().startsWith("error: seeds/tickers.yaml:6:26: row APPL: duplicate key value violates unique constraint "
@@ -239,9 +223,9 @@ class TypesTest {
 
     @Test
     void keys_are_reported_as_the_database_stores_them() {
-        TestDatabase.write(project.resolve("migrations/V2__http_statuses.sql"),
+        TestDatabase.write(workspace.resolve("migrations/V2__http_statuses.sql"),
                 "CREATE TABLE http_statuses (code integer PRIMARY KEY, reason text NOT NULL);\n");
-        TestDatabase.write(project.resolve("seeds/http_statuses.yaml"), """
+        TestDatabase.write(workspace.resolve("seeds/http_statuses.yaml"), """
                 table: http_statuses
                 key: code
                 rows:
@@ -258,7 +242,7 @@ class TypesTest {
     @Test
     void changed_values_of_every_type_are_reported_old_and_new() {
         runOk();
-        TestDatabase.write(project.resolve("seeds/samples.yaml"), SEEDS
+        TestDatabase.write(workspace.resolve("seeds/samples.yaml"), SEEDS
                 .replace("settings: {b: 2, a: [1, 2.50, \"x\"], nested: {ok: true, none: null}}", "settings: {b: 3}")
                 .replace("tags: [alpha, ", "tags: [omega, ")
                 .replace("at: 2026-01-21T10:00:00+01:00", "at: 2026-01-22T10:00:00+01:00"));

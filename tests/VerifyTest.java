@@ -7,7 +7,6 @@ import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** verify: migrations and seeds on a throwaway database, twice; the database is gone afterwards, whatever happened. */
 class VerifyTest extends FreshProject {
@@ -18,9 +17,7 @@ class VerifyTest extends FreshProject {
         var arguments = new String[args.length + 1];
         arguments[0] = "verify";
         System.arraycopy(args, 0, arguments, 1, args.length);
-        var run = db.run(workspace, arguments);
-        assertEquals(expectedExit, run.exitCode(), run::toString);
-        return run;
+        return run(expectedExit, arguments);
     }
 
     /** The throwaway database a verify named on stderr. */
@@ -106,7 +103,7 @@ class VerifyTest extends FreshProject {
                 "verify", "--json");
 
         assertEquals(0, run.exitCode(), run::toString);
-        var document = new ObjectMapper().readTree(run.out());
+        var document = run.json();
         assertEquals("verify", document.get("command").asText());
         assertEquals(throwaway(run), document.get("database").asText());
         assertTrue(document.get("idempotent").asBoolean(), run::toString);

@@ -9,6 +9,7 @@
 //SOURCES ../seed_database.java
 //SOURCES TestDatabase.java
 //SOURCES PrivateServer.java
+//SOURCES WithDatabase.java
 //SOURCES FreshProject.java
 //SOURCES *Test.java
 
