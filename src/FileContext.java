@@ -158,7 +158,7 @@ final class FileContext {
         /** In a plan, a guard that would stop the run is a warning, so that the plan still shows every removal. */
         void problem(SeedError error) {
             if (run.dryRun) {
-                c.warnings.add(error.paragraph().replace(" Nothing was written.", "").replaceFirst("^[^:]+:\\d+:\\d+: ", ""));
+                c.warnings.add(error.withoutWhere());
             } else {
                 throw error;
             }
