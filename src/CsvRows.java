@@ -1,12 +1,6 @@
 // The rows of a seed file kept in a CSV file beside it: read as a stream, never held whole.
 
-import static java.nio.charset.StandardCharsets.UTF_8;
-
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.Reader;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,7 +21,7 @@ import java.util.function.UnaryOperator;
  *
  * <p>Each pass reads the file again: memory does not grow with it.
  */
-final class CsvRows implements SeedFile.Rows {
+final class CsvRows implements SeedFile.Rows, SeedFile.AsWritten {
 
     /** A header field: a column, or a foreign key column given by a lookup column of the row it refers to. */
     record Header(String column, String lookup, SeedFile.Pos pos) {}
@@ -58,7 +52,8 @@ final class CsvRows implements SeedFile.Rows {
         return path;
     }
 
-    List<Header> header() {
+    @Override
+    public List<Header> header() {
         return header;
     }
 
@@ -72,7 +67,8 @@ final class CsvRows implements SeedFile.Rows {
      * the bytes that hold it are sent: a line \. (COPY's end of data), a line or a row longer than
      * a seed file may have.
      */
-    Copied copyTo(java.util.function.Consumer<java.nio.ByteBuffer> sink, java.util.function.LongConsumer rowsSent, int keyField) {
+    @Override
+    public Copied copyTo(java.util.function.Consumer<java.nio.ByteBuffer> sink, java.util.function.LongConsumer rowsSent, int keyField) {
         int index = -2;   // the header is row -1, the first row 0
         int line = 1, field = 0, rowLine = 1;
         long lineChars = 0, rowChars = 0;
@@ -111,7 +107,7 @@ final class CsvRows implements SeedFile.Rows {
                     }
                     if (b == '\n' || b == '\r') {
                         if (!inQuotes && endMarker == 2) {
-                            throw endOfDataMarker(line);
+                            throw CsvParser.endOfDataMarker(displayPath, line);
                         }
                         endMarker = -1;
                         line++;
@@ -131,10 +127,10 @@ final class CsvRows implements SeedFile.Rows {
                     if ((b & 0xC0) != 0x80) {
                         int chars = (b & 0xF8) == 0xF0 ? 2 : 1;
                         if ((lineChars += chars) > SeedFile.MAX_LINE_CHARS) {
-                            throw lineTooLong(line);
+                            throw CsvParser.lineTooLong(displayPath, line);
                         }
                         if ((rowChars += chars) > SeedFile.MAX_SCALAR_CHARS) {
-                            throw rowTooLong(rowLine);
+                            throw CsvParser.rowTooLong(displayPath, rowLine);
                         }
                     }
                     endMarker = endMarker == 0 && b == '\\' ? 1 : endMarker == 1 && b == '.' ? 2 : -1;
@@ -159,37 +155,14 @@ final class CsvRows implements SeedFile.Rows {
             throw SeedError.in(displayPath, null, "the file cannot be read: " + e.getMessage());
         }
         if (!atRowStart && !inQuotes && endMarker == 2) {
-            throw endOfDataMarker(line);   // the last line, without a line break: refused alike, though COPY would read it as data
+            // The last line, without a line break: refused alike, though COPY would read it as data.
+            throw CsvParser.endOfDataMarker(displayPath, line);
         }
         if (keys != null && !atRowStart && index >= 0 && keyGiven) {
             keys.add(hash, index);   // the last row, without a line break after it
         }
         size = Math.max(index, -1) + 1;
         return new Copied(size, keys == null ? null : keys.sameHash);
-    }
-
-    /**
-     * A line that is \. and nothing else, unquoted: COPY reads it as the end of the data and
-     * leaves out every row after it, so it is an error wherever it is (as a value, "\." is data).
-     */
-    private SeedError endOfDataMarker(int line) {
-        return SeedError.in(displayPath, new SeedFile.Pos(line, 1, displayPath), "this line is \\. and nothing else, which "
-                + "PostgreSQL's COPY reads as the end of the data: the rows after it would be left out")
-                .hint("if it is a value, quote it: \"\\.\" (PostgreSQL reads a quoted \\. as data)");
-    }
-
-    private SeedError lineTooLong(int line) {
-        return SeedError.in(displayPath, new SeedFile.Pos(line, 1, displayPath), "line " + line + " is longer than the "
-                + SeedFile.MAX_LINE_CHARS + " characters a line of a seed file may have")
-                .hint("a value this large does not belong in a seed file (a quoted value may span lines, up to "
-                        + SeedFile.MAX_SCALAR_CHARS + " characters a row)");
-    }
-
-    private SeedError rowTooLong(int line) {
-        return SeedError.in(displayPath, new SeedFile.Pos(line, 1, displayPath), "the row that starts on line " + line
-                + " is longer than the " + SeedFile.MAX_SCALAR_CHARS + " characters a row of a CSV seed file may have")
-                .hint("a value this large does not belong in a seed file; a quote that is never closed makes the rest "
-                        + "of the file one value: a quote inside a quoted field is written twice, \"\"");
     }
 
     /** What copyTo saw: the rows, and the pairs of rows whose keys hashed the same (null: keys not hashed). */
@@ -324,9 +297,25 @@ final class CsvRows implements SeedFile.Rows {
         return rows;
     }
 
-    /** These rows, each completed (with the seed file's defaults) as it is read. */
-    CsvRows map(UnaryOperator<SeedFile.Row> completeRow, Set<String> extra) {
+    /** These rows (a CSV file is for every environment), each completed (with the seed file's defaults) as it is read. */
+    @Override
+    public CsvRows forEnvironment(String environment, UnaryOperator<SeedFile.Row> completeRow, Set<String> extra) {
         return new CsvRows(path, displayPath, header, completeRow, extra);
+    }
+
+    @Override
+    public long rowsElsewhere(String environment) {
+        return 0;
+    }
+
+    @Override
+    public SeedFile.AsWritten asWritten() {
+        return this;
+    }
+
+    @Override
+    public String noValue() {
+        return "an empty field; \"\" is empty text";
     }
 
     @Override
@@ -355,7 +344,8 @@ final class CsvRows implements SeedFile.Rows {
      * A row that gives every column of the header, each with a placeholder value (and a reference
      * as its lookup columns): what every row of the file gives, to check against the catalog once.
      */
-    SeedFile.Row shape() {
+    @Override
+    public SeedFile.Row shape() {
         var values = new LinkedHashMap<String, SeedFile.Value>();
         for (var h : header) {
             var placeholder = SeedFile.Value.scalar(SeedFile.Kind.LITERAL, "", h.pos()).named(h.pos());
@@ -396,7 +386,8 @@ final class CsvRows implements SeedFile.Rows {
      * The row that a line of the file belongs to, by the lines counted as it went to COPY: the
      * last row that starts on it or before. (COPY names the line where a row ends.)
      */
-    int rowAtLine(int line) {
+    @Override
+    public int rowAtLine(int line) {
         int low = 0, high = linesKnown - 1, found = -1;
         while (low <= high) {
             int middle = (low + high) >>> 1;
@@ -410,7 +401,8 @@ final class CsvRows implements SeedFile.Rows {
         return found >= 0 ? found : Math.max(0, line - 2);
     }
 
-    double fractionRead() {
+    @Override
+    public double fractionRead() {
         return fractionRead;
     }
 
@@ -427,7 +419,7 @@ final class CsvRows implements SeedFile.Rows {
     }
 
     /** One record as a row: a field per column, a reference's fields as one {lookup: value} per column. */
-    private SeedFile.Row row(Parser parser) {
+    private SeedFile.Row row(CsvParser parser) {
         var values = new LinkedHashMap<String, SeedFile.Value>(header.size() * 2);
         Map<String, Map<String, SeedFile.Value>> references = null;
         for (int i = 0; i < header.size(); i++) {
@@ -456,210 +448,7 @@ final class CsvRows implements SeedFile.Rows {
         return complete.apply(new SeedFile.Row(new SeedFile.Pos(parser.recordLine, 1, displayPath), values, null));
     }
 
-    private Parser parser() {
-        try {
-            var decoder = UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
-            return new Parser(new InputStreamReader(Files.newInputStream(path), decoder), header.size(), Files.size(path));
-        } catch (IOException e) {
-            throw SeedError.in(displayPath, null, "the file cannot be read: " + e.getMessage());
-        }
-    }
-
-    /** The line of the first byte that is not UTF-8: decoded again line by line, for the error only. */
-    private int firstBadLine() {
-        try (var in = new java.io.BufferedInputStream(Files.newInputStream(path))) {
-            var lineBytes = new java.io.ByteArrayOutputStream();
-            int line = 1;
-            for (int b; ; ) {
-                b = in.read();
-                if (b == '\n' || b == -1) {
-                    try {
-                        UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(lineBytes.toByteArray()));
-                    } catch (CharacterCodingException bad) {
-                        return line;
-                    }
-                    if (b == -1) {
-                        return line;
-                    }
-                    lineBytes.reset();
-                    line++;
-                } else {
-                    lineBytes.write(b);
-                }
-            }
-        } catch (IOException e) {
-            return 1;
-        }
-    }
-
-    /** RFC 4180, one record at a time, with the line and column where each field starts. */
-    private final class Parser implements AutoCloseable {
-        private final Reader in;
-        private final char[] buffer = new char[1 << 16];
-        private int length, at;
-        private final int expected;
-        private final double fileSize;
-        private long charsRead;
-        /** The current record's fields, whether each was quoted, and where each starts. */
-        final List<String> fields = new ArrayList<>();
-        final List<Boolean> quoted = new ArrayList<>();
-        final List<Integer> columns = new ArrayList<>();
-        /** Lines from the record's first line to each field's (a quoted field may hold line breaks). */
-        final List<Integer> lineOffsets = new ArrayList<>();
-        int recordLine;
-        private int line = 1, column = 1;
-        private final StringBuilder field = new StringBuilder();
-
-        Parser(Reader in, int expected, long fileSize) {
-            this.in = in;
-            this.expected = expected;
-            this.fileSize = Math.max(1, fileSize);
-        }
-
-        /** Makes sure a character is buffered; false at the end of the file. */
-        private boolean fill() {
-            if (at < length) {
-                return true;
-            }
-            try {
-                length = in.read(buffer);
-            } catch (CharacterCodingException e) {
-                int bad = firstBadLine();
-                throw SeedError.in(displayPath, new SeedFile.Pos(bad, 1, displayPath), "the file is not valid UTF-8 (line " + bad
-                        + " holds a byte sequence that is not UTF-8)").hint("save the file as UTF-8");
-            } catch (IOException e) {
-                throw SeedError.in(displayPath, null, "the file cannot be read: " + e.getMessage());
-            }
-            at = 0;
-            if (length <= 0) {
-                length = 0;
-                return false;
-            }
-            charsRead += length;
-            fractionRead = charsRead / fileSize;
-            return true;
-        }
-
-        /** The characters of the line being read, and of the record: bounded as they are read, never buffered whole. */
-        private long lineChars, recordChars;
-
-        private int read() {
-            if (!fill()) {
-                return -1;
-            }
-            char c = buffer[at++];
-            if (c == '\n' || c == '\r' && peek() != '\n') {   // LF, CRLF or a lone CR: one line break
-                line++;
-                column = 1;
-                lineChars = 0;
-            } else if (c != '\r') {
-                column++;
-                if (++lineChars > SeedFile.MAX_LINE_CHARS) {
-                    throw lineTooLong(line);
-                }
-                if (++recordChars > SeedFile.MAX_SCALAR_CHARS) {
-                    throw rowTooLong(recordLine);
-                }
-            }
-            return c;
-        }
-
-        private int peek() {
-            return fill() ? buffer[at] : -1;
-        }
-
-        /** Reads the next record; false at the end of the file. A blank line is a record, as COPY reads it. */
-        boolean next() {
-            while (true) {
-                fields.clear();
-                quoted.clear();
-                columns.clear();
-                lineOffsets.clear();
-                if (peek() == -1) {
-                    return false;
-                }
-                recordLine = line;
-                recordChars = 0;
-                if (line == 1 && column == 1 && peek() == '\uFEFF') {
-                    read();   // a byte order mark, as spreadsheets write
-                }
-                if (readRecord()) {
-                    return true;
-                }
-            }
-        }
-
-        /**
-         * One record, read as PostgreSQL's COPY reads CSV (the file goes to COPY as it is, so this
-         * parser must agree with it): a quote anywhere opens a quoted stretch, "" in one is a quote,
-         * and a field is NULL only when it is empty and has no quotes at all.
-         */
-        private boolean readRecord() {
-            while (true) {
-                int startColumn = column, startLine = line;
-                field.setLength(0);
-                boolean wasQuoted = false, inQuotes = false;
-                int c;
-                while (true) {
-                    c = read();
-                    if (c == -1) {
-                        if (inQuotes) {
-                            throw SeedError.in(displayPath, new SeedFile.Pos(startLine, startColumn, displayPath),
-                                    "a quoted field that is never closed: the file ends inside it")
-                                    .hint("a quote inside a quoted field is written twice: \"\"");
-                        }
-                        break;
-                    }
-                    if (inQuotes) {
-                        if (c == '"') {
-                            if (peek() == '"') {
-                                read();
-                                field.append('"');
-                            } else {
-                                inQuotes = false;
-                            }
-                        } else {
-                            field.append((char) c);
-                        }
-                    } else if (c == '"') {
-                        inQuotes = wasQuoted = true;
-                    } else if (c == ',' || c == '\n') {
-                        break;
-                    } else if (c == '\r') {
-                        if (peek() == '\n') {
-                            read();
-                        }
-                        c = '\n';
-                        break;
-                    } else {
-                        field.append((char) c);
-                    }
-                }
-                fields.add(field.toString());
-                quoted.add(wasQuoted);
-                columns.add(startColumn);
-                lineOffsets.add(startLine - recordLine);
-                if (c != ',') {
-                    if (fields.size() == 1 && !wasQuoted && startColumn == 1 && field.toString().equals("\\.")) {
-                        throw endOfDataMarker(recordLine);
-                    }
-                    if (expected > 0 && fields.size() != expected) {
-                        throw SeedError.in(displayPath, new SeedFile.Pos(recordLine, 1, displayPath), "this row has "
-                                + fields.size() + (fields.size() == 1 ? " field" : " fields") + ", and the header names "
-                                + expected + " columns").hint("a field that holds a comma is quoted: \"Oslo, Norway\"");
-                    }
-                    return true;
-                }
-            }
-        }
-
-        @Override
-        public void close() {
-            try {
-                in.close();
-            } catch (IOException ignored) {
-                // read to the end, or failed already: nothing to add
-            }
-        }
+    private CsvParser parser() {
+        return CsvParser.open(path, displayPath, header.size(), read -> fractionRead = read);
     }
 }

@@ -62,7 +62,7 @@ final class Export {
      * A column in the file: where its text is in the query's result, the reference it is written
      * as (its lookup values follow its text), and its default when that is checked (then last).
      */
-    private record Output(Catalog.Column column, int at, Seeder.Reference reference, String defaultValue) {}
+    private record Output(Catalog.Column column, int at, References.Reference reference, String defaultValue) {}
 
     private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'", Locale.ROOT);
 
@@ -236,7 +236,7 @@ final class Export {
      * says which option chooses. A foreign key to a natural key (or to the primary key of a table
      * that has no other) is written as its value: null is returned then.
      */
-    private Seeder.Reference reference(Catalog.Column column) {
+    private References.Reference reference(Catalog.Column column) {
         var foreignKey = table.referenceFrom(column.name()).orElse(null);
         if (foreignKey == null) {
             return null;
@@ -249,7 +249,7 @@ final class Export {
         }
         var lookup = references.referenceKey(target, via, table, key);
         requirePortable(target, lookup, via, new java.util.HashSet<>());
-        return new Seeder.Reference(column, foreignKey, target, lookup);
+        return new References.Reference(column, foreignKey, target, lookup);
     }
 
     private Catalog.Table referredTable(Catalog.ForeignKey foreignKey) {
@@ -346,7 +346,7 @@ final class Export {
         // Last, the row's key as each seed file that gave a cell from the environment keyed it.
         var secretCells = ExportSecrets.read(handle, secretCellsTable, table);
         int secretKeysAt = select.size() + 1;
-        secretCells.keySet().forEach(keyColumns -> select.add(Seeder.keyExpression(from, keyColumns)));
+        secretCells.keySet().forEach(keyColumns -> select.add(References.keyExpression(from, keyColumns)));
         // The condition on a line of its own: a -- comment in it ends there.
         String sql = "SELECT " + String.join(", ", select) + " FROM " + from
                 + (request.where() == null ? "" : " WHERE (" + request.where() + "\n)")

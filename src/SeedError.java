@@ -135,8 +135,17 @@ final class SeedError extends RuntimeException {
 
     /** The paragraph without "Nothing was written.": for a command that only reads, a retry's note, a verdict. */
     String plainParagraph() {
+        return plainParagraph(true);
+    }
+
+    /** The same without where it is: a plan's warning, which the report says of its file. */
+    String withoutWhere() {
+        return plainParagraph(false);
+    }
+
+    private String plainParagraph(boolean withWhere) {
         var text = new StringBuilder();
-        if (where != null) {
+        if (withWhere && where != null) {
             text.append(where).append(": ");
         }
         text.append(getMessage());

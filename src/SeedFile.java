@@ -118,6 +118,50 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
 
         /** The environments rows are for, by their _environments (a CSV file has none). */
         Set<String> environments();
+
+        /** The rows of one environment, each completed (with the seed file's defaults, extraColumns) as it is read. */
+        Rows forEnvironment(String environment, java.util.function.UnaryOperator<Row> complete, Set<String> extraColumns);
+
+        /** How many rows are for other environments than the given one. */
+        long rowsElsewhere(String environment);
+
+        /** The rows as the file writes them, for COPY to parse (a CSV file's); null: the tool reads each row for COPY. */
+        default AsWritten asWritten() {
+            return null;
+        }
+
+        /** How a value that is not there is written, in an error about it. */
+        default String noValue() {
+            return "null";
+        }
+
+        /** How much of the rows a pass has read, 0 to 1, when staged of them have been. */
+        default java.util.function.DoubleSupplier fractionStaged(java.util.function.LongSupplier staged) {
+            int total = Math.max(1, size());
+            return () -> (double) staged.getAsLong() / total;
+        }
+    }
+
+    /**
+     * Rows that go to COPY as the file writes them (a CSV file: PostgreSQL parses it), all giving
+     * the columns of one header: checked once by their shape, their values by PostgreSQL.
+     */
+    interface AsWritten {
+        /** The header's fields: a column each, or a lookup column of a reference. */
+        List<CsvRows.Header> header();
+
+        /** A row that gives every column of the header, with placeholder values (and a reference as its lookup columns). */
+        Row shape();
+
+        /** Streams the rows, as written, to sink; with keyField ≥ 0, the pairs of rows whose keys hash the same. */
+        CsvRows.Copied copyTo(java.util.function.Consumer<java.nio.ByteBuffer> sink, java.util.function.LongConsumer rowsSent,
+                              int keyField);
+
+        /** The row a line of COPY's input belongs to. */
+        int rowAtLine(int line);
+
+        /** How much of the file the pass in progress has read, 0 to 1. */
+        double fractionRead();
     }
 
     /** Rows held in memory: those of a YAML file. */
@@ -145,6 +189,17 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
             var names = new java.util.TreeSet<String>();
             list.stream().filter(row -> row.environments() != null).forEach(row -> names.addAll(row.environments()));
             return names;
+        }
+
+        @Override
+        public Rows forEnvironment(String environment, java.util.function.UnaryOperator<Row> complete, Set<String> extraColumns) {
+            return new Listed(list.stream().filter(row -> row.environments() == null || row.environments().contains(environment))
+                    .map(complete).toList());
+        }
+
+        @Override
+        public long rowsElsewhere(String environment) {
+            return list.stream().filter(row -> row.environments() != null && !row.environments().contains(environment)).count();
         }
     }
 
@@ -236,23 +291,12 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
             values.putAll(row.values());
             return new Row(row.pos(), values, row.environments());
         };
-        if (rows instanceof Listed listed) {
-            return new Listed(listed.list().stream().filter(row -> row.environments() == null || row.environments().contains(environment))
-                    .map(complete).toList());
-        }
-        if (rows instanceof YamlRows streamed) {
-            return streamed.forEnvironment(environment, complete);
-        }
-        return ((CsvRows) rows).map(complete, extra.keySet());
+        return rows.forEnvironment(environment, complete, extra.keySet());
     }
 
     /** How many rows are for other environments than this one. */
     long rowsElsewhere(String environment) {
-        if (rows instanceof YamlRows streamed) {
-            return streamed.rowsElsewhere(environment);
-        }
-        return rows instanceof Listed listed ? listed.list().stream()
-                .filter(row -> row.environments() != null && !row.environments().contains(environment)).count() : 0;
+        return rows.rowsElsewhere(environment);
     }
 
     String name() {

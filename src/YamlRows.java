@@ -101,12 +101,14 @@ final class YamlRows implements SeedFile.Rows {
     }
 
     /** The rows a run for this environment applies, completed by the file's defaults. */
-    YamlRows forEnvironment(String runEnvironment, UnaryOperator<SeedFile.Row> completeRow) {
+    @Override
+    public YamlRows forEnvironment(String runEnvironment, UnaryOperator<SeedFile.Row> completeRow, Set<String> extraColumns) {
         return new YamlRows(path, displayPath, env, secrets, followSymlinks, declared, allRows, columns, rowsByEnvironments, runEnvironment,
                 completeRow);
     }
 
-    long rowsElsewhere(String runEnvironment) {
+    @Override
+    public long rowsElsewhere(String runEnvironment) {
         return rowsByEnvironments.entrySet().stream()
                 .filter(e -> !e.getKey().isEmpty() && !e.getKey().contains(runEnvironment)).mapToLong(Map.Entry::getValue).sum();
     }

@@ -1,0 +1,277 @@
+// What a file's rows must be before anything is written: names in the catalog, keys given once
+// and by one file, values their columns can hold.
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * The checks of one seed file against its table: its key and settings, each row's columns (row by
+ * row, or for rows that all give the columns of a header, that header once), duplicate keys, keys
+ * another file gives, and the values a new row must give.
+ */
+final class Checks extends FileContext.Step {
+
+    private final References refs;
+
+    Checks(FileContext c, References refs) {
+        super(c);
+        this.refs = refs;
+    }
+
+    /** Checks every name against the catalog and every key for presence; returns the rows' column groups. */
+    Map<List<String>, FileContext.Group> validate() {
+        for (String keyColumn : file.key()) {
+            if (!table.columns().containsKey(keyColumn)) {
+                throw unknownColumn(keyColumn, file.keyPos());
+            }
+        }
+        if (!table.isUnique(file.key())) {
+            String existing = Catalog.keysText(table.uniqueKeys());
+            throw SeedError.in(file.displayPath(), file.keyPos(), "the key (" + String.join(", ", file.key())
+                    + ") is not unique in " + table.name() + ": no unique constraint covers exactly these columns")
+                    .hint(existing.isEmpty() ? "add one in a migration: ALTER TABLE " + table.name() + " ADD UNIQUE ("
+                            + String.join(", ", file.key()) + ")" : "its unique keys are " + existing);
+        }
+        if (file.removal().mode().equals("deactivate")) {
+            var column = table.columns().get(file.removal().column());
+            if (column == null || !column.baseType().equals("bool")) {
+                throw SeedError.in(file.displayPath(), file.settings().get("removal"), "removal deactivates through "
+                        + file.removal().column() + ", which " + (column == null ? "table " + table.name() + " does not have"
+                        : "is " + column.type() + ", not boolean")).hint("name the table's boolean column: removal: {deactivate: <column>}");
+            }
+        }
+        if (file.ownsTable() && file.removal().keeps()) {
+            throw SeedError.in(file.displayPath(), file.settings().get("owns"), "owns: table only matters with a removal "
+                    + "mode that removes (deactivate or delete)");
+        }
+        if (file.ownsTable() && !run.otherFilesOf(file, table).isEmpty()) {
+            throw SeedError.in(file.displayPath(), file.settings().get("owns"), "owns: table says this file owns every row of "
+                    + table.name() + ", but " + run.otherFilesOf(file, table).stream().map(SeedFile::name).collect(Collectors.joining(", "))
+                    + " seeds it too").hint("owns: table is for the only seed file of a table; without it, each file owns the rows it seeded");
+        }
+        validateGenerated();
+        var groups = new LinkedHashMap<List<String>, FileContext.Group>();
+        var written = rows.asWritten();
+        if (written == null) {
+            c.rowGroup = new int[rows.size()];
+            rows.forEach((row, i) -> {
+                // ${VAR} is for YAML files (a CSV file's values are all written in it, its defaults are YAML):
+                // the database remembers which cells hold a value from the environment, to mask it ever after.
+                row.values().forEach((name, value) -> {
+                    if (value.fromEnvironment()) {
+                        c.secretCells.add(new FileContext.SecretCell(i, name, value.template()));
+                    }
+                });
+                checkKey(row);
+                checkColumns(row, true);
+                c.rowGroup[i] = group(groups, row);
+            });
+        } else {
+            // Every row of a CSV file gives the columns of its header: checked once, each row's values as it is staged.
+            var shape = written.shape();
+            shape.values().forEach((name, value) -> {
+                if (value.fromEnvironment()) {
+                    c.secretCells.add(new FileContext.SecretCell(FileContext.SecretCell.EVERY_ROW, name, value.template()));
+                }
+            });
+            checkColumns(shape, false);
+            int id = group(groups, shape);
+            c.streamedGroup = groups.values().stream().filter(g -> g.id() == id).findFirst().orElseThrow();
+        }
+        return groups;
+    }
+
+    /** The group of the rows that give the same columns as this one. */
+    private int group(Map<List<String>, FileContext.Group> groups, SeedFile.Row row) {
+        var names = table.columns().keySet().stream().filter(row.values()::containsKey).toList();
+        return groups.computeIfAbsent(names, n -> new FileContext.Group(groups.size() + 1, n.stream().map(table.columns()::get).toList()))
+                .id();
+    }
+
+    /** A row must give its key, in the file. */
+    private void checkKey(SeedFile.Row row) {
+        for (String keyColumn : file.key()) {
+            var value = row.values().get(keyColumn);
+            if (value == null || value.kind() == SeedFile.Kind.NULL) {
+                throw SeedError.in(file.displayPath(), value == null ? row.pos() : value.pos(),
+                        "this row has no value for the key column " + keyColumn);
+            }
+            if (value.fromEnvironment()) {
+                throw SeedError.in(file.displayPath(), value.pos(), "the key column " + keyColumn + " takes its value "
+                        + "from the environment (" + value.template() + ")").hint("a key names a row in every plan, diff and "
+                        + "history, so it cannot be a secret: write it in the file");
+            }
+        }
+    }
+
+    /** The columns a row gives: each in the table, none generated by the database, and references resolvable. */
+    private void checkColumns(SeedFile.Row row, boolean values) {
+        for (var entry : row.values().entrySet()) {
+            var column = table.columns().get(entry.getKey());
+            var value = entry.getValue();
+            if (column == null) {
+                throw unknownColumn(entry.getKey(), value.columnPos());
+            }
+            if (column.generated() || column.identityAlways()) {
+                throw SeedError.in(file.displayPath(), value.pos(), "column " + column.name()
+                        + " is generated by the database and cannot be given a value");
+            }
+            if (values) {
+                checkNotNull(column, value);
+            }
+            if (value.kind() == SeedFile.Kind.MAP && !column.json()) {
+                refs.reference(column, value);
+            }
+        }
+    }
+
+    private void checkNotNull(Catalog.Column column, SeedFile.Value value) {
+        if (column.notNull() && value.kind() == SeedFile.Kind.NULL) {
+            throw SeedError.in(file.displayPath(), value.pos(), "column " + column.name()
+                    + " is NOT NULL, but this row gives it no value (" + rows.noValue() + ")");
+        }
+    }
+
+    /** A row read as a stream is checked as it is staged: its key, and its NOT NULL columns. */
+    void checkStreamedRow(SeedFile.Row row) {
+        checkKey(row);
+        for (var entry : row.values().entrySet()) {
+            checkNotNull(table.columns().get(entry.getKey()), entry.getValue());
+        }
+    }
+
+    /** A generate: rule fills a column that a new row leaves out: one the database leaves to the application. */
+    private void validateGenerated() {
+        for (var rule : file.generated().values()) {
+            var column = table.columns().get(rule.column());
+            if (column == null) {
+                throw unknownColumn(rule.column(), rule.pos());
+            }
+            String refusal = file.key().contains(column.name()) ? "is part of the key, which every row gives"
+                    : column.generated() || column.identityAlways() ? "is generated by the database"
+                    : !column.baseType().equals("uuid") && column.category() != 'S' ? "is " + column.type() + ", and "
+                            + rule.rule() + " makes a uuid (for a uuid or text column)"
+                    : null;
+            if (refusal != null) {
+                throw SeedError.in(file.displayPath(), rule.pos(), "generate: " + column.name() + " " + refusal);
+            }
+        }
+    }
+
+    private SeedError unknownColumn(String name, SeedFile.Pos pos) {
+        return SeedError.in(file.displayPath(), pos, "table " + table.name() + " has no column \"" + name + "\""
+                + SeedError.didYouMean(name, table.columns().keySet()));
+    }
+
+    /**
+     * The checks of a row, over every staged row at once: a key, NOT NULL columns, and no more
+     * decimals than a numeric(p,s) column keeps. The first row that fails is read again from the
+     * file and checked in Java, whose error says where and what.
+     */
+    void checkStagedValues(List<Catalog.Column> used) {
+        var conditions = new ArrayList<String>();
+        var scales = new ArrayList<Object>();
+        for (var c : used) {
+            String column = "s." + Catalog.quote(c.name());
+            if ((c.notNull() || file.key().contains(c.name())) && !references.containsKey(c.name())) {
+                conditions.add(column + " IS NULL");
+            }
+            if (c.numericScale() != null) {
+                conditions.add(column + " <> round(" + column + ", ?)");
+                scales.add(c.numericScale());
+            }
+        }
+        for (var reference : references.values()) {
+            if (reference.column().notNull()) {
+                conditions.add(reference.lookup().stream().map(k -> "s." + reference.stageColumn(k) + " IS NULL")
+                        .collect(Collectors.joining(" AND ", "(", ")")));
+            }
+        }
+        if (conditions.isEmpty()) {
+            return;
+        }
+        var failing = query("SELECT s." + ROW + " FROM " + c.stage + " s WHERE " + String.join(" OR ", conditions)
+                + " ORDER BY s." + ROW + " LIMIT 1", scales, Integer.class).stream().findFirst();
+        if (failing.isPresent()) {
+            var row = rows.get(failing.get());
+            checkStreamedRow(row);
+            for (var c : used) {
+                if (!references.containsKey(c.name())) {
+                    Values.text(row.values().get(c.name()), c, file);
+                }
+            }
+            throw SeedError.in(file.displayPath(), row.pos(), "this row has a value its column cannot hold");
+        }
+    }
+
+    void rejectDuplicateKeys() {
+        if (c.keysChecked != null) {
+            for (var pair : c.keysChecked) {
+                // The same hash: the same key, or (once in billions) two keys that hash alike.
+                boolean same = handle.createQuery("SELECT count(DISTINCT " + keyExpression("s") + ") = 1 FROM " + c.stage
+                        + " s WHERE s." + ROW + " IN (?, ?)").bind(0, pair[0]).bind(1, pair[1]).mapTo(Boolean.class).one();
+                if (same) {
+                    throwDuplicate(new Integer[]{pair[0], pair[1]});
+                }
+            }
+            if (c.keysChecked.size() < 100) {
+                return;
+            }
+        }
+        String keys = file.key().stream().map(k -> "s." + Catalog.quote(k)).collect(Collectors.joining(", "));
+        // The first row whose key comes again, then the next row with that key: two cheap questions, not one list.
+        var first = handle.createQuery("SELECT min(s." + ROW + ") FROM " + c.stage + " s GROUP BY " + keys
+                        + " HAVING count(*) > 1 ORDER BY 1 LIMIT 1").mapTo(Integer.class).findOne();
+        var duplicate = first.map(row -> new Integer[]{row, handle.createQuery("SELECT s." + ROW + " FROM " + c.stage + " f JOIN "
+                        + c.stage + " s ON " + keyMatch("f", "s") + " WHERE f." + ROW + " = ? AND s." + ROW + " > f." + ROW
+                        + " ORDER BY s." + ROW + " LIMIT 1").bind(0, row).mapTo(Integer.class).one()});
+        duplicate.ifPresent(this::throwDuplicate);
+    }
+
+    private void throwDuplicate(Integer[] duplicate) {
+        var lines = Stream.of(duplicate).map(i -> String.valueOf(rows.pos(i).line())).toList();
+        var second = rows.get(duplicate[1]);
+        throw SeedError.in(file.displayPath(), second.pos(), "the key " + keyText(second) + " is given twice (rows at lines "
+                + String.join(" and ", lines) + ")").hint("each key may appear once in a seed file");
+    }
+
+    /** A row belongs to one seed file: two files that give the same key would undo each other on every run. */
+    void rejectKeysOfOtherFiles() {
+        for (var earlier : session.staged) {
+            if (!earlier.table().equals(table.qualified())) {
+                continue;
+            }
+            for (var clash : rowPairs("SELECT s." + ROW + " AS this_row, e." + ROW + " AS other_row FROM " + c.stage + " s JOIN "
+                    + earlier.stage() + " e ON " + keyMatch("s", "e") + " ORDER BY s." + ROW + " LIMIT 1")) {
+                var row = rows.get(clash.thisRow());
+                var other = earlier.rows().get(clash.otherRow());
+                throw SeedError.in(file.displayPath(), row.pos(), "the key " + keyText(row) + " is also given by "
+                        + other.pos().where(earlier.file().displayPath())).hint("a row belongs to one seed file; "
+                        + "otherwise each run would write one file's values, then the other's");
+            }
+        }
+    }
+
+    /**
+     * A row to insert must give every NOT NULL column that has no default and no generate: rule;
+     * checked before the group writes anything.
+     */
+    void requireValuesForInsert(FileContext.Group group, Results.Change first) {
+        var missing = table.columns().values().stream()
+                .filter(c -> c.notNull() && !c.hasDefault() && !group.columns().contains(c)
+                        && !file.generated().containsKey(c.name()))
+                .toList();
+        if (!missing.isEmpty()) {
+            var uuid = missing.stream().filter(c -> c.baseType().equals("uuid")).findFirst();
+            throw SeedError.in(file.displayPath(), first.pos(), "the new row " + first.key() + " gives no value for "
+                    + missing.stream().map(Catalog.Column::name).collect(Collectors.joining(", "))
+                    + (missing.size() == 1 ? ", which is" : ", which are") + " NOT NULL without a default")
+                    .hint(uuid.isPresent() ? "give it in the row (or in defaults:), or let the tool make one for each new row: "
+                            + "generate: {" + uuid.get().name() + ": uuid}" : "give it in the row, or in defaults: for every row");
+        }
+    }
+}
