@@ -182,10 +182,16 @@ final class Migrations {
      * made: the migrations up to that version are recorded as applied without running.
      */
     static Outcome apply(Session session, Path dir, Path workingDir, String baseline) {
+        var adoption = Adoption.of(session);
+        if (baseline == null && !adoption.needed()) {
+            String current = FlywayHistory.upToDate(session, dir, workingDir);
+            if (current != null) {
+                return new Outcome(current, current, List.of(), List.of(), null);
+            }
+        }
         var configuration = configuration(session, dir, workingDir);
         String baselinedAt = null;
         var warnings = new java.util.ArrayList<String>();
-        var adoption = Adoption.of(session);
         if (adoption.needed()) {
             if (baseline == null) {
                 throw notAdopted(adoption, session, dir, workingDir);
