@@ -18,18 +18,6 @@ import org.junit.jupiter.api.Test;
  */
 class ClassDataTest extends FreshProject {
 
-    /** A wrapper cache of this test's own, holding the pinned JBang (a link to the one already fetched). */
-    private Path cache() throws IOException {
-        String version = TestDatabase.read(TestDatabase.PROJECT.resolve("jbang")).lines().filter(l -> l.startsWith("jbang_version="))
-                .findFirst().orElseThrow().substring("jbang_version=".length());
-        String home = System.getenv("XDG_CACHE_HOME") != null ? System.getenv("XDG_CACHE_HOME") : System.getenv("HOME") + "/.cache";
-        Path jar = Path.of(System.getenv().getOrDefault("JBANG_WRAPPER_CACHE", home + "/jbang-wrapper"), version, "jbang.jar");
-        Path cache = TestDatabase.scratch("class-data-cache");
-        Files.createDirectories(cache.resolve(version));
-        Files.createSymbolicLink(cache.resolve(version).resolve("jbang.jar"), jar);
-        return cache.resolve(version).resolve("launch");
-    }
-
     private TestDatabase.Run seed(Path launch, Map<String, String> extra) throws Exception {
         var env = LauncherTest.cronEnvironment();
         env.put("JBANG_WRAPPER_CACHE", launch.getParent().getParent().toString());
@@ -61,7 +49,7 @@ class ClassDataTest extends FreshProject {
 
     @Test
     void one_run_records_the_classes_the_next_checks_and_keeps_them_the_runs_after_map_them_and_all_print_alike() throws Exception {
-        Path launch = cache();
+        Path launch = LauncherTest.wrapperCache("class-data-cache");
         seed(launch, Map.of());   // JBang is asked for the command; it is remembered
         var noOp = seed(launch, Map.of());   // the first remembered run records its classes at exit
         assertEquals("", noOp.err(), "recording is silent");
@@ -82,7 +70,7 @@ class ClassDataTest extends FreshProject {
 
     @Test
     void an_archive_cut_short_is_removed_not_used() throws Exception {
-        Path launch = cache();
+        Path launch = LauncherTest.wrapperCache("class-data-cache");
         seed(launch, Map.of());
         seed(launch, Map.of());
         Path written = files(launch, "written.*").get(0);
@@ -102,7 +90,7 @@ class ClassDataTest extends FreshProject {
 
     @Test
     void where_no_archive_can_be_kept_the_runs_go_on_without_one() throws Exception {
-        Path launch = cache();
+        Path launch = LauncherTest.wrapperCache("class-data-cache");
         seed(launch, Map.of());
         try (Stream<Path> remembered = Files.list(launch)) {
             for (Path command : remembered.toList()) {   // a file where the archive's directory would go: as a read-only cache is

@@ -45,6 +45,21 @@ class LauncherTest extends FreshProject {
         return new TestDatabase.Run(process.exitValue(), out, err.get());
     }
 
+    /**
+     * A wrapper cache of a test's own (JBANG_WRAPPER_CACHE) holding the pinned JBang, a link to the
+     * one already fetched; returns where it remembers commands (its launch/, not made yet).
+     */
+    static Path wrapperCache(String prefix) throws java.io.IOException {
+        String version = TestDatabase.read(TestDatabase.PROJECT.resolve("jbang")).lines().filter(l -> l.startsWith("jbang_version="))
+                .findFirst().orElseThrow().substring("jbang_version=".length());
+        String home = System.getenv("XDG_CACHE_HOME") != null ? System.getenv("XDG_CACHE_HOME") : System.getenv("HOME") + "/.cache";
+        Path jar = Path.of(System.getenv().getOrDefault("JBANG_WRAPPER_CACHE", home + "/jbang-wrapper"), version, "jbang.jar");
+        Path cache = TestDatabase.scratch(prefix);
+        Files.createDirectories(cache.resolve(version));
+        Files.createSymbolicLink(cache.resolve(version).resolve("jbang.jar"), jar);
+        return cache.resolve(version).resolve("launch");
+    }
+
     /** What a cron job has: a PATH, a HOME, and no locale (LANG, LC_ALL and LC_CTYPE unset: POSIX). */
     static Map<String, String> cronEnvironment() {
         var env = new java.util.HashMap<String, String>();
@@ -153,15 +168,10 @@ class LauncherTest extends FreshProject {
 
     @Test
     void a_cache_where_no_command_can_be_remembered_only_costs_time() throws Exception {
-        String version = TestDatabase.read(TestDatabase.PROJECT.resolve("jbang")).lines().filter(l -> l.startsWith("jbang_version="))
-                .findFirst().orElseThrow().substring("jbang_version=".length());
-        String home = System.getenv("XDG_CACHE_HOME") != null ? System.getenv("XDG_CACHE_HOME") : System.getenv("HOME") + "/.cache";
-        Path jar = Path.of(System.getenv().getOrDefault("JBANG_WRAPPER_CACHE", home + "/jbang-wrapper"), version, "jbang.jar");
         // The pinned JBang, in a cache whose launch/ cannot be made (a file is in its place): as a read-only cache is.
-        Path cache = TestDatabase.scratch("unwritable-cache");
-        Files.createDirectories(cache.resolve(version));
-        Files.createSymbolicLink(cache.resolve(version).resolve("jbang.jar"), jar);
-        Files.writeString(cache.resolve(version).resolve("launch"), "");
+        Path launch = wrapperCache("unwritable-cache");
+        Files.writeString(launch, "");
+        Path cache = launch.getParent().getParent();
         TestDatabase.write(dir.resolve("Hello.java"), "class Hello { public static void main(String[] a) { System.out.println(\"hello \" + a[0]); } }\n");
         var env = cronEnvironment();
         env.put("JBANG_WRAPPER_CACHE", cache.toString());
@@ -172,7 +182,7 @@ class LauncherTest extends FreshProject {
             assertEquals(0, run.exitCode(), run::toString);
             assertEquals("hello " + word + "\n", run.out(), run::toString);
         }
-        assertTrue(Files.isRegularFile(cache.resolve(version).resolve("launch")), "nothing was remembered");
+        assertTrue(Files.isRegularFile(launch), "nothing was remembered");
     }
 
     @Test
