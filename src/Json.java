@@ -19,6 +19,15 @@ final class Json {
         return out.toString();
     }
 
+    /** A JSON object with these keys and values, in this order (keys and values alternate; a value may be null). */
+    static Map<String, Object> object(Object... keysAndValues) {
+        var object = new java.util.LinkedHashMap<String, Object>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            object.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return object;
+    }
+
     /** On one line, for values stored in the database. */
     static String compact(Object value) {
         var out = new StringBuilder();
@@ -34,7 +43,10 @@ final class Json {
             quote(out, text);
         } else if (value instanceof Number || value instanceof Boolean) {
             out.append(value);
-        } else if (value instanceof Map<?, ?> map) {
+        } else if (value instanceof Map<?, ?> unordered) {
+            // A map that keeps no order of its own (Map.of, a HashMap) is written by key: the same document every run.
+            Map<?, ?> map = unordered instanceof java.util.LinkedHashMap || unordered instanceof java.util.SortedMap
+                    ? unordered : new java.util.TreeMap<>(unordered);
             if (map.isEmpty()) {
                 out.append("{}");
                 return;

@@ -135,14 +135,14 @@ final class Results {
                 m.put("version_before", migrations.versionBefore());
                 m.put("version_after", migrations.versionAfter());
                 m.put("baselined_at", migrations.baselinedAt());
-                m.put("applied", migrations.applied().stream().map(a -> Map.of("version", a.version(), "description", a.description())).toList());
+                m.put("applied", migrations.applied().stream().map(a -> Json.object("version", a.version(), "description", a.description())).toList());
                 m.put("warnings", migrations.warnings());
                 json.put("migrations", m);
             } else {
                 json.put("migrations", null);
             }
             json.put("seeds", seeds.stream().map(FileOutcome::json).toList());
-            json.put("skipped", skipped.stream().map(f -> Map.of("file", f.name(), "environments", f.environments())).toList());
+            json.put("skipped", skipped.stream().map(f -> Json.object("file", f.name(), "environments", f.environments())).toList());
             json.put("history_table", historyTable);
             json.put("duration_ms", durationNanos / 1_000_000);
             return json;

@@ -92,7 +92,7 @@ final class Verify implements AutoCloseable {
             document.put("passes", documents);
             document.put("idempotent", problem == null);
             if (problem != null) {
-                document.put("error", Map.of("exit_code", SeedError.EXIT_FAILED, "message", problem));
+                document.put("error", Json.object("exit_code", SeedError.EXIT_FAILED, "message", problem));
             }
             out.println(Json.pretty(document));
         }

@@ -52,6 +52,15 @@ class JsonOutputTest extends FreshProject {
     }
 
     @Test
+    void a_document_is_the_same_text_on_every_run() {
+        db.recreate();
+        var plan = run("plan", "--json").out();
+        assertTrue(plan.contains("\"applied\": [\n      {\n        \"version\": "), "a pending migration's version comes first: " + plan);
+        // Whatever map a document is built of, its keys come in one order: a map without an order of its own, by key.
+        assertEquals("{\"a\":1,\"b\":2,\"c\":3}", Json.compact(Map.of("c", 3, "a", 1, "b", 2)));
+    }
+
+    @Test
     void plan_check_and_history_as_json() throws Exception {
         var plan = json(0, "plan", "--json");
         assertEquals("plan", plan.get("command").asText());
