@@ -93,7 +93,9 @@ final class Values {
                     yield value.text();
                 }
                 try {
-                    yield "\\x" + HexFormat.of().formatHex(Base64.getMimeDecoder().decode(value.text()));
+                    // YAML may fold a long !!binary over lines: whitespace goes; any other byte that is not
+                    // base64 is an error (the MIME decoder would drop it and store less than the file says).
+                    yield "\\x" + HexFormat.of().formatHex(Base64.getDecoder().decode(value.text().replaceAll("\\s+", "")));
                 } catch (IllegalArgumentException e) {
                     throw SeedError.in(file.displayPath(), value.pos(), "!!binary value is not base64");
                 }

@@ -112,6 +112,21 @@ class TypesTest extends FreshProject {
     }
 
     @Test
+    void binary_is_base64_folded_or_not_and_nothing_else() {
+        runOk();
+        String before = db.snapshot();
+        for (String bad : List.of("\"!!!!\"", "\"aGVs@@@@bG8=\"", "\"aGVsbG8=!\"")) {
+            seeds("samples.yaml", "table: samples\nkey: code\nrows:\n  - {code: full, note: given, blob: !!binary " + bad + "}\n");
+            var run = run(1);
+            assertTrue(run.err().contains("samples.yaml:4:37: !!binary value is not base64"), run::toString);
+            assertEquals(before, db.snapshot(), "nothing was written");
+        }
+        seeds("samples.yaml", "table: samples\nkey: code\nrows:\n  - code: full\n    note: given\n    blob: !!binary |\n      aGVs\n      bG8=\n");
+        runOk();
+        assertEquals("hello", value("full", "convert_from(blob, 'UTF8')"), "a folded value, its line breaks left out");
+    }
+
+    @Test
     void values_arrive_as_written_and_the_special_ones_only_on_purpose() {
         TestDatabase.write(workspace.resolve("seeds/samples.yaml"), """
                 table: samples
