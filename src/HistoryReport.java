@@ -136,7 +136,7 @@ final class HistoryReport {
                 item.put("database_user", e.databaseUser());
                 item.put("environment", e.environment());
                 item.put("git_commit", e.gitCommit());
-                item.putAll(e.change().json());
+                e.change().json().each(item::put);
                 return item;
             }).toList());
             report.printJson((json));

@@ -28,6 +28,11 @@ final class Json {
         return object;
     }
 
+    /** An object that names its fields, in order, as it is written: no map is made of it. */
+    interface Fields {
+        void each(java.util.function.BiConsumer<String, Object> field);
+    }
+
     /** On one line, for values stored in the database. */
     static String compact(Object value) {
         var out = new StringBuilder();
@@ -47,20 +52,18 @@ final class Json {
             // A map that keeps no order of its own (Map.of, a HashMap) is written by key: the same document every run.
             Map<?, ?> map = unordered instanceof java.util.LinkedHashMap || unordered instanceof java.util.SortedMap
                     ? unordered : new java.util.TreeMap<>(unordered);
-            if (map.isEmpty()) {
-                out.append("{}");
-                return;
-            }
+            write(out, (Fields) field -> map.forEach((name, item) -> field.accept(String.valueOf(name), item)), newline);
+        } else if (value instanceof Fields fields) {
+            boolean[] first = {true};
             out.append('{');
-            boolean first = true;
-            for (var entry : map.entrySet()) {
-                out.append(first ? "" : ",").append(inner == null ? "" : inner);
-                first = false;
-                quote(out, String.valueOf(entry.getKey()));
+            fields.each((name, field) -> {
+                out.append(first[0] ? "" : ",").append(inner == null ? "" : inner);
+                first[0] = false;
+                quote(out, name);
                 out.append(inner == null ? ":" : ": ");
-                write(out, entry.getValue(), inner);
-            }
-            out.append(newline == null ? "" : newline).append('}');
+                write(out, field, inner);
+            });
+            out.append(first[0] ? "" : newline == null ? "" : newline).append('}');
         } else if (value instanceof List<?> list) {
             if (list.isEmpty()) {
                 out.append("[]");

@@ -31,25 +31,27 @@ final class Results {
             return action == Action.INSERT;
         }
 
-        /** {"key", "line", "action", "columns": [{"column", "old", "new"}]}: as --json prints it. */
-        Map<String, Object> json() {
-            return json(UnaryOperator.identity());
+        /**
+         * {"key", "line", "action", "columns": [{"column", "old", "new"}]}, every text passed through
+         * scrub: the one definition of a change's JSON, for --json (identity) and the history (no value
+         * from the environment). Fields, not a map: written straight out, as a run may list 10,000.
+         */
+        Json.Fields json(UnaryOperator<String> scrub) {
+            return field -> {
+                field.accept("key", scrub.apply(key));
+                field.accept("line", pos == null ? null : pos.line());
+                field.accept("action", action.json());
+                field.accept("columns", columns.stream().<Json.Fields>map(c -> column -> {
+                    column.accept("column", c.column());
+                    column.accept("old", scrub.apply(c.before()));
+                    column.accept("new", scrub.apply(c.after()));
+                }).toList());
+            };
         }
 
-        /** The same, every text passed through scrub: as the history keeps it (no value from the environment). */
-        Map<String, Object> json(UnaryOperator<String> scrub) {
-            var json = new LinkedHashMap<String, Object>();
-            json.put("key", scrub.apply(key));
-            json.put("line", pos == null ? null : pos.line());
-            json.put("action", action.json());
-            json.put("columns", columns.stream().map(c -> {
-                var column = new LinkedHashMap<String, Object>();
-                column.put("column", c.column());
-                column.put("old", scrub.apply(c.before()));
-                column.put("new", scrub.apply(c.after()));
-                return column;
-            }).toList());
-            return json;
+        /** The same as --json prints it. */
+        Json.Fields json() {
+            return json(UnaryOperator.identity());
         }
 
         /** A list of changes as compact JSON, scrubbed: the history's column. */
@@ -73,7 +75,7 @@ final class Results {
             return inserted + updated + deactivated + deleted;
         }
 
-        List<Map<String, Object>> changesJson() {
+        List<Json.Fields> changesJson() {
             return changes.stream().map(Change::json).toList();
         }
 
