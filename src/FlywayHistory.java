@@ -46,14 +46,15 @@ final class FlywayHistory {
     /** A migration file, as Flyway would resolve it. */
     private record Resolved(String version, String description, Integer checksum) {}
 
-    /** The current version when every migration file is applied as it is now; null when Flyway must decide. */
-    static String upToDate(Session session, Path dir, Path workingDir) {
+    /**
+     * The current version when every migration file (sqlFiles, as Migrations.sqlFiles lets them
+     * through) is applied as it is now; null when Flyway must decide. The history table is there.
+     */
+    static String upToDate(Session session, Path dir, List<Path> sqlFiles) {
         var handle = session.handle;
+        // The caller has seen that this table is there (Migrations.Adoption).
         String history = handle.createQuery("SELECT format('%I.%I', current_schema(), 'flyway_schema_history')")
                 .mapTo(String.class).one();
-        if (!handle.createQuery("SELECT to_regclass(?) IS NOT NULL").bind(0, history).mapTo(Boolean.class).one()) {
-            return null;
-        }
         var rows = handle.createQuery("SELECT version, description, type, checksum, success FROM " + history)
                 .registerRowMapper(ConstructorMapper.factory(Row.class)).mapTo(Row.class).list();
         MigrationVersion baseline = null;
@@ -73,7 +74,7 @@ final class FlywayHistory {
         }
         var files = new ArrayList<Resolved>();
         var location = org.flywaydb.core.api.Location.fromPath("filesystem:", dir.toAbsolutePath().toString());
-        for (Path file : Migrations.sqlFiles(dir, workingDir)) {
+        for (Path file : sqlFiles) {
             var name = VERSIONED.matcher(file.getFileName().toString());
             if (!name.matches()) {
                 return null;

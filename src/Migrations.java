@@ -42,13 +42,14 @@ final class Migrations {
     record Info(String version, String description, String state, OffsetDateTime installedOn) {}
 
     private static Flyway flyway(Session session, Path dir, Path workingDir) {
-        return configuration(session, dir, workingDir).load();
+        return configuration(session, dir, sqlFiles(dir, workingDir)).load();
     }
 
     /** Every use of Flyway is configured here, so it can only ever see the SQL files {@link #sqlFiles} let through. */
-    private static org.flywaydb.core.api.configuration.FluentConfiguration configuration(Session session, Path dir, Path workingDir) {
+    private static org.flywaydb.core.api.configuration.FluentConfiguration configuration(Session session, Path dir,
+                                                                                         List<Path> sqlFiles) {
         var location = org.flywaydb.core.api.Location.fromPath("filesystem:", dir.toAbsolutePath().toString());
-        var files = sqlFiles(dir, workingDir).stream()
+        var files = sqlFiles.stream()
                 .map(file -> (LoadableResource) new FileSystemResource(location, file.toString(), UTF_8, false)).toList();
         return Flyway.configure(Session.class.getClassLoader())
                 .dataSource(FlywayDataSource.of(session.connection))
@@ -183,13 +184,14 @@ final class Migrations {
      */
     static Outcome apply(Session session, Path dir, Path workingDir, String baseline) {
         var adoption = Adoption.of(session);
-        if (baseline == null && !adoption.needed()) {
-            String current = FlywayHistory.upToDate(session, dir, workingDir);
+        var sqlFiles = sqlFiles(dir, workingDir);
+        if (baseline == null && adoption.hasHistory()) {
+            String current = FlywayHistory.upToDate(session, dir, sqlFiles);
             if (current != null) {
                 return new Outcome(current, current, List.of(), List.of(), null);
             }
         }
-        var configuration = configuration(session, dir, workingDir);
+        var configuration = configuration(session, dir, sqlFiles);
         String baselinedAt = null;
         var warnings = new java.util.ArrayList<String>();
         if (adoption.needed()) {
