@@ -17,7 +17,7 @@ final class CommandOptions {
     private static final Set<String> CONNECTION = Set.of("--url", "--lock-timeout", "--statement-timeout", "--retries",
             "--verbose", "--color", "--no-color", "--format", "--json");
     private static final Set<String> SEEDING = Set.of("--seeds", "--env", "--only", "--follow-symlinks", "--history-table",
-            "--allow-delete", "--max-deletes", "--quiet");
+            "--allow-delete", "--max-deletes", "--quiet", "--full");
     private static final Map<String, Set<String>> TAKES = Map.of(
             "migrate", union(CONNECTION, Set.of("--migrations", "--baseline", "--dry-run", "--quiet")),
             "seed", union(CONNECTION, SEEDING, Set.of("--migrations", "--dry-run")),

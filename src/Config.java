@@ -15,7 +15,7 @@ import java.util.Map;
 record Config(Mode mode, DatabaseTarget target, Map<String, String> env, Path workingDir, Path scriptDir,
               Path migrationsOption, Path seedsOption, boolean followSymlinks, String environmentOption,
               String historyTable, List<String> onlyFiles, List<String> onlyTables, boolean dryRun, String baseline,
-              boolean allowDelete, int maxDeletes, Session.Limits limits, int retries, Report.Format format,
+              boolean allowDelete, int maxDeletes, boolean full, Session.Limits limits, int retries, Report.Format format,
               Report.Style style, boolean quiet, Secrets secrets, PrintWriter out, PrintWriter err) {
 
     static final String VERSION = "0.1.0";
@@ -40,7 +40,8 @@ record Config(Mode mode, DatabaseTarget target, Map<String, String> env, Path wo
         }
         return new Config(mode, target, env, workingDir, scriptDir, o.migrations, o.seeds, o.followSymlinks, o.environment,
                 historyTable, files, o.onlyTables, !mode.commits() || o.dryRun, o.baseline, o.allowDelete, o.maxDeletes,
-                new Session.Limits(o.lockTimeout, o.statementTimeout), o.retries, format, style, o.quiet, secrets, out, err);
+                // verify's second pass must compare every file to show that it changes nothing.
+                o.full || mode == Mode.VERIFY, new Session.Limits(o.lockTimeout, o.statementTimeout), o.retries, format, style, o.quiet, secrets, out, err);
     }
 
     /**
@@ -61,7 +62,7 @@ record Config(Mode mode, DatabaseTarget target, Map<String, String> env, Path wo
     /** The same settings on another database: verify's throwaway one. */
     Config on(DatabaseTarget database) {
         return new Config(mode, database, env, workingDir, scriptDir, migrationsOption, seedsOption, followSymlinks,
-                environmentOption, historyTable, onlyFiles, onlyTables, dryRun, baseline, allowDelete, maxDeletes, limits,
+                environmentOption, historyTable, onlyFiles, onlyTables, dryRun, baseline, allowDelete, maxDeletes, full, limits,
                 retries, format, style, quiet, secrets, out, err);
     }
 

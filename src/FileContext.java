@@ -44,6 +44,8 @@ final class FileContext {
     List<String> notInFileKeys = List.of();
     final List<String> warnings = new ArrayList<>();
     long durationNanos;
+    /** Whether the file was compared with its table; not when its proof held (SkipProof). */
+    boolean compared = true;
 
     FileContext(Seeder.Run run, SeedFile file, Catalog.Table table) {
         this.run = run;
@@ -58,7 +60,15 @@ final class FileContext {
                 .thenComparing(Results.Change::key));
         return new Results.FileOutcome(file, table, sorted, sorted.size() == inserted + updated + deactivated + deleted, inserted, updated,
                 rowCount - inserted - updated, deactivated, deleted, notInFile, notInFileKeys,
-                file.rowsElsewhere(run.environment), warnings, durationNanos);
+                file.rowsElsewhere(run.environment), warnings, durationNanos, compared);
+    }
+
+    /** The file is in sync, as its proof shows: its outcome is what the run that took the proof left. */
+    void skipped(SkipProof.Recorded proof) {
+        compared = false;
+        rowCount = Math.toIntExact(proof.fileRows());
+        notInFile = proof.notInFile();
+        notInFileKeys = proof.notInFileKeys();
     }
 
     /** The columns a set of rows gives; rows giving the same columns are staged and written together. */

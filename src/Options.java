@@ -33,6 +33,10 @@ final class Options {
             description = "Do everything, then roll it back: show what would change, write nothing")
     boolean dryRun;
 
+    @Option(names = "--full", scope = ScopeType.INHERIT,
+            description = "Compare every seed file with its table, also a file the last run proved unchanged since")
+    boolean full;
+
     @Option(names = "--baseline", arity = "0..1", fallbackValue = Migrations.NEWEST, paramLabel = "VERSION",
             scope = ScopeType.INHERIT,
             description = "Adopt a database whose schema another tool made (tables, but no Flyway history): record the "

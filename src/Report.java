@@ -199,7 +199,8 @@ final class Report {
         for (var o : outcomes) {
             out.println("  " + style.bold(o.file().name()) + " → " + o.table().name() + ": "
                     + counts(o.inserted(), o.updated(), o.unchanged(), o.deactivated(), o.deleted(), dryRun)
-                    + (o.rowsElsewhere() == 0 ? "" : style.dim(" (" + count(o.rowsElsewhere(), "row") + " for other environments)")));
+                    + (o.rowsElsewhere() == 0 ? "" : style.dim(" (" + count(o.rowsElsewhere(), "row") + " for other environments)"))
+                    + (o.compared() ? "" : style.dim(" (not compared: file and table as the last run left them)")));
             changes(o.changes(), o.written(), "    ");
             o.warnings().forEach(warning -> out.println(style.yellow("    warning: a run would stop here: " + warning)));
             if (o.notInFile() > 0) {

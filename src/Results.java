@@ -67,7 +67,8 @@ final class Results {
      */
     record FileOutcome(SeedFile file, Catalog.Table table, List<Change> changes, boolean changesComplete,
                        long inserted, long updated, long unchanged, long deactivated, long deleted, long notInFile,
-                       List<String> notInFileKeys, long rowsElsewhere, List<String> warnings, long durationNanos) {
+                       List<String> notInFileKeys, long rowsElsewhere, List<String> warnings, long durationNanos,
+                       boolean compared) {
 
         static final int DETAIL_LIMIT = 10_000, KEYS_LISTED = 100;
 
@@ -95,6 +96,7 @@ final class Results {
             json.put("not_in_file_keys", notInFileKeys);
             json.put("rows_for_other_environments", rowsElsewhere);
             json.put("warnings", warnings);
+            json.put("compared", compared);
             json.put("changes_complete", changesComplete);
             json.put("changes", changesJson());
             json.put("duration_ms", durationNanos / 1_000_000);

@@ -90,7 +90,7 @@ final class Runner {
                         config.baseline()) : null;
                 List<Results.FileOutcome> seeded;
                 try {
-                    seeded = seed(session, seedFiles, selected, chosen, progress);
+                    seeded = seed(session, seedFiles, selected, chosen, progress, migrated);
                 } catch (SeedError e) {
                     throw mode.migrates() ? e : withPendingMigrations(e, session, layout);
                 }
@@ -126,7 +126,7 @@ final class Runner {
         var status = withRetries(session -> {
             var migrations = Migrations.info(session, layout.migrations(), config.workingDir());
             var migrated = Migrations.apply(session, layout.migrations(), config.workingDir(), null);
-            var seeded = seed(session, seedFiles, seedFiles, chosen, Progress.NONE);
+            var seeded = seed(session, seedFiles, seedFiles, chosen, Progress.NONE, migrated);
             session.rollback();
             var history = new History(session, config.historyTable());
             return new Status(migrations, migrated, seeded,
@@ -188,11 +188,13 @@ final class Runner {
      * reverse order, each removes the rows it no longer lists.
      */
     private List<Results.FileOutcome> seed(Session session, List<SeedFile> files, List<SeedFile> selected,
-                                           Environments.Environment environment, Progress progress) {
+                                           Environments.Environment environment, Progress progress, Migrations.Outcome migrated) {
         var run = new Seeder.Run(session, environment.name(), environment.production(), config.allowDelete(),
                 config.maxDeletes(), config.dryRun(), config.historyTable(), files);
         run.progress = progress;
         run.subset = selected.size() < files.size();
+        run.full = config.full();
+        run.migrated = migrated != null && (!migrated.applied().isEmpty() || migrated.baselinedAt() != null);
         return Seeder.seedAll(run, selected.stream().filter(f -> f.appliesTo(environment.name())).toList());
     }
 

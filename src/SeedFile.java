@@ -19,7 +19,7 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
                 Map<String, Value> defaults, Rows rows, Future<String> checksumInProgress,
                 List<String> environments,
                 List<String> dependsOn, Removal removal, boolean ownsTable, Map<String, Generated> generated,
-                Map<String, Pos> settings) {
+                Map<String, Pos> settings, boolean usesVariables) {
     /**
      * A position in a file, 1-based, printed the way compilers do: line:column. A position in the
      * CSV file that holds a seed file's rows names that file: where() then says it.
@@ -262,10 +262,13 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
         });
     }
 
-    /** This file with other rows, and their checksum: a large YAML file's, read as a stream. */
+    /**
+     * This file with other rows, and their checksum: a large YAML file's, read as a stream. Whether
+     * those rows take values from the environment is known only once they are read: taken as yes.
+     */
     SeedFile withRows(Rows otherRows, Future<String> checksum) {
         return new SeedFile(path, displayPath, table, tablePos, key, keyPos, defaults, otherRows, checksum, environments, dependsOn,
-                removal, ownsTable, generated, settings);
+                removal, ownsTable, generated, settings, true);
     }
 
     /** Whether this file applies in the given environment. */

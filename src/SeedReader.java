@@ -188,7 +188,7 @@ final class SeedReader {
         }
         return new SeedFile(path, file, table, tablePos, List.copyOf(key), keyPos, defaults, rows,
                 checksum != null ? checksum : CompletableFuture.completedFuture(SeedFile.sha256(bytes)), environments,
-                dependsOn, removal, ownsTable, Map.copyOf(generated), settings);
+                dependsOn, removal, ownsTable, Map.copyOf(generated), settings, usesVariables);
     }
 
     /** A name or a list of names: environments: [development, test], or environments: development. */
@@ -341,6 +341,7 @@ final class SeedReader {
             }
             checkCharacters(text, pos);
             if (text.contains("${")) {
+                usesVariables = true;
                 tookFromEnvironment = false;
                 String substituted = substitute(text, pos);
                 if (tookFromEnvironment) {
@@ -366,6 +367,9 @@ final class SeedReader {
         });
         return result[0];
     }
+
+    /** Whether a value of the file holds ${…}: then what it means depends on the environment, not only on its text. */
+    private boolean usesVariables;
 
     /** Whether the value being substituted took anything from the environment (a default is in the file). */
     private boolean tookFromEnvironment;

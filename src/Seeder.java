@@ -38,6 +38,14 @@ final class Seeder {
         Progress progress = Progress.NONE;
         /** Whether the run applies only some of the seed files (seed FILE…, --only). */
         boolean subset;
+        /** Whether every file is compared, whatever the last run's proof says (--full, verify). */
+        boolean full;
+        /** Whether this run applied a migration: then every file is compared. */
+        boolean migrated;
+        /** Whether a proof waited in vain for open transactions to end: the next ones do not wait. */
+        boolean proofWaited;
+        /** The table of the proofs that let a run skip a file that has not changed (SkipProof). */
+        final String proofsTable;
 
         Run(Session session, String environment, boolean production, boolean allowDelete, int maxRemovals, boolean dryRun,
             String historyTable, List<SeedFile> allFiles) {
@@ -50,6 +58,7 @@ final class Seeder {
             this.ownershipTable = Catalog.quote(historyTable + "_rows");
             this.secretCellsTable = History.secretCellsTable(historyTable);
             this.listingsTable = Catalog.quote(historyTable + "_listings");
+            this.proofsTable = Catalog.quote(historyTable + "_proofs");
             this.allFiles = allFiles;
         }
 
@@ -69,6 +78,7 @@ final class Seeder {
     private final SecretCells secretCells;
     private final Ownership ownership;
     private final Removal removal;
+    private final SkipProof proof;
 
     private Seeder(Run run, FileOrder.Planned planned) {
         c = new FileContext(run, planned.file(), planned.table());
@@ -80,6 +90,7 @@ final class Seeder {
         secretCells = new SecretCells(c);
         ownership = new Ownership(c);
         removal = new Removal(c, refs, writes, ownership, secretCells);
+        proof = new SkipProof(c);
     }
 
     /**
@@ -91,12 +102,20 @@ final class Seeder {
         var seeders = FileOrder.order(run.session, applicable, run.allFiles).stream()
                 .map(planned -> new Seeder(run, planned)).toList();
         seeders.forEach(Seeder::write);
-        seeders.forEach(s -> s.removal.count());
-        Removal.guard(run, seeders.stream().map(s -> s.removal).toList());
-        for (int i = seeders.size() - 1; i >= 0; i--) {
-            seeders.get(i).removal.remove();
+        // A file its proof skipped is in sync: it has nothing to remove (SkipProof says why).
+        var compared = seeders.stream().filter(s -> s.c.compared).toList();
+        compared.forEach(s -> s.removal.count());
+        Removal.guard(run, compared.stream().map(s -> s.removal).toList());
+        for (int i = compared.size() - 1; i >= 0; i--) {
+            compared.get(i).removal.remove();
         }
-        return seeders.stream().map(s -> s.c.outcome()).toList();
+        var outcomes = seeders.stream().map(s -> s.c.outcome()).toList();
+        if (!run.dryRun) {
+            for (var s : compared) {
+                s.proof.record(s.c.outcome());
+            }
+        }
+        return outcomes;
     }
 
     /** The first half of a run for this file: inserts and updates. Removals wait for {@link Removal#remove()}. */
@@ -106,6 +125,11 @@ final class Seeder {
             var groups = checks.validate();
             c.run.session.lockTable(c.table.qualified(), c.table.name(), c.file.displayPath());
             c.tableHasSecretCells = secretCells.remembered();
+            var proven = proof.holds();
+            if (proven.isPresent()) {
+                c.skipped(proven.get());
+                return;
+            }
             stage.stage(groups);
             c.run.progress.step(c.file.name(), c.run.dryRun ? "planning" : "comparing and writing", null);
             // References first: a key may hold one, and two keys are the same only once resolved.
@@ -129,6 +153,7 @@ final class Seeder {
             writes.checkDeferredConstraints();
             secretCells.record(groups.values());
             ownership.record();
+            proof.take();
             c.run.session.staged.add(new Session.Staged(c.stage, c.table.qualified(), c.file, c.rows, c.rowCount));
         } finally {
             c.durationNanos += System.nanoTime() - started;

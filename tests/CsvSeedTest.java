@@ -78,7 +78,7 @@ class CsvSeedTest extends FreshProject {
         csv(HEADER + "AAPL,Apple Inc.,XNAS,USD,0.01,100,true,equity,1980-12-12,\"{tech,\"\"large cap\"\"}\",\"{\"\"sector\"\": \"\"tech\"\", \"\"n\"\": [1, 2.50]}\",\n"
                 + "IBM,IBM,XNYS,USD,0.0100,1,false,,,,,\"\"\n");
         run(0);
-        String fromCsv = db.snapshot("seed_history", "seed_history_rows", "flyway_schema_history");
+        String fromCsv = db.snapshot("seed_history", "seed_history_rows", "seed_history_proofs", "flyway_schema_history");
 
         db.recreate();
         TestDatabase.deleteTree(workspace.resolve("seeds/instruments.csv"));
@@ -95,7 +95,7 @@ class CsvSeedTest extends FreshProject {
         run(0);
 
         assertEquals(fromCsv.replaceAll("(?m)^ +\\d+ ", ""),
-                db.snapshot("seed_history", "seed_history_rows", "flyway_schema_history").replaceAll("(?m)^ +\\d+ ", ""));
+                db.snapshot("seed_history", "seed_history_rows", "seed_history_proofs", "flyway_schema_history").replaceAll("(?m)^ +\\d+ ", ""));
     }
 
     @Test

@@ -227,7 +227,9 @@ class HostileInputTest extends FreshProject {
         assertEquals("{\"'; DROP TABLE x; --\": \"\\\"); DROP TABLE x; --\"}", row.get("meta"));
         assertTrue(db.count("SELECT count(*) FROM seed_history") > 0, "the history is still there");
         assertFalse(Files.exists(Path.of("/tmp/seed_database_pwned")));
-        var tables = new ArrayList<>(db.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"));
+        // (seed_history_proofs aside: the run may have left one there.)
+        var tables = new ArrayList<>(db.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                + "AND tablename <> 'seed_history_proofs'"));
         assertEquals(9, tables.size(), "every table is still there: " + tables);
     }
 }

@@ -1,0 +1,228 @@
+// The proof that a file needs no comparison: the file and its table are as the last run that compared them left them.
+
+import java.util.List;
+import java.util.Optional;
+
+
+/**
+ * When a run writes a file, it records a proof beside the history (table seed_history_proofs): the
+ * file's fingerprint, and the table as the file's writes left it. A later run skips a file whose
+ * proof holds: the file's rows are in sync with its table without staging or comparing one.
+ *
+ * <h2>The argument</h2>
+ * After a file's writes, under the run's lock on its table (SHARE ROW EXCLUSIVE: no other
+ * transaction writes the table until the run ends), the run counts the table's rows, then takes a
+ * fresh transaction id P of its own (a subtransaction that writes a temporary row and is rolled
+ * back: P is completed and newer than every id given out before it; the run's later writes get
+ * ids newer than P) and a snapshot S. It records a proof only when S shows no transaction in
+ * progress with an id at most P (then every id up to P, but the run's own, has ended: none of them
+ * writes again; and the run's own end with it). A subtransaction's id is newer than its parent's,
+ * so an open transaction holding any id up to P shows in S by its own. An open transaction of
+ * another database does not count (pg_stat_activity says where each id's session is connected;
+ * a transaction writes only in its own database); one that cannot be placed does. The run waits
+ * up to 100 ms for such transactions to end; a longer one means no proof (the next run compares).
+ *
+ * <p>A row version in the table has the id of the transaction that wrote it (xmin); it never
+ * changes (an UPDATE writes a new version, VACUUM FREEZE keeps the id as it was, since PostgreSQL
+ * 9.4). So a later run, under the same lock, finds each row version either written after P (a
+ * change since) or at most P: then it was in the table when the proof was taken (its writer had
+ * ended by then, and the lock had let no writer in since the file was compared; a version
+ * deleted since is gone for good). The versions at most P are therefore a subset of the table
+ * as the proof saw it; when there are as many as it counted, and none is newer, the table is
+ * that table. The row ids are 32 bits and wrap around: the age of each id is taken from the
+ * run's own id, which is newer than any row's (taken under the lock), and the proof is used only
+ * while fewer than 2^30 ids separate the two; a row whose id wrapped (frozen long ago) can then
+ * only look newer than P, which makes the file be compared, never skipped.
+ *
+ * <p>What else a file's rows depend on is in its fingerprint, or makes it ineligible: its text
+ * and its CSV file (the checksum), the environment, the tool's version; the table's shape (its
+ * oid and storage, columns, enum labels, row security, children), the server (its system
+ * identifier: a dump restored into another cluster is not the same table). Not skipped, ever:
+ * a file whose values hold ${VAR} (the environment may have changed), with references (other
+ * tables), with a removal mode other than keep (the ownership records), whose table another file
+ * seeds too, or a run that applied a migration; and with --full, and in verify.
+ *
+ * <p>The traps are tested in SkipProofTest: a transaction that took its id before the run and
+ * writes after it, TRUNCATE, delete and insert of the same key, writes with triggers disabled or
+ * session_replication_role = replica, VACUUM FREEZE, a restored dump, a statistics reset.
+ */
+final class SkipProof extends FileContext.Step {
+
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger("seed_database.seeds");
+
+    /** Ids further apart than this are not compared: the file is compared instead. */
+    private static final long MAX_AGE = 1L << 30;
+
+    /** A proof as recorded. */
+    record Recorded(String fingerprint, String systemIdentifier, String tableShape, long tableRows, long upTo,
+                    long fileRows, long notInFile, List<String> notInFileKeys) {}
+
+    /** What a file's writes left, taken under its lock, recorded when the run records its history. */
+    record Taken(String tableShape, long tableRows, long upTo) {}
+
+    private final String proofs;
+    Taken taken;
+
+    SkipProof(FileContext c) {
+        super(c);
+        this.proofs = run.proofsTable;
+    }
+
+    /** Why the file is compared whatever a proof says, and takes none; null when a proof may let it be skipped. */
+    String ineligible() {
+        return file.usesVariables() ? "its values hold ${…}"
+                : !file.removal().keeps() || file.ownsTable() ? "its removal mode"
+                : !run.otherFilesOf(file, table).isEmpty() ? "another file seeds its table"
+                : c.tableHasSecretCells ? "its table holds values from the environment"
+                : givesForeignKeys() ? "it gives foreign key columns (which may refer to rows by their key)"
+                : null;
+    }
+
+    private boolean givesForeignKeys() {
+        return java.util.stream.Stream.concat(rows.columns().stream(), file.defaults().keySet().stream())
+                .anyMatch(name -> table.referenceFrom(name).isPresent());
+    }
+
+    /** The file's fingerprint: what, besides its table, its rows' meaning depends on. */
+    private String fingerprint() {
+        return SeedFile.sha256(String.join("\n", Config.VERSION, run.environment, file.checksum(), table.qualified(),
+                String.join(",", file.key())).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** The table's shape: what would change its rows' values without writing them. */
+    private String shape() {
+        return handle.createQuery("""
+                        SELECT concat_ws('|', c.oid, c.relfilenode, c.relkind, c.relrowsecurity, c.relforcerowsecurity,
+                            EXISTS (SELECT FROM pg_inherits i WHERE i.inhparent = c.oid),
+                            (SELECT string_agg(concat_ws(':', a.attnum, a.attname, a.atttypid, a.atttypmod, a.attisdropped,
+                                        a.atthasmissing, a.attmissingval::text, a.attgenerated, a.attcollation), ',' ORDER BY a.attnum)
+                             FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0),
+                            (SELECT string_agg(e.enumtypid || '=' || e.enumlabel, ',' ORDER BY e.enumtypid, e.enumsortorder)
+                             FROM pg_enum e WHERE e.enumtypid IN (
+                                 SELECT t.oid FROM pg_attribute a JOIN pg_type t
+                                     ON t.oid IN (a.atttypid, (SELECT typelem FROM pg_type WHERE oid = a.atttypid),
+                                                  (SELECT typbasetype FROM pg_type WHERE oid = a.atttypid))
+                                 WHERE a.attrelid = c.oid AND a.attnum > 0)),
+                            (SELECT system_identifier FROM pg_control_system()))
+                        FROM pg_class c WHERE c.oid = ?::regclass""")
+                .bind(0, table.qualified()).mapTo(String.class).one();
+    }
+
+    /**
+     * Whether the last run's proof holds for this file now (under the lock on its table): then it
+     * is in sync, and the proof gives what the file's outcome reports.
+     */
+    Optional<Recorded> holds() {
+        // --full, verify and a run that migrated compare every file, and take proofs for the next run.
+        if (run.full || run.migrated || ineligible() != null || !handle.createQuery("SELECT to_regclass(?) IS NOT NULL").bind(0, proofs)
+                .mapTo(Boolean.class).one()) {
+            return Optional.empty();
+        }
+        var recorded = handle.createQuery("SELECT fingerprint, system_identifier, table_shape, table_rows, up_to, file_rows, "
+                        + "not_in_file, ARRAY(SELECT jsonb_array_elements_text(not_in_file_keys)) FROM " + proofs + " WHERE file = ?")
+                .bind(0, file.name()).map((rs, ctx) -> new Recorded(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4),
+                        rs.getLong(5), rs.getLong(6), rs.getLong(7), List.of((String[]) rs.getArray(8).getArray()))).findOne();
+        if (recorded.isEmpty() || !recorded.get().fingerprint().equals(fingerprint()) || !recorded.get().tableShape().equals(shape())) {
+            return Optional.empty();
+        }
+        var proof = recorded.get();
+        // This run's own id: newer than every row's, the table being locked; the age of every id is taken from it.
+        long now = handle.createQuery("SELECT pg_current_xact_id()::text::bigint").mapTo(Long.class).one();
+        if (now - proof.upTo() <= 0 || now - proof.upTo() >= MAX_AGE) {
+            return Optional.empty();
+        }
+        var found = handle.createQuery("SELECT count(*), count(*) FILTER (WHERE age(xmin) < age(?::xid)), age(?::xid) FROM "
+                        + table.qualified())
+                .bind(0, Long.toString(proof.upTo() & 0xFFFF_FFFFL)).bind(1, Long.toString(proof.upTo() & 0xFFFF_FFFFL))
+                .map((rs, ctx) -> new long[]{rs.getLong(1), rs.getLong(2), rs.getLong(3)}).one();
+        // The ages are taken from this run's id (the check of the third figure): then newer rows are newer than the proof.
+        boolean holds = found[0] == proof.tableRows() && found[1] == 0 && found[2] == now - proof.upTo();
+        LOG.info(() -> file.name() + ": " + (holds ? "not compared: it and " + table.name() + " are as the last run left them"
+                : table.name() + " changed since the last run (" + found[0] + " rows, " + found[1] + " written since; "
+                + proof.tableRows() + " then): compared"));
+        return holds ? recorded : Optional.empty();
+    }
+
+    /**
+     * After the file's writes, under its lock: the table's count, and an id P newer than every row
+     * of it. Taken only when no other transaction with an id up to P is in progress.
+     */
+    void take() {
+        if (ineligible() != null || run.dryRun) {
+            return;
+        }
+        long rows = handle.createQuery("SELECT count(*) FROM " + table.qualified()).mapTo(Long.class).one();
+        session.run("CREATE TEMPORARY TABLE IF NOT EXISTS seed_proof_probe (x integer) ON COMMIT DELETE ROWS");
+        session.run("SAVEPOINT seed_proof");
+        long sub = handle.createQuery("INSERT INTO pg_temp.seed_proof_probe VALUES (1) RETURNING xmin::text::bigint")
+                .mapTo(Long.class).one();
+        // Rolled back, the probe's id has ended (the snapshot's horizon passes it); the run's next writes get newer ones.
+        session.run("ROLLBACK TO SAVEPOINT seed_proof");
+        long top = handle.createQuery("SELECT pg_current_xact_id()::text::bigint").mapTo(Long.class).one();
+        // The probe's full id: the run's own (a parent's id is older than its subtransactions') plus the distance in 32 bits.
+        long upTo = top + ((sub - top) & 0xFFFF_FFFFL);
+        // Transactions that began before the probe and are still open could write the table later with an older id than
+        // P: the proof waits a moment for them to end (most are short), then goes without (the next run compares).
+        for (int attempt = 0; attempt < (run.proofWaited ? 1 : 10); attempt++) {
+            if (attempt > 0) {
+                pause();
+            }
+            // Fresh from the server: pg_stat_activity is otherwise read once a transaction.
+            handle.createQuery("SELECT pg_stat_clear_snapshot()").mapTo(String.class).one();
+            if (handle.createQuery("""
+                            SELECT pg_snapshot_xmax(s)::text::bigint > ? AND NOT EXISTS (
+                                SELECT FROM pg_snapshot_xip(s) x WHERE x::text::bigint <= ? AND NOT EXISTS (
+                                    SELECT FROM pg_stat_activity a
+                                    WHERE a.backend_xid::text::bigint = x::text::bigint % 4294967296
+                                      AND a.datid <> (SELECT oid FROM pg_database WHERE datname = current_database())))
+                            FROM pg_current_snapshot() s""").bind(0, upTo).bind(1, upTo).mapTo(Boolean.class).one()) {
+                taken = new Taken(shape(), rows, upTo);
+                return;
+            }
+        }
+        run.proofWaited = true;
+        LOG.info(() -> file.name() + ": no proof taken (the next run compares it): a transaction that began before this "
+                + "run's writes is still open");
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(10);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Records the proof this run took for the file, in place of an older one (which the run's writes may have voided). */
+    void record(Results.FileOutcome outcome) {
+        boolean exists = handle.createQuery("SELECT to_regclass(?) IS NOT NULL").bind(0, proofs).mapTo(Boolean.class).one();
+        if (exists) {
+            handle.createUpdate("DELETE FROM " + proofs + " WHERE file = ?").bind(0, file.name()).execute();
+        }
+        if (taken == null) {
+            return;
+        }
+        if (!exists) {
+            session.run("""
+                    CREATE TABLE %s (
+                        file              text        PRIMARY KEY,
+                        fingerprint       text        NOT NULL,
+                        system_identifier text        NOT NULL,
+                        table_shape       text        NOT NULL,
+                        table_rows        bigint      NOT NULL,
+                        up_to             bigint      NOT NULL,
+                        file_rows         bigint      NOT NULL,
+                        not_in_file       bigint      NOT NULL,
+                        not_in_file_keys  jsonb       NOT NULL,
+                        recorded_at       timestamptz NOT NULL DEFAULT now()
+                    );
+                    COMMENT ON TABLE %1$s IS 'Written by seed_database: for each seed file, what lets a run skip it while it and its table are unchanged (SkipProof.java).';
+                    """.formatted(proofs));
+        }
+        handle.createUpdate("INSERT INTO " + proofs + " (file, fingerprint, system_identifier, table_shape, table_rows, up_to, "
+                        + "file_rows, not_in_file, not_in_file_keys) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)")
+                .bind(0, file.name()).bind(1, fingerprint()).bind(2, taken.tableShape().substring(taken.tableShape().lastIndexOf('|') + 1))
+                .bind(3, taken.tableShape()).bind(4, taken.tableRows()).bind(5, taken.upTo()).bind(6, (long) c.rowCount)
+                .bind(7, outcome.notInFile()).bind(8, Json.compact(outcome.notInFileKeys())).execute();
+    }
+}

@@ -1,0 +1,264 @@
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.sql.Connection;
+import java.util.Map;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * A file whose last run's proof holds is skipped (SkipProof): it and its table are as that run
+ * left them. Each trap changes the table in a way a weaker proof would miss; the next run must
+ * compare the file and put the table right. Where a trap leaves the rows as they were, skipping
+ * is right, and the table must still be as the file says.
+ */
+class SkipProofTest extends FreshProject {
+
+    private static final String CSV = "symbol,name,tick\nA,Alpha,0.01\nB,Beta,0.5\nC,Gamma,1\n";
+
+    SkipProofTest() {
+        super(Map.of(
+                "migrations/V1__instruments.sql", """
+                        CREATE TABLE instruments (id bigserial PRIMARY KEY, symbol text NOT NULL UNIQUE, name text NOT NULL,
+                                                  tick numeric(12,6) NOT NULL);
+                        CREATE TABLE other (x integer);
+                        """,
+                "seeds/instruments.yaml", "table: instruments\nkey: symbol\nrows: instruments.csv\n",
+                "seeds/instruments.csv", CSV));
+    }
+
+    /** A state with a proof: the first run migrates (then every file is compared) and takes a proof for the next. */
+    @BeforeEach
+    void proved() {
+        assertTrue(compared(runJson()));
+        assertFalse(compared(runJson()), "the second run skips the file");
+    }
+
+    private TestDatabase.Run runJson(String... args) {
+        var arguments = new java.util.ArrayList<>(java.util.List.of(args));
+        arguments.add("--json");
+        return run(0, arguments.toArray(String[]::new));
+    }
+
+    private static JsonNode file(TestDatabase.Run run) {
+        return run.json().get("seeds").get(0);
+    }
+
+    private static boolean compared(TestDatabase.Run run) {
+        return file(run).get("compared").asBoolean();
+    }
+
+    private String tick(String symbol) {
+        return db.text("SELECT tick::text FROM instruments WHERE symbol = ?", symbol);
+    }
+
+    /** After a change behind the tool's back: the next run compares the file, and puts the table right. */
+    private void comparedAndRepaired(String change) {
+        if (change != null) {
+            db.execute(change);
+        }
+        var run = runJson();
+        assertTrue(compared(run), run::toString);
+        assertEquals("0.010000", tick("A"));
+        assertEquals(3, db.count("SELECT count(*) FROM instruments"));
+        assertFalse(compared(runJson()), "put right, the table has a proof again");
+    }
+
+    @Test
+    void a_skipped_file_reports_what_a_comparison_reports_and_writes_nothing() {
+        var versions = db.rowVersions("instruments", "symbol");
+        var text = run(0);
+        assertTrue(text.out().contains("3 unchanged (not compared: file and table as the last run left them)"), text::toString);
+        var skipped = file(runJson());
+        var full = file(runJson("--full"));
+        assertFalse(skipped.get("compared").asBoolean());
+        assertTrue(full.get("compared").asBoolean());
+        for (String field : new String[]{"inserted", "updated", "unchanged", "deactivated", "deleted", "not_in_file",
+                "not_in_file_keys", "changes", "checksum"}) {
+            assertEquals(full.get(field), skipped.get(field), field);
+        }
+        assertEquals(versions, db.rowVersions("instruments", "symbol"));
+    }
+
+    @Test
+    void an_edited_file_is_compared() {
+        seeds("instruments.csv", CSV.replace("0.5", "0.25"));
+        var run = runJson();
+        assertTrue(compared(run));
+        assertEquals(1, file(run).get("updated").asInt());
+    }
+
+    @Test
+    void a_row_changed_in_the_table_is_found() {
+        comparedAndRepaired("UPDATE instruments SET tick = 2 WHERE symbol = 'A'");
+    }
+
+    @Test
+    void rows_kept_beside_the_file_are_reported_as_a_comparison_reports_them() {
+        db.execute("INSERT INTO instruments (symbol, name, tick) VALUES ('Z', 'Zeta', 3)");
+        var run = runJson();
+        assertTrue(compared(run));
+        assertFalse(compared(runJson()));
+        assertEquals(1, file(runJson()).get("not_in_file").asInt());
+        assertEquals("[\"Z\"]", file(runJson()).get("not_in_file_keys").toString());
+    }
+
+    @Test
+    void trap_a_transaction_that_took_its_id_before_the_run_and_writes_after_it() throws Exception {
+        try (Connection early = db.holder(null); var statement = early.createStatement()) {
+            statement.execute("INSERT INTO other VALUES (1)");   // its id, before the run
+            // A run while it is open: it cannot prove that the open transaction will not write.
+            assertTrue(compared(runJson("--full")));
+            statement.execute("UPDATE instruments SET tick = 2 WHERE symbol = 'A'");
+            early.commit();
+        }
+        comparedAndRepaired(null);
+    }
+
+    @Test
+    void trap_a_subtransaction_that_took_its_id_before_the_run_and_writes_after_it() throws Exception {
+        try (Connection early = db.holder(null); var statement = early.createStatement()) {
+            statement.execute("SAVEPOINT a");
+            statement.execute("INSERT INTO other VALUES (1)");   // the subtransaction's id, before the run
+            assertTrue(compared(runJson("--full")));
+            statement.execute("UPDATE instruments SET tick = 2 WHERE symbol = 'A'");
+            statement.execute("RELEASE SAVEPOINT a");
+            early.commit();
+        }
+        comparedAndRepaired(null);
+    }
+
+    @Test
+    void trap_truncate() {
+        comparedAndRepaired("TRUNCATE instruments");
+    }
+
+    @Test
+    void trap_truncate_and_the_same_rows_again() {
+        db.execute("CREATE TABLE saved AS SELECT * FROM instruments");
+        db.execute("TRUNCATE instruments");
+        db.execute("INSERT INTO instruments SELECT * FROM saved");
+        var run = runJson();
+        assertTrue(compared(run), "rows written since are compared, even when they are the same");
+        assertEquals(0, file(run).get("updated").asInt());
+    }
+
+    @Test
+    void trap_delete_and_insert_of_the_same_key() {
+        comparedAndRepaired("DELETE FROM instruments WHERE symbol = 'A'; INSERT INTO instruments (symbol, name, tick) VALUES ('A', 'Alpha', 7)");
+    }
+
+    @Test
+    void trap_a_write_with_triggers_disabled() {
+        comparedAndRepaired("ALTER TABLE instruments DISABLE TRIGGER ALL; UPDATE instruments SET tick = 2 WHERE symbol = 'A'; "
+                + "ALTER TABLE instruments ENABLE TRIGGER ALL");
+    }
+
+    @Test
+    void trap_a_write_as_a_replica() {
+        comparedAndRepaired("SET session_replication_role = replica; UPDATE instruments SET tick = 2 WHERE symbol = 'A'");
+    }
+
+    @Test
+    void trap_vacuum_freeze_after_a_write() {
+        db.execute("UPDATE instruments SET tick = 2 WHERE symbol = 'A'");
+        db.execute("VACUUM (FREEZE) instruments");
+        comparedAndRepaired(null);
+    }
+
+    @Test
+    void vacuum_freeze_alone_changes_no_row_and_the_file_may_still_be_skipped() {
+        db.execute("VACUUM (FREEZE) instruments");
+        assertFalse(compared(runJson()));
+        assertEquals("0.010000", tick("A"));
+    }
+
+    @Test
+    void trap_a_statistics_reset_after_a_write() {
+        db.execute("UPDATE instruments SET tick = 2 WHERE symbol = 'A'");
+        db.execute("SELECT pg_stat_reset()");
+        comparedAndRepaired(null);
+    }
+
+    @Test
+    void trap_a_column_dropped_and_added_again_with_a_default() {
+        comparedAndRepaired("ALTER TABLE instruments DROP COLUMN name; ALTER TABLE instruments ADD COLUMN name text NOT NULL DEFAULT 'x'");
+        assertEquals("Beta", db.text("SELECT name FROM instruments WHERE symbol = 'B'"));
+    }
+
+    @Test
+    void trap_a_dump_restored_over_the_table() throws Exception {
+        db.execute("CREATE TABLE saved AS SELECT * FROM instruments");
+        db.execute("UPDATE saved SET tick = 2 WHERE symbol = 'A'");
+        // What pg_restore --clean --table does: the table again, from the dump.
+        db.execute("DROP TABLE instruments; CREATE TABLE instruments (id bigserial PRIMARY KEY, symbol text NOT NULL UNIQUE, "
+                + "name text NOT NULL, tick numeric(12,6) NOT NULL); INSERT INTO instruments SELECT * FROM saved");
+        comparedAndRepaired(null);
+    }
+
+    @Test
+    void trap_a_database_restored_on_another_server() {
+        // A copy of the database elsewhere holds the same proof; its rows' ids mean nothing there.
+        db.execute("UPDATE instruments SET tick = 2 WHERE symbol = 'A'");
+        db.execute("UPDATE seed_history_proofs SET table_shape = regexp_replace(table_shape, '[0-9]+$', '1'), "
+                + "system_identifier = '1', up_to = (SELECT max(xmin::text::bigint) FROM instruments) + 1");
+        comparedAndRepaired(null);
+    }
+
+    @Test
+    void check_skips_a_proved_file_and_finds_a_changed_one() {
+        var check = run(0, "check", "--json");
+        assertFalse(compared(check));
+        db.execute("UPDATE instruments SET tick = 2 WHERE symbol = 'A'");
+        var drifted = run("check", "--json");
+        assertTrue(drifted.exitCode() != 0, drifted::toString);
+        assertTrue(compared(drifted));
+        assertEquals(1, file(drifted).get("updated").asInt());
+    }
+
+    @Test
+    void full_and_verify_compare_every_file() {
+        assertTrue(compared(runJson("--full")));
+        var verify = run(0, "verify", "--json");
+        assertTrue(verify.out().contains("\"compared\": true") && !verify.out().contains("\"compared\": false"), verify::toString);
+    }
+
+    @Test
+    void a_run_that_applies_a_migration_compares_every_file() {
+        TestDatabase.write(workspace.resolve("migrations/V2__more.sql"), "UPDATE instruments SET tick = 2 WHERE symbol = 'A';");
+        assertTrue(compared(runJson()));
+        assertEquals("0.010000", tick("A"));
+        assertFalse(compared(runJson()), "and takes a proof for the next run");
+    }
+
+    @Test
+    void a_file_whose_values_come_from_the_environment_is_always_compared() {
+        seeds("instruments.yaml", "table: instruments\nkey: symbol\nrows:\n  - {symbol: A, name: '${NAME:-Alpha}', tick: 0.01}\n");
+        assertTrue(compared(runJson()));
+        assertTrue(compared(runJson()));
+        var changed = run(0, Map.of("NAME", "Renamed"), "--json");
+        assertTrue(compared(changed));
+        assertEquals("Renamed", db.text("SELECT name FROM instruments WHERE symbol = 'A'"));
+    }
+
+    @Test
+    void a_file_whose_table_another_file_seeds_is_always_compared() {
+        seeds("more.yaml", "table: instruments\nkey: symbol\nrows:\n  - {symbol: D, name: Delta, tick: 4}\n");
+        runJson();
+        var run = runJson();
+        assertEquals(2, run.json().get("seeds").size());
+        run.json().get("seeds").forEach(f -> assertTrue(f.get("compared").asBoolean(), f::toString));
+    }
+
+    @Test
+    void another_environment_is_compared() {
+        seeds("environments.yaml", "environments:\n  development: {}\n  staging: {}\n");
+        runJson();
+        runJson();
+        assertTrue(compared(runJson("--env", "staging")));
+    }
+}
