@@ -68,8 +68,13 @@ final class CsvRows implements SeedFile.Rows, SeedFile.AsWritten {
      * a seed file may have.
      */
     @Override
-    public Copied copyTo(java.util.function.Consumer<java.nio.ByteBuffer> sink, java.util.function.LongConsumer rowsSent, int keyField) {
+    public Copied copyTo(java.util.function.Consumer<java.nio.ByteBuffer> sink, java.util.function.LongConsumer rowsSent, int keyField,
+                         SeedFile.FieldCheck check) {
         int index = -2;   // the header is row -1, the first row 0
+        // The field being captured for check: its bytes without its quotes, and whether it had any ("" is empty text, not NULL).
+        byte[] captured = new byte[64];
+        int capturedLength = 0;
+        boolean capturing = false, capturedQuoted = false;
         int line = 1, field = 0, rowLine = 1;
         long lineChars = 0, rowChars = 0;
         boolean inQuotes = false, atRowStart = true, keyGiven = false, afterCr = false;
@@ -98,12 +103,15 @@ final class CsvRows implements SeedFile.Rows, SeedFile.AsWritten {
                         endMarker = 0;
                         rowChars = 0;
                         rowLine = line;
+                        capturedLength = 0;
+                        capturedQuoted = false;
                         if (++index >= 0) {
                             if (index == lines.length) {
                                 lines = java.util.Arrays.copyOf(lines, Math.max(1024, lines.length * 2));
                             }
                             lines[index] = line;
                         }
+                        capturing = check != null && index >= 0 && check.wants(0);
                     }
                     if (b == '\n' || b == '\r') {
                         if (!inQuotes && endMarker == 2) {
@@ -114,12 +122,20 @@ final class CsvRows implements SeedFile.Rows, SeedFile.AsWritten {
                         lineChars = 0;
                         afterCr = b == '\r';
                         if (!inQuotes) {
+                            if (capturing) {
+                                check.field(field, capturedText(captured, capturedLength, capturedQuoted));
+                            }
                             atRowStart = true;
                             if (keys != null && index >= 0 && keyGiven) {
                                 keys.add(hash, index);
                             }
-                        } else if (field == keyField) {
-                            hash = (hash ^ (b & 0xFF)) * FNV_PRIME;
+                        } else {
+                            if (field == keyField) {
+                                hash = (hash ^ (b & 0xFF)) * FNV_PRIME;
+                            }
+                            if (capturing) {
+                                captured = capture(captured, capturedLength++, b);
+                            }
                         }
                         continue;
                     }
@@ -137,12 +153,24 @@ final class CsvRows implements SeedFile.Rows, SeedFile.AsWritten {
                     if (b == '"') {
                         inQuotes = !inQuotes;
                         keyGiven |= field == keyField;   // "" is a key (empty text); an empty field is none
+                        capturedQuoted = true;
                     } else if (!inQuotes && b == ',') {
+                        if (capturing) {
+                            check.field(field, capturedText(captured, capturedLength, capturedQuoted));
+                        }
                         field++;
-                    } else if (field == keyField) {
-                        // The field's bytes without its quotes: the same for every way of writing the same text.
-                        hash = (hash ^ (b & 0xFF)) * FNV_PRIME;
-                        keyGiven = true;
+                        capturedLength = 0;
+                        capturedQuoted = false;
+                        capturing = check != null && index >= 0 && check.wants(field);
+                    } else {
+                        if (field == keyField) {
+                            // The field's bytes without its quotes: the same for every way of writing the same text.
+                            hash = (hash ^ (b & 0xFF)) * FNV_PRIME;
+                            keyGiven = true;
+                        }
+                        if (capturing) {
+                            captured = capture(captured, capturedLength++, b);
+                        }
                     }
                 }
                 linesKnown = Math.max(index, -1) + 1;
@@ -158,11 +186,25 @@ final class CsvRows implements SeedFile.Rows, SeedFile.AsWritten {
             // The last line, without a line break: refused alike, though COPY would read it as data.
             throw CsvParser.endOfDataMarker(displayPath, line);
         }
+        if (capturing && !atRowStart) {
+            check.field(field, capturedText(captured, capturedLength, capturedQuoted));   // the last row's last field
+        }
         if (keys != null && !atRowStart && index >= 0 && keyGiven) {
             keys.add(hash, index);   // the last row, without a line break after it
         }
         size = Math.max(index, -1) + 1;
         return new Copied(size, keys == null ? null : keys.sameHash);
+    }
+
+    private static byte[] capture(byte[] captured, int at, byte b) {
+        var into = at < captured.length ? captured : java.util.Arrays.copyOf(captured, captured.length * 2);
+        into[at] = b;
+        return into;
+    }
+
+    /** A captured field as COPY reads it (when COPY accepts it, it holds no quote): null when empty and unquoted. */
+    private static String capturedText(byte[] captured, int length, boolean quoted) {
+        return length == 0 && !quoted ? null : new String(captured, 0, length, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** What copyTo saw: the rows, and the pairs of rows whose keys hashed the same (null: keys not hashed). */
@@ -380,6 +422,21 @@ final class CsvRows implements SeedFile.Rows, SeedFile.AsWritten {
             }
         }
         throw new IndexOutOfBoundsException("row " + index + " of " + displayPath);
+    }
+
+    /** Several rows by index, in one pass that stops at the last of them. */
+    @Override
+    public Map<Integer, SeedFile.Row> get(java.util.SortedSet<Integer> indexes) {
+        var found = new java.util.HashMap<Integer, SeedFile.Row>();
+        try (var parser = parser()) {
+            parser.next();
+            for (int i = 0; !indexes.isEmpty() && i <= indexes.last() && parser.next(); i++) {
+                if (indexes.contains(i)) {
+                    found.put(i, row(parser));
+                }
+            }
+        }
+        return found;
     }
 
     /**
