@@ -123,7 +123,7 @@ final class CsvRows implements SeedFile.Rows, SeedFile.AsWritten {
                         afterCr = b == '\r';
                         if (!inQuotes) {
                             if (capturing) {
-                                check.field(field, capturedText(captured, capturedLength, capturedQuoted));
+                                check.field(field, captured, capturedLength, capturedQuoted);
                             }
                             atRowStart = true;
                             if (keys != null && index >= 0 && keyGiven) {
@@ -156,7 +156,7 @@ final class CsvRows implements SeedFile.Rows, SeedFile.AsWritten {
                         capturedQuoted = true;
                     } else if (!inQuotes && b == ',') {
                         if (capturing) {
-                            check.field(field, capturedText(captured, capturedLength, capturedQuoted));
+                            check.field(field, captured, capturedLength, capturedQuoted);
                         }
                         field++;
                         capturedLength = 0;
@@ -187,7 +187,7 @@ final class CsvRows implements SeedFile.Rows, SeedFile.AsWritten {
             throw CsvParser.endOfDataMarker(displayPath, line);
         }
         if (capturing && !atRowStart) {
-            check.field(field, capturedText(captured, capturedLength, capturedQuoted));   // the last row's last field
+            check.field(field, captured, capturedLength, capturedQuoted);   // the last row's last field
         }
         if (keys != null && !atRowStart && index >= 0 && keyGiven) {
             keys.add(hash, index);   // the last row, without a line break after it
@@ -200,11 +200,6 @@ final class CsvRows implements SeedFile.Rows, SeedFile.AsWritten {
         var into = at < captured.length ? captured : java.util.Arrays.copyOf(captured, captured.length * 2);
         into[at] = b;
         return into;
-    }
-
-    /** A captured field as COPY reads it (when COPY accepts it, it holds no quote): null when empty and unquoted. */
-    private static String capturedText(byte[] captured, int length, boolean quoted) {
-        return length == 0 && !quoted ? null : new String(captured, 0, length, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** What copyTo saw: the rows, and the pairs of rows whose keys hashed the same (null: keys not hashed). */

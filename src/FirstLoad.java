@@ -124,8 +124,8 @@ final class FirstLoad extends FileContext.Step {
             }
 
             @Override
-            public void field(int field, String text) {
-                if (text != null && !Values.keepsDecimals(text, scales[field])) {
+            public void field(int field, byte[] bytes, int length, boolean quoted) {
+                if ((length > 0 || quoted) && !keepsDecimals(bytes, length, scales[field])) {
                     throw new NotDirect(null);
                 }
             }
@@ -154,6 +154,31 @@ final class FirstLoad extends FileContext.Step {
                 }
             }
         }
+    }
+
+    /**
+     * Values.keepsDecimals over a field's bytes, without making a String of the common form
+     * [+-]digits[.digits], whose decimals are the digits after the point but trailing zeros.
+     */
+    static boolean keepsDecimals(byte[] bytes, int length, int scale) {
+        int at = length > 0 && (bytes[0] == '-' || bytes[0] == '+') ? 1 : 0, digits = 0, point = -1, lastNonZero = -1;
+        for (int i = at; i < length; i++) {
+            byte b = bytes[i];
+            if (b == '.' && point < 0) {
+                point = i;
+            } else if (b >= '0' && b <= '9') {
+                digits++;
+                if (b != '0') {
+                    lastNonZero = i;
+                }
+            } else {
+                return Values.keepsDecimals(new String(bytes, 0, length, java.nio.charset.StandardCharsets.UTF_8), scale);
+            }
+        }
+        if (digits == 0) {
+            return Values.keepsDecimals(new String(bytes, 0, length, java.nio.charset.StandardCharsets.UTF_8), scale);
+        }
+        return (point < 0 || lastNonZero < point ? 0 : lastNonZero - point) <= scale;
     }
 
     /**

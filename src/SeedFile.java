@@ -172,13 +172,13 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
 
     /**
      * A check of some fields of every row of a file as written, as the file streams to COPY: each
-     * field's text as COPY reads it (null for an empty field), by its position in the header. It
-     * refuses a value by throwing.
+     * field's UTF-8 bytes as COPY reads them (length 0 and not quoted: an empty field, NULL), by its
+     * position in the header. It refuses a value by throwing.
      */
     interface FieldCheck {
         boolean wants(int field);
 
-        void field(int field, String text);
+        void field(int field, byte[] bytes, int length, boolean quoted);
     }
 
     /** Rows held in memory: those of a YAML file. */

@@ -177,6 +177,18 @@ class FirstLoadTest extends FreshProject {
     }
 
     @Test
+    void the_decimals_of_a_field_are_counted_as_values_counts_them() {
+        for (var text : List.of("1", "-1.5", "+.5", "5.", "0.000", "1.500000", "1.5000001", "12.3456789", "1e-7", "1.5E2",
+                " 1.2 ", "NaN", "nan", "Infinity", "-inf", "", "-", ".", "1.2.3", "0x10", "1_000")) {
+            var bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            for (int scale : new int[]{0, 1, 6}) {
+                assertEquals(Values.keepsDecimals(text, scale), FirstLoad.keepsDecimals(bytes, bytes.length, scale), text + " at " + scale);
+            }
+        }
+        assertTrue(!Values.keepsDecimals("Infinity", 6) && Values.keepsDecimals("NaN", 6) && !Values.keepsDecimals("1.0000005", 6));
+    }
+
+    @Test
     void a_value_numeric_would_round_is_refused_not_rounded() {
         run(0, "migrate");
         csv(HEADER + "A1,Alpha,1,USD,0.01,1,,\nA2,Beta,1,USD,1.0000005,1,,\n");
