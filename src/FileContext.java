@@ -25,7 +25,7 @@ final class FileContext {
     final List<SecretCell> secretCells = new ArrayList<>();
     /** Whether the database remembers cells of this table that hold a value from the environment. */
     boolean tableHasSecretCells;
-    /** The temporary table the file's rows are staged in. */
+    /** The temporary table the file's rows are staged in; after a FirstLoad, the table itself (then only its keys are read). */
     String stage;
     /** The column group of each row, by row index; for rows checked by their shape (CSV), all have streamedGroup. */
     int[] rowGroup;
