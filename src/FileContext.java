@@ -34,8 +34,8 @@ final class FileContext {
     final Map<String, References.Reference> references = new LinkedHashMap<>();
     /** Whether the stage holds one group of one layer: then a slice of it is all of it. */
     boolean wholeStage;
-    /** For rows whose keys were hashed on their way to COPY: the pairs of rows to compare (null: not hashed). */
-    List<int[]> keysChecked;
+    /** For rows whose keys were hashed on their way to COPY: the rows whose key hashed like an earlier row's (null: not hashed). */
+    List<Integer> keysChecked;
     java.sql.Savepoint beforeWrites;
 
     // What the file did, for its FileOutcome.

@@ -176,6 +176,22 @@ class FirstLoadTest extends FreshProject {
         }
     }
 
+    /** Rows after values of several lines: their lines are known without a number kept for each row. */
+    @Test
+    void errors_name_the_lines_of_rows_after_values_of_several_lines() {
+        run(0, "migrate");
+        String rows = "A1,Alpha,1,USD,0.01,1,,\"one\ntwo\nthree\"\nA2,Beta,1,USD,0.01,1,,\nA3,Gamma,1,USD,0.01,1,,\"x\ny\"\n";
+        csv(HEADER + rows + "A4,Delta,1,USD,0.01,zero,,\n");
+        var refused = run("seed");
+        assertTrue(refused.err().contains("instruments.csv:8:") && refused.err().contains("lot_size"), refused::toString);
+        csv(HEADER + rows + "A4,Delta,1,USD,0.01,1,,\n");
+        assertTrue(seed().direct());
+        // A rerun: the staged path, whose keys are hashed on their way to COPY.
+        csv(HEADER + rows + "A4,Delta,1,USD,0.01,1,,\nA2,Again,1,USD,0.01,1,,\n");
+        var twice = run("seed");
+        assertTrue(twice.err().contains("instruments.csv:9:1: the key A2 is given twice (rows at lines 5 and 9)"), twice::toString);
+    }
+
     @Test
     void the_decimals_of_a_field_are_counted_as_values_counts_them() {
         for (var text : List.of("1", "-1.5", "+.5", "5.", "0.000", "1.500000", "1.5000001", "12.3456789", "1e-7", "1.5E2",
