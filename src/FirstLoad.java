@@ -85,7 +85,12 @@ final class FirstLoad extends FileContext.Step {
             handle.execute("SET CONSTRAINTS ALL DEFERRED");
             handle.getConnection().releaseSavepoint(beforeLoad);
         } catch (NotDirect | SeedError | JdbiException | SQLException refused) {
-            rollbackTo(beforeLoad, refused instanceof SQLException sql ? sql : new SQLException(refused));
+            var sql = refused instanceof SQLException e ? e : SeedError.causeOf(refused, SQLException.class);
+            rollbackTo(beforeLoad, sql != null ? sql : new SQLException(refused));
+            if (sql != null && !refusesTheRows(sql)) {
+                // Not a refusal of the rows (a cancelled run, a lost connection, a lock not granted): not for the staged path either.
+                throw SeedError.fromSql(sql, session.target);
+            }
             c.rowCount = 0;
             c.changes.clear();
             return false;
@@ -95,6 +100,16 @@ final class FirstLoad extends FileContext.Step {
         // The stage of a direct load is the table itself: it holds exactly the file's rows (only their keys are read).
         c.stage = table.qualified();
         return true;
+    }
+
+    /**
+     * Whether PostgreSQL refused the rows themselves, which the staged path words: a value (class
+     * 22, a CSV line COPY cannot read among them), a constraint (23), COPY into a table with row
+     * security (0A000), a privilege (42501). Anything else stops the run as it is.
+     */
+    private static boolean refusesTheRows(SQLException e) {
+        String state = java.util.Objects.requireNonNullElse(e.getSQLState(), "");
+        return state.startsWith("22") || state.startsWith("23") || state.equals("0A000") || state.equals("42501");
     }
 
     /** Whether the direct path writes and refuses what the staged path would, for this file now (see the class comment). */
