@@ -176,6 +176,33 @@ class FirstLoadTest extends FreshProject {
         }
     }
 
+    /** What the staged path adds to the rows, or checks beyond the table's constraints, keeps a first load staged. */
+    @Test
+    void a_file_whose_rows_the_staged_path_completes_is_staged() {
+        run(0, "migrate");
+        csv(HEADER.replace(",note\n", "\n") + "A1,Alpha,1,USD,0.01,1,\n");
+        var seeds = workspace.resolve("seeds/instruments.yaml");
+        for (var yaml : List.of(
+                "table: instruments\nkey: symbol\nrows: instruments.csv\ndefaults: {note: from defaults}\n",
+                "table: instruments\nkey: symbol\nrows: instruments.csv\ndefaults: {note: \"${NOTE}\"}\n",
+                "table: instruments\nkey: symbol\nrows: instruments.csv\ngenerate: {note: uuid}\n")) {
+            TestDatabase.write(seeds, yaml);
+            int before = FirstLoad.LOADED.get();
+            var seeded = run(Map.of("NOTE", "secret"), "seed");
+            assertEquals(0, seeded.exitCode(), seeded::toString);
+            assertEquals(before, FirstLoad.LOADED.get(), yaml);
+            assertTrue(db.text("SELECT note FROM instruments").length() > 0, yaml);
+            db.execute("DELETE FROM instruments; DROP TABLE IF EXISTS seed_history, seed_history_secrets, seed_history_listings, seed_history_rows");
+        }
+        // Another seed file of the same table (its keys are checked against this file's stage).
+        TestDatabase.write(seeds, "table: instruments\nkey: symbol\nrows: instruments.csv\n");
+        seeds("more_instruments.yaml", "table: instruments\nkey: symbol\nrows:\n  - {symbol: A1, name: Again, currency: EUR, tick_size: 1}\n");
+        int before = FirstLoad.LOADED.get();
+        var clash = run("seed");
+        assertEquals(before, FirstLoad.LOADED.get());
+        assertTrue(clash.err().contains("the key A1 is also given by"), clash::toString);
+    }
+
     /** Rows after values of several lines: their lines are known without a number kept for each row. */
     @Test
     void errors_name_the_lines_of_rows_after_values_of_several_lines() {
