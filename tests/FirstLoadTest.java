@@ -231,6 +231,21 @@ class FirstLoadTest extends FreshProject {
         assertTrue(!Values.keepsDecimals("Infinity", 6) && Values.keepsDecimals("NaN", 6) && !Values.keepsDecimals("1.0000005", 6));
     }
 
+    /** A refusal while the file is still streaming (at line 12: row 5 takes two lines): the staged path's error all the same. */
+    @Test
+    void a_refusal_early_in_a_large_file_is_the_staged_paths_error() {
+        run(0, "migrate");
+        csv(manyRows(200_000).replace("\nS00010,\"Instrument 10, Class K\",1,USD,0.01,1,", "\nS00010,\"Instrument 10, Class K\",1,USD,0.01,0,"));
+        int before = FirstLoad.LOADED.get();
+        var direct = run("seed");
+        assertEquals(before, FirstLoad.LOADED.get());
+        db.execute(NO_OP_TRIGGER);
+        var staged = run("seed");
+        assertTrue(direct.err().contains("instruments.csv:12:") && direct.err().contains("lot_size"), direct::toString);
+        assertEquals(staged.err(), direct.err());
+        assertEquals(0, db.count("SELECT count(*) FROM instruments"));
+    }
+
     @Test
     void a_value_numeric_would_round_is_refused_not_rounded() {
         run(0, "migrate");
