@@ -210,15 +210,16 @@ final class Checks extends FileContext.Step {
 
     void rejectDuplicateKeys() {
         if (c.keysChecked != null) {
-            for (var pair : c.keysChecked) {
-                // The same hash: the same key, or (once in billions) two keys that hash alike.
-                boolean same = handle.createQuery("SELECT count(DISTINCT " + keyExpression("s") + ") = 1 FROM " + c.stage
-                        + " s WHERE s." + ROW + " IN (?, ?)").bind(0, pair[0]).bind(1, pair[1]).mapTo(Boolean.class).one();
-                if (same) {
-                    throwDuplicate(new Integer[]{pair[0], pair[1]});
+            for (int row : c.keysChecked) {
+                // The hash of an earlier row's key: the same key, or (once in billions) two keys that hash alike.
+                var earlier = handle.createQuery("SELECT e." + ROW + " FROM " + c.stage + " s JOIN " + c.stage + " e ON "
+                        + keyMatch("e", "s") + " WHERE s." + ROW + " = ? AND e." + ROW + " < s." + ROW + " ORDER BY e." + ROW
+                        + " LIMIT 1").bind(0, row).mapTo(Integer.class).findOne();
+                if (earlier.isPresent()) {
+                    throwDuplicate(new Integer[]{earlier.get(), row});
                 }
             }
-            if (c.keysChecked.size() < 100) {
+            if (c.keysChecked.size() < KeyHashes.MARKED_AT_MOST) {
                 return;
             }
         }

@@ -34,10 +34,8 @@ final class CsvRows implements SeedFile.Rows, SeedFile.AsWritten {
     private int size = -1;
     /** How much of the file the pass in progress has read, 0 to 1: for the progress bar. */
     private volatile double fractionRead;
-    /** The line of each row, by index, once a pass has read them: positions without reading again. */
-    private int[] lines = new int[0];
-    /** How many rows' lines are known (a pass that failed knows those it got to). */
-    private int linesKnown;
+    /** The line of each row, once a pass has read them: positions without reading again. */
+    private final RowLines lines = new RowLines();
 
     private CsvRows(Path path, String displayPath, List<Header> header, UnaryOperator<SeedFile.Row> complete,
                     Set<String> extraColumns) {
@@ -68,8 +66,13 @@ final class CsvRows implements SeedFile.Rows, SeedFile.AsWritten {
      * a seed file may have.
      */
     @Override
-    public Copied copyTo(java.util.function.Consumer<java.nio.ByteBuffer> sink, java.util.function.LongConsumer rowsSent, int keyField) {
+    public Copied copyTo(java.util.function.Consumer<java.nio.ByteBuffer> sink, java.util.function.LongConsumer rowsSent, int keyField,
+                         SeedFile.FieldCheck check) {
         int index = -2;   // the header is row -1, the first row 0
+        // The field being captured for check: its bytes without its quotes, and whether it had any ("" is empty text, not NULL).
+        byte[] captured = new byte[64];
+        int capturedLength = 0;
+        boolean capturing = false, capturedQuoted = false;
         int line = 1, field = 0, rowLine = 1;
         long lineChars = 0, rowChars = 0;
         boolean inQuotes = false, atRowStart = true, keyGiven = false, afterCr = false;
@@ -98,12 +101,12 @@ final class CsvRows implements SeedFile.Rows, SeedFile.AsWritten {
                         endMarker = 0;
                         rowChars = 0;
                         rowLine = line;
+                        capturedLength = 0;
+                        capturedQuoted = false;
                         if (++index >= 0) {
-                            if (index == lines.length) {
-                                lines = java.util.Arrays.copyOf(lines, Math.max(1024, lines.length * 2));
-                            }
-                            lines[index] = line;
+                            lines.record(index, line);
                         }
+                        capturing = check != null && index >= 0 && check.wants(0);
                     }
                     if (b == '\n' || b == '\r') {
                         if (!inQuotes && endMarker == 2) {
@@ -114,12 +117,20 @@ final class CsvRows implements SeedFile.Rows, SeedFile.AsWritten {
                         lineChars = 0;
                         afterCr = b == '\r';
                         if (!inQuotes) {
+                            if (capturing) {
+                                check.field(field, captured, capturedLength, capturedQuoted);
+                            }
                             atRowStart = true;
                             if (keys != null && index >= 0 && keyGiven) {
                                 keys.add(hash, index);
                             }
-                        } else if (field == keyField) {
-                            hash = (hash ^ (b & 0xFF)) * FNV_PRIME;
+                        } else {
+                            if (field == keyField) {
+                                hash = (hash ^ (b & 0xFF)) * FNV_PRIME;
+                            }
+                            if (capturing) {
+                                captured = capture(captured, capturedLength++, b);
+                            }
                         }
                         continue;
                     }
@@ -137,15 +148,29 @@ final class CsvRows implements SeedFile.Rows, SeedFile.AsWritten {
                     if (b == '"') {
                         inQuotes = !inQuotes;
                         keyGiven |= field == keyField;   // "" is a key (empty text); an empty field is none
+                        capturedQuoted = true;
                     } else if (!inQuotes && b == ',') {
+                        if (capturing) {
+                            check.field(field, captured, capturedLength, capturedQuoted);
+                        }
                         field++;
-                    } else if (field == keyField) {
-                        // The field's bytes without its quotes: the same for every way of writing the same text.
-                        hash = (hash ^ (b & 0xFF)) * FNV_PRIME;
-                        keyGiven = true;
+                        capturedLength = 0;
+                        capturedQuoted = false;
+                        capturing = check != null && index >= 0 && check.wants(field);
+                    } else {
+                        if (field == keyField) {
+                            // The field's bytes without its quotes: the same for every way of writing the same text.
+                            hash = (hash ^ (b & 0xFF)) * FNV_PRIME;
+                            keyGiven = true;
+                        }
+                        if (capturing) {
+                            captured = capture(captured, capturedLength++, b);
+                        }
                     }
                 }
-                linesKnown = Math.max(index, -1) + 1;
+                if (keys != null && bytesSent == 0 && index > 0) {
+                    keys.expect((long) ((double) total / n * (index + 1) * 1.1));   // rows as long as the first buffer's, and a tenth more
+                }
                 sink.accept(java.nio.ByteBuffer.wrap(buffer, 0, n));
                 bytesSent += n;
                 fractionRead = bytesSent / (double) total;
@@ -158,69 +183,26 @@ final class CsvRows implements SeedFile.Rows, SeedFile.AsWritten {
             // The last line, without a line break: refused alike, though COPY would read it as data.
             throw CsvParser.endOfDataMarker(displayPath, line);
         }
+        if (capturing && !atRowStart) {
+            check.field(field, captured, capturedLength, capturedQuoted);   // the last row's last field
+        }
         if (keys != null && !atRowStart && index >= 0 && keyGiven) {
             keys.add(hash, index);   // the last row, without a line break after it
         }
         size = Math.max(index, -1) + 1;
-        return new Copied(size, keys == null ? null : keys.sameHash);
+        return new Copied(size, keys == null ? null : keys.sameHashAsEarlier);
     }
 
-    /** What copyTo saw: the rows, and the pairs of rows whose keys hashed the same (null: keys not hashed). */
-    record Copied(int rows, List<int[]> sameHash) {}
+    private static byte[] capture(byte[] captured, int at, byte b) {
+        var into = at < captured.length ? captured : java.util.Arrays.copyOf(captured, captured.length * 2);
+        into[at] = b;
+        return into;
+    }
+
+    /** What copyTo saw: the rows, and those whose key hashed like an earlier row's (null: keys not hashed). */
+    record Copied(int rows, List<Integer> sameHash) {}
 
     private static final long FNV_OFFSET = 0xcbf29ce484222325L, FNV_PRIME = 0x100000001b3L;
-
-    /** 64-bit key hashes, open addressing: 12 bytes a row, where a set of the keys themselves would take ten times that. */
-    private static final class KeyHashes {
-        private long[] hashes = new long[1 << 12];
-        private int[] rows = new int[1 << 12];
-        private int count;
-        final List<int[]> sameHash = new ArrayList<>();
-
-        void add(long hash, int row) {
-            if (hash == 0) {
-                hash = 1;   // 0 marks an empty slot
-            }
-            if (2 * (count + 1) > hashes.length) {
-                grow();
-            }
-            int slot = insert(hashes, rows, hash, row);
-            if (slot >= 0) {
-                if (sameHash.size() < 100) {
-                    sameHash.add(new int[]{slot, row});
-                }
-            } else {
-                count++;
-            }
-        }
-
-        /** Puts hash in the table, or returns the row that has it already (then puts nothing). */
-        private static int insert(long[] hashes, int[] rows, long hash, int row) {
-            int mask = hashes.length - 1;
-            for (int i = (int) (hash ^ (hash >>> 32)) & mask; ; i = (i + 1) & mask) {
-                if (hashes[i] == 0) {
-                    hashes[i] = hash;
-                    rows[i] = row;
-                    return -1;
-                }
-                if (hashes[i] == hash) {
-                    return rows[i];
-                }
-            }
-        }
-
-        private void grow() {
-            long[] oldHashes = hashes;
-            int[] oldRows = rows;
-            hashes = new long[oldHashes.length * 2];
-            rows = new int[oldRows.length * 2];
-            for (int i = 0; i < oldHashes.length; i++) {
-                if (oldHashes[i] != 0) {
-                    insert(hashes, rows, oldHashes[i], oldRows[i]);
-                }
-            }
-        }
-    }
 
     /**
      * The CSV file that a seed file names in rows: csv, beside it: checked to be there, inside the
@@ -324,11 +306,7 @@ final class CsvRows implements SeedFile.Rows, SeedFile.AsWritten {
         try (var parser = parser()) {
             parser.next();   // the header
             while (parser.next()) {
-                if (index == lines.length) {
-                    lines = java.util.Arrays.copyOf(lines, Math.max(1024, lines.length * 2));
-                }
-                lines[index] = parser.recordLine;
-                linesKnown = index + 1;
+                lines.record(index, parser.recordLine);
                 action.accept(row(parser), index++);
             }
         }
@@ -337,7 +315,7 @@ final class CsvRows implements SeedFile.Rows, SeedFile.AsWritten {
 
     @Override
     public SeedFile.Pos pos(int index) {
-        return index < linesKnown ? new SeedFile.Pos(lines[index], 1, displayPath) : get(index).pos();
+        return index < lines.known() ? new SeedFile.Pos(lines.line(index), 1, displayPath) : get(index).pos();
     }
 
     /**
@@ -382,22 +360,28 @@ final class CsvRows implements SeedFile.Rows, SeedFile.AsWritten {
         throw new IndexOutOfBoundsException("row " + index + " of " + displayPath);
     }
 
+    /** Several rows by index, in one pass that stops at the last of them. */
+    @Override
+    public Map<Integer, SeedFile.Row> get(java.util.SortedSet<Integer> indexes) {
+        var found = new java.util.HashMap<Integer, SeedFile.Row>();
+        try (var parser = parser()) {
+            parser.next();
+            for (int i = 0; !indexes.isEmpty() && i <= indexes.last() && parser.next(); i++) {
+                if (indexes.contains(i)) {
+                    found.put(i, row(parser));
+                }
+            }
+        }
+        return found;
+    }
+
     /**
      * The row that a line of the file belongs to, by the lines counted as it went to COPY: the
      * last row that starts on it or before. (COPY names the line where a row ends.)
      */
     @Override
     public int rowAtLine(int line) {
-        int low = 0, high = linesKnown - 1, found = -1;
-        while (low <= high) {
-            int middle = (low + high) >>> 1;
-            if (lines[middle] <= line) {
-                found = middle;
-                low = middle + 1;
-            } else {
-                high = middle - 1;
-            }
-        }
+        int found = lines.rowAt(line);
         return found >= 0 ? found : Math.max(0, line - 2);
     }
 

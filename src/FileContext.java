@@ -25,7 +25,7 @@ final class FileContext {
     final List<SecretCell> secretCells = new ArrayList<>();
     /** Whether the database remembers cells of this table that hold a value from the environment. */
     boolean tableHasSecretCells;
-    /** The temporary table the file's rows are staged in. */
+    /** The temporary table the file's rows are staged in; after a FirstLoad, the table itself (then only its keys are read). */
     String stage;
     /** The column group of each row, by row index; for rows checked by their shape (CSV), all have streamedGroup. */
     int[] rowGroup;
@@ -34,8 +34,8 @@ final class FileContext {
     final Map<String, References.Reference> references = new LinkedHashMap<>();
     /** Whether the stage holds one group of one layer: then a slice of it is all of it. */
     boolean wholeStage;
-    /** For rows whose keys were hashed on their way to COPY: the pairs of rows to compare (null: not hashed). */
-    List<int[]> keysChecked;
+    /** For rows whose keys were hashed on their way to COPY: the rows whose key hashed like an earlier row's (null: not hashed). */
+    List<Integer> keysChecked;
     java.sql.Savepoint beforeWrites;
 
     // What the file did, for its FileOutcome.

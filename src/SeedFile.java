@@ -154,14 +154,31 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
         Row shape();
 
         /** Streams the rows, as written, to sink; with keyField ≥ 0, the pairs of rows whose keys hash the same. */
+        default CsvRows.Copied copyTo(java.util.function.Consumer<java.nio.ByteBuffer> sink, java.util.function.LongConsumer rowsSent,
+                                      int keyField) {
+            return copyTo(sink, rowsSent, keyField, null);
+        }
+
+        /** The same, with check shown the fields it wants of every row on their way (null: none). */
         CsvRows.Copied copyTo(java.util.function.Consumer<java.nio.ByteBuffer> sink, java.util.function.LongConsumer rowsSent,
-                              int keyField);
+                              int keyField, FieldCheck check);
 
         /** The row a line of COPY's input belongs to. */
         int rowAtLine(int line);
 
         /** How much of the file the pass in progress has read, 0 to 1. */
         double fractionRead();
+    }
+
+    /**
+     * A check of some fields of every row of a file as written, as the file streams to COPY: each
+     * field's UTF-8 bytes as COPY reads them (length 0 and not quoted: an empty field, NULL), by its
+     * position in the header. It refuses a value by throwing.
+     */
+    interface FieldCheck {
+        boolean wants(int field);
+
+        void field(int field, byte[] bytes, int length, boolean quoted);
     }
 
     /** Rows held in memory: those of a YAML file. */

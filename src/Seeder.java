@@ -2,6 +2,7 @@
 // compares them with its table and writes what differs; then each removes what it no longer lists.
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * One seed file against its table, driven through its steps: {@link Checks}, {@link Stage},
@@ -79,6 +80,7 @@ final class Seeder {
     private final Ownership ownership;
     private final Removal removal;
     private final SkipProof proof;
+    private final FirstLoad firstLoad;
 
     private Seeder(Run run, FileOrder.Planned planned) {
         c = new FileContext(run, planned.file(), planned.table());
@@ -91,6 +93,7 @@ final class Seeder {
         ownership = new Ownership(c);
         removal = new Removal(c, refs, writes, ownership, secretCells);
         proof = new SkipProof(c);
+        firstLoad = new FirstLoad(c, refs);
     }
 
     /**
@@ -130,33 +133,42 @@ final class Seeder {
                 c.skipped(proven.get());
                 return;
             }
-            stage.stage(groups);
-            c.run.progress.step(c.file.name(), c.run.dryRun ? "planning" : "comparing and writing", null);
-            // References first: a key may hold one, and two keys are the same only once resolved.
-            int layers = refs.resolveReferences();
-            c.wholeStage = groups.size() == 1 && layers == 1;
-            checks.rejectDuplicateKeys();
-            checks.rejectKeysOfOtherFiles();
-            c.beforeWrites = stage.savepoint("seed_file");
-            for (int layer = 0; layer < layers; layer++) {
-                if (layer > 0) {
-                    refs.resolveSelfReferences(layer);
-                }
-                for (var group : groups.values()) {
-                    var found = diff.diff(group, layer, Results.FileOutcome.DETAIL_LIMIT - c.changes.size());
-                    if (found.firstInsert() != null) {
-                        checks.requireValuesForInsert(group, found.firstInsert());
-                    }
-                    writes.write(group, layer, found);
-                }
+            boolean loaded = firstLoad.load();
+            if (!loaded) {
+                writeStaged(groups);
             }
-            writes.checkDeferredConstraints();
             secretCells.record(groups.values());
             ownership.record();
-            proof.take();
+            // A first load leaves its empty table holding exactly the file's rows, as many as COPY loaded.
+            proof.take(loaded ? c.rowCount : -1);
             c.run.session.staged.add(new Session.Staged(c.stage, c.table.qualified(), c.file, c.rows, c.rowCount));
         } finally {
             c.durationNanos += System.nanoTime() - started;
         }
+    }
+
+    /** The staged path: the rows COPYed into a stage, checked and resolved there, then what differs written. */
+    private void writeStaged(Map<List<String>, FileContext.Group> groups) {
+        stage.stage(groups);
+        c.run.progress.step(c.file.name(), c.run.dryRun ? "planning" : "comparing and writing", null);
+        // References first: a key may hold one, and two keys are the same only once resolved.
+        int layers = refs.resolveReferences();
+        c.wholeStage = groups.size() == 1 && layers == 1;
+        checks.rejectDuplicateKeys();
+        checks.rejectKeysOfOtherFiles();
+        c.beforeWrites = stage.savepoint("seed_file");
+        for (int layer = 0; layer < layers; layer++) {
+            if (layer > 0) {
+                refs.resolveSelfReferences(layer);
+            }
+            for (var group : groups.values()) {
+                var found = diff.diff(group, layer, Results.FileOutcome.DETAIL_LIMIT - c.changes.size());
+                if (found.firstInsert() != null) {
+                    checks.requireValuesForInsert(group, found.firstInsert());
+                }
+                writes.write(group, layer, found);
+            }
+        }
+        writes.checkDeferredConstraints();
     }
 }

@@ -144,14 +144,14 @@ final class SkipProof extends FileContext.Step {
     }
 
     /**
-     * After the file's writes, under its lock: the table's count, and an id P newer than every row
-     * of it. Taken only when no other transaction with an id up to P is in progress.
+     * After the file's writes, under its lock: the table's count (knownRows when the writes know it,
+     * else -1), and an id P newer than every row of it. Taken only when no other transaction with an id up to P is in progress.
      */
-    void take() {
+    void take(long knownRows) {
         if (ineligible() != null || run.dryRun) {
             return;
         }
-        long rows = handle.createQuery("SELECT count(*) FROM " + table.qualified()).mapTo(Long.class).one();
+        long rows = knownRows >= 0 ? knownRows : handle.createQuery("SELECT count(*) FROM " + table.qualified()).mapTo(Long.class).one();
         session.run("CREATE TEMPORARY TABLE IF NOT EXISTS seed_proof_probe (x integer) ON COMMIT DELETE ROWS");
         session.run("SAVEPOINT seed_proof");
         long sub = handle.createQuery("INSERT INTO pg_temp.seed_proof_probe VALUES (1) RETURNING xmin::text::bigint")

@@ -60,6 +60,16 @@ final class Values {
     }
 
     /**
+     * Whether PostgreSQL reads text as a number a numeric(p,s) column of this scale stores as it is
+     * (NaN too); false when it would round it, and for any text not plainly a number (infinities,
+     * which the column refuses, among them): then a caller that cannot tell does not go on.
+     */
+    static boolean keepsDecimals(String text, int scale) {
+        String number = text.trim();
+        return DECIMAL.matcher(number).matches() ? decimalsNeeded(number) <= scale : number.equalsIgnoreCase("NaN");
+    }
+
+    /**
      * The decimals a number needs, counted in its text: 0.50 needs 1, 1.5e-3 needs 4, 100e-3 needs
      * 1, 120 none. BigDecimal.stripTrailingZeros would say the same, but divides by ten once per
      * zero: a value of a hundred thousand digits took minutes.
