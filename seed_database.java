@@ -127,6 +127,7 @@ public class seed_database implements Callable<Integer> {
     }
 
     public static void main(String... args) {
+        Timing.mark("the JVM started, main");
         // UTF-8 always; under a locale that is not UTF-8 the tool's own symbols in ASCII (see Report.PlainSymbols).
         var utf8 = new PrintWriter(new OutputStreamWriter(System.err, UTF_8), true);
         var err = Report.PlainSymbols.utf8Reader(System.getenv()) ? utf8 : Report.PlainSymbols.around(utf8);
@@ -156,6 +157,7 @@ public class seed_database implements Callable<Integer> {
                 .get(0))));
         cli.addSubcommand(new CommandLine.HelpCommand());
         CommandOptions.prune(cli);
+        Timing.mark("picocli: the commands built");
         // Set once every subcommand is there: picocli hands these down to the subcommands it has.
         cli.setOut(out).setErr(err).setExecutionExceptionHandler(tool.failures).setParameterExceptionHandler(tool.failures);
         cli.setExecutionStrategy(parsed -> {
@@ -294,8 +296,10 @@ public class seed_database implements Callable<Integer> {
 
     /** What every command does first: logging, then its settings, so that an error names the database. */
     private Config config(Mode mode, List<String> files) {
+        Timing.mark("picocli: the command line read");
         Logging.configure(options.verbose, err);
         var config = Config.of(mode, options, files, env, workingDir, scriptDir, secrets, out, err);
+        Timing.mark("the configuration");
         failures.target = config.target();
         return config;
     }
