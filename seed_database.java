@@ -32,10 +32,12 @@ import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -127,6 +129,7 @@ public class seed_database implements Callable<Integer> {
     }
 
     public static void main(String... args) {
+        Timing.mark("the JVM started, main");
         // UTF-8 always; under a locale that is not UTF-8 the tool's own symbols in ASCII (see Report.PlainSymbols).
         var utf8 = new PrintWriter(new OutputStreamWriter(System.err, UTF_8), true);
         var err = Report.PlainSymbols.utf8Reader(System.getenv()) ? utf8 : Report.PlainSymbols.around(utf8);
@@ -150,22 +153,16 @@ public class seed_database implements Callable<Integer> {
         var maskedErr = secrets.masking(rawErr);
         var out = new PrintWriter(maskedOut, true);
         var err = new PrintWriter(maskedErr, true);
-        var tool = new seed_database(env, workingDir, scriptDir, secrets, out, err);
-        var cli = new CommandLine(tool);
-        COMMANDS.forEach(name -> cli.addSubcommand(new CommandLine(CommandLine.getCommandMethods(seed_database.class, name)
-                .get(0))));
-        cli.addSubcommand(new CommandLine.HelpCommand());
-        CommandOptions.prune(cli);
-        // Set once every subcommand is there: picocli hands these down to the subcommands it has.
-        cli.setOut(out).setErr(err).setExecutionExceptionHandler(tool.failures).setParameterExceptionHandler(tool.failures);
-        cli.setExecutionStrategy(parsed -> {
-            try {
-                CommandOptions.refuseMisplaced(parsed);
-            } catch (SeedError misplaced) {
-                return tool.failures.report(misplaced, cli);
-            }
-            return new CommandLine.RunLast().execute(parsed);
-        });
+        Supplier<seed_database> newTool = () -> new seed_database(env, workingDir, scriptDir, secrets, out, err);
+        var named = commandsNamed(args);
+        var tool = newTool.get();
+        var cli = commandLine(tool, named);
+        if (!named.equals(everyCommand()) && !parses(cli, args)) {
+            // A mistake is worded with every command at hand (did you mean, the commands there are), by a tool not yet read into.
+            tool = newTool.get();
+            cli = commandLine(tool, everyCommand());
+        }
+        Timing.mark("picocli: the commands built");
         try {
             return cli.execute(args);
         } catch (VirtualMachineError e) {
@@ -182,6 +179,69 @@ public class seed_database implements Callable<Integer> {
             } catch (IOException e) {
                 // a closed stdout or stderr: nothing more can be said
             }
+        }
+    }
+
+    /**
+     * The tool's command line with the commands named (each costs picocli a pass of reflection,
+     * a tenth of a no-op run's time for all of them), the shared options pruned, and every
+     * failure handed to the tool's handler.
+     */
+    private static CommandLine commandLine(seed_database tool, Set<String> commands) {
+        var cli = new CommandLine(tool);
+        COMMANDS.stream().filter(commands::contains).forEach(name -> cli.addSubcommand(new CommandLine(
+                CommandLine.getCommandMethods(seed_database.class, name).get(0))));
+        if (commands.contains("help")) {
+            cli.addSubcommand(new CommandLine.HelpCommand());
+        }
+        CommandOptions.prune(cli);
+        // Set once every subcommand is there: picocli hands these down to the subcommands it has.
+        cli.setOut(tool.out).setErr(tool.err).setExecutionExceptionHandler(tool.failures)
+                .setParameterExceptionHandler(tool.failures);
+        cli.setExecutionStrategy(parsed -> {
+            try {
+                CommandOptions.refuseMisplaced(parsed);
+            } catch (SeedError misplaced) {
+                return tool.failures.report(misplaced, cli);
+            }
+            return new CommandLine.RunLast().execute(parsed);
+        });
+        return cli;
+    }
+
+    private static Set<String> everyCommand() {
+        var all = new HashSet<>(COMMANDS);
+        all.add("help");
+        return all;
+    }
+
+    /**
+     * The commands a command line can reach: those it names, word for word (picocli takes a command
+     * only by its whole name). Every command for what reads them all: help and version (also in a
+     * cluster of short options, -qh), completion's script, and an @file of arguments.
+     */
+    static Set<String> commandsNamed(String[] args) {
+        var named = new HashSet<String>();
+        for (String arg : args) {
+            boolean shortOptions = arg.startsWith("-") && !arg.startsWith("--");
+            if (arg.equals("--help") || arg.equals("--version") || arg.equals("completion") || arg.startsWith("@")
+                    || shortOptions && (arg.indexOf('h') > 0 || arg.indexOf('V') > 0)) {
+                return everyCommand();
+            }
+            if (COMMANDS.contains(arg) || arg.equals("help")) {
+                named.add(arg);
+            }
+        }
+        return named;
+    }
+
+    /** Whether picocli reads args without a mistake (reading sets nothing that the run's own reading does not set again). */
+    private static boolean parses(CommandLine cli, String[] args) {
+        try {
+            cli.parseArgs(args);
+            return true;
+        } catch (CommandLine.ParameterException mistake) {
+            return false;
         }
     }
 
@@ -294,8 +354,10 @@ public class seed_database implements Callable<Integer> {
 
     /** What every command does first: logging, then its settings, so that an error names the database. */
     private Config config(Mode mode, List<String> files) {
+        Timing.mark("picocli: the command line read");
         Logging.configure(options.verbose, err);
         var config = Config.of(mode, options, files, env, workingDir, scriptDir, secrets, out, err);
+        Timing.mark("the configuration");
         failures.target = config.target();
         return config;
     }

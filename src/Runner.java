@@ -77,31 +77,38 @@ final class Runner {
         String environment = chosen.name();
         // Every seed file is read and checked before the database is touched.
         var seedFiles = mode.seeds() ? readSeedFiles(layout, declared) : List.<SeedFile>of();
+        Timing.mark("the seed files read");
         var selected = selection(seedFiles);
         report.only = selected.size() < seedFiles.size() ? selected.stream().map(SeedFile::name).toList() : null;
         var skipped = selected.stream().filter(f -> !f.appliesTo(environment)).toList();
         report.header(title != null ? title : dryRun ? mode.rolledBackTitle() : null, config.target(), environment,
                 declared.describe(chosen), layout, mode.migrates(), mode.seeds());
+        Timing.mark("the report's header");
 
         record Done(Migrations.Outcome migrated, List<Results.FileOutcome> seeded, String recordedIn) {}
         var done = withRetries(session -> {
             try (var progress = Progress.onTerminal(config.err(), config.processEnvironment())) {
+                Timing.mark("connected, the run lock taken");
                 var migrated = mode.migrates() ? Migrations.apply(session, layout.migrations(), config.workingDir(),
                         config.baseline()) : null;
+                Timing.mark("migrations");
                 List<Results.FileOutcome> seeded;
                 try {
                     seeded = seed(session, seedFiles, selected, chosen, progress, migrated);
                 } catch (SeedError e) {
                     throw mode.migrates() ? e : withPendingMigrations(e, session, layout);
                 }
+                Timing.mark("seeding");
                 String recordedIn = null;
                 if (!dryRun) {
                     if (!seeded.isEmpty()) {
                         recordedIn = config.historyTable();
                         new History(session, recordedIn).record(new History.RunInfo(UUID.randomUUID(), startedAt, environment,
                                 gitCommit.join(), host.join()), seeded, config.secrets());
+                        Timing.mark("the history recorded");
                     }
                     session.commit();
+                    Timing.mark("committed");
                 }
                 return new Done(migrated, seeded, recordedIn);
             }
@@ -109,6 +116,7 @@ final class Runner {
         var result = new Results.RunOutcome(mode, dryRun, environment, chosen.production(), config.target(),
                 done.migrated(), done.seeded(), skipped, layout.seeds(), System.nanoTime() - started, done.recordedIn());
         report.run(result);
+        Timing.mark("the report");
         return result;
     }
 

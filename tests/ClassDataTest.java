@@ -19,15 +19,32 @@ import org.junit.jupiter.api.Test;
 class ClassDataTest extends FreshProject {
 
     private TestDatabase.Run seed(Path launch, Map<String, String> extra) throws Exception {
+        return tool(launch, extra, "--json");
+    }
+
+    private TestDatabase.Run tool(Path launch, Map<String, String> extra, String... args) throws Exception {
+        var env = new java.util.HashMap<>(Map.of("JBANG_WRAPPER_NEWEST_JDK", "0"));
+        env.putAll(extra);
+        return newestJdk(launch, env, args);
+    }
+
+    /** The tool through ./jbang on the JDK it picks (the newest, 25 or later, when there is one); it must succeed. */
+    private TestDatabase.Run newestJdk(Path launch, Map<String, String> extra, String... args) throws Exception {
+        var run = anyJdkRun(launch, extra, args);
+        assertEquals(0, run.exitCode(), run::toString);
+        return run;
+    }
+
+    private TestDatabase.Run anyJdkRun(Path launch, Map<String, String> extra, String... args) throws Exception {
         var env = LauncherTest.cronEnvironment();
         env.put("JBANG_WRAPPER_CACHE", launch.getParent().getParent().toString());
         env.put("JBANG_WRAPPER_FORCE", "1");
         env.put("DATABASE_URL", db.url());
         env.put("SEED_DATABASE_HOME", workspace.toString());
         env.putAll(extra);
-        var run = LauncherTest.launch(env, workspace, TestDatabase.PROJECT.resolve("seed_database.java").toString(), "--json");
-        assertEquals(0, run.exitCode(), run::toString);
-        return run;
+        var command = new java.util.ArrayList<>(List.of(TestDatabase.PROJECT.resolve("seed_database.java").toString()));
+        command.addAll(List.of(args));
+        return LauncherTest.launch(env, workspace, command.toArray(String[]::new));
     }
 
     private static List<Path> files(Path launch, String glob) throws IOException {
@@ -66,6 +83,69 @@ class ClassDataTest extends FreshProject {
         String loaded = Files.readString(log);
         assertTrue(loaded.lines().anyMatch(line -> line.contains(" seed_database ") && line.contains("shared objects file")),
                 "the tool's own classes come from the archive: " + loaded.lines().filter(l -> l.contains(" seed_database ")).toList());
+    }
+
+    /**
+     * On JDK 25 and later (which ./jbang prefers when one is installed): a run records, the next
+     * makes the AOT cache from that record in the background, a run after that checks and keeps it,
+     * and the runs after map it; all print alike.
+     */
+    @Test
+    void on_jdk_25_the_aot_cache_is_made_in_the_background_then_kept_and_mapped() throws Exception {
+        Path launch = LauncherTest.wrapperCache("class-data-cache");
+        var version = newestJdk(launch, Map.of(), "--version");   // JBang is asked for the command; it is remembered
+        int feature = Integer.parseInt(version.out().lines().filter(l -> l.startsWith("Java ")).findFirst().orElseThrow()
+                .replaceAll("^Java (\\d+).*", "$1"));
+        org.junit.jupiter.api.Assumptions.assumeTrue(feature >= 25, "no JDK 25 or later installed: " + version.out());
+
+        var recorded = newestJdk(launch, Map.of(), "--json");   // a first load
+        assertEquals("", recorded.err(), "recording is silent");
+        assertEquals(1, files(launch, "record.*").size(), "the classes recorded");
+        var making = newestJdk(launch, Map.of(), "--json");   // a no-op, like the runs after it
+        assertEquals("", making.err(), making::toString);
+        for (int i = 0; i < 240 && !files(launch, "creating.*").isEmpty(); i++) {
+            Thread.sleep(500);   // the cache is made in the background (seconds; on a busy machine up to a minute)
+        }
+        var made = files(launch, "*");
+        // The next run checks it and keeps it (or the one after, should the making process not have exited yet).
+        for (int i = 0; i < 3 && files(launch, "*.aot").isEmpty(); i++) {
+            var kept = newestJdk(launch, Map.of(), "--json");
+            assertEquals(withoutDurations(making), withoutDurations(kept));
+        }
+        var now = files(launch, "*");
+        assertEquals(1, files(launch, "*.aot").size(), () -> "the AOT cache checked and kept; made: " + made + ", now: " + now);
+
+        Path log = TestDatabase.scratch("class-load").resolve("classes.log");
+        var mapped = newestJdk(launch, Map.of("JAVA_TOOL_OPTIONS", "-Xlog:class+load=info:file=" + log), "--json");
+        assertEquals(withoutDurations(making), withoutDurations(mapped));
+        assertTrue(Files.readString(log).lines().anyMatch(line -> line.contains(" seed_database ")
+                && line.contains("shared objects file")), "the tool's own classes come from the cache");
+    }
+
+    @Test
+    void a_run_that_prints_its_version_or_help_records_nothing_the_next_real_run_does() throws Exception {
+        Path launch = LauncherTest.wrapperCache("class-data-cache");
+        tool(launch, Map.of(), "--version");   // JBang is asked for the command; it is remembered
+        assertTrue(tool(launch, Map.of(), "--version").out().startsWith("seed_database "));
+        assertEquals(0, tool(launch, Map.of(), "help", "seed").exitCode());
+        assertEquals(0, tool(launch, Map.of(), "-qV").exitCode());
+        assertEquals(List.of(), files(launch, "*"), "no archive of the few classes that printing a version loads");
+
+        seed(launch, Map.of());
+        assertEquals(1, files(launch, "written.*").size() + files(launch, "record.*").size(), "a run records its classes");
+    }
+
+    @Test
+    void a_run_that_fails_keeps_no_archive_and_keeps_its_exit_code_the_next_that_works_records() throws Exception {
+        Path launch = LauncherTest.wrapperCache("class-data-cache");
+        seed(launch, Map.of());   // JBang is asked for the command; it is remembered
+        var unreachable = anyJdkRun(launch, Map.of("JBANG_WRAPPER_NEWEST_JDK", "0",
+                "DATABASE_URL", "postgresql://postgres@127.0.0.1:1/nothing_there"), "--json");
+        assertEquals(3, unreachable.exitCode(), unreachable::toString);
+        assertEquals(List.of(), files(launch, "*"), "no archive of the few classes a failed run loads");
+
+        seed(launch, Map.of());
+        assertEquals(1, files(launch, "written.*").size(), "the next run that works records");
     }
 
     @Test

@@ -100,4 +100,30 @@ class CommandLineTest extends FreshProject {
         var afterCommand = run("migrate", "--migrations", "migrations");
         assertEquals(0, afterCommand.exitCode(), "options are accepted after the command:\n" + afterCommand);
     }
+
+    /** Only the commands a line names are built; its mistakes are still worded with all of them. */
+    @Test
+    void a_line_is_read_and_its_mistakes_worded_alike_whichever_commands_it_names() {
+        var typo = TestDatabase.runWith(Map.of(), workspace, "sed");
+        assertEquals(2, typo.exitCode(), typo::toString);
+        assertEquals("error: there is no command \"sed\"; did you mean \"seed\"? The commands are migrate, seed, plan, check, "
+                + "info, history, verify, export, completion, help. See --help.\n", typo.err());
+
+        var misplaced = TestDatabase.runWith(Map.of(), workspace, "migrate", "--seeds", "seeds");
+        assertEquals(2, misplaced.exitCode(), misplaced::toString);
+        assertTrue(misplaced.err().contains("migrate takes no option --seeds. --seeds is an option of a run (no command), "
+                + "check, export, info, plan, seed, verify"), misplaced::toString);
+
+        var ofAnother = TestDatabase.runWith(Map.of(), workspace, "migrate", "--keep");
+        assertEquals(2, ofAnother.exitCode(), ofAnother::toString);
+        assertTrue(ofAnother.err().contains("migrate has no option --keep; it is an option of verify"), ofAnother::toString);
+
+        var asAValue = TestDatabase.runWith(Map.of(), workspace, "plan", "--env", "seed");
+        assertEquals(2, asAValue.exitCode(), asAValue::toString);
+        assertEquals("", asAValue.out(), asAValue::toString);
+
+        var clustered = TestDatabase.runWith(Map.of(), workspace, "-qV");
+        assertEquals(0, clustered.exitCode(), clustered::toString);
+        assertTrue(clustered.out().startsWith("seed_database " + seed_database.VERSION + "\n"), clustered::toString);
+    }
 }
