@@ -8,7 +8,7 @@ import java.util.HexFormat;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
-/** The text COPY gets for a value of a seed file, checked against its column. */
+/** The text COPY gets for a value of a seed file, checked against its column (the rules over the stage check it further). */
 final class Values {
 
     private Values() {}
@@ -19,7 +19,7 @@ final class Values {
             return null;
         }
         if (value.kind() == SeedFile.Kind.LITERAL) {
-            return checkScale(value.text(), value, column, file);
+            return value.text();
         }
         if (column.json()) {
             return json(value, file);
@@ -36,53 +36,7 @@ final class Values {
                     + (value.kind() == SeedFile.Kind.LIST ? "list fits only a json, jsonb or array column"
                     : "mapping fits only a json or jsonb column, or a foreign key column (a reference, as in {model_id: gpt-4o})"));
         }
-        return checkScale(scalar(value, column.category(), column.baseType(), file), value, column, file);
-    }
-
-    /** A numeric(p,s) column rounds a value with more decimals: that is an error, never a silent rounding. */
-    private static String checkScale(String text, SeedFile.Value value, Catalog.Column column, SeedFile file) {
-        Integer scale = column.numericScale();
-        if (scale != null) {
-            // Read as text: BigDecimal reads a number of many digits in quadratic time (seconds at 100,000).
-            if (!DECIMAL.matcher(text.trim()).matches()) {
-                return text;   // PostgreSQL reports it, with the row and column
-            }
-            if (decimalsNeeded(text.trim()) > scale) {
-                var number = new BigDecimal(text.trim());
-                throw SeedError.in(file.displayPath(), value.pos(), column.name() + " is " + column.type() + ", which keeps "
-                        + scale + " decimals: " + (value.fromEnvironment() ? "the value of " + value.template()
-                        + " has more (it is not shown: it comes from the environment)" : value.text() + " would be stored as "
-                        + number.setScale(scale, java.math.RoundingMode.HALF_UP).toPlainString()))
-                        .hint("write the value the column can hold, or widen the column in a migration");
-            }
-        }
-        return text;
-    }
-
-    /**
-     * The decimals a number needs, counted in its text: 0.50 needs 1, 1.5e-3 needs 4, 100e-3 needs
-     * 1, 120 none. BigDecimal.stripTrailingZeros would say the same, but divides by ten once per
-     * zero: a value of a hundred thousand digits took minutes.
-     */
-    static long decimalsNeeded(String number) {
-        int e = Math.max(number.indexOf('e'), number.indexOf('E'));
-        String exponentText = e < 0 ? "0" : number.substring(e + 1).replace("+", "");
-        if (exponentText.replace("-", "").length() > 6) {
-            return 0;   // beyond ±1000 PostgreSQL refuses the number itself
-        }
-        long exponent = Long.parseLong(exponentText);
-        String mantissa = e < 0 ? number : number.substring(0, e);
-        int dot = mantissa.indexOf('.');
-        long decimals = dot < 0 ? 0 : mantissa.length() - dot - 1;
-        int last = mantissa.length() - 1;
-        while (last >= 0 && (mantissa.charAt(last) == '0' || mantissa.charAt(last) == '.')) {
-            decimals -= mantissa.charAt(last) == '0' ? 1 : 0;
-            last--;
-        }
-        if (last < 0 || !Character.isDigit(mantissa.charAt(last))) {
-            return 0;   // zero needs no decimals
-        }
-        return decimals - exponent;
+        return scalar(value, column.category(), column.baseType(), file);
     }
 
     private static String scalar(SeedFile.Value value, char category, String baseType, SeedFile file) {
@@ -103,9 +57,6 @@ final class Values {
             default -> value.text();
         };
     }
-
-    /** A number as BigDecimal and PostgreSQL's numeric read it. */
-    private static final Pattern DECIMAL = Pattern.compile("[-+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+)?");
 
     private static final Pattern SEXAGESIMAL = Pattern.compile("[-+]?[0-9][0-9]*(:[0-5]?[0-9])+(\\.[0-9]*)?");
 
