@@ -60,10 +60,24 @@ final class Catalog {
     record Column(String name, String type, char category, String baseType, boolean array, char elementCategory,
                   String elementType, boolean notNull, boolean hasDefault, boolean generated, boolean identityAlways) {
 
-        /** The scale of a numeric(p,s) column: values with more decimals would be rounded. Null for other types. */
+        /**
+         * The scale of a numeric(p,s) column, or of the elements of a numeric(p,s)[] column: values
+         * with more decimals would be rounded. Null for other types.
+         */
         Integer numericScale() {
             var m = NUMERIC_TYPE.matcher(type);
-            return !array && m.matches() ? Integer.valueOf(m.group(1)) : null;
+            return m.matches() ? Integer.valueOf(m.group(2)) : null;
+        }
+
+        /** The largest absolute value a numeric(p,s) column (or element) cannot hold, 10^(p-s); null for other types. */
+        java.math.BigDecimal numericLimit() {
+            var m = NUMERIC_TYPE.matcher(type);
+            return m.matches() ? java.math.BigDecimal.TEN.pow(Integer.parseInt(m.group(1)) - Integer.parseInt(m.group(2))) : null;
+        }
+
+        /** The type a value is staged as: a numeric(p,s) one as numeric, so that more decimals are refused, not rounded. */
+        String stagedType() {
+            return numericScale() == null ? type : array ? "numeric[]" : "numeric";
         }
 
         boolean json() {
@@ -91,7 +105,7 @@ final class Catalog {
         }
     }
 
-    private static final java.util.regex.Pattern NUMERIC_TYPE = java.util.regex.Pattern.compile("numeric\\(\\d+,(\\d+)\\)");
+    private static final java.util.regex.Pattern NUMERIC_TYPE = java.util.regex.Pattern.compile("numeric\\((\\d+),(\\d+)\\)(\\[])?");
 
     /** An identifier from the catalog, quoted for SQL. */
     static String quote(String identifier) {

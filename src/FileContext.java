@@ -37,6 +37,12 @@ final class FileContext {
     /** For rows whose keys were hashed on their way to COPY: the rows whose key hashed like an earlier row's (null: not hashed). */
     List<Integer> keysChecked;
     java.sql.Savepoint beforeWrites;
+    /**
+     * The first row the tool (reading or checking it) or COPY refused, and why: the stage ends
+     * before it, so that the rules over the stage can still find a row before it that fails.
+     */
+    int refusedRow = Integer.MAX_VALUE;
+    SeedError refusal;
 
     // What the file did, for its FileOutcome.
     final List<Results.Change> changes = new ArrayList<>();
@@ -52,6 +58,14 @@ final class FileContext {
         this.file = file;
         this.table = table;
         this.rows = file.rowsFor(run.environment);
+    }
+
+    /** Remembers a refused row, when it comes before the one refused so far. */
+    void refuse(int row, SeedError why) {
+        if (row < refusedRow) {
+            refusedRow = row;
+            refusal = why;
+        }
     }
 
     Results.FileOutcome outcome() {
@@ -162,6 +176,28 @@ final class FileContext {
                 handle.getConnection().rollback(savepoint);
             } catch (SQLException e) {
                 throw SeedError.fromSql(cause, session.target);
+            }
+        }
+
+        /**
+         * Why a column refuses a value's text, in PostgreSQL's words: for a column staged without its
+         * typmod (numeric for numeric(10,4)), the input function called with it, as COPY into the
+         * table would (a cast would not: it reads the value as numeric first). Null: it holds it.
+         */
+        SQLException refusalOfType(Catalog.Table owner, Catalog.Column column, String text) {
+            if (column.stagedType().equals(column.type())) {
+                return null;
+            }
+            var before = savepoint("seed_refusal");
+            try {
+                handle.createQuery("SELECT " + (column.array() ? "array_in(?::cstring, 'numeric'::regtype" : "numeric_in(?::cstring, 0")
+                                + ", a.atttypmod)::text FROM pg_attribute a WHERE a.attrelid = ?::regclass AND a.attname = ?")
+                        .bind(0, text).bind(1, owner.qualified()).bind(2, column.name()).mapTo(String.class).one();
+                return null;
+            } catch (RuntimeException refused) {
+                var sql = SeedError.causeOf(refused, SQLException.class);
+                rollbackTo(before, sql);
+                return sql;
             }
         }
 

@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -44,36 +45,68 @@ final class Stage extends FileContext.Step {
         c.stage = "pg_temp." + Catalog.quote("seed_stage_" + session.staged.size());
         if (written != null) {
             stageAsWritten(written, used, staged);
-            return;
+        } else {
+            stageRows(used, lookups, staged);
         }
+        analyzeStage();
+        checks.checkStagedValues(used, groups.values());
+    }
+
+    /**
+     * Rows the tool reads go to COPY row by row, each value as PostgreSQL's input text, up to the
+     * first row refused: by the checks before, by Values, or by COPY itself (then its rows before
+     * it are COPYed again). The rules over the stage then look for an earlier row that fails.
+     */
+    private void stageRows(List<Catalog.Column> used, List<Map.Entry<References.Reference, String>> lookups, long[] staged) {
         session.run("CREATE TEMPORARY TABLE " + c.stage + " (" + ROW + " integer, " + GROUP + " integer, " + LAYER
                 + " integer NOT NULL DEFAULT 0"
-                + used.stream().map(c -> ", " + Catalog.quote(c.name()) + " " + c.type()).collect(Collectors.joining())
+                + used.stream().map(c -> ", " + Catalog.quote(c.name()) + " " + c.stagedType()).collect(Collectors.joining())
                 + lookups.stream().map(l -> ", " + l.getKey().stageColumn(l.getValue()) + " "
-                        + l.getKey().target().columns().get(l.getValue()).type()).collect(Collectors.joining())
+                        + l.getKey().target().columns().get(l.getValue()).stagedType()).collect(Collectors.joining())
                 + ") ON COMMIT DROP");
         String copy = "COPY " + c.stage + " (" + ROW + ", " + GROUP
                 + used.stream().map(c -> ", " + Catalog.quote(c.name())).collect(Collectors.joining())
                 + lookups.stream().map(l -> ", " + l.getKey().stageColumn(l.getValue())).collect(Collectors.joining())
                 + ") FROM STDIN";
+        try {
+            refusedAt = -1;
+            copyRows(copy, used, lookups, staged);
+        } catch (SeedError refused) {
+            if (refusedAt < 0) {
+                throw refused;
+            }
+            c.refuse(refusedAt, refused);
+            copyRows(copy, used, lookups, staged);
+        }
+    }
+
+    private void copyRows(String copy, List<Catalog.Column> used, List<Map.Entry<References.Reference, String>> lookups, long[] staged) {
         copyIn(copy, in -> {
             var line = new StringBuilder();
             var buffer = new java.io.ByteArrayOutputStream(1 << 16);
             int[] count = {0};
             rows.forEach((row, i) -> {
+                if (i >= c.refusedRow) {
+                    return;
+                }
                 line.setLength(0);
                 line.append(i).append('\t').append(groupOf(i));
-                for (var column : used) {
-                    var value = row.values().get(column.name());
-                    boolean byKey = value != null && value.kind() == SeedFile.Kind.MAP && references.containsKey(column.name());
-                    line.append('\t');
-                    appendCopyField(line, byKey ? null : Values.text(value, column, file));
-                }
-                for (var lookup : lookups) {
-                    var value = row.values().get(lookup.getKey().column().name());
-                    var keyValue = value != null && value.kind() == SeedFile.Kind.MAP ? value.entries().get(lookup.getValue()) : null;
-                    line.append('\t');
-                    appendCopyField(line, Values.text(keyValue, lookup.getKey().target().columns().get(lookup.getValue()), file));
+                try {
+                    for (var column : used) {
+                        var value = row.values().get(column.name());
+                        boolean byKey = value != null && value.kind() == SeedFile.Kind.MAP && references.containsKey(column.name());
+                        line.append('\t');
+                        appendCopyField(line, byKey ? null : Values.text(value, column, file));
+                    }
+                    for (var lookup : lookups) {
+                        var value = row.values().get(lookup.getKey().column().name());
+                        var keyValue = value != null && value.kind() == SeedFile.Kind.MAP ? value.entries().get(lookup.getValue()) : null;
+                        line.append('\t');
+                        appendCopyField(line, Values.text(keyValue, lookup.getKey().target().columns().get(lookup.getValue()), file));
+                    }
+                } catch (SeedError refused) {
+                    c.refuse(i, refused);
+                    return;
                 }
                 buffer.writeBytes(line.append('\n').toString().getBytes(UTF_8));
                 if (buffer.size() >= 1 << 16) {
@@ -86,14 +119,11 @@ final class Stage extends FileContext.Step {
             sendToCopy(in, buffer);
             return count[0];
         });
-        analyzeStage();
     }
 
     /**
      * A CSV file goes to COPY as it is, in its own format: PostgreSQL parses it, as psql's \\copy
-     * would, and Java only counts the lines where rows start. The checks that the YAML path makes
-     * row by row in Java are one query over the stage afterwards; a row they refuse is read again
-     * to say where it is and what is wrong.
+     * would, and Java only counts the lines where rows start.
      */
     private void stageAsWritten(SeedFile.AsWritten csv, List<Catalog.Column> used, long[] staged) {
         var headerColumns = new ArrayList<String>();
@@ -106,7 +136,7 @@ final class Stage extends FileContext.Step {
         for (var c : used) {
             var given = csv.header().stream().anyMatch(h -> h.column().equals(c.name()) && h.lookup() == null);
             // A numeric(p,s) column is staged as numeric: a value with more decimals is an error below, not a rounding.
-            columns.append(", ").append(Catalog.quote(c.name())).append(' ').append(c.numericScale() != null ? "numeric" : c.type());
+            columns.append(", ").append(Catalog.quote(c.name())).append(' ').append(c.stagedType());
             var value = shape.values().get(c.name());
             if (!given && value != null && value.kind() != SeedFile.Kind.MAP) {
                 // A default of the file (defaults:, or the active flag of removal: deactivate), given to every row by
@@ -115,14 +145,14 @@ final class Stage extends FileContext.Step {
                 if (text != null) {
                     String setting = "seed.default_" + defaults.size();
                     defaults.add(Map.entry(setting, text));
-                    columns.append(" DEFAULT current_setting('").append(setting).append("')::").append(c.type());
+                    columns.append(" DEFAULT current_setting('").append(setting).append("')::").append(c.stagedType());
                 }
             }
         }
         for (var reference : references.values()) {
             for (String lookup : reference.lookup()) {
                 columns.append(", ").append(reference.stageColumn(lookup)).append(' ')
-                        .append(reference.target().columns().get(lookup).type());
+                        .append(reference.target().columns().get(lookup).stagedType());
             }
         }
         for (var setting : defaults) {
@@ -141,8 +171,6 @@ final class Stage extends FileContext.Step {
             c.keysChecked = copied.sameHash();
             return copied.rows();
         });
-        analyzeStage();
-        checks.checkStagedValues(used);
     }
 
     /**
@@ -254,6 +282,9 @@ final class Stage extends FileContext.Step {
                 + "and would have been taken for rows the file no longer has");
     }
 
+    /** The row of the file whose value (or line) COPY refused last; -1: none, or not known. */
+    private int refusedAt = -1;
+
     private static final Pattern COPY_WHERE = Pattern.compile("COPY [^,]+, line (\\d+)(?:, column (.+?))?(?:: \"|$)");
 
     /** A value (or, for a CSV file, a line) PostgreSQL refused, traced back to the row and column of the seed file. */
@@ -268,6 +299,7 @@ final class Stage extends FileContext.Step {
         // row it read ends (a quoted value may hold line breaks), the header being line 1.
         int line = Integer.parseInt(m.group(1));
         int index = rows.asWritten() != null ? rows.asWritten().rowAtLine(line) : line - 1;
+        refusedAt = index;
         String stageColumn = m.group(2);
         if (stageColumn == null) {
             // The line itself: a CSV row with too few or too many fields, or bytes that are not UTF-8.
@@ -286,7 +318,8 @@ final class Stage extends FileContext.Step {
             value = value.entries().get(stageColumn.substring(stageColumn.lastIndexOf(':') + 1));
         }
         return new SeedError(SeedError.EXIT_FAILED, (value != null ? value.pos() : row.pos()).where(file.displayPath()),
-                columnName + " (" + (column != null ? column.type() : "?") + "): " + SeedError.describe(e),
+                columnName + " (" + (column != null ? column.type() : "?") + "): " + SeedError.describe(column == null || value == null || stageColumn.startsWith("ref:")
+                        ? e : Objects.requireNonNullElse(refusalOfType(table, column, Values.text(value, column, file)), e)),
                 stageColumn.startsWith("ref:") ? null : byNaturalKey(columnName, value), e);
     }
 

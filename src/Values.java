@@ -8,7 +8,7 @@ import java.util.HexFormat;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
-/** The text COPY gets for a value of a seed file, checked against its column. */
+/** The text COPY gets for a value of a seed file, checked against its column (the rules over the stage check it further). */
 final class Values {
 
     private Values() {}
@@ -19,7 +19,7 @@ final class Values {
             return null;
         }
         if (value.kind() == SeedFile.Kind.LITERAL) {
-            return checkScale(value.text(), value, column, file);
+            return value.text();
         }
         if (column.json()) {
             return json(value, file);
@@ -36,27 +36,7 @@ final class Values {
                     + (value.kind() == SeedFile.Kind.LIST ? "list fits only a json, jsonb or array column"
                     : "mapping fits only a json or jsonb column, or a foreign key column (a reference, as in {model_id: gpt-4o})"));
         }
-        return checkScale(scalar(value, column.category(), column.baseType(), file), value, column, file);
-    }
-
-    /** A numeric(p,s) column rounds a value with more decimals: that is an error, never a silent rounding. */
-    private static String checkScale(String text, SeedFile.Value value, Catalog.Column column, SeedFile file) {
-        Integer scale = column.numericScale();
-        if (scale != null) {
-            // Read as text: BigDecimal reads a number of many digits in quadratic time (seconds at 100,000).
-            if (!DECIMAL.matcher(text.trim()).matches()) {
-                return text;   // PostgreSQL reports it, with the row and column
-            }
-            if (decimalsNeeded(text.trim()) > scale) {
-                var number = new BigDecimal(text.trim());
-                throw SeedError.in(file.displayPath(), value.pos(), column.name() + " is " + column.type() + ", which keeps "
-                        + scale + " decimals: " + (value.fromEnvironment() ? "the value of " + value.template()
-                        + " has more (it is not shown: it comes from the environment)" : value.text() + " would be stored as "
-                        + number.setScale(scale, java.math.RoundingMode.HALF_UP).toPlainString()))
-                        .hint("write the value the column can hold, or widen the column in a migration");
-            }
-        }
-        return text;
+        return scalar(value, column.category(), column.baseType(), file);
     }
 
     /**
@@ -114,9 +94,7 @@ final class Values {
         };
     }
 
-    /** A number as BigDecimal and PostgreSQL's numeric read it. */
     private static final Pattern DECIMAL = Pattern.compile("[-+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+)?");
-
     private static final Pattern SEXAGESIMAL = Pattern.compile("[-+]?[0-9][0-9]*(:[0-5]?[0-9])+(\\.[0-9]*)?");
 
     /**

@@ -236,6 +236,45 @@ class TypesTest extends FreshProject {
         assertEquals(0, db.count("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), "nothing was written");
     }
 
+    /**
+     * The rules of a value are one rule set over the stage, for YAML and CSV rows alike: a
+     * numeric(p,s) column and each element of a numeric(p,s)[] one keep their decimals and digits;
+     * the first row that breaks a rule, or that the tool or COPY refuses, in file order, is the error.
+     */
+    @Test
+    void the_first_bad_row_in_file_order_is_the_error_in_yaml_and_csv_alike_numeric_arrays_checked_element_by_element() {
+        TestDatabase.write(workspace.resolve("migrations/V2__weights.sql"),
+                "CREATE TABLE weights (code text PRIMARY KEY, weight numeric(6,2) NOT NULL, history numeric(6,2)[]);\n");
+        String yaml = "table: weights\nkey: code\nrows:\n";
+        var cases = Map.of(
+                yaml + "  - {code: a, weight: 1.5, history: [1.25, 2]}\n  - {code: b, weight: 2, history: [1.5, 2.125]}\n",
+                "seeds/weights.yaml:5:35: history is numeric(6,2)[], which keeps 2 decimals: 2.125 would be stored as 2.13",
+                yaml + "  - {code: a, weight: 1.5, history: [12345, 2]}\n",
+                "seeds/weights.yaml:4:37: history (numeric(6,2)[]): numeric field overflow",
+                // A NOT NULL column without a value, then a number the tool refuses, then one COPY refuses: the first.
+                yaml + "  - {code: a, weight: null}\n  - {code: b, weight: 0x10}\n  - {code: c, weight: ten}\n",
+                "seeds/weights.yaml:4:23: column weight is NOT NULL, but this row gives it no value (null)",
+                yaml + "  - {code: a, weight: 1.001}\n  - {code: b, weight: ten}\n",
+                "seeds/weights.yaml:4:23: weight is numeric(6,2), which keeps 2 decimals: 1.001 would be stored as 1.00",
+                yaml + "  - {code: a, weight: 1}\n  - {code: b, weight: ten}\n  - {code: c, weight: 1.001}\n",
+                "seeds/weights.yaml:5:23: weight (numeric(6,2)): invalid input syntax for type numeric: \"ten\"",
+                yaml + "  - {code: a, weight: 10000}\n",
+                "seeds/weights.yaml:4:23: weight (numeric(6,2)): numeric field overflow");
+        cases.forEach((file, error) -> {
+            TestDatabase.write(workspace.resolve("seeds/weights.yaml"), file);
+            var run = run();
+            assertEquals(1, run.exitCode(), run::toString);
+            assertTrue(run.err().startsWith("error: " + error), run::toString);
+        });
+        TestDatabase.write(workspace.resolve("seeds/weights.yaml"), "table: weights\nkey: code\nrows: weights.csv\n");
+        TestDatabase.write(workspace.resolve("seeds/weights.csv"), "code,weight,history\na,1.5,\"{1.25,2}\"\nb,2,\"{1.5,2.125}\"\n");
+        var run = run();
+        assertEquals(1, run.exitCode(), run::toString);
+        assertTrue(run.err().startsWith("error: seeds/weights.csv:3:5: history is numeric(6,2)[], which keeps 2 decimals: 2.125 would "
+                + "be stored as 2.13"), run::toString);
+        assertEquals(0, db.count("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), "nothing was written");
+    }
+
     @Test
     void keys_are_reported_as_the_database_stores_them() {
         TestDatabase.write(workspace.resolve("migrations/V2__http_statuses.sql"),
