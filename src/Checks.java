@@ -157,7 +157,8 @@ final class Checks extends FileContext.Step {
      * of the referred table's column): the staged column, its condition on a staged row s, and the
      * parameters it binds.
      */
-    private record Rule(String given, Catalog.Table owner, Catalog.Column column, String lookup, RuleKind kind, String staged, String condition, List<Object> parameters) {}
+    private record Rule(String given, Catalog.Table owner, Catalog.Column column, String lookup, RuleKind kind, String staged,
+                        String condition, List<Object> parameters) {}
 
     private enum RuleKind { KEY, NOT_NULL, DECIMALS, DIGITS }
 
@@ -180,8 +181,8 @@ final class Checks extends FileContext.Step {
             if (key || c.notNull()) {
                 String isNull = column + " IS NULL" + (reference == null ? "" : reference.lookup().stream()
                         .map(k -> " AND s." + reference.stageColumn(k) + " IS NULL").collect(Collectors.joining()));
-                rules.add(new Rule(c.name(), table, c, null, key ? RuleKind.KEY : RuleKind.NOT_NULL, column, some ? "(s." + GROUP + " = ANY (?) AND " + isNull + ")"
-                        : "(" + isNull + ")", some ? List.of((Object) giving) : List.of()));
+                rules.add(new Rule(c.name(), table, c, null, key ? RuleKind.KEY : RuleKind.NOT_NULL, column,
+                        some ? "(s." + GROUP + " = ANY (?) AND " + isNull + ")" : "(" + isNull + ")", some ? List.of((Object) giving) : List.of()));
             }
             rules.addAll(numeric(c.name(), table, c, null, column));
             if (reference != null) {
@@ -190,15 +191,12 @@ final class Checks extends FileContext.Step {
             }
         }
         if (!rules.isEmpty()) {
-            var parameters = new ArrayList<Object>();
-            rules.forEach(r -> parameters.addAll(r.parameters()));
-            var twice = new ArrayList<>(parameters);
-            twice.addAll(parameters);
-            var failing = handle.createQuery("SELECT s." + ROW + ", array_position(ARRAY["
-                    + rules.stream().map(Rule::condition).collect(Collectors.joining(", ")) + "], true) FROM " + c.stage + " s WHERE "
-                    + rules.stream().map(Rule::condition).collect(Collectors.joining(" OR ")) + " ORDER BY s." + ROW + " LIMIT 1");
-            for (int i = 0; i < twice.size(); i++) {
-                failing.bind(i, twice.get(i));
+            var failing = handle.createQuery("SELECT * FROM (SELECT s." + ROW + " AS at, array_position(ARRAY["
+                    + rules.stream().map(Rule::condition).collect(Collectors.joining(", ")) + "], true) AS broken FROM " + c.stage
+                    + " s) f WHERE broken IS NOT NULL ORDER BY at LIMIT 1");
+            var parameters = rules.stream().flatMap(r -> r.parameters().stream()).toList();
+            for (int i = 0; i < parameters.size(); i++) {
+                failing.bind(i, parameters.get(i));
             }
             failing.map((rs, ctx) -> Map.entry(rs.getInt(1), rules.get(rs.getInt(2) - 1))).findOne()
                     .ifPresent(f -> { throw broken(f.getValue(), f.getKey()); });

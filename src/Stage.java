@@ -123,9 +123,7 @@ final class Stage extends FileContext.Step {
 
     /**
      * A CSV file goes to COPY as it is, in its own format: PostgreSQL parses it, as psql's \\copy
-     * would, and Java only counts the lines where rows start. The checks that the YAML path makes
-     * row by row in Java are one query over the stage afterwards; a row they refuse is read again
-     * to say where it is and what is wrong.
+     * would, and Java only counts the lines where rows start.
      */
     private void stageAsWritten(SeedFile.AsWritten csv, List<Catalog.Column> used, long[] staged) {
         var headerColumns = new ArrayList<String>();
