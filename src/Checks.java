@@ -191,15 +191,17 @@ final class Checks extends FileContext.Step {
             }
         }
         if (!rules.isEmpty()) {
-            var failing = handle.createQuery("SELECT * FROM (SELECT s." + ROW + " AS at, array_position(ARRAY["
-                    + rules.stream().map(Rule::condition).collect(Collectors.joining(", ")) + "], true) AS broken FROM " + c.stage
-                    + " s) f WHERE broken IS NOT NULL ORDER BY at LIMIT 1");
             var parameters = rules.stream().flatMap(r -> r.parameters().stream()).toList();
-            for (int i = 0; i < parameters.size(); i++) {
-                failing.bind(i, parameters.get(i));
+            // The first row that breaks a rule (one scan; which rule, then asked of that row alone).
+            var failing = query("SELECT s." + ROW + " FROM " + c.stage + " s WHERE " + rules.stream().map(Rule::condition)
+                    .collect(Collectors.joining(" OR ")) + " ORDER BY s." + ROW + " LIMIT 1", parameters, Integer.class);
+            for (int row : failing) {
+                var broken = new ArrayList<Object>(parameters);
+                broken.add(row);
+                int rule = query("SELECT array_position(ARRAY[" + rules.stream().map(Rule::condition).collect(Collectors.joining(", "))
+                        + "], true) FROM " + c.stage + " s WHERE s." + ROW + " = ?", broken, Integer.class).get(0);
+                throw broken(rules.get(rule - 1), row);
             }
-            failing.map((rs, ctx) -> Map.entry(rs.getInt(1), rules.get(rs.getInt(2) - 1))).findOne()
-                    .ifPresent(f -> { throw broken(f.getValue(), f.getKey()); });
         }
         if (c.refusal != null) {
             throw c.refusal;

@@ -165,7 +165,7 @@ final class References extends FileContext.Step {
      * the row it points at (gpt-4o rather than a uuid).
      */
     String shownValue(Catalog.Column column, String alias) {
-        // A CSV file's numeric(p,s) values are staged as numeric (to refuse, not round, extra decimals): shown as stored.
+        // numeric(p,s) values are staged as numeric (to refuse, not round, extra decimals): shown as stored.
         String plain = alias + "." + Catalog.quote(column.name()) + (column.numericScale() != null ? "::" + column.type() : "")
                 + "::text";
         var shown = naturalKeyOf(column);

@@ -26,7 +26,7 @@ final class Writes extends FileContext.Step {
      * exactly the rows the diff marked in the changes table (nothing is compared again). The rows
      * written must be the rows the diff counted.
      */
-    void write(FileContext.Group group, int layer, Diff.Found found) {
+    void write(FileContext.Group group, Diff.Found found) {
         // (A group that gives only its key has no rows to change: only rows to insert.)
         long updatedNow = found.updated() == 0 ? 0 : execute(new Statement(true, group, found.slice()));
         long insertedNow = found.inserted() == 0 ? 0 : execute(new Statement(false, group, found.slice()));
