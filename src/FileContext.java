@@ -37,7 +37,7 @@ final class FileContext {
     /** For rows whose keys were hashed on their way to COPY: the pairs of rows to compare (null: not hashed). */
     List<int[]> keysChecked;
     java.sql.Savepoint beforeWrites;
-    /** The temporary table of the rows that differ (by slice (a group and layer, as the diff numbered them), for the writes. */
+    /** The temporary table of the rows that differ, by slice (a group and layer, numbered by the diff), for the writes. */
     String differing;
     int slices;
     /**
