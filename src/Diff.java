@@ -20,12 +20,12 @@ final class Diff extends FileContext.Step {
     }
 
     /**
-     * A group's rows to insert and to update, listed up to a limit: complete when that was all of
-     * them (then the counts are exact, a write with nothing to do is skipped, and the writes take
-     * the rows found: updatedRows and insertedRows, by their index in the file).
+     * What a group (and layer) inserts and changes: how many of each, the first {@code keep} with
+     * their values, and the first row to insert. The rows themselves are in the file's changes
+     * table, marked by slice, for the writes to take: the diff is the one place that decides
+     * which rows differ.
      */
-    record Found(long inserted, long updated, List<Results.Change> kept, Results.Change firstInsert, boolean complete,
-                 List<Integer> updatedRows, List<Integer> insertedRows) {}
+    record Found(int slice, long inserted, long updated, List<Results.Change> kept, Results.Change firstInsert) {}
 
     /**
      * Rows of the group (and layer) that the run inserts or changes, with every changed column's old
@@ -44,35 +44,42 @@ final class Diff extends FileContext.Step {
             select.append(", ARRAY(SELECT m.column_name FROM ").append(run.secretCellsTable).append(" m WHERE m.table_name = ? ")
                     .append("AND m.key_columns = ?::text[] AND m.row_key = ").append(keyExpression("s")).append(")");
         }
-        // Which rows differ, first: one join of every staged row, giving only where the rows are (ctid).
-        var differ = new StringBuilder("SELECT s.ctid::text, t.ctid::text FROM ").append(c.stage).append(" s LEFT JOIN ")
-                .append(table.qualified()).append(" t ON ").append(keyMatch("t", "s")).append(" WHERE ").append(slice())
-                .append(" AND (t.").append(Catalog.quote(file.key().get(0))).append(" IS NULL");
+        if (c.differing == null) {
+            c.differing = "pg_temp." + Catalog.quote("seed_changes_" + session.staged.size());
+            session.run("CREATE TEMPORARY TABLE " + c.differing + " (slice integer, " + ROW + " integer, staged tid, stored tid) "
+                    + "ON COMMIT DROP");
+        }
+        int slice = ++c.slices;
+        // Which rows differ: one join of every staged row, its rows (and where they are: ctid) kept in the changes table.
+        var differ = new StringBuilder("WITH d AS (INSERT INTO ").append(c.differing).append(" SELECT ?, s.").append(ROW)
+                .append(", s.ctid, t.ctid FROM ").append(c.stage).append(" s LEFT JOIN ").append(table.qualified()).append(" t ON ")
+                .append(keyMatch("t", "s")).append(" WHERE ").append(slice()).append(" AND (t.")
+                .append(Catalog.quote(file.key().get(0))).append(" IS NULL");
         for (var c : values) {
             differ.append(" OR ").append(c.comparable("t")).append(" IS DISTINCT FROM ").append(c.comparable("s"));
         }
-        // One more than are kept: whether there are more than the list shows.
-        differ.append(") ORDER BY s.").append(ROW).append(" LIMIT ?");
+        differ.append(") RETURNING stored IS NULL AS inserted) SELECT count(*) FILTER (WHERE inserted), count(*) FILTER "
+                + "(WHERE NOT inserted) FROM d");
+        var differing = handle.createQuery(differ.toString()).bind(0, slice);
+        bindSlice(differing, group, layer, 1);
+        long[] counts = differing.map((rs, ctx) -> new long[]{rs.getLong(1), rs.getLong(2)}).one();
+        // The first of them, where they are: their values are read by ctid, not by another join of every row.
         var stagedAt = new StringJoiner(",", "{", "}");
         var storedAt = new StringJoiner(",", "{", "}");
-        var differing = handle.createQuery(differ.toString());
-        differing.bind(bindSlice(differing, group, layer), keep + 1).map((rs, ctx) -> {
-            stagedAt.add('"' + rs.getString(1) + '"');
-            if (rs.getString(2) != null) {
-                storedAt.add('"' + rs.getString(2) + '"');
-            }
-            return 0;
-        }).forEach(row -> { });
-        // Then their values as text, for those rows only: found by ctid, not by another join of every row.
+        handle.createQuery("SELECT staged::text, stored::text FROM " + c.differing + " WHERE slice = ? ORDER BY " + ROW + " LIMIT ?")
+                .bind(0, slice).bind(1, keep).map((rs, ctx) -> {
+                    stagedAt.add('"' + rs.getString(1) + '"');
+                    if (rs.getString(2) != null) {
+                        storedAt.add('"' + rs.getString(2) + '"');
+                    }
+                    return 0;
+                }).forEach(row -> { });
         select.append(" FROM (SELECT * FROM ").append(c.stage).append(" WHERE ctid = ANY (?::tid[])) s LEFT JOIN (SELECT * FROM ")
                 .append(table.qualified()).append(" WHERE ctid = ANY (?::tid[])) t ON ").append(keyMatch("t", "s"))
                 .append(" ORDER BY s.").append(ROW);
         var kept = new ArrayList<Results.Change>();
-        long[] counts = new long[2];
         Results.Change[] firstInsert = new Results.Change[1];
-        var updatedRows = new ArrayList<Integer>();
-        var insertedRows = new ArrayList<Integer>();
-        // At most keep + 1 rows: held as text, so that the rows whose values may come from the environment
+        // At most keep rows: held as text, so that the rows whose values may come from the environment
         // are looked up together afterwards (a large YAML file's in one more pass).
         record Listing(int index, boolean inserted, String key, String[] old, String[] now, boolean[] differs, Set<String> secret) {}
         var query = handle.createQuery(select.toString());
@@ -114,30 +121,37 @@ final class Diff extends FileContext.Step {
                 }
             }
             // The key as PostgreSQL stores it (0x10 is 16), not as the file spells it.
-            return Map.entry(index, new Results.Change(listedRow.key(), rows.pos(index), inserted ? Results.Action.INSERT : Results.Action.UPDATE, changed));
-        }).forEach(indexed -> {
-            var change = indexed.getValue();
-            counts[change.inserted() ? 0 : 1]++;
-            (change.inserted() ? insertedRows : updatedRows).add(indexed.getKey());
+            return new Results.Change(listedRow.key(), rows.pos(index), inserted ? Results.Action.INSERT : Results.Action.UPDATE, changed);
+        }).forEach(change -> {
             if (change.inserted() && firstInsert[0] == null) {
                 firstInsert[0] = change;
             }
-            if (kept.size() < keep) {
-                kept.add(change);
-            }
+            kept.add(change);
         });
-        boolean complete = counts[0] + counts[1] <= keep;
-        if (!complete && firstInsert[0] == null) {
+        if (firstInsert[0] == null && counts[0] > 0) {
             // Past the list, rows to insert may still come: the first of them is checked before any is written.
-            var firstNew = handle.createQuery("SELECT s." + ROW + ", " + refs.keyShown("s") + " FROM " + c.stage + " s WHERE "
-                    + slice() + " AND NOT EXISTS (SELECT 1 FROM " + table.qualified() + " t WHERE " + keyMatch("t", "s")
-                    + ") ORDER BY s." + ROW + " LIMIT 1");
-            bindSlice(firstNew, group, layer);
-            firstInsert[0] = firstNew
+            firstInsert[0] = handle.createQuery("SELECT s." + ROW + ", " + refs.keyShown("s") + " FROM " + c.stage + " s WHERE s.ctid = "
+                            + "(SELECT staged FROM " + c.differing + " WHERE slice = ? AND stored IS NULL ORDER BY " + ROW + " LIMIT 1)")
+                    .bind(0, slice)
                     .map((rs, ctx) -> new Results.Change(rs.getString(2), rows.pos(rs.getInt(1)), Results.Action.INSERT, List.of()))
-                    .findOne().orElse(null);
+                    .one();
         }
-        return new Found(counts[0], counts[1], kept, firstInsert[0], complete, updatedRows, insertedRows);
+        return new Found(slice, counts[0], counts[1], kept, firstInsert[0]);
+    }
+
+    /** The rows of the stage of one group and layer: a condition whose parameters come first, bound by {@link #bindSlice}. */
+    private String slice() {
+        // No condition when it is the whole stage: one that every row meets still bends the planner's estimates.
+        return c.wholeStage ? "TRUE" : "s." + GROUP + " = ? AND s." + LAYER + " = ?";
+    }
+
+    /** Binds the parameters of {@link #slice} from a position; returns the position of the statement's next parameter. */
+    private int bindSlice(org.jdbi.v3.core.statement.SqlStatement<?> statement, FileContext.Group group, int layer, int from) {
+        if (c.wholeStage) {
+            return from;
+        }
+        statement.bind(from, group.id()).bind(from + 1, layer);
+        return from + 2;
     }
 
     /** How a value from the environment is shown: as the file writes it, ${VAR:-default}, also inside JSON. */

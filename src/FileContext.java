@@ -37,6 +37,9 @@ final class FileContext {
     /** For rows whose keys were hashed on their way to COPY: the rows whose key hashed like an earlier row's (null: not hashed). */
     List<Integer> keysChecked;
     java.sql.Savepoint beforeWrites;
+    /** The temporary table of the rows that differ, by slice (a group and layer, numbered by the diff), for the writes. */
+    String differing;
+    int slices;
     /**
      * The first row the tool (reading or checking it) or COPY refused, and why: the stage ends
      * before it, so that the rules over the stage can still find a row before it that fails.
@@ -139,21 +142,6 @@ final class FileContext {
          */
         String keyExpression(String alias) {
             return References.keyExpression(alias, file.key());
-        }
-
-        /** The rows of the stage of one group and layer: a condition whose parameters come first, bound by {@link #bindSlice}. */
-        String slice() {
-            // No condition when it is the whole stage: one that every row meets still bends the planner's estimates.
-            return c.wholeStage ? "TRUE" : "s." + GROUP + " = ? AND s." + LAYER + " = ?";
-        }
-
-        /** Binds the parameters of {@link #slice}; returns the position of the statement's next parameter. */
-        int bindSlice(org.jdbi.v3.core.statement.SqlStatement<?> statement, Group group, int layer) {
-            if (c.wholeStage) {
-                return 0;
-            }
-            statement.bind(0, group.id()).bind(1, layer);
-            return 2;
         }
 
         /** The columns of a group that are not the key: those a write may change. */

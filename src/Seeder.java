@@ -166,7 +166,7 @@ final class Seeder {
                 if (found.firstInsert() != null) {
                     checks.requireValuesForInsert(group, found.firstInsert());
                 }
-                writes.write(group, layer, found);
+                writes.write(group, found);
             }
         }
         writes.checkDeferredConstraints();

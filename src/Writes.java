@@ -22,20 +22,15 @@ final class Writes extends FileContext.Step {
     }
 
     /**
-     * Writes what the diff of a group (and layer) found: its changed rows, then its new rows. When
-     * the diff found them all, the writes take those rows and compare nothing again; past the
-     * diff's list, they take every staged row that differs. Either way, the rows written must be
-     * the rows that differ.
+     * Writes what the diff of a group (and layer) found: its changed rows, then its new rows,
+     * exactly the rows the diff marked in the changes table (nothing is compared again). The rows
+     * written must be the rows the diff counted.
      */
-    void write(FileContext.Group group, int layer, Diff.Found found) {
-        var listedUpdates = found.complete() ? found.updatedRows() : null;
-        var listedInserts = found.complete() ? found.insertedRows() : null;
-        // A write with nothing to do is not run (nothing to update: none listed, or, past the list, an empty table: a first load).
-        boolean noUpdates = found.complete() ? found.updated() == 0 : tableIsEmpty();
-        long updatedNow = noUpdates || valueColumns(group).isEmpty() ? 0 : execute(new Statement(true, group, layer, listedUpdates));
-        long insertedNow = found.complete() && found.inserted() == 0 ? 0 : execute(new Statement(false, group, layer, listedInserts));
-        if (found.complete() ? updatedNow != found.updated() || insertedNow != found.inserted()
-                : updatedNow < found.updated() || insertedNow < found.inserted()) {
+    void write(FileContext.Group group, Diff.Found found) {
+        // (A group that gives only its key has no rows to change: only rows to insert.)
+        long updatedNow = found.updated() == 0 ? 0 : execute(new Statement(true, group, found.slice()));
+        long insertedNow = found.inserted() == 0 ? 0 : execute(new Statement(false, group, found.slice()));
+        if (updatedNow != found.updated() || insertedNow != found.inserted()) {
             // Cannot happen while the run holds its lock on the table; a check, not an expectation.
             throw SeedError.in(file.displayPath(), null, "the rows written differ from the rows that differ")
                     .hint("the table changed during the run; rerun");
@@ -45,28 +40,22 @@ final class Writes extends FileContext.Step {
         c.changes.addAll(found.kept());
     }
 
-    /** One write of a group and layer: UPDATE or INSERT, of the rows the diff listed (null: of every row that differs). */
-    private record Statement(boolean update, FileContext.Group group, int layer, List<Integer> listed) {}
-
-    private boolean tableIsEmpty() {
-        return handle.createQuery("SELECT NOT EXISTS (SELECT FROM " + table.qualified() + ")").mapTo(Boolean.class).one();
-    }
+    /** One write of a group: UPDATE or INSERT of the rows of a slice of the changes table. */
+    private record Statement(boolean update, FileContext.Group group, int slice) {}
 
     /**
-     * The group's changed rows, written with UPDATE … FROM the stage; only rows whose values
-     * differ are touched. Not INSERT … ON CONFLICT DO UPDATE: that checks NOT NULL and CHECK
-     * constraints on the whole proposed row first, so a row that leaves out a column (which must
-     * keep its value) would fail. The table lock makes the two statements as safe as one.
-     * Bounded, it writes only the rows up to a row, to find the row a constraint refuses.
+     * The group's changed rows, written with UPDATE … FROM the stage. Not INSERT … ON CONFLICT DO
+     * UPDATE: that checks NOT NULL and CHECK constraints on the whole proposed row first, so a row
+     * that leaves out a column (which must keep its value) would fail. The table lock makes the
+     * two statements as safe as one. Bounded, it writes only the rows up to a row, to find the row
+     * a constraint refuses.
      */
     private String updateSql(Statement statement, boolean bounded) {
         var values = valueColumns(statement.group());
         return "UPDATE " + table.qualified() + " AS t SET "
                 + values.stream().map(v -> Catalog.quote(v.name()) + " = s." + Catalog.quote(v.name())).collect(Collectors.joining(", "))
-                + " FROM " + c.stage + " s WHERE " + keyMatch("t", "s") + " AND " + slice() + (bounded ? " AND s." + ROW + " <= ?" : "")
-                + (statement.listed() != null ? " AND s." + ROW + " = ANY (?)" : " AND ("
-                        + values.stream().map(v -> v.comparable("t") + " IS DISTINCT FROM " + v.comparable("s"))
-                        .collect(Collectors.joining(" OR ")) + ")");
+                + " FROM " + c.stage + " s JOIN " + c.differing + " d ON d." + ROW + " = s." + ROW + " WHERE d.slice = ? AND d.stored "
+                + "IS NOT NULL AND " + keyMatch("t", "s") + (bounded ? " AND s." + ROW + " <= ?" : "");
     }
 
     /** The group's new rows; columns they leave out get a generate: rule's value, else the table's default. */
@@ -79,21 +68,16 @@ final class Writes extends FileContext.Step {
                 + Stream.concat(group.columns().stream().map(v -> "s." + Catalog.quote(v.name())),
                         generated.stream().map(g -> "CAST(" + g.expression() + " AS " + table.columns().get(g.column()).type() + ")"))
                         .collect(Collectors.joining(", "))
-                + " FROM " + c.stage + " s WHERE " + slice() + (bounded ? " AND s." + ROW + " <= ?" : "")
-                + (statement.listed() != null ? " AND s." + ROW + " = ANY (?)" : " AND NOT EXISTS (SELECT 1 FROM "
-                        + table.qualified() + " t WHERE " + keyMatch("t", "s") + ")")
-                + " ORDER BY s." + ROW;
+                + " FROM " + c.stage + " s JOIN " + c.differing + " d ON d." + ROW + " = s." + ROW + " WHERE d.slice = ? AND d.stored "
+                + "IS NULL" + (bounded ? " AND s." + ROW + " <= ?" : "") + " ORDER BY s." + ROW;
     }
 
     /** Runs a write: of its rows up to upTo, when given. */
     private long run(Statement statement, Integer upTo) {
         var update = handle.createUpdate(statement.update() ? updateSql(statement, upTo != null) : insertSql(statement, upTo != null));
-        int next = bindSlice(update, statement.group(), statement.layer());
+        update.bind(0, statement.slice());
         if (upTo != null) {
-            update.bind(next++, upTo.intValue());
-        }
-        if (statement.listed() != null) {
-            update.bind(next, statement.listed().toArray(Integer[]::new));
+            update.bind(1, upTo.intValue());
         }
         return update.execute();
     }
