@@ -32,7 +32,6 @@ import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -154,13 +153,13 @@ public class seed_database implements Callable<Integer> {
         var out = new PrintWriter(maskedOut, true);
         var err = new PrintWriter(maskedErr, true);
         Supplier<seed_database> newTool = () -> new seed_database(env, workingDir, scriptDir, secrets, out, err);
-        var named = commandsNamed(args);
+        var named = CommandOptions.commandsNamed(COMMANDS, args);
         var tool = newTool.get();
         var cli = commandLine(tool, named);
-        if (!named.equals(everyCommand()) && !parses(cli, args)) {
+        if (!named.equals(CommandOptions.everyCommand(COMMANDS)) && !CommandOptions.parses(cli, args)) {
             // A mistake is worded with every command at hand (did you mean, the commands there are), by a tool not yet read into.
             tool = newTool.get();
-            cli = commandLine(tool, everyCommand());
+            cli = commandLine(tool, CommandOptions.everyCommand(COMMANDS));
         }
         Timing.mark("picocli: the commands built");
         try {
@@ -207,42 +206,6 @@ public class seed_database implements Callable<Integer> {
             return new CommandLine.RunLast().execute(parsed);
         });
         return cli;
-    }
-
-    private static Set<String> everyCommand() {
-        var all = new HashSet<>(COMMANDS);
-        all.add("help");
-        return all;
-    }
-
-    /**
-     * The commands a command line can reach: those it names, word for word (picocli takes a command
-     * only by its whole name). Every command for what reads them all: help and version (also in a
-     * cluster of short options, -qh), completion's script, and an @file of arguments.
-     */
-    static Set<String> commandsNamed(String[] args) {
-        var named = new HashSet<String>();
-        for (String arg : args) {
-            boolean shortOptions = arg.startsWith("-") && !arg.startsWith("--");
-            if (arg.equals("--help") || arg.equals("--version") || arg.equals("completion") || arg.startsWith("@")
-                    || shortOptions && (arg.indexOf('h') > 0 || arg.indexOf('V') > 0)) {
-                return everyCommand();
-            }
-            if (COMMANDS.contains(arg) || arg.equals("help")) {
-                named.add(arg);
-            }
-        }
-        return named;
-    }
-
-    /** Whether picocli reads args without a mistake (reading sets nothing that the run's own reading does not set again). */
-    private static boolean parses(CommandLine cli, String[] args) {
-        try {
-            cli.parseArgs(args);
-            return true;
-        } catch (CommandLine.ParameterException mistake) {
-            return false;
-        }
     }
 
     // ── the commands ────────────────────────────────────────────────────────────────────────

@@ -118,4 +118,42 @@ final class CommandOptions {
         }
         return e.getMessage().replaceAll("\\.$", "");
     }
+
+    // ── which commands a command line needs built (each costs picocli a pass of reflection) ──
+
+    static Set<String> everyCommand(List<String> commands) {
+        var all = new HashSet<>(commands);
+        all.add("help");
+        return all;
+    }
+
+    /**
+     * The commands a command line can reach: those it names, word for word (picocli takes a command
+     * only by its whole name). Every command for what reads them all: help and version (also in a
+     * cluster of short options, -qh), completion's script, and an @file of arguments.
+     */
+    static Set<String> commandsNamed(List<String> commands, String[] args) {
+        var named = new HashSet<String>();
+        for (String arg : args) {
+            boolean shortOptions = arg.startsWith("-") && !arg.startsWith("--");
+            if (arg.equals("--help") || arg.equals("--version") || arg.equals("completion") || arg.startsWith("@")
+                    || shortOptions && (arg.indexOf('h') > 0 || arg.indexOf('V') > 0)) {
+                return everyCommand(commands);
+            }
+            if (commands.contains(arg) || arg.equals("help")) {
+                named.add(arg);
+            }
+        }
+        return named;
+    }
+
+    /** Whether picocli reads args without a mistake (reading sets nothing that the run's own reading does not set again). */
+    static boolean parses(CommandLine cli, String[] args) {
+        try {
+            cli.parseArgs(args);
+            return true;
+        } catch (CommandLine.ParameterException mistake) {
+            return false;
+        }
+    }
 }
