@@ -222,7 +222,7 @@ class RetryTest extends FreshProject {
     void info_is_retried_too_and_writes_nothing() throws Exception {
         String before = db.snapshot();
         pause("diff");
-        var retried = lostIn("query LIKE 'SELECT s.ctid::text, t.ctid::text FROM %notes%'", () -> pause(null), "info", "--retries", "1");
+        var retried = lostIn("query LIKE 'WITH d AS (INSERT INTO %s.ctid, t.ctid FROM %notes%'", () -> pause(null), "info", "--retries", "1");
 
         assertEquals(0, retried.exitCode(), retried::toString);
         assertTrue(retried.err().contains("Retrying in 1 s (retry 1 of 1)."), retried::toString);
