@@ -1,0 +1,128 @@
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * Attacks on SkipProof: each test changes what a file's rows mean, or what its table holds, without
+ * leaving a row version newer than the proof, then asks whether a plain run (which may skip the
+ * file) finds what --full finds. Each one that fails is a false skip.
+ */
+class SkipProofAttackTest extends FreshProject {
+
+    SkipProofAttackTest() {
+        super(Map.of("migrations/V1__base.sql", "CREATE TABLE unused (x integer);\n"));
+    }
+
+    private TestDatabase.Run runJson(String... args) {
+        var arguments = new java.util.ArrayList<>(java.util.List.of(args));
+        arguments.add("--json");
+        return run(0, arguments.toArray(String[]::new));
+    }
+
+    private static JsonNode file(TestDatabase.Run run) {
+        return run.json().get("seeds").get(0);
+    }
+
+    /** The project's one table and file; two runs: the first compares and proves, the second skips. */
+    private void proved(String migration, String yaml, String csvName, String csv) {
+        TestDatabase.write(workspace.resolve("migrations/V2__attack.sql"), migration);
+        seeds("attack.yaml", yaml);
+        if (csvName != null) {
+            seeds(csvName, csv);
+        }
+        assertTrue(file(runJson()).get("compared").asBoolean());
+        assertFalse(file(runJson()).get("compared").asBoolean(), "the second run skips the file");
+    }
+
+    /** The plain run (which may skip) must report what --full then finds and writes. */
+    private void plainAgreesWithFull() {
+        var plain = file(runJson());
+        var full = file(runJson("--full"));
+        for (String field : new String[]{"inserted", "updated", "unchanged"}) {
+            assertEquals(full.get(field), plain.get(field), field + ": plain " + plain + "\nfull " + full);
+        }
+    }
+
+    @Test
+    void a_partition_swapped_for_another_with_as_many_old_rows() {
+        proved("""
+                        CREATE TABLE instruments (symbol text NOT NULL PRIMARY KEY, name text NOT NULL) PARTITION BY LIST (symbol);
+                        CREATE TABLE instruments_ab PARTITION OF instruments FOR VALUES IN ('A', 'B');
+                        CREATE TABLE instruments_c PARTITION OF instruments FOR VALUES IN ('C');
+                        CREATE TABLE spare_c (symbol text NOT NULL, name text NOT NULL);
+                        INSERT INTO spare_c VALUES ('C', 'Evil');
+                        """, "table: instruments\nkey: symbol\nrows: instruments.csv\n",
+                "instruments.csv", "symbol,name\nA,Alpha\nB,Beta\nC,Gamma\n");
+        // No row is written: a partition with one old row leaves, another with one old row comes.
+        db.execute("ALTER TABLE instruments DETACH PARTITION instruments_c");
+        db.execute("ALTER TABLE instruments ATTACH PARTITION spare_c FOR VALUES IN ('C')");
+        assertEquals("Evil", db.text("SELECT name FROM instruments WHERE symbol = 'C'"));
+        plainAgreesWithFull();
+        assertEquals("Gamma", db.text("SELECT name FROM instruments WHERE symbol = 'C'"));
+    }
+
+    @Test
+    void an_inheritance_child_swapped_for_another() {
+        proved("""
+                        CREATE TABLE instruments (symbol text NOT NULL PRIMARY KEY, name text NOT NULL);
+                        CREATE TABLE instruments_old () INHERITS (instruments);
+                        CREATE TABLE spare (symbol text NOT NULL, name text NOT NULL);
+                        INSERT INTO spare VALUES ('B', 'Evil');
+                        """, "table: instruments\nkey: symbol\nrows: instruments.csv\n",
+                "instruments.csv", "symbol,name\nA,Alpha\nB,Beta\n");
+        // One row deleted (no new version), one old row brought in by a child: as many rows, none newer.
+        db.execute("DELETE FROM instruments WHERE symbol = 'B'");
+        db.execute("ALTER TABLE spare INHERIT instruments");
+        plainAgreesWithFull();
+    }
+
+    @Test
+    void the_database_interval_style_changes_what_the_file_means() {
+        proved("CREATE TABLE spans (code text PRIMARY KEY, span interval NOT NULL);\n",
+                "table: spans\nkey: code\nrows: spans.csv\n", "spans.csv", "code,span\nx,-1 2:03:04\n");
+        db.execute("ALTER DATABASE " + Catalog.quote(db.text("SELECT current_database()")) + " SET intervalstyle = 'sql_standard'");
+        plainAgreesWithFull();
+    }
+
+    @Test
+    void an_enum_label_renamed_in_an_array_of_a_domain() {
+        proved("""
+                        CREATE TYPE mood AS ENUM ('ok', 'bad');
+                        CREATE DOMAIN mood1 AS mood;
+                        CREATE TABLE feelings (code text PRIMARY KEY, m mood1[] NOT NULL);
+                        """, "table: feelings\nkey: code\nrows: feelings.csv\n", "feelings.csv", "code,m\nx,{ok}\n");
+        db.execute("ALTER TYPE mood RENAME VALUE 'ok' TO 'fine'");
+        db.execute("ALTER TYPE mood ADD VALUE 'ok'");
+        plainAgreesWithFull();
+    }
+
+    @Test
+    void an_enum_label_renamed_in_a_composite() {
+        proved("""
+                        CREATE TYPE mood AS ENUM ('ok', 'bad');
+                        CREATE TYPE feeling AS (m mood);
+                        CREATE TABLE feelings (code text PRIMARY KEY, f feeling NOT NULL);
+                        """, "table: feelings\nkey: code\nrows: feelings.csv\n", "feelings.csv", "code,f\nx,(ok)\n");
+        db.execute("ALTER TYPE mood RENAME VALUE 'ok' TO 'fine'");
+        db.execute("ALTER TYPE mood ADD VALUE 'ok'");
+        plainAgreesWithFull();
+    }
+
+    @Test
+    void a_trigger_that_changes_the_rows_it_writes() {
+        proved("""
+                        CREATE TABLE names (code text PRIMARY KEY, name text NOT NULL);
+                        CREATE FUNCTION upper_name() RETURNS trigger LANGUAGE plpgsql AS $$
+                            BEGIN NEW.name := upper(NEW.name); RETURN NEW; END $$;
+                        CREATE TRIGGER upper_name BEFORE INSERT OR UPDATE ON names FOR EACH ROW EXECUTE FUNCTION upper_name();
+                        """, "table: names\nkey: code\nrows: names.csv\n", "names.csv", "code,name\nx,alpha\n");
+        // The table never holds what the file says: every full run updates the row; a plain one calls it in sync.
+        plainAgreesWithFull();
+    }
+}
