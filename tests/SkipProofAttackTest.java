@@ -125,4 +125,59 @@ class SkipProofAttackTest extends FreshProject {
         // The table never holds what the file says: every full run updates the row; a plain one calls it in sync.
         plainAgreesWithFull();
     }
+
+    /**
+     * With the database's default isolation REPEATABLE READ, a run's snapshot is older than its lock
+     * on the table: an update committed while the run waits for the lock is invisible to the run's
+     * comparison ("what it compared is what it writes" no longer holds). Not the proof's fault: the
+     * proof sees the same old snapshot, finds the updater open in it and takes no proof, so the next
+     * run compares and repairs (the last lines hold). The run that waited reports the row unchanged.
+     */
+    @Test
+    void an_update_committed_while_a_repeatable_read_run_waits_for_the_lock() throws Exception {
+        proved("CREATE TABLE names (code text PRIMARY KEY, name text NOT NULL);\n",
+                "table: names\nkey: code\nrows: names.csv\n", "names.csv", "code,name\nx,alpha\n");
+        db.execute("ALTER DATABASE " + Catalog.quote(db.text("SELECT current_database()"))
+                + " SET default_transaction_isolation = 'repeatable read'");
+        try (var holder = db.holder(null); var statement = holder.createStatement()) {
+            statement.execute("UPDATE names SET name = 'Evil' WHERE code = 'x'");
+            var waiting = java.util.concurrent.CompletableFuture.supplyAsync(() -> run("--full", "--json"));
+            db.await(30, "the run never queued behind the table's lock", "SELECT pid FROM pg_stat_activity WHERE datname = "
+                    + "current_database() AND application_name = 'seed_database' AND wait_event_type = 'Lock' "
+                    + "AND wait_event = 'relation'");
+            holder.commit();
+            var full = waiting.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(0, full.exitCode(), full::toString);
+            assertEquals(1, file(full).get("updated").asInt(), "the run that waited for the lock missed the update: " + full);
+        }
+        plainAgreesWithFull();
+        assertEquals("alpha", db.text("SELECT name FROM names"));
+    }
+
+    /** 'now' is a valid timestamptz, and means another time at each run: a comparison always finds it changed. */
+    @Test
+    void a_value_whose_meaning_is_the_time_of_the_run() {
+        proved("CREATE TABLE stamps (code text PRIMARY KEY, at timestamptz NOT NULL);\n",
+                "table: stamps\nkey: code\nrows: stamps.csv\n", "stamps.csv", "code,at\nx,now\n");
+        plainAgreesWithFull();
+    }
+
+    /** A regclass value names a table by name: the same name, after the table is made again, is another value. */
+    @Test
+    void a_regclass_value_whose_table_was_made_again() {
+        proved("CREATE TABLE targets (code text PRIMARY KEY, target regclass NOT NULL);\nCREATE TABLE other (x integer);\n",
+                "table: targets\nkey: code\nrows: targets.csv\n", "targets.csv", "code,target\nx,other\n");
+        db.execute("DROP TABLE other");
+        db.execute("CREATE TABLE other (x integer)");
+        plainAgreesWithFull();
+    }
+
+    /** DateStyle from the database's settings (the driver asks for ISO; the order of fields is the database's). */
+    @Test
+    void the_database_date_order_changes_what_the_file_means() {
+        proved("CREATE TABLE days (code text PRIMARY KEY, day date NOT NULL);\n",
+                "table: days\nkey: code\nrows: days.csv\n", "days.csv", "code,day\nx,01/02/2024\n");
+        db.execute("ALTER DATABASE " + Catalog.quote(db.text("SELECT current_database()")) + " SET datestyle = 'ISO, DMY'");
+        plainAgreesWithFull();
+    }
 }
