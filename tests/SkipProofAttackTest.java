@@ -180,4 +180,22 @@ class SkipProofAttackTest extends FreshProject {
         db.execute("ALTER DATABASE " + Catalog.quote(db.text("SELECT current_database()")) + " SET datestyle = 'ISO, DMY'");
         plainAgreesWithFull();
     }
+
+    /** array_nulls = off: the unquoted NULL of an array is the text NULL, no longer a null element. */
+    @Test
+    void the_database_array_nulls_setting_changes_what_the_file_means() {
+        proved("CREATE TABLE tags (code text PRIMARY KEY, tags text[] NOT NULL);\n",
+                "table: tags\nkey: code\nrows: tags.csv\n", "tags.csv", "code,tags\nx,\"{a,NULL}\"\n");
+        db.execute("ALTER DATABASE " + Catalog.quote(db.text("SELECT current_database()")) + " SET array_nulls = off");
+        plainAgreesWithFull();
+    }
+
+    /** timezone_abbreviations: IST is Israel's time in the Default set, India's in the India set. */
+    @Test
+    void the_database_time_zone_abbreviations_change_what_the_file_means() {
+        proved("CREATE TABLE stamps (code text PRIMARY KEY, at timestamptz NOT NULL);\n",
+                "table: stamps\nkey: code\nrows: stamps.csv\n", "stamps.csv", "code,at\nx,2024-01-01 12:00 IST\n");
+        db.execute("ALTER DATABASE " + Catalog.quote(db.text("SELECT current_database()")) + " SET timezone_abbreviations = 'India'");
+        plainAgreesWithFull();
+    }
 }
