@@ -198,4 +198,35 @@ class SkipProofAttackTest extends FreshProject {
         db.execute("ALTER DATABASE " + Catalog.quote(db.text("SELECT current_database()")) + " SET timezone_abbreviations = 'India'");
         plainAgreesWithFull();
     }
+
+    /**
+     * A child that is a foreign table: its rows live elsewhere (here, through postgres_fdw, in
+     * another database) and change without a row version in the seeded table.
+     */
+    @Test
+    void a_foreign_child_whose_rows_change_elsewhere() throws Exception {
+        String database = db.text("SELECT current_database()") + "_far";
+        TestDatabase.admin("DROP DATABASE IF EXISTS " + Catalog.quote(database));
+        TestDatabase.admin("CREATE DATABASE " + Catalog.quote(database));
+        try (var far = TestDatabase.connect(TestDatabase.urlFor(database)); var statement = far.createStatement()) {
+            statement.execute("CREATE TABLE remote_c (symbol text NOT NULL, name text NOT NULL); INSERT INTO remote_c VALUES ('C', 'Gamma')");
+            aForeignChild(database, statement);
+        } finally {
+            TestDatabase.admin("DROP DATABASE IF EXISTS " + Catalog.quote(database) + " WITH (FORCE)");
+        }
+    }
+
+    private void aForeignChild(String database, java.sql.Statement far) throws Exception {
+        proved("""
+                        CREATE EXTENSION postgres_fdw;
+                        CREATE SERVER loopback FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '127.0.0.1', port '5432', dbname '%s');
+                        CREATE USER MAPPING FOR CURRENT_USER SERVER loopback OPTIONS (user 'postgres');
+                        CREATE TABLE instruments (symbol text NOT NULL PRIMARY KEY, name text NOT NULL);
+                        CREATE FOREIGN TABLE instruments_far () INHERITS (instruments) SERVER loopback OPTIONS (table_name 'remote_c');
+                        """.formatted(database), "table: instruments\nkey: symbol\nrows: instruments.csv\n",
+                "instruments.csv", "symbol,name\nA,Alpha\nB,Beta\nC,Gamma\n");
+        far.execute("UPDATE remote_c SET name = 'Evil'");
+        assertEquals("Evil", db.text("SELECT name FROM instruments WHERE symbol = 'C'"));
+        plainAgreesWithFull();
+    }
 }
