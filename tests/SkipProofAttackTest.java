@@ -241,4 +241,19 @@ class SkipProofAttackTest extends FreshProject {
         assertTrue(first.exitCode() == 0 || first.err().contains("seed_history_proofs") && !first.err().contains("PostgreSQL:"),
                 first::toString);
     }
+
+    /**
+     * The checksum is SHA-256 over the YAML file's bytes then the CSV file's, with nothing between:
+     * a line moved from the CSV file into a comment at the YAML file's end leaves it the same.
+     */
+    @Test
+    void a_row_moved_between_the_yaml_and_the_csv_file_keeps_the_checksum() {
+        String yaml = "table: names\nkey: code\nrows: names.csv\n";
+        proved("CREATE TABLE names (code text PRIMARY KEY, name text NOT NULL);\n",
+                yaml + "#code,name\n", "names.csv", "code,name\na,b\n");
+        seeds("attack.yaml", yaml + "#");
+        seeds("names.csv", "code,name\ncode,name\na,b\n");   // one row more: (code, name)
+        plainAgreesWithFull();
+        assertEquals(2, db.count("SELECT count(*) FROM names"));
+    }
 }
