@@ -115,6 +115,18 @@ class SkipProofAttackTest extends FreshProject {
     }
 
     @Test
+    void an_enum_label_renamed_in_a_range() {
+        proved("""
+                        CREATE TYPE mood AS ENUM ('bad', 'ok', 'zz');
+                        CREATE TYPE moods AS RANGE (subtype = mood);
+                        CREATE TABLE feelings (code text PRIMARY KEY, r moods NOT NULL);
+                        """, "table: feelings\nkey: code\nrows: feelings.csv\n", "feelings.csv", "code,r\nx,\"[bad,ok)\"\n");
+        db.execute("ALTER TYPE mood RENAME VALUE 'ok' TO 'fine'");
+        db.execute("ALTER TYPE mood ADD VALUE 'ok' AFTER 'zz'");
+        plainAgreesWithFull();
+    }
+
+    @Test
     void a_trigger_that_changes_the_rows_it_writes() {
         proved("""
                         CREATE TABLE names (code text PRIMARY KEY, name text NOT NULL);
