@@ -95,13 +95,14 @@ final class Catalog {
 
         /** The same for any expression of this column's type (its default, say). */
         String comparableValue(String column) {
+            // An enum by its label: PostgreSQL finds no = for a domain over a domain over an enum.
             if (array) {
-                return elementJson() || elementCategory == 'G' || "xml".equals(elementType) ? column + "::text" : column;
+                return elementJson() || elementCategory == 'G' || elementCategory == 'E' || "xml".equals(elementType) ? column + "::text" : column;
             }
             if (baseType.equals("json")) {
                 return column + "::jsonb";
             }
-            return category == 'G' || baseType.equals("xml") ? column + "::text" : column;
+            return category == 'G' || category == 'E' || baseType.equals("xml") ? column + "::text" : column;
         }
     }
 

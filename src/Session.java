@@ -115,6 +115,9 @@ final class Session implements AutoCloseable {
         }
         try {
             var connection = open(target);
+            // READ COMMITTED whatever the database's default: each statement sees what committed before it, so what a
+            // run reads after it locks a table is the table as it is (a snapshot taken earlier would miss a write).
+            connection.setTransactionIsolation(java.sql.Connection.TRANSACTION_READ_COMMITTED);
             connection.setAutoCommit(false);
             return new Session(target, connection);
         } catch (SQLException e) {

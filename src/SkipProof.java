@@ -36,15 +36,22 @@ import java.util.Optional;
  *
  * <p>What else a file's rows depend on is in its fingerprint, or makes it ineligible: its text
  * and its CSV file (the checksum), the environment, the tool's version; the table's shape (its
- * oid and storage, columns, enum labels, row security, children), the server (its system
- * identifier: a dump restored into another cluster is not the same table). Not skipped, ever:
- * a file whose values hold ${VAR} (the environment may have changed), with references (other
- * tables), with a removal mode other than keep (the ownership records), whose table another file
- * seeds too, or a run that applied a migration; and with --full, and in verify.
+ * oid and storage, columns, the labels of every enum a column's type reaches, through domains,
+ * arrays, ranges and composites, row security), the settings that change what a value's text
+ * means (DateStyle, IntervalStyle, TimeZone, array_nulls, …), the server (its system identifier:
+ * a dump restored into another cluster is not the same table). Not skipped, ever: a file whose
+ * values hold ${VAR} (the environment may have changed), that gives a foreign key column
+ * (references read other tables), or a date, time or reg* column (now and a table's name are read
+ * anew each time), with a removal mode other than keep (the ownership records), whose table
+ * another file seeds too, or is not a plain table alone (partitions, inheritance children and
+ * foreign tables bring rows in without writing them; triggers and rules may rewrite what is
+ * written); and with --full, in verify, and in a run that applied a migration.
  *
  * <p>The traps are tested in SkipProofTest: a transaction that took its id before the run and
  * writes after it, TRUNCATE, delete and insert of the same key, writes with triggers disabled or
- * session_replication_role = replica, VACUUM FREEZE, a restored dump, a statistics reset.
+ * session_replication_role = replica, VACUUM FREEZE, a restored dump, a statistics reset; and the
+ * attacks on it in SkipProofAttackTest (partitions and children swapped, enum labels renamed at
+ * any depth, database settings, a row moved between the YAML and the CSV file, now, regclass).
  */
 final class SkipProof extends FileContext.Step {
 
@@ -89,23 +96,62 @@ final class SkipProof extends FileContext.Step {
                 String.join(",", file.key())).getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
-    /** The table's shape: what would change its rows' values without writing them. */
+    /**
+     * The table's shape: what would change its rows' values, or what the file's text means, without
+     * writing a row. Null when the table is not one whose rows alone hold what the file is compared
+     * with: not a plain table, a table with children (partitions, inheritance, foreign tables: rows
+     * come and go with them), rules or triggers of its own (a trigger may rewrite what a run
+     * writes), or a column of the file whose values are read anew each time (a date or time:
+     * now, today; a reg* type: a name looked up in the catalog) at any depth of its type.
+     */
     private String shape() {
+        var columns = java.util.stream.Stream.concat(rows.columns().stream(), file.defaults().keySet().stream()).distinct()
+                .toArray(String[]::new);
         return handle.createQuery("""
-                        SELECT concat_ws('|', c.oid, c.relfilenode, c.relkind, c.relrowsecurity, c.relforcerowsecurity,
-                            EXISTS (SELECT FROM pg_inherits i WHERE i.inhparent = c.oid),
+                        WITH RECURSIVE used(type) AS (
+                            SELECT a.atttypid FROM pg_attribute a
+                            WHERE a.attrelid = ?::regclass AND a.attname = ANY (?) AND a.attnum > 0 AND NOT a.attisdropped
+                          UNION
+                            SELECT n.type FROM used u JOIN pg_type y ON y.oid = u.type CROSS JOIN LATERAL (
+                                SELECT y.typbasetype UNION ALL SELECT y.typelem
+                                UNION ALL SELECT r.rngsubtype FROM pg_range r WHERE r.rngtypid = y.oid
+                                UNION ALL SELECT r.rngtypid FROM pg_range r WHERE r.rngmultitypid = y.oid
+                                UNION ALL SELECT a.atttypid FROM pg_attribute a
+                                          WHERE a.attrelid = y.typrelid AND a.attnum > 0 AND NOT a.attisdropped) n(type)
+                            WHERE n.type <> 0)
+                        SELECT CASE WHEN c.relkind = 'r' AND NOT c.relhasrules
+                                    AND NOT EXISTS (SELECT FROM pg_inherits i WHERE i.inhparent = c.oid)
+                                    AND NOT EXISTS (SELECT FROM pg_trigger g WHERE g.tgrelid = c.oid AND NOT g.tgisinternal)
+                                    AND NOT EXISTS (SELECT FROM used JOIN pg_type y ON y.oid = used.type WHERE y.typcategory = 'D'
+                                                    OR y.typnamespace = 'pg_catalog'::regnamespace AND y.typname LIKE 'reg%')
+                               THEN concat_ws('|', c.oid, c.relfilenode, c.relrowsecurity, c.relforcerowsecurity,
                             (SELECT string_agg(concat_ws(':', a.attnum, a.attname, a.atttypid, a.atttypmod, a.attisdropped,
                                         a.atthasmissing, a.attmissingval::text, a.attgenerated, a.attcollation), ',' ORDER BY a.attnum)
                              FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0),
                             (SELECT string_agg(e.enumtypid || '=' || e.enumlabel, ',' ORDER BY e.enumtypid, e.enumsortorder)
-                             FROM pg_enum e WHERE e.enumtypid IN (
-                                 SELECT t.oid FROM pg_attribute a JOIN pg_type t
-                                     ON t.oid IN (a.atttypid, (SELECT typelem FROM pg_type WHERE oid = a.atttypid),
-                                                  (SELECT typbasetype FROM pg_type WHERE oid = a.atttypid))
-                                 WHERE a.attrelid = c.oid AND a.attnum > 0)),
+                             FROM pg_enum e WHERE e.enumtypid IN (SELECT type FROM used)),
+                            -- the settings that change what a value's text means
+                            (SELECT string_agg(current_setting(name), ',') FROM unnest(ARRAY['DateStyle', 'IntervalStyle', 'TimeZone',
+                                'timezone_abbreviations', 'array_nulls', 'extra_float_digits', 'bytea_output', 'standard_conforming_strings',
+                                'backslash_quote', 'lc_monetary', 'lc_numeric', 'xmlbinary', 'xmloption', 'search_path',
+                                'default_text_search_config', 'transform_null_equals']) name),
                             (SELECT system_identifier FROM pg_control_system()))
+                               END
                         FROM pg_class c WHERE c.oid = ?::regclass""")
-                .bind(0, table.qualified()).mapTo(String.class).one();
+                .bind(0, table.qualified()).bind(1, columns).bind(2, table.qualified()).mapTo(String.class).one();
+    }
+
+    /** Whether the table of proofs is there; one of that name that is something else is an error, as the history's is. */
+    private boolean proofsExist() {
+        var columns = handle.createQuery("""
+                        SELECT count(*) FILTER (WHERE a.attname IN ('file', 'fingerprint', 'table_shape', 'up_to')), count(*)
+                        FROM pg_attribute a WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped""")
+                .bind(0, proofs).map((rs, ctx) -> new long[]{rs.getLong(1), rs.getLong(2)}).one();
+        if (columns[1] > 0 && columns[0] < 4) {
+            throw SeedError.usage("the table " + proofs + " is not seed_database's table of proofs (it keeps them beside the "
+                    + "history)", "rename that table, or name another history table with --history-table");
+        }
+        return columns[1] > 0;
     }
 
     /**
@@ -114,8 +160,7 @@ final class SkipProof extends FileContext.Step {
      */
     Optional<Recorded> holds() {
         // --full, verify and a run that migrated compare every file, and take proofs for the next run.
-        if (run.full || run.migrated || ineligible() != null || !handle.createQuery("SELECT to_regclass(?) IS NOT NULL").bind(0, proofs)
-                .mapTo(Boolean.class).one()) {
+        if (run.full || run.migrated || ineligible() != null || !proofsExist()) {
             return Optional.empty();
         }
         var recorded = handle.createQuery("SELECT fingerprint, system_identifier, table_shape, table_rows, up_to, file_rows, "
@@ -123,6 +168,7 @@ final class SkipProof extends FileContext.Step {
                 .bind(0, file.name()).map((rs, ctx) -> new Recorded(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4),
                         rs.getLong(5), rs.getLong(6), rs.getLong(7), List.of((String[]) rs.getArray(8).getArray()))).findOne();
         if (recorded.isEmpty() || !recorded.get().fingerprint().equals(fingerprint()) || !recorded.get().tableShape().equals(shape())) {
+            // (A table whose shape is null now takes no proof: an old one never matches it.)
             return Optional.empty();
         }
         var proof = recorded.get();
@@ -176,7 +222,8 @@ final class SkipProof extends FileContext.Step {
                                     WHERE a.backend_xid::text::bigint = x::text::bigint % 4294967296
                                       AND a.datid <> (SELECT oid FROM pg_database WHERE datname = current_database())))
                             FROM pg_current_snapshot() s""").bind(0, upTo).bind(1, upTo).mapTo(Boolean.class).one()) {
-                taken = new Taken(shape(), rows, upTo);
+                String shape = shape();
+                taken = shape == null ? null : new Taken(shape, rows, upTo);
                 return;
             }
         }
@@ -195,7 +242,7 @@ final class SkipProof extends FileContext.Step {
 
     /** Records the proof this run took for the file, in place of an older one (which the run's writes may have voided). */
     void record(Results.FileOutcome outcome) {
-        boolean exists = handle.createQuery("SELECT to_regclass(?) IS NOT NULL").bind(0, proofs).mapTo(Boolean.class).one();
+        boolean exists = proofsExist();
         if (exists) {
             handle.createUpdate("DELETE FROM " + proofs + " WHERE file = ?").bind(0, file.name()).execute();
         }
