@@ -205,7 +205,7 @@ class RetryTest extends FreshProject {
 
     @Test
     void a_connection_lost_in_the_diff_is_retried() throws Exception {
-        retriedOnlyWhenAsked("query LIKE 'SELECT s.ctid::text, t.ctid::text FROM %notes%'", "diff");
+        retriedOnlyWhenAsked("query LIKE 'WITH d AS (INSERT INTO %s.ctid, t.ctid FROM %notes%'", "diff");
     }
 
     @Test
