@@ -68,6 +68,8 @@ final class SkipProof extends FileContext.Step {
     record Taken(String tableShape, long tableRows, long upTo) {}
 
     private final String proofs;
+    /** The table's shape when the file began, under its lock: what a proof records (a change later voids it). */
+    private String shapeAtStart;
     Taken taken;
 
     SkipProof(FileContext c) {
@@ -159,16 +161,20 @@ final class SkipProof extends FileContext.Step {
      * is in sync, and the proof gives what the file's outcome reports.
      */
     Optional<Recorded> holds() {
+        if (ineligible() != null) {
+            return Optional.empty();
+        }
+        // Taken before the file is compared: an enum label renamed while it is would void the proof, not hide in it.
+        shapeAtStart = shape();
         // --full, verify and a run that migrated compare every file, and take proofs for the next run.
-        if (run.full || run.migrated || ineligible() != null || !proofsExist()) {
+        if (shapeAtStart == null || run.full || run.migrated || !proofsExist()) {
             return Optional.empty();
         }
         var recorded = handle.createQuery("SELECT fingerprint, system_identifier, table_shape, table_rows, up_to, file_rows, "
                         + "not_in_file, ARRAY(SELECT jsonb_array_elements_text(not_in_file_keys)) FROM " + proofs + " WHERE file = ?")
                 .bind(0, file.name()).map((rs, ctx) -> new Recorded(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4),
                         rs.getLong(5), rs.getLong(6), rs.getLong(7), List.of((String[]) rs.getArray(8).getArray()))).findOne();
-        if (recorded.isEmpty() || !recorded.get().fingerprint().equals(fingerprint()) || !recorded.get().tableShape().equals(shape())) {
-            // (A table whose shape is null now takes no proof: an old one never matches it.)
+        if (recorded.isEmpty() || !recorded.get().fingerprint().equals(fingerprint()) || !recorded.get().tableShape().equals(shapeAtStart)) {
             return Optional.empty();
         }
         var proof = recorded.get();
@@ -194,7 +200,7 @@ final class SkipProof extends FileContext.Step {
      * else -1), and an id P newer than every row of it. Taken only when no other transaction with an id up to P is in progress.
      */
     void take(long knownRows) {
-        if (ineligible() != null || run.dryRun) {
+        if (shapeAtStart == null || ineligible() != null || run.dryRun) {
             return;
         }
         long rows = knownRows >= 0 ? knownRows : handle.createQuery("SELECT count(*) FROM " + table.qualified()).mapTo(Long.class).one();
@@ -222,8 +228,7 @@ final class SkipProof extends FileContext.Step {
                                     WHERE a.backend_xid::text::bigint = x::text::bigint % 4294967296
                                       AND a.datid <> (SELECT oid FROM pg_database WHERE datname = current_database())))
                             FROM pg_current_snapshot() s""").bind(0, upTo).bind(1, upTo).mapTo(Boolean.class).one()) {
-                String shape = shape();
-                taken = shape == null ? null : new Taken(shape, rows, upTo);
+                taken = new Taken(shapeAtStart, rows, upTo);
                 return;
             }
         }
