@@ -171,8 +171,9 @@ final class SkipProof extends FileContext.Step {
             return Optional.empty();
         }
         var recorded = handle.createQuery("SELECT fingerprint, system_identifier, table_shape, table_rows, up_to, file_rows, "
-                        + "not_in_file, ARRAY(SELECT jsonb_array_elements_text(not_in_file_keys)) FROM " + proofs + " WHERE file = ?")
-                .bind(0, file.name()).map((rs, ctx) -> new Recorded(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4),
+                        + "not_in_file, ARRAY(SELECT jsonb_array_elements_text(not_in_file_keys)) FROM " + proofs
+                        + " WHERE file = ? AND table_name = ?")
+                .bind(0, file.name()).bind(1, table.qualified()).map((rs, ctx) -> new Recorded(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4),
                         rs.getLong(5), rs.getLong(6), rs.getLong(7), List.of((String[]) rs.getArray(8).getArray()))).findOne();
         if (recorded.isEmpty() || !recorded.get().fingerprint().equals(fingerprint()) || !recorded.get().tableShape().equals(shapeAtStart)) {
             return Optional.empty();
@@ -249,7 +250,9 @@ final class SkipProof extends FileContext.Step {
     void record(Results.FileOutcome outcome) {
         boolean exists = proofsExist();
         if (exists) {
-            handle.createUpdate("DELETE FROM " + proofs + " WHERE file = ?").bind(0, file.name()).execute();
+            // By file and table: files of one name in two seed directories keep a proof each.
+            handle.createUpdate("DELETE FROM " + proofs + " WHERE file = ? AND table_name = ?").bind(0, file.name())
+                    .bind(1, table.qualified()).execute();
         }
         if (taken == null) {
             return;
@@ -257,7 +260,8 @@ final class SkipProof extends FileContext.Step {
         if (!exists) {
             session.run("""
                     CREATE TABLE %s (
-                        file              text        PRIMARY KEY,
+                        file              text        NOT NULL,
+                        table_name        text        NOT NULL,
                         fingerprint       text        NOT NULL,
                         system_identifier text        NOT NULL,
                         table_shape       text        NOT NULL,
@@ -266,15 +270,17 @@ final class SkipProof extends FileContext.Step {
                         file_rows         bigint      NOT NULL,
                         not_in_file       bigint      NOT NULL,
                         not_in_file_keys  jsonb       NOT NULL,
-                        recorded_at       timestamptz NOT NULL DEFAULT now()
+                        recorded_at       timestamptz NOT NULL DEFAULT now(),
+                        PRIMARY KEY (file, table_name)
                     );
                     COMMENT ON TABLE %1$s IS 'Written by seed_database: for each seed file, what lets a run skip it while it and its table are unchanged (SkipProof.java).';
                     """.formatted(proofs));
         }
-        handle.createUpdate("INSERT INTO " + proofs + " (file, fingerprint, system_identifier, table_shape, table_rows, up_to, "
-                        + "file_rows, not_in_file, not_in_file_keys) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)")
-                .bind(0, file.name()).bind(1, fingerprint()).bind(2, taken.tableShape().substring(taken.tableShape().lastIndexOf('|') + 1))
-                .bind(3, taken.tableShape()).bind(4, taken.tableRows()).bind(5, taken.upTo()).bind(6, (long) c.rowCount)
-                .bind(7, outcome.notInFile()).bind(8, Json.compact(outcome.notInFileKeys())).execute();
+        handle.createUpdate("INSERT INTO " + proofs + " (file, table_name, fingerprint, system_identifier, table_shape, table_rows, "
+                        + "up_to, file_rows, not_in_file, not_in_file_keys) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)")
+                .bind(0, file.name()).bind(1, table.qualified()).bind(2, fingerprint())
+                .bind(3, taken.tableShape().substring(taken.tableShape().lastIndexOf('|') + 1))
+                .bind(4, taken.tableShape()).bind(5, taken.tableRows()).bind(6, taken.upTo()).bind(7, (long) c.rowCount)
+                .bind(8, outcome.notInFile()).bind(9, Json.compact(outcome.notInFileKeys())).execute();
     }
 }

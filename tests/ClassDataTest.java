@@ -28,9 +28,10 @@ class ClassDataTest extends FreshProject {
         return newestJdk(launch, env, args);
     }
 
-    /** The tool through ./jbang on the JDK it picks (the newest, 25 or later, when there is one). */
+    /** The tool through ./jbang on the newest JDK, 25 or later, when there is one (JBANG_WRAPPER_NEWEST_JDK=1). */
     private TestDatabase.Run newestJdk(Path launch, Map<String, String> extra, String... args) throws Exception {
         var env = LauncherTest.cronEnvironment();
+        env.put("JBANG_WRAPPER_NEWEST_JDK", "1");
         env.put("JBANG_WRAPPER_CACHE", launch.getParent().getParent().toString());
         env.put("JBANG_WRAPPER_FORCE", "1");
         env.put("DATABASE_URL", db.url());
@@ -82,7 +83,7 @@ class ClassDataTest extends FreshProject {
     }
 
     /**
-     * On JDK 25 and later (which ./jbang prefers when one is installed): a run records, the next
+     * On JDK 25 and later (which ./jbang runs with JBANG_WRAPPER_NEWEST_JDK=1): a run records, the next
      * makes the AOT cache from that record in the background, a run after that checks and keeps it,
      * and the runs after map it; all print alike.
      */

@@ -26,6 +26,8 @@ class SkipProofTest extends FreshProject {
                         CREATE TABLE instruments (id bigserial PRIMARY KEY, symbol text NOT NULL UNIQUE, name text NOT NULL,
                                                   tick numeric(12,6) NOT NULL);
                         CREATE TABLE other (x integer);
+                        CREATE TABLE instruments_b (id bigserial PRIMARY KEY, symbol text NOT NULL UNIQUE, name text NOT NULL,
+                                                    tick numeric(12,6) NOT NULL);
                         """,
                 "seeds/instruments.yaml", "table: instruments\nkey: symbol\nrows: instruments.csv\n",
                 "seeds/instruments.csv", CSV));
@@ -82,6 +84,16 @@ class SkipProofTest extends FreshProject {
             assertEquals(full.get(field), skipped.get(field), field);
         }
         assertEquals(versions, db.rowVersions("instruments", "symbol"));
+    }
+
+    @Test
+    void files_of_one_name_in_two_seed_directories_keep_a_proof_each() {
+        var other = TestDatabase.scratch("other-seeds");
+        TestDatabase.write(other.resolve("instruments.yaml"), "table: instruments_b\nkey: symbol\nrows: instruments.csv\n");
+        TestDatabase.write(other.resolve("instruments.csv"), CSV);
+        assertTrue(compared(runJson("--seeds", other.toString())));
+        assertFalse(compared(runJson()), "the first directory's proof still holds");
+        assertFalse(compared(runJson("--seeds", other.toString())));
     }
 
     @Test
