@@ -6,8 +6,6 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 /**
  * Attacks on SkipProof: each test changes what a file's rows mean, or what its table holds, without
  * leaving a row version newer than the proof, then asks whether a plain run (which may skip the
@@ -17,16 +15,6 @@ class SkipProofAttackTest extends FreshProject {
 
     SkipProofAttackTest() {
         super(Map.of("migrations/V1__base.sql", "CREATE TABLE unused (x integer);\n"));
-    }
-
-    private TestDatabase.Run runJson(String... args) {
-        var arguments = new java.util.ArrayList<>(java.util.List.of(args));
-        arguments.add("--json");
-        return run(0, arguments.toArray(String[]::new));
-    }
-
-    private static JsonNode file(TestDatabase.Run run) {
-        return run.json().get("seeds").get(0);
     }
 
     /** The project's one table and file; two runs: the first compares and proves, the second skips where it may. */

@@ -8,8 +8,6 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 /**
  * A file whose last run's proof holds is skipped (SkipProof): it and its table are as that run
  * left them. Each trap changes the table in a way a weaker proof would miss; the next run must
@@ -38,16 +36,6 @@ class SkipProofTest extends FreshProject {
     void proved() {
         assertTrue(compared(runJson()));
         assertFalse(compared(runJson()), "the second run skips the file");
-    }
-
-    private TestDatabase.Run runJson(String... args) {
-        var arguments = new java.util.ArrayList<>(java.util.List.of(args));
-        arguments.add("--json");
-        return run(0, arguments.toArray(String[]::new));
-    }
-
-    private static JsonNode file(TestDatabase.Run run) {
-        return run.json().get("seeds").get(0);
     }
 
     private static boolean compared(TestDatabase.Run run) {

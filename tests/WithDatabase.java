@@ -66,4 +66,16 @@ abstract class WithDatabase {
     TestDatabase.Run runOk(String... args) {
         return run(0, args);
     }
+
+    /** A run that must succeed, with --json. */
+    TestDatabase.Run runJson(String... args) {
+        var arguments = new java.util.ArrayList<>(java.util.List.of(args));
+        arguments.add("--json");
+        return run(0, arguments.toArray(String[]::new));
+    }
+
+    /** The first seed file's outcome in a run's --json document. */
+    static com.fasterxml.jackson.databind.JsonNode file(TestDatabase.Run run) {
+        return run.json().get("seeds").get(0);
+    }
 }
