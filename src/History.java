@@ -112,14 +112,24 @@ final class History {
 
     /** Whether runs were recorded yet; a table of that name that is not a seed history is an error. */
     boolean exists() {
-        var columns = session.handle.createQuery("""
-                        SELECT count(*) FILTER (WHERE a.attname IN ('run_id', 'started_at', 'changes', 'checksum')), count(*)
+        return toolTable(session.handle, table, java.util.Set.of("run_id", "started_at", "changes", "checksum"),
+                () -> SeedError.usage("the table " + table + " is not a seed history table", "name another one with --history-table"));
+    }
+
+    /**
+     * Whether a table the tool keeps (the history, the proofs) is there; a table of that name
+     * without the columns the tool gives it is notOurs, thrown.
+     */
+    static boolean toolTable(org.jdbi.v3.core.Handle handle, String table, java.util.Set<String> columns,
+                             java.util.function.Supplier<SeedError> notOurs) {
+        var found = handle.createQuery("""
+                        SELECT count(*) FILTER (WHERE a.attname = ANY (?)), count(*)
                         FROM pg_attribute a WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped""")
-                .bind(0, table).map((rs, ctx) -> new long[]{rs.getLong(1), rs.getLong(2)}).one();
-        if (columns[1] > 0 && columns[0] < 4) {
-            throw SeedError.usage("the table " + table + " is not a seed history table", "name another one with --history-table");
+                .bind(0, columns.toArray(String[]::new)).bind(1, table).map((rs, ctx) -> new long[]{rs.getLong(1), rs.getLong(2)}).one();
+        if (found[1] > 0 && found[0] < columns.size()) {
+            throw notOurs.get();
         }
-        return columns[1] > 0;
+        return found[1] > 0;
     }
 
     /** The files of the newest {@code runs} runs (of those that applied {@code file}, when given), newest first. */

@@ -61,7 +61,7 @@ final class SkipProof extends FileContext.Step {
     private static final long MAX_AGE = 1L << 30;
 
     /** A proof as recorded. */
-    record Recorded(String fingerprint, String systemIdentifier, String tableShape, long tableRows, long upTo,
+    record Recorded(String fingerprint, String tableShape, long tableRows, long upTo,
                     long fileRows, long notInFile, List<String> notInFileKeys) {}
 
     /** What a file's writes left, taken under its lock, recorded when the run records its history. */
@@ -88,8 +88,12 @@ final class SkipProof extends FileContext.Step {
     }
 
     private boolean givesForeignKeys() {
-        return java.util.stream.Stream.concat(rows.columns().stream(), file.defaults().keySet().stream())
-                .anyMatch(name -> table.referenceFrom(name).isPresent());
+        return fileColumns().anyMatch(name -> table.referenceFrom(name).isPresent());
+    }
+
+    /** The columns the file gives: its rows' and its defaults'. */
+    private java.util.stream.Stream<String> fileColumns() {
+        return java.util.stream.Stream.concat(rows.columns().stream(), file.defaults().keySet().stream()).distinct();
     }
 
     /** The file's fingerprint: what, besides its table, its rows' meaning depends on. */
@@ -107,8 +111,7 @@ final class SkipProof extends FileContext.Step {
      * now, today; a reg* type: a name looked up in the catalog) at any depth of its type.
      */
     private String shape() {
-        var columns = java.util.stream.Stream.concat(rows.columns().stream(), file.defaults().keySet().stream()).distinct()
-                .toArray(String[]::new);
+        var columns = fileColumns().toArray(String[]::new);
         return handle.createQuery("""
                         WITH RECURSIVE used(type) AS (
                             SELECT a.atttypid FROM pg_attribute a
@@ -145,15 +148,9 @@ final class SkipProof extends FileContext.Step {
 
     /** Whether the table of proofs is there; one of that name that is something else is an error, as the history's is. */
     private boolean proofsExist() {
-        var columns = handle.createQuery("""
-                        SELECT count(*) FILTER (WHERE a.attname IN ('file', 'fingerprint', 'table_shape', 'up_to')), count(*)
-                        FROM pg_attribute a WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped""")
-                .bind(0, proofs).map((rs, ctx) -> new long[]{rs.getLong(1), rs.getLong(2)}).one();
-        if (columns[1] > 0 && columns[0] < 4) {
-            throw SeedError.usage("the table " + proofs + " is not seed_database's table of proofs (it keeps them beside the "
-                    + "history)", "rename that table, or name another history table with --history-table");
-        }
-        return columns[1] > 0;
+        return History.toolTable(handle, proofs, java.util.Set.of("file", "fingerprint", "table_shape", "up_to"),
+                () -> SeedError.usage("the table " + proofs + " is not seed_database's table of proofs (it keeps them beside the "
+                        + "history)", "rename that table, or name another history table with --history-table"));
     }
 
     /**
@@ -170,11 +167,11 @@ final class SkipProof extends FileContext.Step {
         if (shapeAtStart == null || run.full || run.migrated || !proofsExist()) {
             return Optional.empty();
         }
-        var recorded = handle.createQuery("SELECT fingerprint, system_identifier, table_shape, table_rows, up_to, file_rows, "
+        var recorded = handle.createQuery("SELECT fingerprint, table_shape, table_rows, up_to, file_rows, "
                         + "not_in_file, ARRAY(SELECT jsonb_array_elements_text(not_in_file_keys)) FROM " + proofs
                         + " WHERE file = ? AND table_name = ?")
-                .bind(0, file.name()).bind(1, table.qualified()).map((rs, ctx) -> new Recorded(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4),
-                        rs.getLong(5), rs.getLong(6), rs.getLong(7), List.of((String[]) rs.getArray(8).getArray()))).findOne();
+                .bind(0, file.name()).bind(1, table.qualified()).map((rs, ctx) -> new Recorded(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4),
+                        rs.getLong(5), rs.getLong(6), List.of((String[]) rs.getArray(7).getArray()))).findOne();
         if (recorded.isEmpty() || !recorded.get().fingerprint().equals(fingerprint()) || !recorded.get().tableShape().equals(shapeAtStart)) {
             return Optional.empty();
         }
@@ -263,7 +260,6 @@ final class SkipProof extends FileContext.Step {
                         file              text        NOT NULL,
                         table_name        text        NOT NULL,
                         fingerprint       text        NOT NULL,
-                        system_identifier text        NOT NULL,
                         table_shape       text        NOT NULL,
                         table_rows        bigint      NOT NULL,
                         up_to             bigint      NOT NULL,
@@ -276,11 +272,10 @@ final class SkipProof extends FileContext.Step {
                     COMMENT ON TABLE %1$s IS 'Written by seed_database: for each seed file, what lets a run skip it while it and its table are unchanged (SkipProof.java).';
                     """.formatted(proofs));
         }
-        handle.createUpdate("INSERT INTO " + proofs + " (file, table_name, fingerprint, system_identifier, table_shape, table_rows, "
-                        + "up_to, file_rows, not_in_file, not_in_file_keys) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)")
-                .bind(0, file.name()).bind(1, table.qualified()).bind(2, fingerprint())
-                .bind(3, taken.tableShape().substring(taken.tableShape().lastIndexOf('|') + 1))
-                .bind(4, taken.tableShape()).bind(5, taken.tableRows()).bind(6, taken.upTo()).bind(7, (long) c.rowCount)
-                .bind(8, outcome.notInFile()).bind(9, Json.compact(outcome.notInFileKeys())).execute();
+        handle.createUpdate("INSERT INTO " + proofs + " (file, table_name, fingerprint, table_shape, table_rows, up_to, "
+                        + "file_rows, not_in_file, not_in_file_keys) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)")
+                .bind(0, file.name()).bind(1, table.qualified()).bind(2, fingerprint()).bind(3, taken.tableShape())
+                .bind(4, taken.tableRows()).bind(5, taken.upTo()).bind(6, (long) c.rowCount)
+                .bind(7, outcome.notInFile()).bind(8, Json.compact(outcome.notInFileKeys())).execute();
     }
 }
