@@ -262,14 +262,12 @@ class TypesTest extends FreshProject {
                 "seeds/weights.yaml:4:23: weight (numeric(6,2)): numeric field overflow");
         cases.forEach((file, error) -> {
             TestDatabase.write(workspace.resolve("seeds/weights.yaml"), file);
-            var run = run();
-            assertEquals(1, run.exitCode(), run::toString);
+            var run = run(1);
             assertTrue(run.err().startsWith("error: " + error), run::toString);
         });
         TestDatabase.write(workspace.resolve("seeds/weights.yaml"), "table: weights\nkey: code\nrows: weights.csv\n");
         TestDatabase.write(workspace.resolve("seeds/weights.csv"), "code,weight,history\na,1.5,\"{1.25,2}\"\nb,2,\"{1.5,2.125}\"\n");
-        var run = run();
-        assertEquals(1, run.exitCode(), run::toString);
+        var run = run(1);
         assertTrue(run.err().startsWith("error: seeds/weights.csv:3:5: history is numeric(6,2)[], which keeps 2 decimals: 2.125 would "
                 + "be stored as 2.13"), run::toString);
         assertEquals(0, db.count("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), "nothing was written");
