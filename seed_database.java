@@ -242,8 +242,10 @@ public class seed_database implements Callable<Integer> {
     @Command(name = "info", description = "One screen of status: each migration (applied or pending), each seed file "
             + "(in sync or not), the last seed run.")
     int info() {
-        new Runner(config(Mode.INFO, null)).info();
-        return SeedError.EXIT_OK;
+        return each(Mode.INFO, null, config -> {
+            new Runner(config).info();
+            return Fleet.Done.shown(SeedError.EXIT_OK);
+        });
     }
 
     @Command(name = "history", description = "The recorded seed runs, newest first, with what each changed; with --key, "
@@ -257,7 +259,7 @@ public class seed_database implements Callable<Integer> {
             @Option(names = "--limit", paramLabel = "N", defaultValue = "20", description = "How many runs (with --key: "
                     + "changes) to show (default: ${DEFAULT-VALUE})") int limit) {
         var request = new Reading.HistoryRequest(file, key, table, limit);
-        return Reading.history(config(Mode.HISTORY, null), request);
+        return each(Mode.HISTORY, null, config -> Fleet.Done.shown(Reading.history(config, request)));
     }
 
     @Command(name = "verify", description = "Prove that the migrations and the seeds apply cleanly to an empty database, "
@@ -268,8 +270,11 @@ public class seed_database implements Callable<Integer> {
             @Option(names = "--database", paramLabel = "NAME", description = "The throwaway database's name, for a server "
                     + "with naming rules (default: seed_verify_ and the time); a NAME that ends in _ is a prefix, to which the "
                     + "time and a random suffix are added. A database that is there already is refused") String database) {
-        String name = Verify.name(database);
-        return Verify.run(config(Mode.VERIFY, null), name, keep);
+        if (options.fleet() && database != null && !database.endsWith("_")) {
+            throw SeedError.usage("verify --database " + database + " names one throwaway database; over targets, each "
+                    + "needs its own", "give a prefix, a NAME that ends in _ (" + database + "_)");
+        }
+        return each(Mode.VERIFY, null, config -> Fleet.Done.shown(Verify.run(config, Verify.name(database), keep)));
     }
 
     @Command(name = "export", description = "Write a table's rows as a seed file (on stdout, or to --output FILE) that "
@@ -312,7 +317,20 @@ public class seed_database implements Callable<Integer> {
 
     /** Migrate and/or seed as mode says; check exits 1 when the database is not in sync. */
     private int run(Mode mode, List<String> files) {
-        return mode.exitCode(new Runner(config(mode, files)).run());
+        return each(mode, files, config -> Fleet.Done.of(new Runner(config).run()));
+    }
+
+    /** A command on the one database of the options, or on each target of --targets, --databases or --schemas. */
+    private int each(Mode mode, List<String> files, Fleet.Command command) {
+        var config = config(mode, files);
+        if (options.fleet()) {
+            return Fleet.run(config, options, command);
+        }
+        if (options.atomic) {
+            throw SeedError.usage("--atomic makes a run over targets all or none; this run has one database",
+                    "give the targets: --targets FILE, --databases PATTERN or --schemas PATTERN");
+        }
+        return command.run(config).exitCode();
     }
 
     /** What every command does first: logging, then its settings, so that an error names the database. */

@@ -18,15 +18,17 @@ final class CommandOptions {
             "--verbose", "--color", "--no-color", "--format", "--json");
     private static final Set<String> SEEDING = Set.of("--seeds", "--env", "--only", "--follow-symlinks", "--history-table",
             "--allow-delete", "--max-deletes", "--quiet", "--full");
+    /** Every command that works on a database works on many (--atomic: those that commit). */
+    private static final Set<String> FLEET = Set.of("--targets", "--databases", "--schemas", "--parallel", "--fail-fast");
     private static final Map<String, Set<String>> TAKES = Map.of(
-            "migrate", union(CONNECTION, Set.of("--migrations", "--baseline", "--dry-run", "--quiet")),
-            "seed", union(CONNECTION, SEEDING, Set.of("--migrations", "--dry-run")),
-            "plan", union(CONNECTION, SEEDING, Set.of("--migrations", "--baseline")),
-            "check", union(CONNECTION, SEEDING, Set.of("--migrations", "--baseline")),
-            "info", union(CONNECTION, Set.of("--migrations", "--seeds", "--env", "--follow-symlinks", "--history-table")),
-            "history", Set.of("--url", "--lock-timeout", "--statement-timeout", "--verbose", "--color", "--no-color",
-                    "--format", "--json", "--history-table"),
-            "verify", union(CONNECTION, Set.of("--migrations", "--seeds", "--env", "--only", "--follow-symlinks",
+            "migrate", union(CONNECTION, FLEET, Set.of("--migrations", "--baseline", "--dry-run", "--quiet", "--atomic")),
+            "seed", union(CONNECTION, SEEDING, FLEET, Set.of("--migrations", "--dry-run", "--atomic")),
+            "plan", union(CONNECTION, SEEDING, FLEET, Set.of("--migrations", "--baseline")),
+            "check", union(CONNECTION, SEEDING, FLEET, Set.of("--migrations", "--baseline")),
+            "info", union(CONNECTION, FLEET, Set.of("--migrations", "--seeds", "--env", "--follow-symlinks", "--history-table")),
+            "history", union(FLEET, Set.of("--url", "--lock-timeout", "--statement-timeout", "--verbose", "--color",
+                    "--no-color", "--format", "--json", "--history-table")),
+            "verify", union(CONNECTION, FLEET, Set.of("--migrations", "--seeds", "--env", "--only", "--follow-symlinks",
                     "--history-table", "--quiet")),
             "export", Set.of("--url", "--lock-timeout", "--statement-timeout", "--verbose", "--seeds", "--follow-symlinks"),
             "completion", Set.of(),

@@ -66,6 +66,21 @@ record Config(Mode mode, DatabaseTarget target, Map<String, String> env, Path wo
                 retries, format, style, quiet, secrets, out, err);
     }
 
+    /**
+     * The same settings on one target of a fleet: its database, its ${VAR} values over the
+     * environment (always a copy: a target never asks the terminal, as the process's run does),
+     * its environment when it names one, and writers of its own.
+     */
+    Config onTarget(DatabaseTarget database, Map<String, String> vars, String environment, PrintWriter targetOut,
+                    PrintWriter targetErr) {
+        var targetEnv = new java.util.HashMap<>(env);
+        targetEnv.putAll(vars);
+        return new Config(mode, database, java.util.Collections.unmodifiableMap(targetEnv), workingDir, scriptDir,
+                migrationsOption, seedsOption, followSymlinks, environment != null ? environment : environmentOption,
+                historyTable, onlyFiles, onlyTables, dryRun, baseline, allowDelete, maxDeletes, full, limits, retries, format,
+                style, quiet, secrets, targetOut, targetErr);
+    }
+
     /** Where migrations/ and seeds/ are, each required to be there when the mode applies it. */
     Layout layout() {
         return Layout.resolve(migrationsOption, seedsOption, env, workingDir, scriptDir, mode.migrates(), mode.seeds());

@@ -160,6 +160,24 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, bo
     }
 
     /**
+     * The same database with this schema first and alone on the search_path (pgjdbc's
+     * currentSchema, sent as the connection's search_path): a tenant schema, whose tables, Flyway
+     * history and seed history are its own. Quoted, so that any name is one schema.
+     */
+    DatabaseTarget withSchema(String schema) {
+        var withSchema = new LinkedHashMap<>(parameters);
+        withSchema.put("currentSchema", Catalog.quote(schema));
+        return new DatabaseTarget(hosts, defaultPort, database, databaseNamed, user, password, passwordFrom, withSchema,
+                source, warnings);
+    }
+
+    /** The same target, said to come from source (a targets file's entry). */
+    DatabaseTarget from(String otherSource) {
+        return new DatabaseTarget(hosts, defaultPort, database, databaseNamed, user, password, passwordFrom, parameters,
+                otherSource, warnings);
+    }
+
+    /**
      * pgjdbc ignores a setting it does not know: say so rather than let a typo pass unnoticed. The
      * name itself is not repeated (the rest of a password with an unencoded & would be one), but
      * the known setting it is closest to is.
@@ -236,8 +254,12 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, bo
 
     /** user@host:port/database — what the user sees; never the password. */
     String describe() {
+        String schema = parameters.get("currentSchema");
+        if (schema != null && schema.matches("\"[^\"]+\"")) {
+            schema = schema.substring(1, schema.length() - 1);
+        }
         return user + "@" + hosts.stream().map(h -> h.render(defaultPort)).collect(Collectors.joining(","))
-                + "/" + database;
+                + "/" + database + (schema == null ? "" : " (schema " + schema + ")");
     }
 
     @Override

@@ -99,7 +99,7 @@ record Environments(Map<String, Boolean> production, String defaultName, String 
             throw SeedError.in(file, null, "the file is empty; it declares the environments runs may be for, as in "
                     + "environments: {development: {}, production: {production: true}}");
         }
-        var top = mapping(root, file, "the declaration of environments is a mapping with environments:");
+        var top = YamlSyntax.mapping(root, file, "the declaration of environments is a mapping with environments:");
         if (top.containsKey("table")) {
             throw SeedError.in(file, at(top.get("table").getKeyNode()), "this file declares the environments; it is not a "
                     + "seed file").hint("give the seed file of a table named environments another name, such as "
@@ -112,7 +112,7 @@ record Environments(Map<String, Boolean> production, String defaultName, String 
             Node value = setting.getValue().getValueNode();
             switch (setting.getKey()) {
                 case "environments" -> {
-                    var declared = mapping(value, file, "environments is a mapping of name: settings, as in "
+                    var declared = YamlSyntax.mapping(value, file, "environments is a mapping of name: settings, as in "
                             + "production: {production: true}");
                     if (declared.isEmpty()) {
                         throw SeedError.in(file, at(value), "environments declares none; a run is always for one");
@@ -128,7 +128,7 @@ record Environments(Map<String, Boolean> production, String defaultName, String 
                 }
                 case "default" -> {
                     defaultPos = at(value);
-                    defaultName = text(value, file, "default names the environment of a run that names none").toLowerCase(Locale.ROOT);
+                    defaultName = YamlSyntax.text(value, file, "default names the environment of a run that names none").toLowerCase(Locale.ROOT);
                 }
                 case "description" -> { }
                 default -> throw SeedError.in(file, at(setting.getValue().getKeyNode()), "unknown setting \"" + setting.getKey()
@@ -153,7 +153,7 @@ record Environments(Map<String, Boolean> production, String defaultName, String 
             return false;
         }
         boolean production = false;
-        for (var setting : mapping(settings, file, "the settings of " + name + " are a mapping, {} or {production: true}").entrySet()) {
+        for (var setting : YamlSyntax.mapping(settings, file, "the settings of " + name + " are a mapping, {} or {production: true}").entrySet()) {
             Node value = setting.getValue().getValueNode();
             switch (setting.getKey()) {
                 case "production" -> {
@@ -163,43 +163,13 @@ record Environments(Map<String, Boolean> production, String defaultName, String 
                     }
                     production = ((ScalarNode) value).getValue().equals("true");
                 }
-                case "description" -> text(value, file, "description is text");
+                case "description" -> YamlSyntax.text(value, file, "description is text");
                 default -> throw SeedError.in(file, at(setting.getValue().getKeyNode()), "unknown setting \"" + setting.getKey()
                         + "\" of the environment " + name + SeedError.didYouMean(setting.getKey(), ENVIRONMENT_SETTINGS))
                         .hint("an environment has production (true or false) and description");
             }
         }
         return production;
-    }
-
-    /**
-     * A mapping whose keys are plain text, in the file's order. A key given twice is an error: the
-     * node API does not refuse one, and {production: true, production: false} would quietly be the last.
-     */
-    private static Map<String, NodeTuple> mapping(Node node, String file, String expected) {
-        if (!(node instanceof MappingNode map)) {
-            throw SeedError.in(file, at(node), expected);
-        }
-        var entries = new LinkedHashMap<String, NodeTuple>();
-        for (NodeTuple tuple : map.getValue()) {
-            String key = text(tuple.getKeyNode(), file, "a name here is plain text");
-            if (entries.put(key, tuple) != null) {
-                throw SeedError.in(file, at(tuple.getKeyNode()), "\"" + key + "\" is given twice in this mapping");
-            }
-        }
-        return entries;
-    }
-
-    /** A name: plain text, without spaces around it (a "live " would be another environment than live). */
-    private static String text(Node node, String file, String expected) {
-        if (!(node instanceof ScalarNode scalar) || !scalar.getTag().equals(Tag.STR) || scalar.getValue().isBlank()) {
-            throw SeedError.in(file, at(node), expected);
-        }
-        if (!scalar.getValue().strip().equals(scalar.getValue())) {
-            throw SeedError.in(file, at(node), "the name \"" + scalar.getValue() + "\" has spaces around it")
-                    .hint("write it without them");
-        }
-        return scalar.getValue();
     }
 
     private static SeedFile.Pos at(Node node) {

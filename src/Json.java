@@ -48,6 +48,8 @@ final class Json {
             quote(out, text);
         } else if (value instanceof Number || value instanceof Boolean) {
             out.append(value);
+        } else if (value instanceof Literal literal) {
+            out.append(literal.text());
         } else if (value instanceof Map<?, ?> unordered) {
             // A map that keeps no order of its own (Map.of, a HashMap) is written by key: the same document every run.
             Map<?, ?> map = unordered instanceof java.util.LinkedHashMap || unordered instanceof java.util.SortedMap

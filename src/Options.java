@@ -92,6 +92,39 @@ final class Options {
             description = "Table that records every seed run (default: SEED_HISTORY_TABLE, else seed_history)")
     String historyTable;
 
+    @Option(names = "--targets", paramLabel = "FILE", scope = ScopeType.INHERIT,
+            description = "Run the command on each database this YAML file lists (targets: a list of name, url, and "
+                    + "optionally env and vars); see \"Many tenants\" in the README")
+    Path targets;
+
+    @Option(names = "--databases", paramLabel = "PATTERN", scope = ScopeType.INHERIT,
+            description = "Run the command on each database of the server whose name matches this SQL LIKE pattern "
+                    + "(tenant_%%); maintenance databases only when named exactly")
+    String databases;
+
+    @Option(names = "--schemas", paramLabel = "PATTERN", scope = ScopeType.INHERIT,
+            description = "Run the command on each schema of the database whose name matches this SQL LIKE pattern, each "
+                    + "with its own search_path, Flyway history and seed history")
+    String schemas;
+
+    @Option(names = "--parallel", paramLabel = "N", scope = ScopeType.INHERIT,
+            description = "With targets: how many at a time, each on a connection of its own (default: ${DEFAULT-VALUE})")
+    int parallel = Fleet.DEFAULT_PARALLEL;
+
+    @Option(names = "--fail-fast", scope = ScopeType.INHERIT,
+            description = "With targets: start no further target once one has failed (those under way finish)")
+    boolean failFast;
+
+    @Option(names = "--atomic", scope = ScopeType.INHERIT,
+            description = "With targets: all of them or none, by two-phase commit (PREPARE TRANSACTION on each, then "
+                    + "COMMIT PREPARED); needs max_prepared_transactions > 0 on every server")
+    boolean atomic;
+
+    /** Whether the command runs over targets (--targets, --databases or --schemas) rather than one database. */
+    boolean fleet() {
+        return targets != null || databases != null || schemas != null;
+    }
+
     /** When to colour the report. */
     enum ColorWhen { auto, always, never }
 

@@ -49,13 +49,11 @@ final class Runner {
      */
     static Thread onSignal(PrintWriter err) {
         return new Thread(() -> {
-            var session = Session.current;
-            if (session != null) {
+            if (!Session.RUNNING.isEmpty()) {
                 err.println("interrupted: the run was rolled back; nothing was written.");
-                session.abort();
+                Session.RUNNING.forEach(Session::abort);
             }
-            var verify = Verify.current;
-            if (verify != null) {
+            for (var verify : Verify.RUNNING) {
                 err.println((verify.drop() ? "dropped" : "could not drop") + " the throwaway database " + verify.name + ".");
             }
         });

@@ -205,7 +205,11 @@ final class SeedError extends RuntimeException {
 
         /** What ended command (whichever it was, memory running out too), said once. */
         int report(Throwable e, CommandLine command) {
-            var mode = Mode.of(command.getCommandName());
+            return report(e, Mode.of(command.getCommandName()));
+        }
+
+        /** What ended a command of this mode (one target's, in a fleet), said once. */
+        int report(Throwable e, Mode mode) {
             var exhausted = exhaustion(e);
             var failure = exhausted != null ? exhausted
                     : endingAttempt(e instanceof Exception x ? x : new IllegalStateException(e), target, false);

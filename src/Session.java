@@ -89,8 +89,8 @@ final class Session implements AutoCloseable {
         static final Limits DEFAULT = new Limits(120, 600);
     }
 
-    /** The session of the run in progress, for the signal handler that rolls it back. */
-    static volatile Session current;
+    /** The sessions of the runs in progress (a fleet's, several), for the signal handler that rolls them back. */
+    static final java.util.Set<Session> RUNNING = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** Connects without the run lock, for commands that only read what runs recorded. */
     static Session openForReading(DatabaseTarget target, Limits limits) {
@@ -136,24 +136,49 @@ final class Session implements AutoCloseable {
         lastLimits = limits;
         // Timestamps written without an offset mean UTC, whatever the server's or the machine's zone.
         run("SET TIME ZONE 'UTC'");
-        handle.createQuery("SELECT set_config('lock_timeout', ?, false), set_config('statement_timeout', ?, false)")
-                .bind(0, limits.lockTimeoutSeconds() + "s").bind(1, limits.statementTimeoutSeconds() + "s").mapTo(String.class).one();
+        String schema = handle.createQuery("SELECT set_config('lock_timeout', ?, false), set_config('statement_timeout', ?, "
+                        + "false), current_schema()")
+                .bind(0, limits.lockTimeoutSeconds() + "s").bind(1, limits.statementTimeoutSeconds() + "s")
+                .map((rows, context) -> rows.getString(3)).one();
+        runLock = runLock(schema);
         // If this process dies, its backend notices within seconds and rolls back (PostgreSQL 14+).
         run("DO $$ BEGIN IF current_setting('server_version_num')::int >= 140000 THEN "
                 + "PERFORM set_config('client_connection_check_interval', '2s', false); END IF; END $$");
         if (lock) {
             takeRunLock(note);
-            current = this;
+            RUNNING.add(this);
         }
     }
 
     Limits limits;
+    /** The run lock of the schema this session writes in: {@link #runLock(String)}. */
+    private long runLock = RUN_LOCK;
+
+    /**
+     * Runs serialize per schema they write in (the first of the search_path): a database's usual
+     * runs (public, or no schema) take RUN_LOCK, as every run always has; a tenant schema's runs a
+     * lock of their own, so that a fleet of schemas runs in parallel, and a fleet run and a single
+     * run on one schema (--url …?currentSchema=tenant_a) still wait for each other.
+     */
+    static long runLock(String schema) {
+        if (schema == null || schema.equals("public")) {
+            return RUN_LOCK;
+        }
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(schema.getBytes(
+                    java.nio.charset.StandardCharsets.UTF_8));
+            return RUN_LOCK ^ java.nio.ByteBuffer.wrap(digest).getLong();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The limits of the session opened last: an error may be described after its session has closed. */
     private static volatile Limits lastLimits = Limits.DEFAULT;
 
     /** Takes the run lock, saying who holds it while it waits, and naming them if the wait times out. */
     private void takeRunLock(java.util.function.Consumer<String> note) {
-        boolean free = handle.createQuery("SELECT pg_try_advisory_xact_lock(?)").bind(0, RUN_LOCK).mapTo(Boolean.class).one();
+        boolean free = handle.createQuery("SELECT pg_try_advisory_xact_lock(?)").bind(0, runLock).mapTo(Boolean.class).one();
         if (free) {
             return;
         }
@@ -161,7 +186,7 @@ final class Session implements AutoCloseable {
         note.accept("waiting for the run lock, held by " + holder
                 + (limits.lockTimeoutSeconds() > 0 ? " (at most " + limits.lockTimeoutSeconds() + " s, --lock-timeout)" : ""));
         try {
-            handle.createQuery("SELECT pg_advisory_xact_lock(?)").bind(0, RUN_LOCK).mapTo(String.class).one();
+            handle.createQuery("SELECT pg_advisory_xact_lock(?)").bind(0, runLock).mapTo(String.class).one();
         } catch (org.jdbi.v3.core.JdbiException failed) {
             var e = SeedError.causeOf(failed, SQLException.class);
             if (e == null) {
@@ -182,7 +207,7 @@ final class Session implements AutoCloseable {
         return describeLockHolders("l.locktype = 'advisory' AND l.classid = ?::oid AND l.objid = ?::oid AND l.objsubid = 1"
                 // An advisory lock is per database: the same lock held in another database is not in the way.
                 + " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-                RUN_LOCK >>> 32, RUN_LOCK & 0xFFFF_FFFFL).orElse("a session that has just let it go");
+                runLock >>> 32, runLock & 0xFFFF_FFFFL).orElse("a session that has just let it go");
     }
 
     /** The sessions holding locks that match the condition, its ? bound to the values, described for a person. */
@@ -249,13 +274,12 @@ final class Session implements AutoCloseable {
             return java.util.Optional.empty();
         }
         String table = context.group(3);
-        var run = current;
-        int seconds = (run == null ? lastLimits : run.limits).lockTimeoutSeconds();
+        int seconds = lastLimits.lockTimeoutSeconds();
         if (target == null) {
             return java.util.Optional.of(new RowWait(table, java.util.Optional.empty(), seconds));
         }
         // The run's own backend holds locks too: never named as a holder (0 when no run is under way).
-        int own = run == null ? 0 : run.backendPid();
+        int own = RUNNING.stream().filter(s -> s.target.equals(target)).mapToInt(Session::backendPid).findFirst().orElse(0);
         java.util.Optional<String> holders = java.util.Optional.empty();
         try (var asking = handle(open(target))) {
             // Never the next to wait: the run's transaction still holds its locks.
@@ -403,9 +427,7 @@ final class Session implements AutoCloseable {
 
     @Override
     public void close() {
-        if (current == this) {
-            current = null;
-        }
+        RUNNING.remove(this);
         try {
             if (!committed && connection.isClosed()) {
                 connectionLost = !aborted;

@@ -23,8 +23,8 @@ final class Verify implements AutoCloseable {
     /** The prefix of every throwaway database's name. */
     static final String PREFIX = "seed_verify_";
 
-    /** The throwaway database of the verify in progress, for the signal handler that drops it. */
-    static volatile Verify current;
+    /** The throwaway databases of the verifies in progress (a fleet's, several), for the signal handler that drops them. */
+    static final java.util.Set<Verify> RUNNING = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** Where the CREATE and the DROP are sent: the target's database, or a maintenance database. */
     private final DatabaseTarget server;
@@ -64,7 +64,7 @@ final class Verify implements AutoCloseable {
         } finally {
             // A database left behind is said even with --quiet: someone must drop it.
             if (keep) {
-                current = null;
+                RUNNING.remove(throwaway);
                 config.tell("verify: kept the throwaway database " + throwaway.name + " (--keep); drop it with DROP DATABASE "
                         + throwaway.name);
             } else if (throwaway.drop()) {
@@ -174,7 +174,7 @@ final class Verify implements AutoCloseable {
             throw SeedError.fromSql(e, target);
         }
         var verify = new Verify(server, name);
-        current = verify;
+        RUNNING.add(verify);
         return verify;
     }
 
@@ -209,9 +209,7 @@ final class Verify implements AutoCloseable {
         } catch (SQLException e) {
             return false;
         }
-        if (current == this) {
-            current = null;
-        }
+        RUNNING.remove(this);
         return true;
     }
 

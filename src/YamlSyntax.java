@@ -167,4 +167,35 @@ final class YamlSyntax {
             }
             throw SeedError.in(displayPath, new SeedFile.Pos(line, 1), "the file is not valid UTF-8 (a bad byte after byte " + offset + ")");
         }
-    }}
+    }
+
+    /**
+     * A mapping whose keys are plain text, in the file's order. A key given twice is an error: the
+     * node API does not refuse one, and {production: true, production: false} would quietly be the last.
+     */
+    static java.util.Map<String, org.yaml.snakeyaml.nodes.NodeTuple> mapping(Node node, String file, String expected) {
+        if (!(node instanceof org.yaml.snakeyaml.nodes.MappingNode map)) {
+            throw SeedError.in(file, SeedFile.Pos.of(node), expected);
+        }
+        var entries = new java.util.LinkedHashMap<String, org.yaml.snakeyaml.nodes.NodeTuple>();
+        for (org.yaml.snakeyaml.nodes.NodeTuple tuple : map.getValue()) {
+            String key = text(tuple.getKeyNode(), file, "a name here is plain text");
+            if (entries.put(key, tuple) != null) {
+                throw SeedError.in(file, SeedFile.Pos.of(tuple.getKeyNode()), "\"" + key + "\" is given twice in this mapping");
+            }
+        }
+        return entries;
+    }
+
+    /** A name: plain text, without spaces around it (a "live " would be another environment than live). */
+    static String text(Node node, String file, String expected) {
+        if (!(node instanceof org.yaml.snakeyaml.nodes.ScalarNode scalar) || !scalar.getTag().equals(Tag.STR) || scalar.getValue().isBlank()) {
+            throw SeedError.in(file, SeedFile.Pos.of(node), expected);
+        }
+        if (!scalar.getValue().strip().equals(scalar.getValue())) {
+            throw SeedError.in(file, SeedFile.Pos.of(node), "the name \"" + scalar.getValue() + "\" has spaces around it")
+                    .hint("write it without them");
+        }
+        return scalar.getValue();
+    }
+}

@@ -1,0 +1,313 @@
+// A command over many targets in one JVM: --parallel at a time, each its own run, one report and one exit code.
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Each target runs the command as a single run would, on a connection, a transaction and a run
+ * lock of its own, so that a fleet run and a single run on one target wait for each other. Its
+ * report is kept apart (on writers of its own) and shown, for a target that changed or failed,
+ * after one line per target; a target that fails does not stop the others (--fail-fast: no new
+ * ones start). The exit code is the most serious of the targets' ({@link #SEVERITY}).
+ */
+final class Fleet {
+
+    static final int DEFAULT_PARALLEL = 4;
+
+    /** What one target's command came to: its exit code, a few words, and whether its report is worth showing. */
+    record Done(int exitCode, String verdict, boolean changed) {
+        static Done of(Results.RunOutcome run) {
+            return new Done(run.mode().exitCode(run), Report.verdict(run), !run.inSync());
+        }
+
+        /** A command that shows something (info, history, verify): its report is the point. */
+        static Done shown(int exitCode) {
+            return new Done(exitCode, exitCode == 0 ? "done" : "failed", true);
+        }
+    }
+
+    /** A command as it runs on one database: what seed_database's commands hand here. */
+    interface Command {
+        Done run(Config config);
+    }
+
+    /** One target's result: null done when it was not started (--fail-fast). */
+    private record Outcome(Targets.Target target, Done done, String report, String error, long nanos) {
+        boolean started() {
+            return done != null;
+        }
+    }
+
+    /** From least to most serious: the fleet's exit code is the most serious of its targets'. */
+    static final List<Integer> SEVERITY = List.of(SeedError.EXIT_OK, SeedError.EXIT_FAILED, SeedError.EXIT_LOCKED,
+            SeedError.EXIT_UNREACHABLE, SeedError.EXIT_USAGE, SeedError.EXIT_EXHAUSTED, 143, 130);
+
+    private final Config base;
+    private final Options options;
+    private final Mode mode;
+    private final Object printing = new Object();
+
+    private Fleet(Config base, Options options) {
+        this.base = base;
+        this.options = options;
+        this.mode = base.mode();
+    }
+
+    /** Runs command on every target the options name; what each came to is reported, and the most serious exit code returned. */
+    static int run(Config base, Options options, Command command) {
+        return new Fleet(base, options).run(command);
+    }
+
+    private int run(Command command) {
+        if (options.parallel < 1) {
+            throw SeedError.usage("--parallel is " + options.parallel + "; it takes a number of connections, 1 or more", null);
+        }
+        if (base.format() != Report.Format.text && base.format() != Report.Format.json) {
+            throw SeedError.usage("--format " + base.format() + " reports one database; over targets, use --format text "
+                    + "or json (a section per target)", null);
+        }
+        long started = System.nanoTime();
+        var targets = Targets.resolve(options, base.target(), base.env(), base.workingDir(), base.secrets());
+        int parallel = Math.min(options.parallel, targets.list().size());
+        boolean json = base.format() == Report.Format.json;
+        var out = base.out();
+        if (!json && !base.quiet()) {
+            out.println("seed_database " + Config.VERSION + " · " + mode.command() + " on " + targets.list().size()
+                    + (targets.list().size() == 1 ? " target" : " targets") + " (" + targets.describedAs() + "), "
+                    + parallel + " at a time");
+        }
+        var failed = new AtomicBoolean();
+        ExecutorService pool = Executors.newFixedThreadPool(parallel, work -> {
+            var thread = new Thread(work, "seed_database target");
+            thread.setDaemon(true);
+            return thread;
+        });
+        var outcomes = new ArrayList<Outcome>();
+        try {
+            var futures = new ArrayList<Future<Outcome>>();
+            for (var target : targets.list()) {
+                futures.add(pool.submit(() -> {
+                    if (options.failFast && failed.get()) {
+                        return new Outcome(target, null, "", "", 0);
+                    }
+                    var outcome = runOne(target, command);
+                    if (outcome.done().exitCode() != 0 && !isDrift(outcome.done())) {
+                        failed.set(true);
+                    }
+                    if (!json) {
+                        line(outcome);
+                    }
+                    return outcome;
+                }));
+            }
+            for (var future : futures) {
+                outcomes.add(future.get());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SeedError(130, null, "interrupted", null, e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+        int exitCode = outcomes.stream().filter(Outcome::started).mapToInt(o -> o.done().exitCode())
+                .reduce(SeedError.EXIT_OK, Fleet::moreSerious);
+        if (json) {
+            out.println(Json.pretty(document(outcomes, exitCode, System.nanoTime() - started)));
+        } else {
+            details(outcomes);
+            out.println(summary(outcomes, System.nanoTime() - started));
+        }
+        return exitCode;
+    }
+
+    /** One target's command, on writers of its own; an error is said there, as a single run would say it. */
+    private Outcome runOne(Targets.Target target, Command command) {
+        long started = System.nanoTime();
+        var report = new StringWriter();
+        var errors = new StringWriter();
+        var targetOut = new PrintWriter(report, true);
+        var config = base.onTarget(target.database(), target.vars(), target.environment(), targetOut,
+                new PrintWriter(new NoteWriter(target.name()), true));
+        Done done;
+        try {
+            done = command.run(config);
+        } catch (RuntimeException | VirtualMachineError e) {
+            var handler = new SeedError.Handler(targetOut, new PrintWriter(errors, true), options, base::inRepository);
+            handler.target = target.database();
+            done = new Done(handler.report(e, mode), "failed", false);
+        }
+        targetOut.flush();
+        return new Outcome(target, done, report.toString(), errors.toString().strip(), System.nanoTime() - started);
+    }
+
+    /** check's verdict on a target that is not in sync: a finding, not a failure. */
+    private boolean isDrift(Done done) {
+        return mode.failsWhenNotInSync() && done.exitCode() == SeedError.EXIT_FAILED && done.changed();
+    }
+
+    /** A target's line, as it ends: its name, what it came to, how long it took. */
+    private void line(Outcome outcome) {
+        var done = outcome.done();
+        boolean failure = done.exitCode() != 0 && !isDrift(done);
+        if (base.quiet() && !failure) {
+            return;
+        }
+        var style = base.style();
+        String verdict = failure ? style.red("failed (exit " + done.exitCode() + ")") + ": " + firstLine(outcome.error())
+                : isDrift(done) ? style.red(done.verdict()) : done.verdict();
+        synchronized (printing) {
+            base.out().println(String.format(Locale.ROOT, "  %-24s %s  %s", outcome.target().name(), verdict,
+                    style.dim(seconds(outcome.nanos()))));
+            base.out().flush();
+        }
+    }
+
+    /** The report of each target that changed, and the error of each that failed, in the targets' order. */
+    private void details(List<Outcome> outcomes) {
+        var out = base.out();
+        for (var outcome : outcomes) {
+            if (!outcome.started()) {
+                continue;
+            }
+            boolean failure = outcome.done().exitCode() != 0 && !isDrift(outcome.done());
+            String text = failure ? outcome.error() + "\n" + outcome.report().strip() : outcome.report().strip();
+            if ((failure || outcome.done().changed()) && !text.isBlank() && !base.quiet()) {
+                out.println();
+                out.println(base.style().bold(outcome.target().name()) + base.style().dim(" (" + outcome.target().database()
+                        .describe() + ")"));
+                text.strip().lines().forEach(line -> out.println("  " + line));
+            }
+        }
+    }
+
+    /** The last line: how many targets changed, were in sync, failed (each named) or were not started. */
+    private String summary(List<Outcome> outcomes, long nanos) {
+        var failedNames = new ArrayList<String>();
+        var driftNames = new ArrayList<String>();
+        int changed = 0, inSync = 0, notRun = 0;
+        for (var outcome : outcomes) {
+            if (!outcome.started()) {
+                notRun++;
+            } else if (isDrift(outcome.done())) {
+                driftNames.add(outcome.target().name());
+            } else if (outcome.done().exitCode() != 0) {
+                failedNames.add(outcome.target().name());
+            } else if (outcome.done().changed()) {
+                changed++;
+            } else {
+                inSync++;
+            }
+        }
+        var parts = new ArrayList<String>();
+        if (mode.failsWhenNotInSync()) {
+            if (!driftNames.isEmpty()) {
+                parts.add(base.style().red(driftNames.size() + " out of sync") + ": " + names(driftNames));
+            }
+        } else if (changed > 0 || mode.onlyReads()) {
+            parts.add(changed + (mode.onlyReads() ? " shown" : mode.commits() && !base.dryRun() ? " changed" : " to change"));
+        }
+        parts.add(inSync + " in sync");
+        if (!failedNames.isEmpty()) {
+            parts.add(base.style().red(failedNames.size() + " failed") + ": " + names(failedNames));
+        }
+        if (notRun > 0) {
+            parts.add(notRun + " not started (--fail-fast)");
+        }
+        return outcomes.size() + (outcomes.size() == 1 ? " target" : " targets") + " in " + seconds(nanos) + ": "
+                + String.join(", ", parts) + ".";
+    }
+
+    /** The --json document: a section per target (the document a single run prints), and the counts. */
+    private Map<String, Object> document(List<Outcome> outcomes, int exitCode, long nanos) {
+        var document = Report.document(mode.command());
+        var sections = new ArrayList<Map<String, Object>>();
+        var counts = new LinkedHashMap<String, Object>();
+        for (String status : List.of("changed", "in_sync", "out_of_sync", "failed", "not_started")) {
+            counts.put(status, 0);
+        }
+        for (var outcome : outcomes) {
+            var section = new LinkedHashMap<String, Object>();
+            section.put("name", outcome.target().name());
+            section.put("database", outcome.target().database().describe());
+            String status = !outcome.started() ? "not_started" : isDrift(outcome.done()) ? "out_of_sync"
+                    : outcome.done().exitCode() != 0 ? "failed" : outcome.done().changed() ? "changed" : "in_sync";
+            counts.merge(status, 1, (a, b) -> (Integer) a + (Integer) b);
+            section.put("status", status);
+            section.put("exit_code", outcome.started() ? outcome.done().exitCode() : null);
+            section.put("duration_seconds", outcome.nanos() / 1e9);
+            section.put("result", outcome.report().isBlank() ? null : Json.parse(outcome.report()));
+            sections.add(section);
+        }
+        document.put("exit_code", exitCode);
+        document.put("duration_seconds", nanos / 1e9);
+        document.put("targets", sections);
+        document.put("summary", counts);
+        return document;
+    }
+
+    static int moreSerious(int a, int b) {
+        return rank(a) >= rank(b) ? a : b;
+    }
+
+    private static int rank(int exitCode) {
+        int rank = SEVERITY.indexOf(exitCode);
+        return rank < 0 ? SEVERITY.size() : rank;
+    }
+
+    private static String names(List<String> names) {
+        return String.join(", ", names);
+    }
+
+    private static String firstLine(String text) {
+        int end = text.indexOf('\n');
+        return end < 0 ? text : text.substring(0, end);
+    }
+
+    private static String seconds(long nanos) {
+        return String.format(Locale.ROOT, "%.2f s", nanos / 1e9);
+    }
+
+    /** A target's notes (waiting for a lock, retrying) as they come, on the tool's stderr, each line with the target's name. */
+    private final class NoteWriter extends java.io.Writer {
+        private final String name;
+        private final StringBuilder line = new StringBuilder();
+
+        NoteWriter(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public void write(char[] chars, int offset, int length) {
+            for (int i = offset; i < offset + length; i++) {
+                if (chars[i] == '\n') {
+                    synchronized (printing) {
+                        base.err().println(name + ": " + line);
+                        base.err().flush();
+                    }
+                    line.setLength(0);
+                } else {
+                    line.append(chars[i]);
+                }
+            }
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}
