@@ -199,11 +199,13 @@ record ServerKind(Kind kind, String product, int versionNum, Identity identity) 
      */
     private void keepCopyInTheTransaction(Connection connection, DatabaseTarget target) {
         String now;
-        try (var statement = connection.createStatement();
-             var rows = statement.executeQuery("SELECT set_config('yb_default_copy_from_rows_per_transaction', '0', false), "
-                     + "current_setting('yb_default_copy_from_rows_per_transaction', true)")) {
-            rows.next();
-            now = rows.getString(2);
+        try (var statement = connection.createStatement()) {
+            statement.execute("SELECT set_config('yb_default_copy_from_rows_per_transaction', '0', false)");
+            // Asked again, apart: what the session now has, not what set_config answered.
+            try (var rows = statement.executeQuery("SELECT current_setting('yb_default_copy_from_rows_per_transaction', true)")) {
+                rows.next();
+                now = rows.getString(1);
+            }
         } catch (SQLException e) {
             throw SeedError.fromSql(e, target);
         }
