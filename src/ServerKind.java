@@ -154,8 +154,8 @@ record ServerKind(Kind kind, String product, int versionNum, Identity identity) 
     /** What to do instead, for the refusal's hint. */
     String whatToDo() {
         return switch (kind) {
-            case COCKROACHDB -> "seed_database runs on PostgreSQL 13 or later, on a Citus coordinator, and on YugabyteDB with "
-                    + "advisory locks and transactional DDL turned on; point --url or DATABASE_URL at one of those";
+            case COCKROACHDB -> "point --url or DATABASE_URL at PostgreSQL 13 or later, a Citus coordinator, or a YugabyteDB "
+                    + "with advisory locks and transactional DDL turned on: the servers seed_database runs on";
             case YUGABYTEDB -> "use YugabyteDB 2025.1 or later with the yb-tserver flags ysql_yb_enable_advisory_locks=true and "
                     + "ysql_yb_ddl_transaction_block_enabled=true (a preview flag is also listed in allowed_preview_flags_csv), "
                     + "or point --url or DATABASE_URL at PostgreSQL 13 or later";

@@ -129,7 +129,7 @@ class ServerKindTest extends FreshProject {
         refusedEndToEnd(identity(COCKROACH_23, "130000", null, null, null, null, null, null),
                 "the server is CockroachDB CCL v23.1.11, version() \"" + COCKROACH_23 + "\"",
                 "a pg_advisory_xact_lock that locks", "schema changes that roll back", "experimental_enable_temp_tables",
-                "point --url or DATABASE_URL at one of those");
+                "Point --url or DATABASE_URL at PostgreSQL 13 or later, a Citus coordinator");
     }
 
     @Test
@@ -151,6 +151,30 @@ class ServerKindTest extends FreshProject {
         refusedEndToEnd(identity(POSTGRES_12, "120017", null, null, null, null, null, null),
                 "the server is PostgreSQL 12.17", "PostgreSQL 13 or later", "this server is PostgreSQL 12.17",
                 "Upgrade the server to PostgreSQL 13 or later");
+    }
+
+    /**
+     * A server the one query fails on (here its pg_extension cannot be read) is asked its
+     * version() alone: CockroachDB is still named and refused; on PostgreSQL the query's own error stands.
+     */
+    @Test
+    void a_server_the_query_fails_on_is_named_by_its_version() {
+        playing();
+        play(identity(COCKROACH_23, "130000", null, null, null, null, null, null));
+        db.execute("""
+                CREATE FUNCTION fake.no_catalog() RETURNS TABLE (extname name, extversion text) LANGUAGE plpgsql AS $$
+                    BEGIN RAISE EXCEPTION 'relation "pg_extension" does not exist' USING ERRCODE = '42P01'; END $$;
+                CREATE VIEW fake.pg_extension AS SELECT * FROM fake.no_catalog();
+                """);
+        var run = run(2);
+        assertTrue(run.err().contains("the server is CockroachDB CCL v23.1.11"), run::toString);
+        assertNothingWritten();
+
+        db.execute("DELETE FROM fake.identity; DELETE FROM fake.settings");
+        db.query("INSERT INTO fake.identity VALUES (?)", POSTGRES_15);
+        var failed = run(1);
+        assertTrue(failed.err().contains("relation \"pg_extension\" does not exist"), failed::toString);
+        assertNothingWritten();
     }
 
     /** plan writes nothing either, but it runs the migrations' DDL in its transaction: refused as well. */
