@@ -51,6 +51,9 @@ class ServerKindTest extends FreshProject {
                     ServerKind.Kind.POSTGRESQL, "PostgreSQL 15.20", false, null),
             new Case("PostgreSQL 12, older than the tool's oldest", identity(POSTGRES_12, "120017", null, null, null, null, null, null),
                     ServerKind.Kind.POSTGRESQL, "PostgreSQL 12.17", true, "PostgreSQL 13 or later"),
+            new Case("PostgreSQL 9.6", identity("PostgreSQL 9.6.24 on x86_64-pc-linux-gnu, compiled by gcc (GCC) 4.8.5 "
+                            + "20150623 (Red Hat 4.8.5-44), 64-bit", "90624", null, null, null, null, null, null),
+                    ServerKind.Kind.POSTGRESQL, "PostgreSQL 9.6.24", true, "this server is PostgreSQL 9.6.24"),
             // CockroachDB reports a PostgreSQL server_version_num of its own; its version() tells.
             new Case("CockroachDB 23.1", identity(COCKROACH_23, "130000", null, null, null, null, null, null),
                     ServerKind.Kind.COCKROACHDB, "CockroachDB CCL v23.1.11", true, "a pg_advisory_xact_lock that locks"),
@@ -130,6 +133,18 @@ class ServerKindTest extends FreshProject {
                 "the server is CockroachDB CCL v23.1.11, version() \"" + COCKROACH_23 + "\"",
                 "a pg_advisory_xact_lock that locks", "schema changes that roll back", "experimental_enable_temp_tables",
                 "Point --url or DATABASE_URL at PostgreSQL 13 or later, a Citus coordinator");
+    }
+
+    @Test
+    void the_refusal_is_the_json_error_document_under_json() {
+        playing();
+        play(identity(COCKROACH_23, "130000", null, null, null, null, null, null));
+        var run = run(2, "--json");
+        var error = run.json().get("error");
+        assertEquals(2, error.get("exit_code").asInt(), run::toString);
+        assertEquals(DatabaseTarget.resolve(db.url(), Map.of()).describe(), error.get("where").asText(), run::toString);
+        assertTrue(error.get("message").asText().startsWith("the server is CockroachDB CCL v23.1.11"), run::toString);
+        assertNothingWritten();
     }
 
     @Test
