@@ -87,7 +87,9 @@ import picocli.CommandLine.Spec;
                 "0:success",
                 "1:a seed file, a migration or the data is wrong (the message names the file); nothing was written. "
                         + "For check: the database is not in sync. For export: no such table or column, or no key to use",
-                "2:usage error: an unknown option, a directory that is not there, a URL that is not PostgreSQL's",
+                "2:usage error: an unknown option, a directory that is not there, a URL that is not PostgreSQL's; or a "
+                        + "server where a run is not safe (CockroachDB, a YugabyteDB without advisory locks or transactional DDL, "
+                        + "a Citus worker, PostgreSQL before 13); nothing was written",
                 "3:the database is unreachable or does not exist, refused the connection or the credentials, or the "
                         + "connection was lost; nothing was written",
                 "4:a lock wait or a statement took longer than --lock-timeout or --statement-timeout allow; nothing was written",

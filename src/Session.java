@@ -134,6 +134,10 @@ final class Session implements AutoCloseable {
     void begin(Limits limits, boolean lock, java.util.function.Consumer<String> note) {
         this.limits = limits;
         lastLimits = limits;
+        if (lock) {
+            // What the server is (Citus, CockroachDB, YugabyteDB, which PostgreSQL), before anything is written: one where a run is not safe is refused here.
+            ServerKind.require(this);
+        }
         // Timestamps written without an offset mean UTC, whatever the server's or the machine's zone.
         run("SET TIME ZONE 'UTC'");
         String schema = handle.createQuery("SELECT set_config('lock_timeout', ?, false), set_config('statement_timeout', ?, "
