@@ -40,10 +40,22 @@ final class Fleet {
         Done run(Config config);
     }
 
-    /** One target's result: null done when it was not started (--fail-fast). */
-    private record Outcome(Targets.Target target, Done done, String report, String error, long nanos) {
+    /**
+     * One target's result: null done when it was not started (--fail-fast, or --atomic after a
+     * failure); finish: what --atomic did with its prepared transaction, or what was resolved of an
+     * earlier one's (null: nothing).
+     */
+    record Outcome(Targets.Target target, Done done, String report, String error, long nanos, String finish) {
         boolean started() {
             return done != null;
+        }
+
+        Outcome finished(String how) {
+            return new Outcome(target, done, report, error, nanos, how);
+        }
+
+        Outcome failed(Done failure, String why) {
+            return new Outcome(target, failure, report, error.isEmpty() ? why : error + "\n" + why, nanos, finish);
         }
     }
 
@@ -52,9 +64,16 @@ final class Fleet {
             SeedError.EXIT_UNREACHABLE, SeedError.EXIT_USAGE, SeedError.EXIT_EXHAUSTED, 143, 130);
 
     private final Config base;
+
+    Config base() {
+        return base;
+    }
+
     private final Options options;
     private final Mode mode;
     private final Object printing = new Object();
+    /** The fleet's targets by name: where recovery finds an in-doubt transaction's commit point. */
+    private Map<String, Targets.Target> targetsByName = Map.of();
 
     private Fleet(Config base, Options options) {
         this.base = base;
@@ -71,12 +90,17 @@ final class Fleet {
         if (options.parallel < 1) {
             throw SeedError.usage("--parallel is " + options.parallel + "; it takes a number of connections, 1 or more", null);
         }
+        if (options.atomic && base.dryRun()) {
+            throw SeedError.usage("--atomic commits all targets or none; with --dry-run nothing is committed", "leave one out");
+        }
         if (base.format() != Report.Format.text && base.format() != Report.Format.json) {
             throw SeedError.usage("--format " + base.format() + " reports one database; over targets, use --format text "
                     + "or json (a section per target)", null);
         }
         long started = System.nanoTime();
         var targets = Targets.resolve(options, base.target(), base.env(), base.workingDir(), base.secrets());
+        targetsByName = new LinkedHashMap<>();
+        targets.list().forEach(t -> targetsByName.put(t.name(), t));
         int parallel = Math.min(options.parallel, targets.list().size());
         boolean json = base.format() == Report.Format.json;
         var out = base.out();
@@ -85,38 +109,15 @@ final class Fleet {
                     + (targets.list().size() == 1 ? " target" : " targets") + " (" + targets.describedAs() + "), "
                     + parallel + " at a time");
         }
-        var failed = new AtomicBoolean();
         ExecutorService pool = Executors.newFixedThreadPool(parallel, work -> {
             var thread = new Thread(work, "seed_database target");
             thread.setDaemon(true);
             return thread;
         });
-        var outcomes = new ArrayList<Outcome>();
+        List<Outcome> outcomes;
         try {
-            var futures = new ArrayList<Future<Outcome>>();
-            for (var target : targets.list()) {
-                futures.add(pool.submit(() -> {
-                    if (options.failFast && failed.get()) {
-                        return new Outcome(target, null, "", "", 0);
-                    }
-                    var outcome = runOne(target, command);
-                    if (outcome.done().exitCode() != 0 && !isDrift(outcome.done())) {
-                        failed.set(true);
-                    }
-                    if (!json) {
-                        line(outcome);
-                    }
-                    return outcome;
-                }));
-            }
-            for (var future : futures) {
-                outcomes.add(future.get());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SeedError(130, null, "interrupted", null, e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+            outcomes = options.atomic ? new AllOrNone(this, targets.list(), command, pool).run()
+                    : each(targets.list(), command, pool, null, !json);
         } finally {
             pool.shutdownNow();
         }
@@ -131,16 +132,60 @@ final class Fleet {
         return exitCode;
     }
 
-    /** One target's command, on writers of its own; an error is said there, as a single run would say it. */
-    private Outcome runOne(Targets.Target target, Command command) {
+    /**
+     * Runs command on each target, --parallel at a time, in the targets' order; gids: each
+     * target's prepared transaction's identifier (--atomic), else null. With lines, each target's
+     * line is printed as it ends.
+     */
+    List<Outcome> each(List<Targets.Target> targets, Command command, ExecutorService pool,
+                       java.util.function.IntFunction<String> gids, boolean lines) {
+        var failed = new AtomicBoolean();
+        var futures = new ArrayList<Future<Outcome>>();
+        for (int i = 0; i < targets.size(); i++) {
+            var target = targets.get(i);
+            String gid = gids == null ? null : gids.apply(i);
+            futures.add(pool.submit(() -> {
+                if ((options.failFast || gids != null) && failed.get()) {
+                    return new Outcome(target, null, "", "", 0, null);
+                }
+                var outcome = runOne(target, command, gid);
+                if (outcome.done().exitCode() != 0 && !isDrift(outcome.done())) {
+                    failed.set(true);
+                }
+                if (lines) {
+                    line(outcome);
+                }
+                return outcome;
+            }));
+        }
+        var outcomes = new ArrayList<Outcome>();
+        try {
+            for (var future : futures) {
+                outcomes.add(future.get());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SeedError(130, null, "interrupted", null, e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        }
+        return outcomes;
+    }
+
+    /**
+     * One target's command, on writers of its own; an error is said there, as a single run would
+     * say it. First, what an --atomic run left in doubt there is resolved ({@link AllOrNone#recover}).
+     */
+    private Outcome runOne(Targets.Target target, Command command, String gid) {
         long started = System.nanoTime();
         var report = new StringWriter();
         var errors = new StringWriter();
         var targetOut = new PrintWriter(report, true);
         var config = base.onTarget(target.database(), target.vars(), target.environment(), targetOut,
-                new PrintWriter(new NoteWriter(target.name()), true));
+                new PrintWriter(new NoteWriter(target.name()), true)).withPrepareAs(gid);
         Done done;
         try {
+            AllOrNone.recover(target, targetsByName, config::note);
             done = command.run(config);
         } catch (RuntimeException | VirtualMachineError e) {
             var handler = new SeedError.Handler(targetOut, new PrintWriter(errors, true), options, base::inRepository);
@@ -148,24 +193,30 @@ final class Fleet {
             done = new Done(handler.report(e, mode), "failed", false);
         }
         targetOut.flush();
-        return new Outcome(target, done, report.toString(), errors.toString().strip(), System.nanoTime() - started);
+        return new Outcome(target, done, report.toString(), errors.toString().strip(), System.nanoTime() - started, null);
+    }
+
+    /** A target whose work --atomic rolled back, as another target failed. */
+    private static boolean rolledBack(Outcome outcome) {
+        return outcome.finish() != null && outcome.finish().startsWith("rolled back");
     }
 
     /** check's verdict on a target that is not in sync: a finding, not a failure. */
-    private boolean isDrift(Done done) {
+    boolean isDrift(Done done) {
         return mode.failsWhenNotInSync() && done.exitCode() == SeedError.EXIT_FAILED && done.changed();
     }
 
     /** A target's line, as it ends: its name, what it came to, how long it took. */
-    private void line(Outcome outcome) {
+    void line(Outcome outcome) {
         var done = outcome.done();
         boolean failure = done.exitCode() != 0 && !isDrift(done);
         if (base.quiet() && !failure) {
             return;
         }
         var style = base.style();
-        String verdict = failure ? style.red("failed (exit " + done.exitCode() + ")") + ": " + firstLine(outcome.error())
-                : isDrift(done) ? style.red(done.verdict()) : done.verdict();
+        String verdict = (failure ? style.red("failed (exit " + done.exitCode() + ")") + ": " + firstLine(outcome.error())
+                : isDrift(done) ? style.red(done.verdict()) : done.verdict())
+                + (outcome.finish() == null ? "" : "; " + outcome.finish());
         synchronized (printing) {
             base.out().println(String.format(Locale.ROOT, "  %-24s %s  %s", outcome.target().name(), verdict,
                     style.dim(seconds(outcome.nanos()))));
@@ -195,10 +246,12 @@ final class Fleet {
     private String summary(List<Outcome> outcomes, long nanos) {
         var failedNames = new ArrayList<String>();
         var driftNames = new ArrayList<String>();
-        int changed = 0, inSync = 0, notRun = 0;
+        int changed = 0, inSync = 0, notRun = 0, rolledBack = 0;
         for (var outcome : outcomes) {
             if (!outcome.started()) {
                 notRun++;
+            } else if (rolledBack(outcome)) {
+                rolledBack++;
             } else if (isDrift(outcome.done())) {
                 driftNames.add(outcome.target().name());
             } else if (outcome.done().exitCode() != 0) {
@@ -221,8 +274,11 @@ final class Fleet {
         if (!failedNames.isEmpty()) {
             parts.add(base.style().red(failedNames.size() + " failed") + ": " + names(failedNames));
         }
+        if (rolledBack > 0) {
+            parts.add(rolledBack + " rolled back (--atomic: all or none)");
+        }
         if (notRun > 0) {
-            parts.add(notRun + " not started (--fail-fast)");
+            parts.add(notRun + " not started" + (options.atomic ? " (--atomic: all or none)" : " (--fail-fast)"));
         }
         return outcomes.size() + (outcomes.size() == 1 ? " target" : " targets") + " in " + seconds(nanos) + ": "
                 + String.join(", ", parts) + ".";
@@ -233,19 +289,23 @@ final class Fleet {
         var document = Report.document(mode.command());
         var sections = new ArrayList<Map<String, Object>>();
         var counts = new LinkedHashMap<String, Object>();
-        for (String status : List.of("changed", "in_sync", "out_of_sync", "failed", "not_started")) {
+        for (String status : List.of("changed", "in_sync", "out_of_sync", "failed", "rolled_back", "not_started")) {
             counts.put(status, 0);
         }
         for (var outcome : outcomes) {
             var section = new LinkedHashMap<String, Object>();
             section.put("name", outcome.target().name());
             section.put("database", outcome.target().database().describe());
-            String status = !outcome.started() ? "not_started" : isDrift(outcome.done()) ? "out_of_sync"
+            String status = !outcome.started() ? "not_started" : rolledBack(outcome) ? "rolled_back"
+                    : isDrift(outcome.done()) ? "out_of_sync"
                     : outcome.done().exitCode() != 0 ? "failed" : outcome.done().changed() ? "changed" : "in_sync";
             counts.merge(status, 1, (a, b) -> (Integer) a + (Integer) b);
             section.put("status", status);
             section.put("exit_code", outcome.started() ? outcome.done().exitCode() : null);
             section.put("duration_seconds", outcome.nanos() / 1e9);
+            if (options.atomic) {
+                section.put("atomic", outcome.finish());
+            }
             section.put("result", outcome.report().isBlank() ? null : Json.parse(outcome.report()));
             sections.add(section);
         }

@@ -1,0 +1,236 @@
+// --atomic: every target's run prepared, then all committed or all rolled back; what a crash left in doubt, resolved.
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.function.Consumer;
+
+/**
+ * Two-phase commit over a fleet. The first target is the commit point: it runs first, alone, and
+ * ends with PREPARE TRANSACTION; the others then run (--parallel at a time) and prepare too, each
+ * transaction named seed_database:RUN:INDEX:XID:POINT, where XID is the commit point's prepared
+ * transaction id and POINT a hash of its name. When every target has prepared, the commit point is
+ * committed first, then the others; when one has failed, every prepared one is rolled back.
+ *
+ * <p>So the commit point's transaction decides: committed, the run is committed everywhere;
+ * not, nowhere. A crash (the process killed, a connection lost) between the phases leaves prepared
+ * transactions, which keep their locks, the run lock among them. The next fleet run resolves each
+ * it finds on a target before it runs there ({@link #recover}): the commit point's own is rolled
+ * back (it was never committed, so nothing was); another's is committed when pg_xact_status says
+ * the commit point's XID committed, rolled back when it aborted, and, when the commit point is still
+ * prepared, both are rolled back. A commit point not among the run's targets, or an XID its server
+ * no longer knows, is an error that names the transaction and says how to resolve it by hand.
+ */
+final class AllOrNone {
+
+    private final Fleet fleet;
+    private final List<Targets.Target> targets;
+    private final Fleet.Command command;
+    private final ExecutorService pool;
+    private final String run = UUID.randomUUID().toString().replace("-", "");
+
+    AllOrNone(Fleet fleet, List<Targets.Target> targets, Fleet.Command command, ExecutorService pool) {
+        this.fleet = fleet;
+        this.targets = targets;
+        this.command = command;
+        this.pool = pool;
+    }
+
+    /** Runs the command on every target, prepared, then commits them all or rolls them all back. */
+    List<Fleet.Outcome> run() {
+        var point = targets.get(0);
+        String pointHash = hash(point.name());
+        String pointGid = gid(0, 0, pointHash);
+        var outcomes = new ArrayList<Fleet.Outcome>(fleet.each(List.of(point), command, pool, i -> pointGid, false));
+        boolean pointPrepared = outcomes.get(0).done().exitCode() == 0;
+        if (pointPrepared) {
+            long xid = preparedXid(point, pointGid);
+            var rest = targets.subList(1, targets.size());
+            outcomes.addAll(fleet.each(rest, command, pool, i -> gid(i + 1, xid, pointHash), false));
+        } else {
+            targets.subList(1, targets.size()).forEach(t -> outcomes.add(new Fleet.Outcome(t, null, "", "", 0, null)));
+        }
+        var failed = outcomes.stream().filter(o -> o.started() && o.done().exitCode() != 0).map(o -> o.target().name()).toList();
+        var finished = failed.isEmpty() ? commitAll(outcomes, pointGid) : rollBackAll(outcomes, failed);
+        if (fleet.base().format() == Report.Format.text) {
+            finished.stream().filter(Fleet.Outcome::started).forEach(fleet::line);
+        }
+        return finished;
+    }
+
+    /** Every target prepared: the commit point first (the decision), then the others. */
+    private List<Fleet.Outcome> commitAll(List<Fleet.Outcome> outcomes, String pointGid) {
+        var finished = new ArrayList<Fleet.Outcome>();
+        try {
+            TwoPhase.commitPrepared(outcomes.get(0).target().database(), pointGid);
+        } catch (SeedError e) {
+            // Whether it committed is not known: the next run asks the commit point, and resolves every target alike.
+            String why = "in doubt: the commit of the commit point " + outcomes.get(0).target().name() + " failed ("
+                    + e.getMessage() + "); the next fleet run on these targets resolves every prepared transaction";
+            outcomes.forEach(o -> finished.add(o.failed(new Fleet.Done(SeedError.EXIT_UNREACHABLE, "in doubt", false), why)
+                    .finished("in doubt")));
+            return finished;
+        }
+        finished.add(outcomes.get(0).finished("committed"));
+        var commits = new ArrayList<java.util.concurrent.Future<Fleet.Outcome>>();
+        for (int i = 1; i < outcomes.size(); i++) {
+            var outcome = outcomes.get(i);
+            commits.add(pool.submit(() -> {
+                try {
+                    TwoPhase.commitPrepared(outcome.target().database(), prepared.get(outcome.target().name()));
+                    return outcome.finished("committed");
+                } catch (SeedError e) {
+                    return outcome.failed(new Fleet.Done(e.exitCode, "prepared, not yet committed", false), "committed "
+                            + "everywhere else, but its own commit failed (" + e.getMessage() + "): the next fleet run on "
+                            + "these targets commits it").finished("prepared: the next run commits it");
+                }
+            }));
+        }
+        for (var commit : commits) {
+            finished.add(join(commit));
+        }
+        return finished;
+    }
+
+    /** A target failed: every prepared one is rolled back, and nothing of the run is kept anywhere. */
+    private List<Fleet.Outcome> rollBackAll(List<Fleet.Outcome> outcomes, List<String> failed) {
+        String why = "rolled back (--atomic: " + String.join(", ", failed) + " failed)";
+        var finished = new ArrayList<Fleet.Outcome>();
+        for (int i = 0; i < outcomes.size(); i++) {
+            var outcome = outcomes.get(i);
+            if (!outcome.started()) {
+                finished.add(outcome);
+                continue;
+            }
+            // A failed target may have prepared before it failed (a connection lost after PREPARE): rolled back too.
+            String gid = prepared.get(outcome.target().name());
+            try {
+                TwoPhase.rollbackPrepared(outcome.target().database(), gid);
+            } catch (SeedError e) {
+                finished.add(outcome.failed(new Fleet.Done(e.exitCode, "prepared, not rolled back", false), "its rollback "
+                        + "failed (" + e.getMessage() + "): the next fleet run on these targets rolls it back")
+                        .finished("prepared: the next run rolls it back"));
+                continue;
+            }
+            finished.add(outcome.done().exitCode() == 0 ? outcome.finished(why) : outcome);
+        }
+        return finished;
+    }
+
+    /** The identifiers of this run's transactions, by target: what each was prepared as. */
+    private final Map<String, String> prepared = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private String gid(int index, long pointXid, String pointHash) {
+        String gid = TwoPhase.GID_PREFIX + run + ":" + index + ":" + pointXid + ":" + pointHash;
+        prepared.put(targets.get(index).name(), gid);
+        return gid;
+    }
+
+    private static Fleet.Outcome join(java.util.concurrent.Future<Fleet.Outcome> future) {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SeedError(130, null, "interrupted", null, e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** A target name's short hash, as a transaction identifier carries its commit point (any name, in a few safe characters). */
+    static String hash(String name) {
+        try {
+            var digest = java.security.MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The full (64-bit) id of the commit point's prepared transaction: pg_prepared_xacts has its
+     * 32 bits; the epoch is the current one's, or the one before when the counter has wrapped
+     * since (a prepared transaction is always older than the server's next id).
+     */
+    private static long preparedXid(Targets.Target point, String gid) {
+        try (var connection = Session.open(point.database()); var query = connection.prepareStatement(
+                "SELECT transaction::text::bigint, pg_snapshot_xmax(pg_current_snapshot())::text::bigint "
+                        + "FROM pg_prepared_xacts WHERE gid = ?")) {
+            query.setString(1, gid);
+            try (var rows = query.executeQuery()) {
+                if (!rows.next()) {
+                    throw new SeedError(SeedError.EXIT_FAILED, point.database().describe(), "the commit point's transaction "
+                            + gid + " is not prepared any more", "something else committed or rolled it back", null);
+                }
+                long xid = rows.getLong(1), next = rows.getLong(2);
+                long full = (next & ~0xFFFF_FFFFL) | xid;
+                return full > next ? full - (1L << 32) : full;
+            }
+        } catch (java.sql.SQLException e) {
+            throw SeedError.fromSql(e, point.database());
+        }
+    }
+
+    /**
+     * Resolves what an --atomic run left prepared on this target, by the rule of the class comment,
+     * before anything else runs there (its locks would stop the run). Said in a note for each.
+     */
+    static void recover(Targets.Target target, Map<String, Targets.Target> byName, Consumer<String> note) {
+        for (var inDoubt : TwoPhase.inDoubt(target.database())) {
+            String gid = inDoubt.gid();
+            String[] parts = gid.substring(TwoPhase.GID_PREFIX.length()).split(":");
+            if (parts.length != 4 || !parts[1].matches("\\d+") || !parts[2].matches("\\d+")) {
+                throw inDoubt(target, inDoubt, "its identifier is not one this version of seed_database makes");
+            }
+            boolean commit;
+            if (parts[1].equals("0")) {
+                commit = false;   // the commit point itself: never committed, so no target was
+            } else {
+                var point = byName.values().stream().filter(t -> hash(t.name()).equals(parts[3])).findFirst().orElseThrow(() ->
+                        inDoubt(target, inDoubt, "its commit point (the first target of that run) is not among this run's targets"));
+                String status = xactStatus(point, Long.parseLong(parts[2]));
+                if (status == null) {
+                    throw inDoubt(target, inDoubt, "the commit point " + point.name() + " no longer knows its transaction "
+                            + parts[2]);
+                }
+                if (status.equals("in progress")) {
+                    // The commit point is still prepared: nothing was committed; it is rolled back first, then this one.
+                    TwoPhase.rollbackPrepared(point.database(), TwoPhase.GID_PREFIX + parts[0] + ":0:0:" + parts[3]);
+                }
+                commit = status.equals("committed");
+            }
+            if (commit) {
+                TwoPhase.commitPrepared(target.database(), gid);
+            } else {
+                TwoPhase.rollbackPrepared(target.database(), gid);
+            }
+            note.accept("an --atomic run's transaction " + gid + ", prepared at " + inDoubt.prepared() + ", was left in "
+                    + "doubt here; " + (commit ? "committed, as its commit point was" : "rolled back, as its commit point was "
+                    + "never committed"));
+        }
+    }
+
+    private static String xactStatus(Targets.Target point, long xid) {
+        try (var connection = Session.open(point.database()); var query = connection.prepareStatement(
+                "SELECT pg_xact_status(?::text::xid8)")) {
+            query.setString(1, Long.toString(xid));
+            try (var rows = query.executeQuery()) {
+                rows.next();
+                return rows.getString(1);
+            }
+        } catch (java.sql.SQLException e) {
+            throw SeedError.fromSql(e, point.database());
+        }
+    }
+
+    private static SeedError inDoubt(Targets.Target target, TwoPhase.InDoubt inDoubt, String why) {
+        return new SeedError(SeedError.EXIT_FAILED, target.database().describe(), "an --atomic run left its transaction "
+                + inDoubt.gid() + " (prepared at " + inDoubt.prepared() + ") in doubt here, and it cannot be resolved: " + why,
+                "rerun the fleet command that prepared it, with the same targets; or, knowing the run's outcome, end it by "
+                        + "hand: COMMIT PREPARED '" + inDoubt.gid() + "' or ROLLBACK PREPARED '" + inDoubt.gid() + "'", null);
+    }
+}
