@@ -107,8 +107,14 @@ final class Runner {
                                 gitCommit.join(), host.join()), seeded, config.secrets());
                         Timing.mark("the history recorded");
                     }
-                    session.commit();
-                    Timing.mark("committed");
+                    if (config.prepareAs() != null) {
+                        // All or none: the coordinator commits (or rolls back) this target's transaction with the others'.
+                        session.prepare(config.prepareAs());
+                        Timing.mark("prepared");
+                    } else {
+                        session.commit();
+                        Timing.mark("committed");
+                    }
                 }
                 return new Done(migrated, seeded, recordedIn);
             }
@@ -162,6 +168,8 @@ final class Runner {
             RuntimeException failure;
             try {
                 session = Session.connect(target, true);
+                // From the first statement: a temporary table touched at any point would make PREPARE fail.
+                session.twoPhase = config.prepareAs() != null;
                 session.begin(config.limits(), true, config::note);
                 return attempt.apply(session);
             } catch (RuntimeException e) {

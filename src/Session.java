@@ -22,6 +22,17 @@ final class Session implements AutoCloseable {
     final Connection connection;
     final Handle handle;
     private boolean committed;
+    /**
+     * Two-phase mode (--atomic): the run's transaction ends with {@link #prepare}, not {@link #commit}.
+     * Set before {@link #begin}: PostgreSQL refuses to PREPARE a transaction that touched a temporary
+     * object at any point (even one created and rolled back to a savepoint), so the whole attempt must
+     * make its scratch tables elsewhere ({@link #scratchTable}).
+     */
+    boolean twoPhase;
+    /** Two-phase mode: the schema of this transaction's scratch tables (quoted), named on first use; else null. */
+    private String scratchSchema;
+    /** Set once the transaction is PREPAREd: it is no longer the connection's, and close() leaves it alone. */
+    private boolean prepared;
     /** Set when the session ends: its connection broke under it (not closed by {@link #abort}). */
     private boolean connectionLost;
     private volatile boolean aborted;
@@ -141,6 +152,9 @@ final class Session implements AutoCloseable {
         // If this process dies, its backend notices within seconds and rolls back (PostgreSQL 14+).
         run("DO $$ BEGIN IF current_setting('server_version_num')::int >= 140000 THEN "
                 + "PERFORM set_config('client_connection_check_interval', '2s', false); END IF; END $$");
+        if (twoPhase) {
+            requireTwoPhase();
+        }
         if (lock) {
             takeRunLock(note);
             current = this;
@@ -182,7 +196,40 @@ final class Session implements AutoCloseable {
         return describeLockHolders("l.locktype = 'advisory' AND l.classid = ?::oid AND l.objid = ?::oid AND l.objsubid = 1"
                 // An advisory lock is per database: the same lock held in another database is not in the way.
                 + " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-                RUN_LOCK >>> 32, RUN_LOCK & 0xFFFF_FFFFL).orElse("a session that has just let it go");
+                RUN_LOCK >>> 32, RUN_LOCK & 0xFFFF_FFFFL).or(this::preparedRunLockHolder).orElse("a session that has just let it go");
+    }
+
+    /**
+     * A prepared transaction holding the run lock: a two-phase run (--atomic) keeps every lock it
+     * took, pg_advisory_xact_lock(RUN_LOCK) too, from its PREPARE until COMMIT or ROLLBACK PREPARED
+     * (checked in TwoPhaseTest: a later run waits for it). It has no session: pg_locks shows its locks
+     * with no pid, under one virtual transaction that also holds its transaction id's lock, which
+     * pg_prepared_xacts names.
+     */
+    private java.util.Optional<String> preparedRunLockHolder() {
+        try {
+            handle.execute("SAVEPOINT seed_holders");
+            try {
+                var gids = handle.createQuery("SELECT p.gid || ' (prepared at ' || to_char(p.prepared, 'YYYY-MM-DD HH24:MI:SS') "
+                                + "|| ' UTC by ' || p.owner || ')' FROM pg_locks l "
+                                + "JOIN pg_locks x ON x.locktype = 'transactionid' AND x.pid IS NULL "
+                                + "AND x.virtualtransaction = l.virtualtransaction "
+                                + "JOIN pg_prepared_xacts p ON p.transaction = x.transactionid "
+                                + "WHERE l.pid IS NULL AND l.granted AND l.locktype = 'advisory' AND l.classid = ?::oid "
+                                + "AND l.objid = ?::oid AND l.objsubid = 1 AND p.database = current_database() "
+                                + "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())")
+                        .bind(0, RUN_LOCK >>> 32).bind(1, RUN_LOCK & 0xFFFF_FFFFL).mapTo(String.class).list();
+                handle.execute("RELEASE SAVEPOINT seed_holders");
+                return gids.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of("the prepared transaction "
+                        + String.join(" and ", gids) + " of a two-phase run, neither committed nor rolled back yet "
+                        + "(COMMIT PREPARED or ROLLBACK PREPARED it)");
+            } catch (org.jdbi.v3.core.JdbiException e) {
+                handle.execute("ROLLBACK TO SAVEPOINT seed_holders");
+                return java.util.Optional.empty();
+            }
+        } catch (org.jdbi.v3.core.JdbiException e) {
+            return java.util.Optional.empty();
+        }
     }
 
     /** The sessions holding locks that match the condition, its ? bound to the values, described for a person. */
@@ -383,8 +430,124 @@ final class Session implements AutoCloseable {
         }
     }
 
+    /**
+     * Makes a table for the run's scratch rows (a file's stage, its changes) and returns its qualified
+     * name; columnsSql is the column list, without its parentheses. Normally a temporary table that
+     * the commit drops (ON COMMIT DROP), as the run always made them: nothing else is written. In
+     * two-phase mode PostgreSQL could not PREPARE after that, so an UNLOGGED table in a schema of the
+     * transaction's own (created with it, unseen by any other transaction, dropped by {@link #prepare}):
+     * no WAL, like a temporary table, and never committed, so a rollback takes it with the rest.
+     */
+    String scratchTable(String baseName, String columnsSql) {
+        return makeScratch(Catalog.quote(baseName), columnsSql, false);
+    }
+
+    /**
+     * The table SkipProof writes one row into inside a savepoint it rolls back, for a fresh
+     * subtransaction id (the proof's P): normally a temporary table the session keeps (made once,
+     * emptied at each commit); in two-phase mode a scratch table of the transaction's schema, made
+     * on first use. Either way a row written there has the id of the subtransaction that wrote it.
+     */
+    String proofProbe() {
+        return makeScratch("seed_proof_probe", "x integer", true);
+    }
+
+    /** The one CREATE of the run's scratch tables, temporary or (two-phase) in the transaction's schema. */
+    private String makeScratch(String quotedName, String columnsSql, boolean probe) {
+        if (!twoPhase) {
+            if (probe) {
+                run("CREATE TEMPORARY TABLE IF NOT EXISTS " + quotedName + " (" + columnsSql + ") ON COMMIT DELETE ROWS");
+            } else {
+                run("CREATE TEMPORARY TABLE pg_temp." + quotedName + " (" + columnsSql + ") ON COMMIT DROP");
+            }
+            return "pg_temp." + quotedName;
+        }
+        if (scratchSchema == null) {
+            // The backend's pid keeps live runs apart; the random part, a run from one that ended on the same backend.
+            scratchSchema = Catalog.quote("seed_database_scratch_" + backendPid() + "_"
+                    + Long.toHexString(new java.security.SecureRandom().nextLong() >>> 1));
+        }
+        // IF NOT EXISTS each time: a savepoint rolled back (a file's, say) may have taken the schema with it.
+        run("CREATE SCHEMA IF NOT EXISTS " + scratchSchema);
+        String qualified = scratchSchema + "." + quotedName;
+        run("CREATE UNLOGGED TABLE " + (probe ? "IF NOT EXISTS " : "") + qualified + " (" + columnsSql + ")");
+        return qualified;
+    }
+
+    /**
+     * Two-phase mode, before the run writes: the server must allow prepared transactions (PostgreSQL's
+     * default is 0, and changing it needs a restart), and the user must be able to create the
+     * transaction's scratch schema. Said now, so that a fleet learns it before any target prepares.
+     */
+    private void requireTwoPhase() {
+        int allowed = handle.createQuery("SELECT current_setting('max_prepared_transactions')::int").mapTo(Integer.class).one();
+        if (allowed <= 0) {
+            throw new SeedError(SeedError.EXIT_USAGE, target.describe(),
+                    "the server does not allow prepared transactions (max_prepared_transactions = " + allowed
+                            + "), which an all-or-none run (two-phase commit) needs",
+                    "set max_prepared_transactions in postgresql.conf to at least the number of targets on this server and restart it",
+                    null);
+        }
+        boolean mayCreate = handle.createQuery("SELECT has_database_privilege(current_database(), 'CREATE')")
+                .mapTo(Boolean.class).one();
+        if (!mayCreate) {
+            throw new SeedError(SeedError.EXIT_USAGE, target.describe(), "user " + target.user()
+                    + " may not create a schema in this database, which an all-or-none run needs for its scratch tables "
+                    + "(temporary tables cannot be prepared)",
+                    "GRANT CREATE ON DATABASE " + Catalog.quote(target.database()) + " TO " + Catalog.quote(target.user())
+                            + ", or run without two-phase commit", null);
+        }
+    }
+
+    /** What a two-phase transaction identifier may hold: the tool makes them, of these characters, under PostgreSQL's 200 bytes. */
+    private static final java.util.regex.Pattern GID = java.util.regex.Pattern.compile("[A-Za-z0-9:_.-]{1,199}");
+
+    /**
+     * Refuses a transaction identifier the tool would not make: other characters (it is written
+     * into the PREPARE as a literal), 200 bytes or more (PostgreSQL's limit: less than 200), or
+     * without the tool's prefix (TwoPhase.inDoubt, which recovery reads, lists only those).
+     */
+    static String checkedGid(String gid) {
+        if (gid == null || !GID.matcher(gid).matches() || !gid.startsWith(TwoPhase.GID_PREFIX)) {
+            throw new IllegalArgumentException("not a transaction identifier of seed_database (" + TwoPhase.GID_PREFIX
+                    + " then letters, digits and : _ . - only, under 200 bytes): " + gid);
+        }
+        return gid;
+    }
+
+    /**
+     * Ends the run's transaction with PREPARE TRANSACTION instead of a commit: its writes and locks
+     * (the run lock too: a later run on this database waits until it is resolved) are kept by the
+     * server, past this connection, until TwoPhase.commitPrepared or rollbackPrepared. The scratch
+     * schema is dropped first (it would otherwise be committed with the rest). After it the
+     * connection is in no transaction, and close() rolls nothing back.
+     */
+    void prepare(String gid) {
+        checkedGid(gid);
+        if (!twoPhase) {
+            // Temporary tables may have been used: PostgreSQL would refuse, after the run did its work.
+            throw new IllegalStateException("prepare() needs a session in two-phase mode from its start");
+        }
+        if (scratchSchema != null) {
+            run("DROP SCHEMA IF EXISTS " + scratchSchema + " CASCADE");
+        }
+        run("PREPARE TRANSACTION '" + gid + "'");
+        prepared = true;
+        // A signal can no longer roll it back: what is left to do is the coordinator's (COMMIT or ROLLBACK PREPARED).
+        if (current == this) {
+            current = null;
+        }
+    }
+
+    /** Whether the transaction was PREPAREd ({@link #prepare}). */
+    boolean prepared() {
+        return prepared;
+    }
+
     /** Undoes everything the run did: how a plan ends. */
     void rollback() {
+        // The scratch schema goes with the transaction: a later one names its own.
+        scratchSchema = null;
         try {
             connection.rollback();
         } catch (SQLException e) {
@@ -407,9 +570,11 @@ final class Session implements AutoCloseable {
             current = null;
         }
         try {
-            if (!committed && connection.isClosed()) {
+            // A prepared transaction is no longer the connection's: there is nothing here to roll back.
+            boolean ended = committed || prepared;
+            if (!ended && connection.isClosed()) {
                 connectionLost = !aborted;
-            } else if (!committed) {
+            } else if (!ended) {
                 connection.rollback();
             }
         } catch (SQLException e) {

@@ -202,9 +202,10 @@ final class SkipProof extends FileContext.Step {
             return;
         }
         long rows = knownRows >= 0 ? knownRows : handle.createQuery("SELECT count(*) FROM " + table.qualified()).mapTo(Long.class).one();
-        session.run("CREATE TEMPORARY TABLE IF NOT EXISTS seed_proof_probe (x integer) ON COMMIT DELETE ROWS");
+        // Temporary normally; in two-phase mode a table of the transaction's scratch schema (Session.proofProbe).
+        String probe = session.proofProbe();
         session.run("SAVEPOINT seed_proof");
-        long sub = handle.createQuery("INSERT INTO pg_temp.seed_proof_probe VALUES (1) RETURNING xmin::text::bigint")
+        long sub = handle.createQuery("INSERT INTO " + probe + " VALUES (1) RETURNING xmin::text::bigint")
                 .mapTo(Long.class).one();
         // Rolled back, the probe's id has ended (the snapshot's horizon passes it); the run's next writes get newer ones.
         session.run("ROLLBACK TO SAVEPOINT seed_proof");
