@@ -220,6 +220,36 @@ class TwoPhaseTest extends WithDatabase {
         assertTrue(checked, next::toString);
     }
 
+    /**
+     * A fleet prepares one database's transaction, then runs the next database of the server: the
+     * prepared one is open in every snapshot, but it belongs to another database (pg_prepared_xacts
+     * says which), where alone it wrote: the next database's run still takes its proof.
+     */
+    @Test
+    void a_transaction_prepared_in_another_database_does_not_keep_a_run_from_taking_its_proof() throws SQLException {
+        String other = database;
+        String gid = "seed_database:test:other-database";
+        prepared(url(), gid);
+        database = "two_phase_" + DATABASES.incrementAndGet();
+        admin("CREATE DATABASE " + database);
+        try {
+            assertEquals(0, cli().exitCode(), "migrated: no proof");
+            var compared = cli("--json");
+            assertEquals(0, compared.exitCode(), compared::toString);
+            assertEquals(1, count("SELECT count(*) FROM seed_history_proofs WHERE file = 'instruments.yaml'"), compared::toString);
+            var next = cli("--json");
+            for (var file : next.json().get("seeds")) {
+                if (file.get("file").asText().equals("instruments.yaml")) {
+                    assertFalse(file.get("compared").asBoolean(), next::toString);
+                }
+            }
+        } finally {
+            admin("DROP DATABASE " + database + " WITH (FORCE)");
+            database = other;
+        }
+        assertTrue(TwoPhase.rollbackPrepared(target(), gid));
+    }
+
     @Test
     void a_server_without_prepared_transactions_is_refused_before_anything_is_written() {
         // The shared server: max_prepared_transactions = 0. A password in the URL (trust ignores it) must not be shown.
