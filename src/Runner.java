@@ -181,7 +181,8 @@ final class Runner {
             }
             // Whatever ended the attempt, in whichever phase, is judged here, once the session knows whether its connection broke.
             var error = SeedError.endingAttempt(failure, target, session != null && session.connectionLost());
-            if (!error.connectionFailure() || session != null && session.aborted()) {
+            // Nor after a PREPARE was sent: the transaction may be prepared (and hold the run lock); the coordinator finds out.
+            if (!error.connectionFailure() || session != null && (session.aborted() || session.prepareSent())) {
                 throw failure;
             }
             if (attempts > config.retries()) {

@@ -33,6 +33,7 @@ final class Session implements AutoCloseable {
     private String scratchSchema;
     /** Set once the transaction is PREPAREd: it is no longer the connection's, and close() leaves it alone. */
     private boolean prepared;
+    private boolean prepareSent;
     /** Set when the session ends: its connection broke under it (not closed by {@link #abort}). */
     private boolean connectionLost;
     private volatile boolean aborted;
@@ -531,12 +532,41 @@ final class Session implements AutoCloseable {
         if (scratchSchema != null) {
             run("DROP SCHEMA IF EXISTS " + scratchSchema + " CASCADE");
         }
-        run("PREPARE TRANSACTION '" + gid + "'");
+        prepareSent = true;
+        try {
+            run("PREPARE TRANSACTION '" + gid + "'");
+        } catch (SeedError failed) {
+            var cause = SeedError.causeOf(failed, SQLException.class);
+            boolean lost;
+            try {
+                String state = cause == null ? "" : String.valueOf(cause.getSQLState());
+                // As SeedError tells a lost connection: 08 (connection), 57P01-03 (the server shut down or terminated it).
+                lost = connection.isClosed() || state.startsWith("08") || state.matches("57P0[123]");
+            } catch (SQLException e) {
+                lost = true;
+            }
+            if (lost) {
+                // The PREPARE may have reached the server and been done: only the server can say (and it holds the run lock).
+                throw new SeedError(SeedError.EXIT_UNREACHABLE, target.describe(), "the connection was lost while the run's "
+                        + "transaction was being prepared as " + gid + ": whether the server prepared it is not known",
+                        "if it did, TwoPhase.inDoubt lists it, and it holds the run lock until it is committed or rolled back "
+                                + "(COMMIT PREPARED or ROLLBACK PREPARED '" + gid + "')", failed);
+            }
+            throw failed;
+        }
         prepared = true;
         // A signal can no longer roll it back: what is left to do is the coordinator's (COMMIT or ROLLBACK PREPARED).
         if (current == this) {
             current = null;
         }
+    }
+
+    /**
+     * Whether a PREPARE was sent: then a lost connection is no reason to run the attempt again (the
+     * transaction may be prepared, holding the run lock a second attempt would wait for).
+     */
+    boolean prepareSent() {
+        return prepareSent;
     }
 
     /** Whether the transaction was PREPAREd ({@link #prepare}). */

@@ -250,6 +250,72 @@ class TwoPhaseTest extends WithDatabase {
         assertTrue(TwoPhase.rollbackPrepared(target(), gid));
     }
 
+    /** The one maker of scratch tables: temporary normally, in the transaction's own schema in two-phase mode, gone at PREPARE. */
+    @Test
+    void scratch_tables_are_temporary_normally_and_of_the_transactions_schema_in_two_phase_mode() throws SQLException {
+        try (var normal = Session.connect(target(), true)) {
+            normal.begin(Session.Limits.DEFAULT, true, note -> { });
+            assertEquals("pg_temp.\"seed_stage_0\"", normal.scratchTable("seed_stage_0", "x integer"));
+            assertEquals("pg_temp.seed_proof_probe", normal.proofProbe());
+            assertEquals("pg_temp.seed_proof_probe", normal.proofProbe(), "made once, kept");
+            assertThrows(IllegalStateException.class, () -> normal.prepare("seed_database:test:not-two-phase"));
+        }
+        String gid = "seed_database:test:scratch";
+        try (var session = Session.connect(target(), true)) {
+            session.twoPhase = true;
+            session.begin(Session.Limits.DEFAULT, true, note -> { });
+            String stage = session.scratchTable("seed_stage_0", "x integer");
+            assertTrue(stage.matches("\"seed_database_scratch_\\d+_[0-9a-f]+\"\\.\"seed_stage_0\""), stage);
+            String probe = session.proofProbe();
+            assertEquals(stage.substring(0, stage.indexOf('.')), probe.substring(0, probe.indexOf('.')), "one schema");
+            assertEquals(probe, session.proofProbe());
+            session.run("INSERT INTO " + stage + " VALUES (1)");
+            assertEquals("u", session.handle.createQuery("SELECT relpersistence::text FROM pg_class WHERE oid = ?::regclass")
+                    .bind(0, stage).mapTo(String.class).one(), "unlogged");
+            session.prepare(gid);
+            assertTrue(session.prepared());
+        }
+        assertEquals(1, prepared(gid), "close() left the prepared transaction alone");
+        assertTrue(TwoPhase.rollbackPrepared(target(), gid));
+        assertEquals(0, scratchSchemas());
+    }
+
+    /**
+     * A PREPARE whose connection is lost may or may not have been done: said so, and the attempt
+     * is not run again (Runner.withRetries asks prepareSent). Lost before it (the scratch schema's
+     * DROP), the transaction is gone for sure: an ordinary lost connection, which a retry may run again.
+     */
+    @Test
+    void a_connection_lost_at_prepare_is_said_to_leave_the_transaction_in_doubt() throws SQLException {
+        try (var session = Session.connect(target(), true)) {
+            session.twoPhase = true;
+            session.begin(Session.Limits.DEFAULT, true, note -> { });
+            session.run("CREATE TABLE written (x integer)");
+            terminate(session);
+            var lost = assertThrows(SeedError.class, () -> session.prepare("seed_database:test:lost"));
+            assertTrue(lost.getMessage().contains("whether the server prepared it is not known"), lost.getMessage());
+            assertEquals(SeedError.EXIT_UNREACHABLE, lost.exitCode);
+            assertTrue(session.prepareSent());
+            assertFalse(session.prepared());
+        }
+        try (var session = Session.connect(target(), true)) {
+            session.twoPhase = true;
+            session.begin(Session.Limits.DEFAULT, true, note -> { });
+            session.scratchTable("seed_stage_0", "x integer");
+            terminate(session);
+            var lost = assertThrows(SeedError.class, () -> session.prepare("seed_database:test:lost"));
+            assertFalse(lost.getMessage().contains("not known"), lost.getMessage());
+            assertFalse(session.prepareSent());
+        }
+        assertEquals(List.of(), TwoPhase.inDoubt(target()));
+        assertNull(text("SELECT to_regclass('public.written')::text"));
+    }
+
+    private void terminate(Session session) throws SQLException {
+        int pid = session.handle.createQuery("SELECT pg_backend_pid()").mapTo(Integer.class).one();
+        assertEquals("true", text("SELECT pg_terminate_backend(" + pid + ")::text"));
+    }
+
     @Test
     void a_server_without_prepared_transactions_is_refused_before_anything_is_written() {
         // The shared server: max_prepared_transactions = 0. A password in the URL (trust ignores it) must not be shown.
