@@ -10,7 +10,11 @@ import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.mapper.reflect.ConstructorMapper;
 
 final class Session implements AutoCloseable {
-    /** Serializes seed_database runs against one database: pg_advisory_xact_lock(RUN_LOCK). */
+    /**
+     * Serializes seed_database runs against one database: pg_advisory_xact_lock(RUN_LOCK). A transaction
+     * prepared in two-phase mode keeps it until COMMIT or ROLLBACK PREPARED: a later run on the database
+     * (of any schema) waits for that (TwoPhaseTest), and is told which prepared transaction holds it.
+     */
     static final long RUN_LOCK = 0x5EED_DA7A_BA5E_0001L;
 
     /** A seed file's rows, staged in a temporary table until the end of the run. */
@@ -538,12 +542,19 @@ final class Session implements AutoCloseable {
         } catch (SeedError failed) {
             var cause = SeedError.causeOf(failed, SQLException.class);
             boolean lost;
+            String state = cause == null ? "" : String.valueOf(cause.getSQLState());
             try {
-                String state = cause == null ? "" : String.valueOf(cause.getSQLState());
                 // As SeedError tells a lost connection: 08 (connection), 57P01-03 (the server shut down or terminated it).
                 lost = connection.isClosed() || state.startsWith("08") || state.matches("57P0[123]");
             } catch (SQLException e) {
                 lost = true;
+            }
+            if (state.equals("0A000")) {
+                // The tool's own scratch tables are not temporary here: something else of the run's was.
+                throw new SeedError(SeedError.EXIT_FAILED, target.describe(), "PostgreSQL cannot prepare the run's transaction: "
+                        + cause.getMessage().replaceFirst("^ERROR: ", ""), "something the run executed (a migration, or a "
+                        + "trigger of a seeded table) used a temporary table, a cursor WITH HOLD, LISTEN or NOTIFY, which a "
+                        + "two-phase (all-or-none) run cannot include; nothing was written", failed);
             }
             if (lost) {
                 // The PREPARE may have reached the server and been done: only the server can say (and it holds the run lock).

@@ -250,6 +250,18 @@ class TwoPhaseTest extends WithDatabase {
         assertTrue(TwoPhase.rollbackPrepared(target(), gid));
     }
 
+    /** A migration that uses a temporary table: PostgreSQL refuses the PREPARE, and the run says why; nothing is left. */
+    @Test
+    void a_migration_with_a_temporary_table_cannot_be_prepared_and_says_so() throws SQLException {
+        TestDatabase.write(workspace.resolve("migrations/V2__scratch.sql"), "CREATE TEMPORARY TABLE migration_scratch (x integer);\n");
+        var refused = assertThrows(SeedError.class, () -> prepared(url(), "seed_database:test:temporary"));
+        assertEquals(SeedError.EXIT_FAILED, refused.exitCode);
+        assertTrue(refused.getMessage().contains("temporary objects"), refused.getMessage());
+        assertTrue(refused.hint.contains("a migration"), refused.hint);
+        assertEquals(0, count("SELECT count(*) FROM pg_prepared_xacts"));
+        assertNull(text("SELECT to_regclass('public.instruments')::text"));
+    }
+
     /** The one maker of scratch tables: temporary normally, in the transaction's own schema in two-phase mode, gone at PREPARE. */
     @Test
     void scratch_tables_are_temporary_normally_and_of_the_transactions_schema_in_two_phase_mode() throws SQLException {
