@@ -16,7 +16,7 @@ record Config(Mode mode, DatabaseTarget target, Map<String, String> env, Path wo
               Path migrationsOption, Path seedsOption, boolean followSymlinks, String environmentOption,
               String historyTable, List<String> onlyFiles, List<String> onlyTables, boolean dryRun, String baseline,
               boolean allowDelete, int maxDeletes, boolean full, Session.Limits limits, int retries, Report.Format format,
-              Report.Style style, boolean quiet, Secrets secrets, PrintWriter out, PrintWriter err) {
+              Report.Style style, boolean quiet, Secrets secrets, PrintWriter out, PrintWriter err, String prepareAs) {
 
     static final String VERSION = "0.1.0";
 
@@ -41,7 +41,7 @@ record Config(Mode mode, DatabaseTarget target, Map<String, String> env, Path wo
         return new Config(mode, target, env, workingDir, scriptDir, o.migrations, o.seeds, o.followSymlinks, o.environment,
                 historyTable, files, o.onlyTables, !mode.commits() || o.dryRun, o.baseline, o.allowDelete, o.maxDeletes,
                 // verify's second pass must compare every file to show that it changes nothing.
-                o.full || mode == Mode.VERIFY, new Session.Limits(o.lockTimeout, o.statementTimeout), o.retries, format, style, o.quiet, secrets, out, err);
+                o.full || mode == Mode.VERIFY, new Session.Limits(o.lockTimeout, o.statementTimeout), o.retries, format, style, o.quiet, secrets, out, err, null);
     }
 
     /**
@@ -63,7 +63,18 @@ record Config(Mode mode, DatabaseTarget target, Map<String, String> env, Path wo
     Config on(DatabaseTarget database) {
         return new Config(mode, database, env, workingDir, scriptDir, migrationsOption, seedsOption, followSymlinks,
                 environmentOption, historyTable, onlyFiles, onlyTables, dryRun, baseline, allowDelete, maxDeletes, full, limits,
-                retries, format, style, quiet, secrets, out, err);
+                retries, format, style, quiet, secrets, out, err, prepareAs);
+    }
+
+    /**
+     * The same settings, the run's transaction ended with PREPARE TRANSACTION gid instead of a
+     * commit (null: committed, as always): a target of an all-or-none fleet run, whose coordinator
+     * commits or rolls back every target's prepared transaction (TwoPhase).
+     */
+    Config withPrepareAs(String gid) {
+        return new Config(mode, target, env, workingDir, scriptDir, migrationsOption, seedsOption, followSymlinks,
+                environmentOption, historyTable, onlyFiles, onlyTables, dryRun, baseline, allowDelete, maxDeletes, full, limits,
+                retries, format, style, quiet, secrets, out, err, gid == null ? null : Session.checkedGid(gid));
     }
 
     /**
@@ -78,7 +89,7 @@ record Config(Mode mode, DatabaseTarget target, Map<String, String> env, Path wo
         return new Config(mode, database, java.util.Collections.unmodifiableMap(targetEnv), workingDir, scriptDir,
                 migrationsOption, seedsOption, followSymlinks, environment != null ? environment : environmentOption,
                 historyTable, onlyFiles, onlyTables, dryRun, baseline, allowDelete, maxDeletes, full, limits, retries, format,
-                style, quiet, secrets, targetOut, targetErr);
+                style, quiet, secrets, targetOut, targetErr, prepareAs);
     }
 
     /** Where migrations/ and seeds/ are, each required to be there when the mode applies it. */

@@ -45,9 +45,8 @@ final class Diff extends FileContext.Step {
                     .append("AND m.key_columns = ?::text[] AND m.row_key = ").append(keyExpression("s")).append(")");
         }
         if (c.differing == null) {
-            c.differing = "pg_temp." + Catalog.quote("seed_changes_" + session.staged.size());
-            session.run("CREATE TEMPORARY TABLE " + c.differing + " (slice integer, " + ROW + " integer, staged tid, stored tid) "
-                    + "ON COMMIT DROP");
+            c.differing = session.scratchTable("seed_changes_" + session.staged.size(),
+                    "slice integer, " + ROW + " integer, staged tid, stored tid");
         }
         int slice = ++c.slices;
         // Which rows differ: one join of every staged row, its rows (and where they are: ctid) kept in the changes table.

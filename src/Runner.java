@@ -105,8 +105,14 @@ final class Runner {
                                 gitCommit.join(), host.join()), seeded, config.secrets());
                         Timing.mark("the history recorded");
                     }
-                    session.commit();
-                    Timing.mark("committed");
+                    if (config.prepareAs() != null) {
+                        // All or none: the coordinator commits (or rolls back) this target's transaction with the others'.
+                        session.prepare(config.prepareAs());
+                        Timing.mark("prepared");
+                    } else {
+                        session.commit();
+                        Timing.mark("committed");
+                    }
                 }
                 return new Done(migrated, seeded, recordedIn);
             }
@@ -160,6 +166,8 @@ final class Runner {
             RuntimeException failure;
             try {
                 session = Session.connect(target, true);
+                // From the first statement: a temporary table touched at any point would make PREPARE fail.
+                session.twoPhase = config.prepareAs() != null;
                 session.begin(config.limits(), true, config::note);
                 return attempt.apply(session);
             } catch (RuntimeException e) {
@@ -171,7 +179,8 @@ final class Runner {
             }
             // Whatever ended the attempt, in whichever phase, is judged here, once the session knows whether its connection broke.
             var error = SeedError.endingAttempt(failure, target, session != null && session.connectionLost());
-            if (!error.connectionFailure() || session != null && session.aborted()) {
+            // Nor after a PREPARE was sent: the transaction may be prepared (and hold the run lock); the coordinator finds out.
+            if (!error.connectionFailure() || session != null && (session.aborted() || session.prepareSent())) {
                 throw failure;
             }
             if (attempts > config.retries()) {

@@ -10,7 +10,11 @@ import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.mapper.reflect.ConstructorMapper;
 
 final class Session implements AutoCloseable {
-    /** Serializes seed_database runs against one database: pg_advisory_xact_lock(RUN_LOCK). */
+    /**
+     * Serializes seed_database runs against one database: pg_advisory_xact_lock(RUN_LOCK). A transaction
+     * prepared in two-phase mode keeps it until COMMIT or ROLLBACK PREPARED: a later run on the database
+     * (of any schema) waits for that (TwoPhaseTest), and is told which prepared transaction holds it.
+     */
     static final long RUN_LOCK = 0x5EED_DA7A_BA5E_0001L;
 
     /** A seed file's rows, staged in a temporary table until the end of the run. */
@@ -22,6 +26,18 @@ final class Session implements AutoCloseable {
     final Connection connection;
     final Handle handle;
     private boolean committed;
+    /**
+     * Two-phase mode (--atomic): the run's transaction ends with {@link #prepare}, not {@link #commit}.
+     * Set before {@link #begin}: PostgreSQL refuses to PREPARE a transaction that touched a temporary
+     * object at any point (even one created and rolled back to a savepoint), so the whole attempt must
+     * make its scratch tables elsewhere ({@link #scratchTable}).
+     */
+    boolean twoPhase;
+    /** Two-phase mode: the schema of this transaction's scratch tables (quoted), named on first use; else null. */
+    private String scratchSchema;
+    /** Set once the transaction is PREPAREd: it is no longer the connection's, and close() leaves it alone. */
+    private boolean prepared;
+    private boolean prepareSent;
     /** Set when the session ends: its connection broke under it (not closed by {@link #abort}). */
     private boolean connectionLost;
     private volatile boolean aborted;
@@ -148,6 +164,9 @@ final class Session implements AutoCloseable {
         // If this process dies, its backend notices within seconds and rolls back (PostgreSQL 14+).
         run("DO $$ BEGIN IF current_setting('server_version_num')::int >= 140000 THEN "
                 + "PERFORM set_config('client_connection_check_interval', '2s', false); END IF; END $$");
+        if (twoPhase) {
+            requireTwoPhase();
+        }
         if (lock) {
             takeRunLock(note);
             RUNNING.add(this);
@@ -211,7 +230,40 @@ final class Session implements AutoCloseable {
         return describeLockHolders("l.locktype = 'advisory' AND l.classid = ?::oid AND l.objid = ?::oid AND l.objsubid = 1"
                 // An advisory lock is per database: the same lock held in another database is not in the way.
                 + " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-                runLock >>> 32, runLock & 0xFFFF_FFFFL).orElse("a session that has just let it go");
+                runLock >>> 32, runLock & 0xFFFF_FFFFL).or(this::preparedRunLockHolder).orElse("a session that has just let it go");
+    }
+
+    /**
+     * A prepared transaction holding the run lock: a two-phase run (--atomic) keeps every lock it
+     * took, the run lock too, from its PREPARE until COMMIT or ROLLBACK PREPARED
+     * (checked in TwoPhaseTest: a later run waits for it). It has no session: pg_locks shows its locks
+     * with no pid, under one virtual transaction that also holds its transaction id's lock, which
+     * pg_prepared_xacts names.
+     */
+    private java.util.Optional<String> preparedRunLockHolder() {
+        try {
+            handle.execute("SAVEPOINT seed_holders");
+            try {
+                var gids = handle.createQuery("SELECT p.gid || ' (prepared at ' || to_char(p.prepared, 'YYYY-MM-DD HH24:MI:SS') "
+                                + "|| ' UTC by ' || p.owner || ')' FROM pg_locks l "
+                                + "JOIN pg_locks x ON x.locktype = 'transactionid' AND x.pid IS NULL "
+                                + "AND x.virtualtransaction = l.virtualtransaction "
+                                + "JOIN pg_prepared_xacts p ON p.transaction = x.transactionid "
+                                + "WHERE l.pid IS NULL AND l.granted AND l.locktype = 'advisory' AND l.classid = ?::oid "
+                                + "AND l.objid = ?::oid AND l.objsubid = 1 AND p.database = current_database() "
+                                + "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())")
+                        .bind(0, runLock >>> 32).bind(1, runLock & 0xFFFF_FFFFL).mapTo(String.class).list();
+                handle.execute("RELEASE SAVEPOINT seed_holders");
+                return gids.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of("the prepared transaction "
+                        + String.join(" and ", gids) + " of a two-phase run, neither committed nor rolled back yet "
+                        + "(COMMIT PREPARED or ROLLBACK PREPARED it)");
+            } catch (org.jdbi.v3.core.JdbiException e) {
+                handle.execute("ROLLBACK TO SAVEPOINT seed_holders");
+                return java.util.Optional.empty();
+            }
+        } catch (org.jdbi.v3.core.JdbiException e) {
+            return java.util.Optional.empty();
+        }
     }
 
     /** The sessions holding locks that match the condition, its ? bound to the values, described for a person. */
@@ -411,8 +463,158 @@ final class Session implements AutoCloseable {
         }
     }
 
+    /**
+     * Makes a table for the run's scratch rows (a file's stage, its changes) and returns its qualified
+     * name; columnsSql is the column list, without its parentheses. Normally a temporary table that
+     * the commit drops (ON COMMIT DROP), as the run always made them: nothing else is written. In
+     * two-phase mode PostgreSQL could not PREPARE after that, so an UNLOGGED table in a schema of the
+     * transaction's own (created with it, unseen by any other transaction, dropped by {@link #prepare}):
+     * no WAL, like a temporary table, and never committed, so a rollback takes it with the rest.
+     */
+    String scratchTable(String baseName, String columnsSql) {
+        return makeScratch(Catalog.quote(baseName), columnsSql, false);
+    }
+
+    /**
+     * The table SkipProof writes one row into inside a savepoint it rolls back, for a fresh
+     * subtransaction id (the proof's P): normally a temporary table the session keeps (made once,
+     * emptied at each commit); in two-phase mode a scratch table of the transaction's schema, made
+     * on first use. Either way a row written there has the id of the subtransaction that wrote it.
+     */
+    String proofProbe() {
+        return makeScratch("seed_proof_probe", "x integer", true);
+    }
+
+    /** The one CREATE of the run's scratch tables, temporary or (two-phase) in the transaction's schema. */
+    private String makeScratch(String quotedName, String columnsSql, boolean probe) {
+        if (!twoPhase) {
+            if (probe) {
+                run("CREATE TEMPORARY TABLE IF NOT EXISTS " + quotedName + " (" + columnsSql + ") ON COMMIT DELETE ROWS");
+            } else {
+                run("CREATE TEMPORARY TABLE pg_temp." + quotedName + " (" + columnsSql + ") ON COMMIT DROP");
+            }
+            return "pg_temp." + quotedName;
+        }
+        if (scratchSchema == null) {
+            // The backend's pid keeps live runs apart; the random part, a run from one that ended on the same backend.
+            scratchSchema = Catalog.quote("seed_database_scratch_" + backendPid() + "_"
+                    + Long.toHexString(new java.security.SecureRandom().nextLong() >>> 1));
+        }
+        // IF NOT EXISTS each time: a savepoint rolled back (a file's, say) may have taken the schema with it.
+        run("CREATE SCHEMA IF NOT EXISTS " + scratchSchema);
+        String qualified = scratchSchema + "." + quotedName;
+        run("CREATE UNLOGGED TABLE " + (probe ? "IF NOT EXISTS " : "") + qualified + " (" + columnsSql + ")");
+        return qualified;
+    }
+
+    /**
+     * Two-phase mode, before the run writes: the server must allow prepared transactions (PostgreSQL's
+     * default is 0, and changing it needs a restart), and the user must be able to create the
+     * transaction's scratch schema. Said now, so that a fleet learns it before any target prepares.
+     */
+    private void requireTwoPhase() {
+        int allowed = handle.createQuery("SELECT current_setting('max_prepared_transactions')::int").mapTo(Integer.class).one();
+        if (allowed <= 0) {
+            throw new SeedError(SeedError.EXIT_USAGE, target.describe(),
+                    "the server does not allow prepared transactions (max_prepared_transactions = " + allowed
+                            + "), which an all-or-none run (two-phase commit) needs",
+                    "set max_prepared_transactions in postgresql.conf to at least the number of targets on this server and restart it",
+                    null);
+        }
+        boolean mayCreate = handle.createQuery("SELECT has_database_privilege(current_database(), 'CREATE')")
+                .mapTo(Boolean.class).one();
+        if (!mayCreate) {
+            throw new SeedError(SeedError.EXIT_USAGE, target.describe(), "user " + target.user()
+                    + " may not create a schema in this database, which an all-or-none run needs for its scratch tables "
+                    + "(temporary tables cannot be prepared)",
+                    "GRANT CREATE ON DATABASE " + Catalog.quote(target.database()) + " TO " + Catalog.quote(target.user())
+                            + ", or run without two-phase commit", null);
+        }
+    }
+
+    /** What a two-phase transaction identifier may hold: the tool makes them, of these characters, under PostgreSQL's 200 bytes. */
+    private static final java.util.regex.Pattern GID = java.util.regex.Pattern.compile("[A-Za-z0-9:_.-]{1,199}");
+
+    /**
+     * Refuses a transaction identifier the tool would not make: other characters (it is written
+     * into the PREPARE as a literal), 200 bytes or more (PostgreSQL's limit: less than 200), or
+     * without the tool's prefix (TwoPhase.inDoubt, which recovery reads, lists only those).
+     */
+    static String checkedGid(String gid) {
+        if (gid == null || !GID.matcher(gid).matches() || !gid.startsWith(TwoPhase.GID_PREFIX)) {
+            throw new IllegalArgumentException("not a transaction identifier of seed_database (" + TwoPhase.GID_PREFIX
+                    + " then letters, digits and : _ . - only, under 200 bytes): " + gid);
+        }
+        return gid;
+    }
+
+    /**
+     * Ends the run's transaction with PREPARE TRANSACTION instead of a commit: its writes and locks
+     * (the run lock too: a later run on this database waits until it is resolved) are kept by the
+     * server, past this connection, until TwoPhase.commitPrepared or rollbackPrepared. The scratch
+     * schema is dropped first (it would otherwise be committed with the rest). After it the
+     * connection is in no transaction, and close() rolls nothing back.
+     */
+    void prepare(String gid) {
+        checkedGid(gid);
+        if (!twoPhase) {
+            // Temporary tables may have been used: PostgreSQL would refuse, after the run did its work.
+            throw new IllegalStateException("prepare() needs a session in two-phase mode from its start");
+        }
+        if (scratchSchema != null) {
+            run("DROP SCHEMA IF EXISTS " + scratchSchema + " CASCADE");
+        }
+        prepareSent = true;
+        try {
+            run("PREPARE TRANSACTION '" + gid + "'");
+        } catch (SeedError failed) {
+            var cause = SeedError.causeOf(failed, SQLException.class);
+            boolean lost;
+            String state = cause == null ? "" : String.valueOf(cause.getSQLState());
+            try {
+                // As SeedError tells a lost connection: 08 (connection), 57P01-03 (the server shut down or terminated it).
+                lost = connection.isClosed() || state.startsWith("08") || state.matches("57P0[123]");
+            } catch (SQLException e) {
+                lost = true;
+            }
+            if (state.equals("0A000")) {
+                // The tool's own scratch tables are not temporary here: something else of the run's was.
+                throw new SeedError(SeedError.EXIT_FAILED, target.describe(), "PostgreSQL cannot prepare the run's transaction: "
+                        + cause.getMessage().replaceFirst("^ERROR: ", ""), "something the run executed (a migration, or a "
+                        + "trigger of a seeded table) used a temporary table, a cursor WITH HOLD, LISTEN or NOTIFY, which a "
+                        + "two-phase (all-or-none) run cannot include; nothing was written", failed);
+            }
+            if (lost) {
+                // The PREPARE may have reached the server and been done: only the server can say (and it holds the run lock).
+                throw new SeedError(SeedError.EXIT_UNREACHABLE, target.describe(), "the connection was lost while the run's "
+                        + "transaction was being prepared as " + gid + ": whether the server prepared it is not known",
+                        "if it did, TwoPhase.inDoubt lists it, and it holds the run lock until it is committed or rolled back "
+                                + "(COMMIT PREPARED or ROLLBACK PREPARED '" + gid + "')", failed);
+            }
+            throw failed;
+        }
+        prepared = true;
+        // A signal can no longer roll it back: what is left to do is the coordinator's (COMMIT or ROLLBACK PREPARED).
+        RUNNING.remove(this);
+    }
+
+    /**
+     * Whether a PREPARE was sent: then a lost connection is no reason to run the attempt again (the
+     * transaction may be prepared, holding the run lock a second attempt would wait for).
+     */
+    boolean prepareSent() {
+        return prepareSent;
+    }
+
+    /** Whether the transaction was PREPAREd ({@link #prepare}). */
+    boolean prepared() {
+        return prepared;
+    }
+
     /** Undoes everything the run did: how a plan ends. */
     void rollback() {
+        // The scratch schema goes with the transaction: a later one names its own.
+        scratchSchema = null;
         try {
             connection.rollback();
         } catch (SQLException e) {
@@ -433,9 +635,11 @@ final class Session implements AutoCloseable {
     public void close() {
         RUNNING.remove(this);
         try {
-            if (!committed && connection.isClosed()) {
+            // A prepared transaction is no longer the connection's: there is nothing here to roll back.
+            boolean ended = committed || prepared;
+            if (!ended && connection.isClosed()) {
                 connectionLost = !aborted;
-            } else if (!committed) {
+            } else if (!ended) {
                 connection.rollback();
             }
         } catch (SQLException e) {

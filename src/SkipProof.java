@@ -18,8 +18,9 @@ import java.util.Optional;
  * progress with an id at most P (then every id up to P, but the run's own, has ended: none of them
  * writes again; and the run's own end with it). A subtransaction's id is newer than its parent's,
  * so an open transaction holding any id up to P shows in S by its own. An open transaction of
- * another database does not count (pg_stat_activity says where each id's session is connected;
- * a transaction writes only in its own database); one that cannot be placed does. The run waits
+ * another database does not count (pg_stat_activity says where each id's session is connected,
+ * pg_prepared_xacts where a prepared transaction was, which has no session: a fleet run's targets
+ * on one server; a transaction writes only in its own database); one that cannot be placed does. The run waits
  * up to 100 ms for such transactions to end; a longer one means no proof (the next run compares).
  *
  * <p>A row version in the table has the id of the transaction that wrote it (xmin); it never
@@ -202,9 +203,10 @@ final class SkipProof extends FileContext.Step {
             return;
         }
         long rows = knownRows >= 0 ? knownRows : handle.createQuery("SELECT count(*) FROM " + table.qualified()).mapTo(Long.class).one();
-        session.run("CREATE TEMPORARY TABLE IF NOT EXISTS seed_proof_probe (x integer) ON COMMIT DELETE ROWS");
+        // Temporary normally; in two-phase mode a table of the transaction's scratch schema (Session.proofProbe).
+        String probe = session.proofProbe();
         session.run("SAVEPOINT seed_proof");
-        long sub = handle.createQuery("INSERT INTO pg_temp.seed_proof_probe VALUES (1) RETURNING xmin::text::bigint")
+        long sub = handle.createQuery("INSERT INTO " + probe + " VALUES (1) RETURNING xmin::text::bigint")
                 .mapTo(Long.class).one();
         // Rolled back, the probe's id has ended (the snapshot's horizon passes it); the run's next writes get newer ones.
         session.run("ROLLBACK TO SAVEPOINT seed_proof");
@@ -224,7 +226,11 @@ final class SkipProof extends FileContext.Step {
                                 SELECT FROM pg_snapshot_xip(s) x WHERE x::text::bigint <= ? AND NOT EXISTS (
                                     SELECT FROM pg_stat_activity a
                                     WHERE a.backend_xid::text::bigint = x::text::bigint % 4294967296
-                                      AND a.datid <> (SELECT oid FROM pg_database WHERE datname = current_database())))
+                                      AND a.datid <> (SELECT oid FROM pg_database WHERE datname = current_database()))
+                                AND NOT EXISTS (
+                                    SELECT FROM pg_prepared_xacts p
+                                    WHERE p.transaction::text::bigint = x::text::bigint % 4294967296
+                                      AND p.database <> current_database()))
                             FROM pg_current_snapshot() s""").bind(0, upTo).bind(1, upTo).mapTo(Boolean.class).one()) {
                 taken = new Taken(shapeAtStart, rows, upTo);
                 return;

@@ -42,7 +42,6 @@ final class Stage extends FileContext.Step {
                 .toList();
         var lookups = new ArrayList<Map.Entry<References.Reference, String>>();
         references.values().forEach(r -> r.lookup().forEach(k -> lookups.add(Map.entry(r, k))));
-        c.stage = "pg_temp." + Catalog.quote("seed_stage_" + session.staged.size());
         if (written != null) {
             stageAsWritten(written, used, staged);
         } else {
@@ -52,18 +51,22 @@ final class Stage extends FileContext.Step {
         checks.checkStagedValues(used, groups.values());
     }
 
+    /** The name of this file's stage (Session.scratchTable makes it: temporary, or in two-phase mode the transaction's schema's). */
+    private String stageName() {
+        return "seed_stage_" + session.staged.size();
+    }
+
     /**
      * Rows the tool reads go to COPY row by row, each value as PostgreSQL's input text, up to the
      * first row refused: by the checks before, by Values, or by COPY itself (then its rows before
      * it are COPYed again). The rules over the stage then look for an earlier row that fails.
      */
     private void stageRows(List<Catalog.Column> used, List<Map.Entry<References.Reference, String>> lookups, long[] staged) {
-        session.run("CREATE TEMPORARY TABLE " + c.stage + " (" + ROW + " integer, " + GROUP + " integer, " + LAYER
+        c.stage = session.scratchTable(stageName(), ROW + " integer, " + GROUP + " integer, " + LAYER
                 + " integer NOT NULL DEFAULT 0"
                 + used.stream().map(c -> ", " + Catalog.quote(c.name()) + " " + c.stagedType()).collect(Collectors.joining())
                 + lookups.stream().map(l -> ", " + l.getKey().stageColumn(l.getValue()) + " "
-                        + l.getKey().target().columns().get(l.getValue()).stagedType()).collect(Collectors.joining())
-                + ") ON COMMIT DROP");
+                        + l.getKey().target().columns().get(l.getValue()).stagedType()).collect(Collectors.joining()));
         String copy = "COPY " + c.stage + " (" + ROW + ", " + GROUP
                 + used.stream().map(c -> ", " + Catalog.quote(c.name())).collect(Collectors.joining())
                 + lookups.stream().map(l -> ", " + l.getKey().stageColumn(l.getValue())).collect(Collectors.joining())
@@ -159,9 +162,9 @@ final class Stage extends FileContext.Step {
             handle.createQuery("SELECT set_config(?, ?, true)").bind(0, setting.getKey()).bind(1, setting.getValue())
                     .mapTo(String.class).one();
         }
-        session.run("CREATE TEMPORARY TABLE " + c.stage + " (" + ROW + " integer GENERATED ALWAYS AS IDENTITY (MINVALUE 0 START WITH 0), "
+        c.stage = session.scratchTable(stageName(), ROW + " integer GENERATED ALWAYS AS IDENTITY (MINVALUE 0 START WITH 0), "
                 + GROUP + " integer NOT NULL DEFAULT " + c.streamedGroup.id() + ", " + LAYER + " integer NOT NULL DEFAULT 0"
-                + columns + ") ON COMMIT DROP");
+                + columns);
         String copy = "COPY " + c.stage + " (" + String.join(", ", headerColumns) + ") FROM STDIN WITH (FORMAT csv, HEADER true)";
         copyIn(copy, in -> {
             var copied = csv.copyTo(bytes -> writeToCopy(in, bytes.array(), bytes.limit()), records -> {

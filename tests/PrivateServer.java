@@ -33,6 +33,11 @@ final class PrivateServer implements AutoCloseable {
 
     /** Starts a cluster whose only user has this password. */
     static PrivateServer start(TestDatabase shared, String user, String password) throws Exception {
+        return start(shared, user, password, new String[0]);
+    }
+
+    /** The same, the server started with these settings too (each NAME=VALUE, as postgres -c takes it). */
+    static PrivateServer start(TestDatabase shared, String user, String password, String... settings) throws Exception {
         // The shared server says where its binaries are: use the same version for ours.
         String bin = shared.text("SELECT setting FROM pg_config WHERE name = 'BINDIR'");
         Path dir = Files.createTempDirectory("seed_database_private_pg");
@@ -52,7 +57,8 @@ final class PrivateServer implements AutoCloseable {
         server.run(bin + "/initdb", "-D", dir.resolve("data").toString(), "-U", user, "--auth=scram-sha-256",
                 "--pwfile=" + passwordFile, "-E", "UTF8", "--no-sync", "--no-instructions");
         server.run(bin + "/pg_ctl", "-D", dir.resolve("data").toString(), "-l", dir.resolve("log").toString(), "-w", "-t", "60",
-                "-o", "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c fsync=off", "start");
+                "-o", "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c fsync=off"
+                        + java.util.Arrays.stream(settings).map(s -> " -c " + s).collect(java.util.stream.Collectors.joining()), "start");
         return server;
     }
 
