@@ -31,7 +31,7 @@ final class Stage extends FileContext.Step {
         this.checks = checks;
     }
 
-    /** COPY every row into a temporary table typed like the target; PostgreSQL parses each value. */
+    /** COPY every row into a scratch table typed like the target (temporary, but in two-phase mode: Session.scratchTable); PostgreSQL parses each value. */
     void stage(Map<List<String>, FileContext.Group> groups) {
         long[] staged = {0};
         var written = rows.asWritten();
