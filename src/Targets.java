@@ -34,6 +34,22 @@ record Targets(List<Target> list, String describedAs) {
      * patterns; --databases and --schemas together: each matching schema of each matching database.
      */
     static Targets resolve(Options options, DatabaseTarget base, Map<String, String> env, Path workingDir, Secrets secrets) {
+        var targets = find(options, base, env, workingDir, secrets);
+        // Two names for one database (and schema) would run it twice; under --atomic the second would wait for the
+        // first's prepared transaction, which holds its run lock, until --lock-timeout.
+        var seen = new LinkedHashMap<String, String>();
+        for (var target : targets.list()) {
+            String previous = seen.putIfAbsent(target.database().describe(), target.name());
+            if (previous != null) {
+                throw SeedError.usage("the targets " + previous + " and " + target.name() + " are the same database, "
+                        + target.database().describe(), "list each database (and schema) once");
+            }
+        }
+        return targets;
+    }
+
+    private static Targets find(Options options, DatabaseTarget base, Map<String, String> env, Path workingDir,
+                                Secrets secrets) {
         if (options.targets != null && (options.databases != null || options.schemas != null)) {
             throw SeedError.usage("--targets lists its databases itself; it cannot go with --databases or --schemas",
                     "give one of them");

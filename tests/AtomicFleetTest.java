@@ -1,0 +1,258 @@
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * --atomic over a fleet, on a private server (a second server, with max_prepared_transactions):
+ * all targets committed or none; a target whose constraint refuses the change, or that cannot
+ * prepare (the shared server has max_prepared_transactions = 0), leaves every target as it was;
+ * what a crash leaves in doubt is resolved by the next run, by the commit point's fate; the tool
+ * killed between prepare and commit leaves, after a rerun, nothing in doubt and one version everywhere.
+ */
+class AtomicFleetTest extends WithDatabase {
+
+    private static final String PASSWORD = "pw-for-atomic-fleets";
+    private static final AtomicInteger DATABASES = new AtomicInteger();
+    private PrivateServer server;
+    private final List<String> databases = new ArrayList<>();
+
+    @BeforeAll
+    void startServer() throws Exception {
+        server = PrivateServer.start(db, "seed_owner", PASSWORD, "max_prepared_transactions=20");
+    }
+
+    @AfterAll
+    void stopServer() throws Exception {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @BeforeEach
+    void project() throws SQLException {
+        workspace = TestDatabase.copyOf(FleetTest.FLEET);
+        databases.clear();
+        for (int i = 0; i < 4; i++) {
+            String name = "tenant_" + DATABASES.incrementAndGet();
+            admin("CREATE DATABASE " + name);
+            databases.add(name);
+        }
+        targets(databases);
+    }
+
+    @AfterEach
+    void dropDatabases() throws SQLException {
+        for (String name : databases) {
+            var target = DatabaseTarget.resolve(url(name), Map.of());
+            for (var doubt : TwoPhase.inDoubt(target)) {
+                TwoPhase.rollbackPrepared(target, doubt.gid());
+            }
+            admin("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+        }
+    }
+
+    private void admin(String sql) throws SQLException {
+        try (var connection = TestDatabase.connect(server.url(PASSWORD)); var statement = connection.createStatement()) {
+            statement.execute(sql);
+        }
+    }
+
+    private String url(String database) {
+        return server.url(PASSWORD).replace("/postgres", "/" + database);
+    }
+
+    /** targets.yaml: each database by its name, its URL (with the password) from a variable. */
+    private void targets(List<String> names) {
+        var text = new StringBuilder("targets:\n");
+        names.forEach(name -> text.append("  - {name: ").append(name).append(", url: \"${URL_").append(name.toUpperCase())
+                .append("}\"}\n"));
+        TestDatabase.write(workspace.resolve("targets.yaml"), text.toString());
+    }
+
+    private Map<String, String> urls() {
+        var env = new java.util.HashMap<String, String>();
+        databases.forEach(name -> env.put("URL_" + name.toUpperCase(), url(name)));
+        return env;
+    }
+
+    private String text(String database, String sql) {
+        try (var connection = TestDatabase.connect(url(database)); var statement = connection.createStatement();
+             var rows = statement.executeQuery(sql)) {
+            return rows.next() ? rows.getString(1) : null;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void execute(String database, String sql) {
+        try (var connection = TestDatabase.connect(url(database)); var statement = connection.createStatement()) {
+            statement.execute(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private long inDoubt() {
+        return Long.parseLong(text("postgres", "SELECT count(*) FROM pg_prepared_xacts"));
+    }
+
+    private String proPrice(String database) {
+        return text(database, "SELECT price FROM prices WHERE code = 'pro'");
+    }
+
+    private void pro(String price) {
+        seeds("prices.yaml", TestDatabase.read(workspace.resolve("seeds/prices.yaml")).replace("price: 25.00", "price: " + price));
+    }
+
+    @Test
+    void every_target_commits_when_every_one_prepared() {
+        var run = run(0, urls(), "--targets", "targets.yaml", "--atomic");
+
+        for (String name : databases) {
+            assertEquals("25.00", proPrice(name), run::toString);
+        }
+        assertEquals(0, inDoubt());
+        assertTrue(run.out().contains("4 targets in") && run.out().contains("4 changed, 0 in sync."), run::toString);
+        assertTrue(run.out().contains("; committed"), run::toString);
+        assertTrue(run(0, urls(), "--targets", "targets.yaml", "--atomic").out().contains(": 4 in sync."));
+    }
+
+    @Test
+    void a_constraint_that_refuses_the_change_on_one_target_changes_nothing_anywhere() {
+        run(0, urls(), "--targets", "targets.yaml", "--atomic");
+        execute(databases.get(2), "ALTER TABLE prices ADD CONSTRAINT cheap CHECK (price < 50 OR code <> 'pro')");
+        pro("60.00");
+
+        var run = run(1, urls(), "--targets", "targets.yaml", "--atomic", "--parallel", "1");
+
+        for (String name : databases) {
+            assertEquals("25.00", proPrice(name), name + "\n" + run);
+        }
+        assertEquals(0, inDoubt(), run::toString);
+        assertTrue(run.out().contains("1 failed: " + databases.get(2)), run::toString);
+        assertTrue(run.out().contains("2 rolled back (--atomic: all or none), 1 not started"), run::toString);
+        var json = run(1, urls(), "--targets", "targets.yaml", "--atomic", "--json").json();
+        assertEquals(1, json.get("exit_code").asInt());
+        assertEquals("failed", json.get("targets").get(2).get("status").asText());
+        // Without --atomic the others commit, and the report names the one that refused.
+        var isolated = run(1, urls(), "--targets", "targets.yaml");
+        assertEquals("25.00", proPrice(databases.get(2)));
+        assertEquals("60.00", proPrice(databases.get(3)), isolated::toString);
+    }
+
+    @Test
+    void a_target_whose_server_cannot_prepare_leaves_every_target_as_it_was() {
+        TestDatabase.write(workspace.resolve("targets.yaml"), "targets:\n"
+                + "  - {name: private, url: \"${URL_" + databases.get(0).toUpperCase() + "}\"}\n"
+                + "  - {name: shared, url: \"" + db.url() + "\"}\n");
+
+        var run = run(2, urls(), "--targets", "targets.yaml", "--atomic");
+
+        assertTrue(run.out().contains("max_prepared_transactions"), run::toString);
+        assertEquals(null, text(databases.get(0), "SELECT to_regclass('prices')::text"), run::toString);
+        assertEquals(0, db.count("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"));
+        assertEquals(0, inDoubt());
+    }
+
+    /** What a crash between the two phases leaves: the commit point's transaction as given, another target's prepared. */
+    private String crashed(boolean pointCommitted) {
+        run(0, urls(), "--targets", "targets.yaml");
+        String run = "0123456789abcdef0123456789abcdef";
+        String hash = AllOrNone.hash(databases.get(0));
+        String pointXid;
+        try (var connection = TestDatabase.connect(url(databases.get(0))); var statement = connection.createStatement()) {
+            connection.setAutoCommit(false);
+            statement.execute("UPDATE prices SET label = 'crashed run' WHERE code = 'pro'");
+            try (var rows = statement.executeQuery("SELECT pg_current_xact_id()::text")) {
+                rows.next();
+                pointXid = rows.getString(1);
+            }
+            statement.execute(pointCommitted ? "COMMIT" : "PREPARE TRANSACTION 'seed_database:" + run + ":0:0:" + hash + "'");
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        String gid = "seed_database:" + run + ":1:" + pointXid + ":" + hash;
+        try (var connection = TestDatabase.connect(url(databases.get(1))); var statement = connection.createStatement()) {
+            connection.setAutoCommit(false);
+            statement.execute("UPDATE prices SET label = 'crashed run' WHERE code = 'pro'");
+            statement.execute("PREPARE TRANSACTION '" + gid + "'");
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        return gid;
+    }
+
+    @Test
+    void a_transaction_in_doubt_is_committed_when_its_commit_point_committed() {
+        String gid = crashed(true);
+
+        var check = run(1, urls(), "check", "--targets", "targets.yaml");
+
+        assertEquals(0, inDoubt(), check::toString);
+        assertTrue(check.err().contains(databases.get(1) + ": an --atomic run's transaction " + gid)
+                && check.err().contains("committed, as its commit point was"), check::toString);
+        // check rolls its own work back: what is left is the crashed run's, committed on both.
+        assertEquals("crashed run", text(databases.get(1), "SELECT label FROM prices WHERE code = 'pro'"));
+        assertEquals("crashed run", text(databases.get(0), "SELECT label FROM prices WHERE code = 'pro'"));
+    }
+
+    @Test
+    void a_transaction_in_doubt_is_rolled_back_with_its_commit_point_when_that_never_committed() {
+        crashed(false);
+
+        var check = run(0, urls(), "check", "--targets", "targets.yaml");
+
+        assertEquals(0, inDoubt(), check::toString);
+        assertTrue(check.err().contains("rolled back, as its commit point was never committed"), check::toString);
+        assertEquals("Pro plan", text(databases.get(1), "SELECT label FROM prices WHERE code = 'pro'"));
+        assertEquals("Pro plan", text(databases.get(0), "SELECT label FROM prices WHERE code = 'pro'"));
+        assertTrue(check.out().contains(": 4 in sync."), check::toString);
+    }
+
+    @Test
+    void a_transaction_in_doubt_whose_commit_point_is_not_a_target_is_named_and_left_alone() {
+        String gid = crashed(true);
+        targets(databases.subList(1, 4));
+
+        var run = run(1, urls(), "--targets", "targets.yaml");
+
+        assertTrue(run.out().contains(gid) && run.out().contains("COMMIT PREPARED '" + gid + "'"), run::toString);
+        assertEquals(1, inDoubt());
+    }
+
+    @Test
+    void the_tool_killed_between_prepare_and_commit_leaves_one_version_everywhere_after_a_rerun() throws Exception {
+        run(0, urls(), "--targets", "targets.yaml");
+        pro("30.00");
+        var log = TestDatabase.scratch("atomic-kill");
+        var env = new java.util.HashMap<>(urls());
+        env.put("SEED_DATABASE_HOME", workspace.toString());
+        var tool = TestDatabase.startTool(workspace, env, log, "--targets", "targets.yaml", "--atomic", "--parallel", "1");
+        boolean seenPrepared = false;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (tool.isAlive() && System.nanoTime() < deadline && !seenPrepared) {
+            seenPrepared = inDoubt() > 0;
+        }
+        tool.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        assertTrue(seenPrepared, "the run ended before a transaction was prepared: " + TestDatabase.read(log.resolve("err")));
+
+        var rerun = run(urls(), "check", "--targets", "targets.yaml");
+
+        assertEquals(0, inDoubt(), rerun::toString);
+        var prices = databases.stream().map(this::proPrice).distinct().toList();
+        assertEquals(1, prices.size(), "one version everywhere: " + prices + "\n" + rerun);
+        assertTrue(List.of("25.00", "30.00").contains(prices.get(0)), prices::toString);
+    }
+}
