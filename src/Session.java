@@ -205,6 +205,14 @@ final class Session implements AutoCloseable {
         if (free) {
             return;
         }
+        var prepared = preparedRunLockHolder();
+        if (prepared.isPresent()) {
+            // It does not end by itself: waiting would only run into --lock-timeout.
+            throw new SeedError(SeedError.EXIT_LOCKED, target.describe(), "the run lock is held by " + prepared.get()
+                    + ", neither committed nor rolled back: an --atomic fleet run did not finish", "rerun that fleet "
+                    + "command, with the same targets: it resolves what it left in doubt before it runs (or, by hand, COMMIT "
+                    + "PREPARED or ROLLBACK PREPARED it)", null);
+        }
         String holder = runLockHolder();
         note.accept("waiting for the run lock, held by " + holder
                 + (limits.lockTimeoutSeconds() > 0 ? " (at most " + limits.lockTimeoutSeconds() + " s, --lock-timeout)" : ""));
@@ -230,7 +238,7 @@ final class Session implements AutoCloseable {
         return describeLockHolders("l.locktype = 'advisory' AND l.classid = ?::oid AND l.objid = ?::oid AND l.objsubid = 1"
                 // An advisory lock is per database: the same lock held in another database is not in the way.
                 + " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-                runLock >>> 32, runLock & 0xFFFF_FFFFL).or(this::preparedRunLockHolder).orElse("a session that has just let it go");
+                runLock >>> 32, runLock & 0xFFFF_FFFFL).orElse("a session that has just let it go");
     }
 
     /**
@@ -255,8 +263,7 @@ final class Session implements AutoCloseable {
                         .bind(0, runLock >>> 32).bind(1, runLock & 0xFFFF_FFFFL).mapTo(String.class).list();
                 handle.execute("RELEASE SAVEPOINT seed_holders");
                 return gids.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of("the prepared transaction "
-                        + String.join(" and ", gids) + " of a two-phase run, neither committed nor rolled back yet "
-                        + "(COMMIT PREPARED or ROLLBACK PREPARED it)");
+                        + String.join(" and ", gids));
             } catch (org.jdbi.v3.core.JdbiException e) {
                 handle.execute("ROLLBACK TO SAVEPOINT seed_holders");
                 return java.util.Optional.empty();

@@ -174,6 +174,8 @@ class AtomicFleetTest extends WithDatabase {
         String pointXid;
         try (var connection = TestDatabase.connect(url(databases.get(0))); var statement = connection.createStatement()) {
             connection.setAutoCommit(false);
+            // As a run does: the run lock, kept by the prepared transaction.
+            statement.execute("SELECT pg_advisory_xact_lock(" + Session.RUN_LOCK + ")");
             statement.execute("UPDATE prices SET label = 'crashed run' WHERE code = 'pro'");
             try (var rows = statement.executeQuery("SELECT pg_current_xact_id()::text")) {
                 rows.next();
@@ -186,6 +188,8 @@ class AtomicFleetTest extends WithDatabase {
         String gid = "seed_database:" + run + ":1:" + pointXid + ":" + hash;
         try (var connection = TestDatabase.connect(url(databases.get(1))); var statement = connection.createStatement()) {
             connection.setAutoCommit(false);
+            // As a run does: the run lock, kept by the prepared transaction.
+            statement.execute("SELECT pg_advisory_xact_lock(" + Session.RUN_LOCK + ")");
             statement.execute("UPDATE prices SET label = 'crashed run' WHERE code = 'pro'");
             statement.execute("PREPARE TRANSACTION '" + gid + "'");
         } catch (SQLException e) {
@@ -230,6 +234,11 @@ class AtomicFleetTest extends WithDatabase {
 
         assertTrue(run.out().contains(gid) && run.out().contains("COMMIT PREPARED '" + gid + "'"), run::toString);
         assertEquals(1, inDoubt());
+        // A single run there stops at once: the prepared transaction holds the run lock, and would not let go by waiting.
+        long started = System.nanoTime();
+        var single = run(4, "--url", url(databases.get(1)));
+        assertTrue(single.err().contains(gid) && single.err().contains("Rerun that fleet command"), single::toString);
+        assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(30), "it did not wait for --lock-timeout");
     }
 
     @Test

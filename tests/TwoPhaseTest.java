@@ -140,7 +140,7 @@ class TwoPhaseTest extends WithDatabase {
         assertNull(text("SELECT to_regclass('public.seed_history')::text"));
         assertEquals(0, scratchSchemas());
 
-        // The prepared transaction keeps the run lock: a later run waits for it, and says who holds it.
+        // The prepared transaction keeps the run lock: a later run stops at once (it would not end by waiting), naming it.
         var blocked = cli("--lock-timeout", "1");
         assertEquals(SeedError.EXIT_LOCKED, blocked.exitCode(), blocked::toString);
         assertTrue(blocked.output().contains("the prepared transaction " + gid), blocked::toString);
