@@ -267,10 +267,14 @@ final class Fleet {
             if (!driftNames.isEmpty()) {
                 parts.add(base.style().red(driftNames.size() + " out of sync") + ": " + names(driftNames));
             }
+        } else if (mode == Mode.VERIFY) {
+            parts.add(changed + " verified");
         } else if (changed > 0 || mode.onlyReads()) {
             parts.add(changed + (mode.onlyReads() ? " shown" : mode.commits() && !base.dryRun() ? " changed" : " to change"));
         }
-        parts.add(inSync + " in sync");
+        if (!mode.onlyReads() && mode != Mode.VERIFY) {
+            parts.add(inSync + " in sync");
+        }
         if (!failedNames.isEmpty()) {
             parts.add(base.style().red(failedNames.size() + " failed") + ": " + names(failedNames));
         }

