@@ -276,7 +276,7 @@ public class seed_database implements Callable<Integer> {
             throw SeedError.usage("verify --database " + database + " names one throwaway database; over targets, each "
                     + "needs its own", "give a prefix, a NAME that ends in _ (" + database + "_)");
         }
-        return each(Mode.VERIFY, null, config -> Fleet.Done.shown(Verify.run(config, Verify.name(database), keep)));
+        return each(Mode.VERIFY, null, config -> Fleet.Done.verified(Verify.run(config, Verify.name(database), keep)));
     }
 
     @Command(name = "export", description = "Write a table's rows as a seed file (on stdout, or to --output FILE) that "
@@ -328,9 +328,10 @@ public class seed_database implements Callable<Integer> {
         if (options.fleet()) {
             return Fleet.run(config, options, command);
         }
-        if (options.atomic) {
-            throw SeedError.usage("--atomic makes a run over targets all or none; this run has one database",
-                    "give the targets: --targets FILE, --databases PATTERN or --schemas PATTERN");
+        if (options.atomic || options.parallel != null || options.failFast) {
+            String option = options.atomic ? "--atomic" : options.parallel != null ? "--parallel" : "--fail-fast";
+            throw SeedError.usage(option + " is for a run over targets; this run has one database (" + config.target()
+                    + ")", "give the targets: --targets FILE, --databases PATTERN or --schemas PATTERN");
         }
         return command.run(config).exitCode();
     }

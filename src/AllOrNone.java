@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.function.Consumer;
 
@@ -31,17 +30,39 @@ final class AllOrNone {
     private final List<Targets.Target> targets;
     private final Fleet.Command command;
     private final ExecutorService pool;
-    private final String run = UUID.randomUUID().toString().replace("-", "");
+    private final String run;
 
     AllOrNone(Fleet fleet, List<Targets.Target> targets, Fleet.Command command, ExecutorService pool) {
         this.fleet = fleet;
         this.targets = targets;
         this.command = command;
         this.pool = pool;
+        this.run = fleet.runId;
     }
 
-    /** Runs the command on every target, prepared, then commits them all or rolls them all back. */
+    /**
+     * Runs the command on every target, prepared, then commits them all or rolls them all back.
+     * All along, a connection of the run holds a session lock on the commit point (its run's
+     * {@link #liveness} lock): while it is held, a run that finds this run's prepared transactions
+     * knows them for a run under way, not one a crash left in doubt, and leaves them alone.
+     */
     List<Fleet.Outcome> run() {
+        try (var alive = Session.open(targets.get(0).database()); var lock = alive.prepareStatement(
+                "SELECT pg_advisory_lock(?)")) {
+            lock.setLong(1, liveness(run));
+            lock.execute();
+            return phases();
+        } catch (java.sql.SQLException e) {
+            throw SeedError.fromSql(e, targets.get(0).database());
+        }
+    }
+
+    /** The session lock that says an --atomic run is under way: keyed by its run id, on its commit point's database. */
+    static long liveness(String run) {
+        return Session.RUN_LOCK ^ Long.parseUnsignedLong(run.substring(0, 16), 16);
+    }
+
+    private List<Fleet.Outcome> phases() {
         var point = targets.get(0);
         String pointHash = hash(point.name());
         String pointGid = gid(0, 0, pointHash);
@@ -66,7 +87,14 @@ final class AllOrNone {
     private List<Fleet.Outcome> commitAll(List<Fleet.Outcome> outcomes, String pointGid) {
         var finished = new ArrayList<Fleet.Outcome>();
         try {
-            TwoPhase.commitPrepared(outcomes.get(0).target().database(), pointGid);
+            if (!TwoPhase.commitPrepared(outcomes.get(0).target().database(), pointGid)) {
+                // Someone ended it (ROLLBACK PREPARED by hand, say): the run is not committed, and must not be anywhere.
+                var gone = new ArrayList<>(outcomes.subList(0, 1));
+                gone.set(0, gone.get(0).failed(new Fleet.Done(SeedError.EXIT_FAILED, "gone", false), "its prepared "
+                        + "transaction " + pointGid + " was gone when it was to be committed: something else ended it"));
+                gone.addAll(outcomes.subList(1, outcomes.size()));
+                return rollBackAll(gone, List.of(outcomes.get(0).target().name()));
+            }
         } catch (SeedError e) {
             // Whether it committed is not known: the next run asks the commit point, and resolves every target alike.
             String why = "in doubt: the commit of the commit point " + outcomes.get(0).target().name() + " failed ("
@@ -81,7 +109,12 @@ final class AllOrNone {
             var outcome = outcomes.get(i);
             commits.add(pool.submit(() -> {
                 try {
-                    TwoPhase.commitPrepared(outcome.target().database(), prepared.get(outcome.target().name()));
+                    if (!TwoPhase.commitPrepared(outcome.target().database(), prepared.get(outcome.target().name()))) {
+                        return outcome.failed(new Fleet.Done(SeedError.EXIT_FAILED, "gone", false), "its prepared "
+                                + "transaction was gone when it was to be committed (the commit point and the others "
+                                + "committed): something else ended it, and this target does not have the run's changes")
+                                .finished("gone: not committed");
+                    }
                     return outcome.finished("committed");
                 } catch (SeedError e) {
                     return outcome.failed(new Fleet.Done(e.exitCode, "prepared, not yet committed", false), "committed "
@@ -152,10 +185,22 @@ final class AllOrNone {
     }
 
     /**
-     * The full (64-bit) id of the commit point's prepared transaction: pg_prepared_xacts has its
-     * 32 bits; the epoch is the current one's, or the one before when the counter has wrapped
-     * since (a prepared transaction is always older than the server's next id).
+     * A 32-bit transaction id as its full 64-bit one, the one nearest to reference, a full id of
+     * the same server taken at about the same time (a snapshot's xmax): two ids that are in use at
+     * once are less than 2^31 apart, so the nearest is the one. (Not "the epoch of the reference":
+     * xmax may be below the prepared id, when a transaction older than it is still open.)
      */
+    static long widened(long xid, long reference) {
+        long full = (reference & ~0xFFFF_FFFFL) | xid;
+        if (full - reference > 1L << 31) {
+            full -= 1L << 32;
+        } else if (reference - full > 1L << 31) {
+            full += 1L << 32;
+        }
+        return full;
+    }
+
+    /** The full (64-bit) id of the commit point's prepared transaction: pg_prepared_xacts has its 32 bits. */
     private static long preparedXid(Targets.Target point, String gid) {
         try (var connection = Session.open(point.database()); var query = connection.prepareStatement(
                 "SELECT transaction::text::bigint, pg_snapshot_xmax(pg_current_snapshot())::text::bigint "
@@ -166,9 +211,7 @@ final class AllOrNone {
                     throw new SeedError(SeedError.EXIT_FAILED, point.database().describe(), "the commit point's transaction "
                             + gid + " is not prepared any more", "something else committed or rolled it back", null);
                 }
-                long xid = rows.getLong(1), next = rows.getLong(2);
-                long full = (next & ~0xFFFF_FFFFL) | xid;
-                return full > next ? full - (1L << 32) : full;
+                return widened(rows.getLong(1), rows.getLong(2));
             }
         } catch (java.sql.SQLException e) {
             throw SeedError.fromSql(e, point.database());
@@ -179,19 +222,38 @@ final class AllOrNone {
      * Resolves what an --atomic run left prepared on this target, by the rule of the class comment,
      * before anything else runs there (its locks would stop the run). Said in a note for each.
      */
-    static void recover(Targets.Target target, Map<String, Targets.Target> byName, Consumer<String> note) {
-        for (var inDoubt : TwoPhase.inDoubt(target.database())) {
+    static void recover(Targets.Target target, Map<String, Targets.Target> byName, String currentRun, boolean mayResolve,
+                        Consumer<String> tell) {
+        for (var inDoubt : holdingRunLock(target)) {
             String gid = inDoubt.gid();
             String[] parts = gid.substring(TwoPhase.GID_PREFIX.length()).split(":");
-            if (parts.length != 4 || !parts[1].matches("\\d+") || !parts[2].matches("\\d+")) {
+            if (parts.length != 4 || !parts[0].matches("[0-9a-f]{32}") || !parts[1].matches("\\d+")
+                    || !parts[2].matches("\\d+")) {
                 throw inDoubt(target, inDoubt, "its identifier is not one this version of seed_database makes");
+            }
+            if (parts[0].equals(currentRun)) {
+                // This very run prepared it, on a target named otherwise: two names (127.0.0.1, localhost) for one database.
+                throw new SeedError(SeedError.EXIT_USAGE, target.database().describe(), "this database is another target "
+                        + "of this run too, under another name (its transaction " + gid + " is this run's)",
+                        "list each database once in the targets", null);
+            }
+            var point = parts[1].equals("0") ? target : byName.values().stream().filter(t -> hash(t.name()).equals(parts[3]))
+                    .findFirst().orElseThrow(() -> inDoubt(target, inDoubt, "its commit point (the first target of that run) "
+                            + "is not among this run's targets"));
+            if (underWay(point, parts[0])) {
+                throw new SeedError(SeedError.EXIT_LOCKED, target.database().describe(), "another --atomic fleet run is "
+                        + "under way here: its transaction " + gid + " is prepared, waiting for its other targets",
+                        "wait for it to end, then run again", null);
+            }
+            if (!mayResolve) {
+                throw inDoubt(target, inDoubt, "this command only reads (or rolls back), and resolving it commits or rolls "
+                        + "back what that run did").hint("rerun the fleet command that prepared it (a run, migrate or seed, "
+                        + "not --dry-run): it resolves it first");
             }
             boolean commit;
             if (parts[1].equals("0")) {
                 commit = false;   // the commit point itself: never committed, so no target was
             } else {
-                var point = byName.values().stream().filter(t -> hash(t.name()).equals(parts[3])).findFirst().orElseThrow(() ->
-                        inDoubt(target, inDoubt, "its commit point (the first target of that run) is not among this run's targets"));
                 String status = xactStatus(point, Long.parseLong(parts[2]));
                 if (status == null) {
                     throw inDoubt(target, inDoubt, "the commit point " + point.name() + " no longer knows its transaction "
@@ -208,10 +270,60 @@ final class AllOrNone {
             } else {
                 TwoPhase.rollbackPrepared(target.database(), gid);
             }
-            note.accept("an --atomic run's transaction " + gid + ", prepared at " + inDoubt.prepared() + ", was left in "
+            tell.accept("an --atomic run's transaction " + gid + ", prepared at " + at(inDoubt) + ", was left in "
                     + "doubt here; " + (commit ? "committed, as its commit point was" : "rolled back, as its commit point was "
                     + "never committed"));
         }
+    }
+
+    /**
+     * The tool's prepared transactions that hold this target's run lock: those that would stop a
+     * run on it. (Another schema's of the same database hold another lock, and are not this target's.)
+     */
+    private static List<TwoPhase.InDoubt> holdingRunLock(Targets.Target target) {
+        long lock = Session.runLock(target.database().schema());
+        try (var connection = Session.open(target.database()); var query = connection.prepareStatement(
+                "SELECT p.gid, p.prepared, p.owner FROM pg_prepared_xacts p "
+                        + "JOIN pg_locks x ON x.locktype = 'transactionid' AND x.pid IS NULL AND x.transactionid = p.transaction "
+                        + "JOIN pg_locks l ON l.virtualtransaction = x.virtualtransaction AND l.pid IS NULL "
+                        + "AND l.locktype = 'advisory' AND l.classid = ?::oid AND l.objid = ?::oid AND l.objsubid = 1 "
+                        + "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                        + "WHERE p.database = current_database() AND left(p.gid, length(?)) = ? ORDER BY p.prepared, p.gid")) {
+            query.setLong(1, lock >>> 32);
+            query.setLong(2, lock & 0xFFFF_FFFFL);
+            query.setString(3, TwoPhase.GID_PREFIX);
+            query.setString(4, TwoPhase.GID_PREFIX);
+            var found = new ArrayList<TwoPhase.InDoubt>();
+            try (var rows = query.executeQuery()) {
+                while (rows.next()) {
+                    found.add(new TwoPhase.InDoubt(rows.getString(1), rows.getObject(2, java.time.OffsetDateTime.class)
+                            .toInstant(), rows.getString(3)));
+                }
+            }
+            return found;
+        } catch (java.sql.SQLException e) {
+            throw SeedError.fromSql(e, target.database());
+        }
+    }
+
+    /** Whether the run that prepared a transaction is still at work: its coordinator holds its liveness lock. */
+    private static boolean underWay(Targets.Target point, String run) {
+        try (var connection = Session.open(point.database()); var query = connection.prepareStatement(
+                "SELECT pg_try_advisory_lock(?)")) {
+            query.setLong(1, liveness(run));
+            try (var rows = query.executeQuery()) {
+                rows.next();
+                // Taken, it is let go with the connection: the run is over (its coordinator's session has ended).
+                return !rows.getBoolean(1);
+            }
+        } catch (java.sql.SQLException e) {
+            throw SeedError.fromSql(e, point.database());
+        }
+    }
+
+    private static String at(TwoPhase.InDoubt inDoubt) {
+        return java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(java.time.ZoneOffset.UTC)
+                .format(inDoubt.prepared());
     }
 
     private static String xactStatus(Targets.Target point, long xid) {
@@ -229,7 +341,7 @@ final class AllOrNone {
 
     private static SeedError inDoubt(Targets.Target target, TwoPhase.InDoubt inDoubt, String why) {
         return new SeedError(SeedError.EXIT_FAILED, target.database().describe(), "an --atomic run left its transaction "
-                + inDoubt.gid() + " (prepared at " + inDoubt.prepared() + ") in doubt here, and it cannot be resolved: " + why,
+                + inDoubt.gid() + " (prepared at " + at(inDoubt) + ") in doubt here, and it cannot be resolved: " + why,
                 "rerun the fleet command that prepared it, with the same targets; or, knowing the run's outcome, end it by "
                         + "hand: COMMIT PREPARED '" + inDoubt.gid() + "' or ROLLBACK PREPARED '" + inDoubt.gid() + "'", null);
     }

@@ -39,8 +39,13 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, bo
             + "(@ is %40, : is %3A, / is %2F, ? is %3F, # is %23, & is %26, % is %25)";
 
     static DatabaseTarget resolve(String urlOption, Map<String, String> env) {
+        return resolve(urlOption, "--url", env);
+    }
+
+    /** urlFrom: what a message calls the URL given (--url; a target of a targets file). */
+    static DatabaseTarget resolve(String urlOption, String urlFrom, Map<String, String> env) {
         String url = urlOption != null ? urlOption : blankToNull(env.get("DATABASE_URL"));
-        String source = urlOption != null ? "--url" : url != null ? "DATABASE_URL" : null;
+        String source = urlOption != null ? urlFrom : url != null ? "DATABASE_URL" : null;
         var parsed = url == null ? new ConnectionString(List.of(), null, null, null, null, new LinkedHashMap<>()) : ConnectionString.parse(url, source);
 
         int defaultPort = 5432;
@@ -171,10 +176,16 @@ record DatabaseTarget(List<HostPort> hosts, int defaultPort, String database, bo
                 source, warnings);
     }
 
-    /** The same target, said to come from source (a targets file's entry). */
-    DatabaseTarget from(String otherSource) {
-        return new DatabaseTarget(hosts, defaultPort, database, databaseNamed, user, password, passwordFrom, parameters,
-                otherSource, warnings);
+    /** The schema a connection's search_path begins with, as currentSchema names it (unquoted), or null: public. */
+    String schema() {
+        String schemas = parameters.get("currentSchema");
+        if (schemas == null || schemas.isBlank()) {
+            return null;
+        }
+        // As PostgreSQL reads a search_path: a quoted name as it is, another folded to lower case.
+        String first = schemas.startsWith("\"") ? schemas.substring(1, Math.max(1, schemas.indexOf('"', 1)))
+                : schemas.split(",")[0].trim().toLowerCase(java.util.Locale.ROOT);
+        return first.replace("\"\"", "\"");
     }
 
     /**

@@ -33,6 +33,11 @@ final class Fleet {
         static Done shown(int exitCode) {
             return new Done(exitCode, exitCode == 0 ? "done" : "failed", true);
         }
+
+        /** verify: a pass is a line; a failure shows its report. */
+        static Done verified(int exitCode) {
+            return new Done(exitCode, exitCode == 0 ? "verified" : "failed", false);
+        }
     }
 
     /** A command as it runs on one database: what seed_database's commands hand here. */
@@ -72,6 +77,8 @@ final class Fleet {
     private final Options options;
     private final Mode mode;
     private final Object printing = new Object();
+    /** This run's id: what its prepared transactions (--atomic) are named by. */
+    final String runId = java.util.UUID.randomUUID().toString().replace("-", "");
     /** The fleet's targets by name: where recovery finds an in-doubt transaction's commit point. */
     private Map<String, Targets.Target> targetsByName = Map.of();
 
@@ -87,8 +94,9 @@ final class Fleet {
     }
 
     private int run(Command command) {
-        if (options.parallel < 1) {
-            throw SeedError.usage("--parallel is " + options.parallel + "; it takes a number of connections, 1 or more", null);
+        int parallelOption = options.parallel == null ? DEFAULT_PARALLEL : options.parallel;
+        if (parallelOption < 1) {
+            throw SeedError.usage("--parallel is " + parallelOption + "; it takes a number of connections, 1 or more", null);
         }
         if (options.atomic && base.dryRun()) {
             throw SeedError.usage("--atomic commits all targets or none; with --dry-run nothing is committed", "leave one out");
@@ -99,9 +107,10 @@ final class Fleet {
         }
         long started = System.nanoTime();
         var targets = Targets.resolve(options, base.target(), base.env(), base.workingDir(), base.secrets());
+        checkEnvironments(targets);
         targetsByName = new LinkedHashMap<>();
         targets.list().forEach(t -> targetsByName.put(t.name(), t));
-        int parallel = Math.min(options.parallel, targets.list().size());
+        int parallel = Math.min(parallelOption, targets.list().size());
         boolean json = base.format() == Report.Format.json;
         var out = base.out();
         if (!json && !base.quiet()) {
@@ -130,6 +139,24 @@ final class Fleet {
             out.println(summary(outcomes, System.nanoTime() - started));
         }
         return exitCode;
+    }
+
+    /** A target's env names a declared environment: checked for all before any target runs, as a single run checks --env. */
+    private void checkEnvironments(Targets targets) {
+        if (!mode.seeds() || targets.list().stream().allMatch(t -> t.environment() == null)) {
+            return;
+        }
+        var declared = Environments.read(base.layout().seeds(), base.workingDir(), base.followSymlinks());
+        for (var target : targets.list()) {
+            if (target.environment() != null) {
+                try {
+                    declared.choose(target.environment(), Map.of());
+                } catch (SeedError e) {
+                    throw SeedError.usage("the target " + target.name() + " (" + targets.describedAs() + "): "
+                            + e.getMessage().replace(" (from --env)", ""), e.hint);
+                }
+            }
+        }
     }
 
     /**
@@ -185,7 +212,7 @@ final class Fleet {
                 new PrintWriter(new NoteWriter(target.name()), true)).withPrepareAs(gid);
         Done done;
         try {
-            AllOrNone.recover(target, targetsByName, config::note);
+            AllOrNone.recover(target, targetsByName, runId, mode.commits() && !base.dryRun(), config::tell);
             done = command.run(config);
         } catch (RuntimeException | VirtualMachineError e) {
             var handler = new SeedError.Handler(targetOut, new PrintWriter(errors, true), options, base::inRepository);
@@ -214,8 +241,9 @@ final class Fleet {
             return;
         }
         var style = base.style();
-        String verdict = (failure ? style.red("failed (exit " + done.exitCode() + ")") + ": " + firstLine(outcome.error())
-                : isDrift(done) ? style.red(done.verdict()) : done.verdict())
+        String verdict = failure ? style.red("failed (exit " + done.exitCode() + ")") + ": " + gist(outcome.error())
+                : rolledBack(outcome) ? style.yellow(outcome.finish()) + style.dim(" (it had: " + done.verdict() + ")")
+                : (isDrift(done) ? style.red(done.verdict()) : done.verdict())
                 + (outcome.finish() == null ? "" : "; " + outcome.finish());
         synchronized (printing) {
             base.out().println(String.format(Locale.ROOT, "  %-24s %s  %s", outcome.target().name(), verdict,
@@ -233,7 +261,7 @@ final class Fleet {
             }
             boolean failure = outcome.done().exitCode() != 0 && !isDrift(outcome.done());
             String text = failure ? outcome.error() + "\n" + outcome.report().strip() : outcome.report().strip();
-            if ((failure || outcome.done().changed()) && !text.isBlank() && !base.quiet()) {
+            if ((failure || outcome.done().changed() && !rolledBack(outcome)) && !text.isBlank() && !base.quiet()) {
                 out.println();
                 out.println(base.style().bold(outcome.target().name()) + base.style().dim(" (" + outcome.target().database()
                         .describe() + ")"));
@@ -246,10 +274,11 @@ final class Fleet {
     private String summary(List<Outcome> outcomes, long nanos) {
         var failedNames = new ArrayList<String>();
         var driftNames = new ArrayList<String>();
-        int changed = 0, inSync = 0, notRun = 0, rolledBack = 0;
+        var notRun = new ArrayList<String>();
+        int changed = 0, inSync = 0, rolledBack = 0;
         for (var outcome : outcomes) {
             if (!outcome.started()) {
-                notRun++;
+                notRun.add(outcome.target().name());
             } else if (rolledBack(outcome)) {
                 rolledBack++;
             } else if (isDrift(outcome.done())) {
@@ -268,7 +297,7 @@ final class Fleet {
                 parts.add(base.style().red(driftNames.size() + " out of sync") + ": " + names(driftNames));
             }
         } else if (mode == Mode.VERIFY) {
-            parts.add(changed + " verified");
+            parts.add(inSync + " verified");
         } else if (changed > 0 || mode.onlyReads()) {
             parts.add(changed + (mode.onlyReads() ? " shown" : mode.commits() && !base.dryRun() ? " changed" : " to change"));
         }
@@ -281,8 +310,9 @@ final class Fleet {
         if (rolledBack > 0) {
             parts.add(rolledBack + " rolled back (--atomic: all or none)");
         }
-        if (notRun > 0) {
-            parts.add(notRun + " not started" + (options.atomic ? " (--atomic: all or none)" : " (--fail-fast)"));
+        if (!notRun.isEmpty()) {
+            parts.add(notRun.size() + " not started" + (options.atomic ? " (--atomic: all or none)" : " (--fail-fast)") + ": "
+                    + (notRun.size() <= 10 ? names(notRun) : names(notRun.subList(0, 10)) + ", …"));
         }
         return outcomes.size() + (outcomes.size() == 1 ? " target" : " targets") + " in " + seconds(nanos) + ": "
                 + String.join(", ", parts) + ".";
@@ -333,9 +363,14 @@ final class Fleet {
         return String.join(", ", names);
     }
 
-    private static String firstLine(String text) {
+    /** An error's first sentence, for its target's line (its section below has all of it). */
+    private static String gist(String error) {
+        String text = error.startsWith("error: ") ? error.substring("error: ".length()) : error;
         int end = text.indexOf('\n');
-        return end < 0 ? text : text.substring(0, end);
+        text = end < 0 ? text : text.substring(0, end);
+        int sentence = text.indexOf(". ");
+        text = sentence < 0 ? text : text.substring(0, sentence);
+        return text.length() > 160 ? text.substring(0, 157) + "…" : text;
     }
 
     private static String seconds(long nanos) {

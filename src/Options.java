@@ -108,8 +108,8 @@ final class Options {
     String schemas;
 
     @Option(names = "--parallel", paramLabel = "N", scope = ScopeType.INHERIT,
-            description = "With targets: how many at a time, each on a connection of its own (default: ${DEFAULT-VALUE})")
-    int parallel = Fleet.DEFAULT_PARALLEL;
+            description = "With targets: how many at a time, each on a connection of its own (default: 4)")
+    Integer parallel;
 
     @Option(names = "--fail-fast", scope = ScopeType.INHERIT,
             description = "With targets: start no further target once one has failed (those under way finish)")

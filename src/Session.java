@@ -160,6 +160,11 @@ final class Session implements AutoCloseable {
                         + "false), current_schema()")
                 .bind(0, limits.lockTimeoutSeconds() + "s").bind(1, limits.statementTimeoutSeconds() + "s")
                 .map((rows, context) -> rows.getString(3)).one();
+        if (schema == null && target.schema() != null) {
+            // Nothing of the search_path exists: unqualified names would resolve nowhere (or fail far from here).
+            throw SeedError.usage("the schema " + target.schema() + " (currentSchema) does not exist in the database "
+                    + target.database(), "create it first (CREATE SCHEMA), or name a schema that is there");
+        }
         runLock = runLock(schema);
         // If this process dies, its backend notices within seconds and rolls back (PostgreSQL 14+).
         run("DO $$ BEGIN IF current_setting('server_version_num')::int >= 140000 THEN "

@@ -182,19 +182,19 @@ record Targets(List<Target> list, String describedAs) {
             Node urlNode = settings.get("url").getValueNode();
             String url = YamlSyntax.text(urlNode, display, "a target's url is a connection string, or ${NAME}");
             var variable = WHOLE_VARIABLE.matcher(url);
-            String source = "the target " + name + " of " + display;
+            String source = "the url of the target " + name + " in " + display;
             if (variable.matches()) {
                 url = DatabaseTarget.blankToNull(env.get(variable.group(1)));
                 if (url == null) {
                     throw SeedError.in(display, SeedFile.Pos.of(urlNode), "the environment variable " + variable.group(1)
                             + " (the url of the target " + name + ") is not set");
                 }
-                source = variable.group(1) + " (" + source + ")";
+                source = variable.group(1) + ", the url of the target " + name + " in " + display;
             } else if (url.contains("${")) {
                 throw SeedError.in(display, SeedFile.Pos.of(urlNode), "a url is a connection string, or ${NAME} as the whole "
                         + "of it; a part of one from a variable is not read").hint("put the whole URL in the variable");
             }
-            var database = DatabaseTarget.resolve(url, env).from(source);
+            var database = DatabaseTarget.resolve(url, source, env);
             if (database.password() != null) {
                 secrets.add(database.password());
             }

@@ -175,6 +175,15 @@ final class Verify implements AutoCloseable {
         }
         var verify = new Verify(server, name);
         RUNNING.add(verify);
+        if (target.schema() != null) {
+            // The schema the target's runs work in (a tenant's): the throwaway database has it too, empty.
+            try (var connection = Session.open(target.withDatabase(name, "verify")); var statement = connection.createStatement()) {
+                statement.execute("CREATE SCHEMA " + Catalog.quote(target.schema()));
+            } catch (SQLException e) {
+                verify.drop();
+                throw SeedError.fromSql(e, target);
+            }
+        }
         return verify;
     }
 

@@ -202,27 +202,31 @@ class AtomicFleetTest extends WithDatabase {
     void a_transaction_in_doubt_is_committed_when_its_commit_point_committed() {
         String gid = crashed(true);
 
+        // check resolves nothing (it writes nothing): it names the transaction.
         var check = run(1, urls(), "check", "--targets", "targets.yaml");
+        assertTrue(check.out().contains(gid) && check.out().contains("this command only reads"), check::toString);
+        assertEquals(1, inDoubt());
 
-        assertEquals(0, inDoubt(), check::toString);
-        assertTrue(check.err().contains(databases.get(1) + ": an --atomic run's transaction " + gid)
-                && check.err().contains("committed, as its commit point was"), check::toString);
-        // check rolls its own work back: what is left is the crashed run's, committed on both.
-        assertEquals("crashed run", text(databases.get(1), "SELECT label FROM prices WHERE code = 'pro'"));
-        assertEquals("crashed run", text(databases.get(0), "SELECT label FROM prices WHERE code = 'pro'"));
+        // A run does, first: the crashed run's change is committed there, then the run puts the file's value back.
+        var run = run(0, urls(), "--targets", "targets.yaml");
+        assertEquals(0, inDoubt(), run::toString);
+        assertTrue(run.err().contains(databases.get(1) + ": an --atomic run's transaction " + gid)
+                && run.err().contains("committed, as its commit point was"), run::toString);
+        assertTrue(run.out().contains("2 changed, 2 in sync."), run::toString);
+        assertEquals(2, run.out().split("label: crashed run → Pro plan", -1).length - 1, run::toString);
     }
 
     @Test
     void a_transaction_in_doubt_is_rolled_back_with_its_commit_point_when_that_never_committed() {
         crashed(false);
 
-        var check = run(0, urls(), "check", "--targets", "targets.yaml");
+        var run = run(0, urls(), "--targets", "targets.yaml");
 
-        assertEquals(0, inDoubt(), check::toString);
-        assertTrue(check.err().contains("rolled back, as its commit point was never committed"), check::toString);
+        assertEquals(0, inDoubt(), run::toString);
+        assertTrue(run.err().contains("rolled back, as its commit point was never committed"), run::toString);
         assertEquals("Pro plan", text(databases.get(1), "SELECT label FROM prices WHERE code = 'pro'"));
         assertEquals("Pro plan", text(databases.get(0), "SELECT label FROM prices WHERE code = 'pro'"));
-        assertTrue(check.out().contains(": 4 in sync."), check::toString);
+        assertTrue(run.out().contains(": 4 in sync."), run::toString);
     }
 
     @Test
@@ -242,6 +246,46 @@ class AtomicFleetTest extends WithDatabase {
     }
 
     @Test
+    void a_run_still_under_way_is_left_alone() throws SQLException {
+        crashed(false);
+        try (var alive = TestDatabase.connect(url(databases.get(0))); var statement = alive.createStatement()) {
+            // What the coordinator of that run holds while it works: its liveness lock on the commit point.
+            statement.execute("SELECT pg_advisory_lock(" + AllOrNone.liveness("0123456789abcdef0123456789abcdef") + ")");
+
+            var run = run(4, urls(), "--targets", "targets.yaml");
+
+            assertTrue(run.out().contains("another --atomic fleet run is under way"), run::toString);
+            assertEquals(2, inDoubt(), run::toString);
+        }
+        run(0, urls(), "--targets", "targets.yaml");
+        assertEquals(0, inDoubt());
+    }
+
+    @Test
+    void one_database_under_two_names_is_refused_and_nothing_changes() {
+        run(0, urls(), "--targets", "targets.yaml");
+        pro("40.00");
+        TestDatabase.write(workspace.resolve("targets.yaml"), "targets:\n"
+                + "  - {name: by-address, url: \"" + url(databases.get(0)) + "\"}\n"
+                + "  - {name: by-name, url: \"" + url(databases.get(0)).replace("127.0.0.1", "localhost") + "\"}\n");
+
+        var run = run(2, urls(), "--targets", "targets.yaml", "--atomic");
+
+        assertTrue(run.out().contains("another target of this run too"), run::toString);
+        assertEquals("25.00", proPrice(databases.get(0)), run::toString);
+        assertEquals(0, inDoubt());
+    }
+
+    @Test
+    void a_prepared_id_is_widened_to_the_full_id_nearest_the_servers_own() {
+        long epoch = 7L << 32;
+        assertEquals(epoch + 1300, AllOrNone.widened(1300, epoch + 1299), "a snapshot's xmax below the prepared id");
+        assertEquals(epoch + 1300, AllOrNone.widened(1300, epoch + 5000));
+        assertEquals(epoch - 10, AllOrNone.widened(0xFFFF_FFF6L, epoch + 20), "the counter wrapped since");
+        assertEquals(epoch + 5, AllOrNone.widened(5, epoch - 20), "prepared just after the wrap, xmax just before");
+    }
+
+    @Test
     void the_tool_killed_between_prepare_and_commit_leaves_one_version_everywhere_after_a_rerun() throws Exception {
         run(0, urls(), "--targets", "targets.yaml");
         pro("30.00");
@@ -257,7 +301,8 @@ class AtomicFleetTest extends WithDatabase {
         tool.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
         assertTrue(seenPrepared, "the run ended before a transaction was prepared: " + TestDatabase.read(log.resolve("err")));
 
-        var rerun = run(urls(), "check", "--targets", "targets.yaml");
+        // migrate resolves what is in doubt and has nothing else to do: what is left is the killed run's outcome.
+        var rerun = run(0, urls(), "migrate", "--targets", "targets.yaml");
 
         assertEquals(0, inDoubt(), rerun::toString);
         var prices = databases.stream().map(this::proPrice).distinct().toList();

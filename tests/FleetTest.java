@@ -159,7 +159,7 @@ class FleetTest extends WithDatabase {
                 + "  - {name: down, url: \"postgresql://postgres@127.0.0.1:" + closedPort + "/x\"}\n"
                 + "  - {name: first, url: " + TestDatabase.urlFor(names.get(0)) + "}\n");
         var failFast = run(3, "--targets", "targets.yaml", "--fail-fast", "--parallel", "1");
-        assertTrue(failFast.out().contains("1 failed: down, 1 not started (--fail-fast)."), failFast::toString);
+        assertTrue(failFast.out().contains("1 failed: down, 1 not started (--fail-fast): first."), failFast::toString);
     }
 
     @Test
@@ -179,6 +179,8 @@ class FleetTest extends WithDatabase {
         assertEquals(0, db.count("SELECT count(*) FROM pg_tables WHERE schemaname IN ('public', 'other')"));
         assertEquals(3, db.count("SELECT count(*) FROM tenant_042.prices"));
         assertTrue(run(0, "--schemas", "tenant\\_%").out().contains(": 100 in sync."));
+        var verify = run(0, "verify", "--schemas", "tenant\\_00_");
+        assertTrue(verify.out().contains("10 targets in") && verify.out().contains("10 verified."), verify::toString);
 
         // A single run on one schema and a fleet run wait for each other: the schema's run lock.
         db.execute("UPDATE tenant_007.prices SET price = 1 WHERE code = 'pro'");
@@ -206,6 +208,14 @@ class FleetTest extends WithDatabase {
                 + "  - name: acme\n    url: " + TestDatabase.urlFor(names.get(0)) + "\n    env: production\n"
                 + "    vars: {TENANT_NAME: Acme}\n"
                 + "  - name: globex\n    url: " + TestDatabase.urlFor(names.get(1)) + "\n    vars: {TENANT_NAME: Globex}\n");
+
+        String good = TestDatabase.read(workspace.resolve("targets.yaml"));
+        TestDatabase.write(workspace.resolve("targets.yaml"), good.replace("env: production", "env: prodution"));
+        var misspelt = run(2, "--targets", "targets.yaml");
+        assertTrue(misspelt.err().contains("the target acme (listed in targets.yaml): the environment prodution is not "
+                + "declared"), misspelt::toString);
+        assertEquals(0, count(names.get(1), "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), "nothing written");
+        TestDatabase.write(workspace.resolve("targets.yaml"), good);
 
         run(0, "--targets", "targets.yaml");
 
@@ -275,6 +285,10 @@ class FleetTest extends WithDatabase {
         assertTrue(both.err().contains("cannot go with"), both::toString);
         var atomicAlone = run(2, "--atomic");
         assertTrue(atomicAlone.err().contains("--atomic"), atomicAlone::toString);
+        var parallelAlone = run(2, "check", "--parallel", "3");
+        assertTrue(parallelAlone.err().contains("--parallel is for a run over targets"), parallelAlone::toString);
+        var missingSchema = run(2, "--url", db.url() + "?currentSchema=nowhere");
+        assertTrue(missingSchema.err().contains("the schema nowhere (currentSchema) does not exist"), missingSchema::toString);
         var junit = run(2, "check", "--databases", pattern("bad"), "--format", "junit");
         assertTrue(junit.err().contains("over targets"), junit::toString);
     }
