@@ -281,14 +281,22 @@ final class AllOrNone {
      * run on it. (Another schema's of the same database hold another lock, and are not this target's.)
      */
     private static List<TwoPhase.InDoubt> holdingRunLock(Targets.Target target) {
-        long lock = Session.runLock(target.database().schema());
-        try (var connection = Session.open(target.database()); var query = connection.prepareStatement(
+        try (var connection = Session.open(target.database()); var schema = connection.createStatement();
+             var query = connection.prepareStatement(
                 "SELECT p.gid, p.prepared, p.owner FROM pg_prepared_xacts p "
                         + "JOIN pg_locks x ON x.locktype = 'transactionid' AND x.pid IS NULL AND x.transactionid = p.transaction "
                         + "JOIN pg_locks l ON l.virtualtransaction = x.virtualtransaction AND l.pid IS NULL "
                         + "AND l.locktype = 'advisory' AND l.classid = ?::oid AND l.objid = ?::oid AND l.objsubid = 1 "
                         + "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
                         + "WHERE p.database = current_database() AND left(p.gid, length(?)) = ? ORDER BY p.prepared, p.gid")) {
+            // The lock a run takes here: that of the schema its connection writes in (current_schema(), as Session.begin
+            // reads it), not the one the URL names: a database's or role's search_path, or a quoted name, may differ.
+            String current;
+            try (var rows = schema.executeQuery("SELECT current_schema()")) {
+                rows.next();
+                current = rows.getString(1);
+            }
+            long lock = Session.runLock(current);
             query.setLong(1, lock >>> 32);
             query.setLong(2, lock & 0xFFFF_FFFFL);
             query.setString(3, TwoPhase.GID_PREFIX);
