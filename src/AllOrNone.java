@@ -317,11 +317,12 @@ final class AllOrNone {
     /** Whether the run that prepared a transaction is still at work: its coordinator holds its liveness lock. */
     private static boolean underWay(Targets.Target point, String run) {
         try (var connection = Session.open(point.database()); var query = connection.prepareStatement(
-                "SELECT pg_try_advisory_lock(?)")) {
+                "SELECT pg_try_advisory_lock_shared(?)")) {
             query.setLong(1, liveness(run));
             try (var rows = query.executeQuery()) {
                 rows.next();
-                // Taken, it is let go with the connection: the run is over (its coordinator's session has ended).
+                // Taken, it is let go with the connection: the run is over (its coordinator's session has ended). Shared:
+                // the coordinator holds it exclusively, and another target's probe, at the same moment, must not look like it.
                 return !rows.getBoolean(1);
             }
         } catch (java.sql.SQLException e) {
