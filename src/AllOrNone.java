@@ -296,6 +296,9 @@ final class AllOrNone {
                 rows.next();
                 current = rows.getString(1);
             }
+            if (current == null && target.database().schema() != null) {
+                return List.of();   // the schema named does not exist: the run stops there (Session.begin), and holds no lock
+            }
             long lock = Session.runLock(current);
             query.setLong(1, lock >>> 32);
             query.setLong(2, lock & 0xFFFF_FFFFL);
