@@ -261,7 +261,10 @@ final class AllOrNone {
                 }
                 if (status.equals("in progress")) {
                     // The commit point is still prepared: nothing was committed; it is rolled back first, then this one.
-                    TwoPhase.rollbackPrepared(point.database(), TwoPhase.GID_PREFIX + parts[0] + ":0:0:" + parts[3]);
+                    if (!TwoPhase.rollbackPrepared(point.database(), TwoPhase.GID_PREFIX + parts[0] + ":0:0:" + parts[3])) {
+                        // Ended between the question and the rollback (its coordinator was alive after all): ask again.
+                        status = String.valueOf(xactStatus(point, Long.parseLong(parts[2])));
+                    }
                 }
                 commit = status.equals("committed");
             }
