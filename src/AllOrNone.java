@@ -62,6 +62,11 @@ final class AllOrNone {
         return Session.RUN_LOCK ^ Long.parseUnsignedLong(run.substring(0, 16), 16);
     }
 
+    /** The target's prepared transaction has ended (committed or rolled back): a signal no longer leaves it in doubt. */
+    private void ended(Fleet.Outcome outcome) {
+        fleet.preparedNow.remove(outcome.target().name());
+    }
+
     private List<Fleet.Outcome> phases() {
         var point = targets.get(0);
         String pointHash = hash(point.name());
@@ -103,6 +108,7 @@ final class AllOrNone {
                     .finished("in doubt")));
             return finished;
         }
+        ended(outcomes.get(0));
         finished.add(outcomes.get(0).finished("committed"));
         var commits = new ArrayList<java.util.concurrent.Future<Fleet.Outcome>>();
         for (int i = 1; i < outcomes.size(); i++) {
@@ -115,6 +121,7 @@ final class AllOrNone {
                                 + "committed): something else ended it, and this target does not have the run's changes")
                                 .finished("gone: not committed");
                     }
+                    ended(outcome);
                     return outcome.finished("committed");
                 } catch (SeedError e) {
                     return outcome.failed(new Fleet.Done(e.exitCode, "prepared, not yet committed", false), "committed "
@@ -143,6 +150,7 @@ final class AllOrNone {
             String gid = prepared.get(outcome.target().name());
             try {
                 TwoPhase.rollbackPrepared(outcome.target().database(), gid);
+                ended(outcome);
             } catch (SeedError e) {
                 finished.add(outcome.failed(new Fleet.Done(e.exitCode, "prepared, not rolled back", false), "its rollback "
                         + "failed (" + e.getMessage() + "): the next fleet run on these targets rolls it back")

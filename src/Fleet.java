@@ -77,6 +77,32 @@ final class Fleet {
     private final Options options;
     private final Mode mode;
     private final Object printing = new Object();
+    /** The fleet under way, for the signal handler: what it has committed, and what it leaves prepared. */
+    static volatile Fleet current;
+    /** The targets whose run committed (not under --atomic), and the prepared transactions not yet ended (--atomic). */
+    final java.util.Set<String> committed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    final Map<String, String> preparedNow = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * What SIGINT or SIGTERM leaves of the fleet: the runs under way are rolled back, but the
+     * targets that committed have committed, and a prepared transaction stays for the next run.
+     */
+    String interrupted() {
+        var said = new StringBuilder("interrupted: the runs under way were rolled back");
+        if (!committed.isEmpty()) {
+            said.append("; ").append(committed.size()).append(committed.size() == 1 ? " target" : " targets")
+                    .append(" had committed already: ").append(names(new ArrayList<>(new java.util.TreeSet<>(committed))));
+        } else if (preparedNow.isEmpty()) {
+            said.append("; nothing was written");
+        }
+        if (!preparedNow.isEmpty()) {
+            said.append("; left prepared (--atomic), for the next fleet run on these targets to resolve: ")
+                    .append(names(new java.util.TreeMap<>(preparedNow).entrySet().stream()
+                            .map(e -> e.getKey() + " (" + e.getValue() + ")").toList()));
+        }
+        return said.append('.').toString();
+    }
+
     /** This run's id: what its prepared transactions (--atomic) are named by. */
     final String runId = java.util.UUID.randomUUID().toString().replace("-", "");
     /** The fleet's targets by name: where recovery finds an in-doubt transaction's commit point. */
@@ -124,10 +150,12 @@ final class Fleet {
             return thread;
         });
         List<Outcome> outcomes;
+        current = this;
         try {
             outcomes = options.atomic ? new AllOrNone(this, targets.list(), command, pool).run()
                     : each(targets.list(), command, pool, null, !json);
         } finally {
+            current = null;
             pool.shutdownNow();
         }
         int exitCode = outcomes.stream().filter(Outcome::started).mapToInt(o -> o.done().exitCode())
@@ -176,6 +204,13 @@ final class Fleet {
                     return new Outcome(target, null, "", "", 0, null);
                 }
                 var outcome = runOne(target, command, gid);
+                if (outcome.done().exitCode() == 0 && mode.commits() && !base.dryRun()) {
+                    if (gid != null) {
+                        preparedNow.put(target.name(), gid);
+                    } else {
+                        committed.add(target.name());
+                    }
+                }
                 if (outcome.done().exitCode() != 0 && !isDrift(outcome.done())) {
                     failed.set(true);
                 }

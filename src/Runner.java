@@ -49,7 +49,12 @@ final class Runner {
      */
     static Thread onSignal(PrintWriter err) {
         return new Thread(() -> {
-            if (!Session.RUNNING.isEmpty()) {
+            var fleet = Fleet.current;
+            if (fleet != null) {
+                // Runs of a fleet may have committed already, and --atomic ones be prepared: said as they are.
+                Session.RUNNING.forEach(Session::abort);
+                err.println(fleet.interrupted());
+            } else if (!Session.RUNNING.isEmpty()) {
                 err.println("interrupted: the run was rolled back; nothing was written.");
                 Session.RUNNING.forEach(Session::abort);
             }

@@ -38,7 +38,13 @@ record Targets(List<Target> list, String describedAs) {
         // Two names for one database (and schema) would run it twice; under --atomic the second would wait for the
         // first's prepared transaction, which holds its run lock, until --lock-timeout.
         var seen = new LinkedHashMap<String, String>();
+        var names = new java.util.HashSet<String>();
         for (var target : targets.list()) {
+            if (!names.add(target.name())) {
+                // database.schema names of --databases with --schemas can meet: a.b's c and a's b.c.
+                throw SeedError.usage("two targets have the name " + target.name(), "the report, and --atomic's "
+                        + "transactions, tell targets apart by name: rename a database or schema, or list them in --targets FILE");
+            }
             String previous = seen.putIfAbsent(target.database().describe(), target.name());
             if (previous != null) {
                 throw SeedError.usage("the targets " + previous + " and " + target.name() + " are the same database, "
