@@ -144,13 +144,19 @@ final class Catalog {
             schema = name.substring(0, dot);
             name = name.substring(dot + 1);
         }
+        // The schemas first, then each one's table by the catalog's unique indexes: a join of pg_class with pg_namespace
+        // filtered by the search path would be planned, without statistics, as a loop over every schema (a database of a
+        // thousand tenant schemas: most of a second per lookup).
         return handle.createQuery("""
-                        SELECT c.oid::bigint FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                        WHERE c.relname = ? AND c.relkind IN ('r', 'p')
-                          AND CASE WHEN ?::text IS NULL THEN n.nspname = ANY (current_schemas(false)) ELSE n.nspname = ? END
-                        ORDER BY array_position(current_schemas(false), n.nspname)
+                        SELECT c.oid::bigint
+                        FROM unnest(CASE WHEN ?::text IS NULL THEN current_schemas(false) ELSE ARRAY[?::name] END)
+                             WITH ORDINALITY AS s (nspname, position)
+                        JOIN pg_namespace n ON n.nspname = s.nspname
+                        JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = ?
+                        WHERE c.relkind IN ('r', 'p')
+                        ORDER BY s.position
                         LIMIT 1""")
-                .bind(0, name).bind(1, schema).bind(2, schema)
+                .bind(0, schema).bind(1, schema).bind(2, name)
                 .mapTo(Long.class).findOne().map(oid -> table(handle, oid));
     }
 
