@@ -47,8 +47,8 @@ final class Fleet {
 
     /**
      * One target's result: null done when it was not started (--fail-fast, or --atomic after a
-     * failure); finish: what --atomic did with its prepared transaction, or what was resolved of an
-     * earlier one's (null: nothing).
+     * failure); finish: what --atomic did with its prepared transaction (null: not --atomic). What
+     * a run resolved of an earlier one's is said on stderr as it happens.
      */
     record Outcome(Targets.Target target, Done done, String report, String error, long nanos, String finish) {
         boolean started() {
