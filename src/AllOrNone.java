@@ -48,7 +48,10 @@ final class AllOrNone {
      */
     List<Fleet.Outcome> run() {
         try (var alive = Session.open(targets.get(0).database()); var lock = alive.prepareStatement(
-                "SELECT pg_advisory_lock(?)")) {
+                "SELECT pg_advisory_lock(?)"); var settings = alive.createStatement()) {
+            // Idle all along, it must not be ended for that (idle_session_timeout, PostgreSQL 14+): its end says "crashed".
+            settings.execute("DO $$ BEGIN IF current_setting('server_version_num')::int >= 140000 THEN "
+                    + "PERFORM set_config('idle_session_timeout', '0', false); END IF; END $$");
             lock.setLong(1, liveness(run));
             lock.execute();
             return phases();
