@@ -21,99 +21,10 @@ import org.junit.jupiter.api.Test;
  * what a crash leaves in doubt is resolved by the next run, by the commit point's fate; the tool
  * killed between prepare and commit leaves, after a rerun, nothing in doubt and one version everywhere.
  */
-class AtomicFleetTest extends WithDatabase {
+class AtomicFleetTest extends PrivateFleet {
 
-    private static final String PASSWORD = "pw-for-atomic-fleets";
-    private static final AtomicInteger DATABASES = new AtomicInteger();
-    private PrivateServer server;
-    private final List<String> databases = new ArrayList<>();
-
-    @BeforeAll
-    void startServer() throws Exception {
-        server = PrivateServer.start(db, "seed_owner", PASSWORD, "max_prepared_transactions=20");
-    }
-
-    @AfterAll
-    void stopServer() throws Exception {
-        if (server != null) {
-            server.close();
-        }
-    }
-
-    @BeforeEach
-    void project() throws SQLException {
-        workspace = TestDatabase.copyOf(FleetTest.FLEET);
-        databases.clear();
-        for (int i = 0; i < 4; i++) {
-            String name = "tenant_" + DATABASES.incrementAndGet();
-            admin("CREATE DATABASE " + name);
-            databases.add(name);
-        }
-        targets(databases);
-    }
-
-    @AfterEach
-    void dropDatabases() throws SQLException {
-        for (String name : databases) {
-            var target = DatabaseTarget.resolve(url(name), Map.of());
-            for (var doubt : TwoPhase.inDoubt(target)) {
-                TwoPhase.rollbackPrepared(target, doubt.gid());
-            }
-            admin("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
-        }
-    }
-
-    private void admin(String sql) throws SQLException {
-        try (var connection = TestDatabase.connect(server.url(PASSWORD)); var statement = connection.createStatement()) {
-            statement.execute(sql);
-        }
-    }
-
-    private String url(String database) {
-        return server.url(PASSWORD).replace("/postgres", "/" + database);
-    }
-
-    /** targets.yaml: each database by its name, its URL (with the password) from a variable. */
-    private void targets(List<String> names) {
-        var text = new StringBuilder("targets:\n");
-        names.forEach(name -> text.append("  - {name: ").append(name).append(", url: \"${URL_").append(name.toUpperCase())
-                .append("}\"}\n"));
-        TestDatabase.write(workspace.resolve("targets.yaml"), text.toString());
-    }
-
-    private Map<String, String> urls() {
-        var env = new java.util.HashMap<String, String>();
-        databases.forEach(name -> env.put("URL_" + name.toUpperCase(), url(name)));
-        return env;
-    }
-
-    private String text(String database, String sql) {
-        try (var connection = TestDatabase.connect(url(database)); var statement = connection.createStatement();
-             var rows = statement.executeQuery(sql)) {
-            return rows.next() ? rows.getString(1) : null;
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private void execute(String database, String sql) {
-        try (var connection = TestDatabase.connect(url(database)); var statement = connection.createStatement()) {
-            statement.execute(sql);
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private long inDoubt() {
-        return Long.parseLong(text("postgres", "SELECT count(*) FROM pg_prepared_xacts"));
-    }
-
-    private String proPrice(String database) {
-        return text(database, "SELECT price FROM prices WHERE code = 'pro'");
-    }
-
-    private void pro(String price) {
-        seeds("prices.yaml", TestDatabase.read(workspace.resolve("seeds/prices.yaml")).replace("price: 25.00", "price: " + price));
+    AtomicFleetTest() {
+        super("tenant_", 4);
     }
 
     @Test

@@ -22,94 +22,10 @@ import org.junit.jupiter.api.Test;
  * whatever the target's schema is and however it came to be the run's schema; a signal must not
  * report "nothing was written" when targets committed, or were left prepared.
  */
-class FleetAttackTest extends WithDatabase {
+class FleetAttackTest extends PrivateFleet {
 
-    private static final String PASSWORD = "pw-for-fleet-attacks";
-    private static final AtomicInteger DATABASES = new AtomicInteger();
-    private PrivateServer server;
-    private final List<String> databases = new ArrayList<>();
-
-    @BeforeAll
-    void startServer() throws Exception {
-        server = PrivateServer.start(db, "seed_owner", PASSWORD, "max_prepared_transactions=20");
-    }
-
-    @AfterAll
-    void stopServer() throws Exception {
-        if (server != null) {
-            server.close();
-        }
-    }
-
-    @BeforeEach
-    void project() throws SQLException {
-        workspace = TestDatabase.copyOf(FleetTest.FLEET);
-        databases.clear();
-        for (int i = 0; i < 3; i++) {
-            String name = "atk_" + DATABASES.incrementAndGet();
-            admin("CREATE DATABASE " + name);
-            databases.add(name);
-        }
-        targets(databases);
-    }
-
-    @AfterEach
-    void dropDatabases() throws SQLException {
-        for (String name : databases) {
-            var target = DatabaseTarget.resolve(url(name), Map.of());
-            for (var doubt : TwoPhase.inDoubt(target)) {
-                TwoPhase.rollbackPrepared(target, doubt.gid());
-            }
-            admin("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
-        }
-    }
-
-    private void admin(String sql) throws SQLException {
-        try (var connection = TestDatabase.connect(server.url(PASSWORD)); var statement = connection.createStatement()) {
-            statement.execute(sql);
-        }
-    }
-
-    private String url(String database) {
-        return server.url(PASSWORD).replace("/postgres", "/" + database);
-    }
-
-    private void targets(List<String> names) {
-        var text = new StringBuilder("targets:\n");
-        names.forEach(name -> text.append("  - {name: ").append(name).append(", url: \"${URL_").append(name.toUpperCase())
-                .append("}\"}\n"));
-        TestDatabase.write(workspace.resolve("targets.yaml"), text.toString());
-    }
-
-    private Map<String, String> urls() {
-        var env = new HashMap<String, String>();
-        databases.forEach(name -> env.put("URL_" + name.toUpperCase(), url(name)));
-        return env;
-    }
-
-    private String text(String database, String sql) {
-        try (var connection = TestDatabase.connect(url(database)); var statement = connection.createStatement();
-             var rows = statement.executeQuery(sql)) {
-            return rows.next() ? rows.getString(1) : null;
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private void execute(String database, String sql) {
-        try (var connection = TestDatabase.connect(url(database)); var statement = connection.createStatement()) {
-            statement.execute(sql);
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private long inDoubt() {
-        return Long.parseLong(text("postgres", "SELECT count(*) FROM pg_prepared_xacts"));
-    }
-
-    private void pro(String price) {
-        seeds("prices.yaml", TestDatabase.read(workspace.resolve("seeds/prices.yaml")).replace("price: 25.00", "price: " + price));
+    FleetAttackTest() {
+        super("atk_", 3);
     }
 
     /**

@@ -11,6 +11,7 @@
 //SOURCES PrivateServer.java
 //SOURCES WithDatabase.java
 //SOURCES FreshProject.java
+//SOURCES PrivateFleet.java
 //SOURCES *Test.java
 
 // The sources hold → and …: UTF-8 whatever the locale of the machine that builds them.
