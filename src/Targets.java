@@ -94,7 +94,7 @@ record Targets(List<Target> list, String describedAs) {
      */
     private static List<DatabaseTarget> databases(DatabaseTarget base, String pattern) {
         var names = query(base, "SELECT datname FROM pg_database WHERE datname LIKE ? AND datallowconn AND NOT datistemplate "
-                + "AND (datname = ? OR datname <> 'postgres') ORDER BY datname COLLATE \"C\"", pattern);
+                + "AND (datname = ? OR datname <> 'postgres') ORDER BY datname COLLATE \"C\"", pattern, pattern);
         if (names.isEmpty()) {
             throw SeedError.usage("--databases " + pattern + ": no database on " + base.describe() + " matches it",
                     "the pattern is SQL LIKE's: % is any text, _ any one character (\\_ a literal _); maintenance databases "
@@ -106,13 +106,15 @@ record Targets(List<Target> list, String describedAs) {
     /** The schemas of the database whose names match the pattern, by name; PostgreSQL's own never. */
     private static List<String> schemas(DatabaseTarget database, String pattern) {
         return query(database, "SELECT nspname FROM pg_namespace WHERE nspname LIKE ? AND nspname NOT LIKE 'pg\\_%' "
-                + "AND nspname <> 'information_schema' AND ? IS NOT NULL ORDER BY nspname COLLATE \"C\"", pattern);
+                + "AND nspname <> 'information_schema' ORDER BY nspname COLLATE \"C\"", pattern);
     }
 
-    private static List<String> query(DatabaseTarget target, String sql, String pattern) {
+    /** The names a query of the catalog lists, its ? bound to values in order. */
+    private static List<String> query(DatabaseTarget target, String sql, String... values) {
         try (var connection = Session.open(target); var statement = connection.prepareStatement(sql)) {
-            statement.setString(1, pattern);
-            statement.setString(2, pattern);
+            for (int i = 0; i < values.length; i++) {
+                statement.setString(i + 1, values[i]);
+            }
             var names = new ArrayList<String>();
             try (var rows = statement.executeQuery()) {
                 while (rows.next()) {
