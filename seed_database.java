@@ -23,8 +23,13 @@
 // A short run: the C1 compiler and the serial collector start fastest and keep memory small. The heap
 // is bounded (a million CSV rows take under 200 MB, five million under 500 MB): an input that needs
 // more is a clear error (exit code 5), not a machine swapping or a process killed by the kernel. The
-// default charset UTF-8, as on JDK 18 and later, also under a POSIX locale.
+// default charset UTF-8, as on JDK 18 and later, also under a POSIX locale. No flight recorder: Jdbi
+// registers its statement event with JFR at its first statement when JFR is there, a tenth of a
+// no-op run's CPU, for recordings nobody makes. -FlightRecorder is deprecated (a warning on every
+// run, which -PrintWarnings keeps off the user's terminal) and, once a JDK drops it, unrecognized
+// (ignored, not a JVM that does not start).
 //RUNTIME_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmx1g -Dfile.encoding=UTF-8
+//RUNTIME_OPTIONS -XX:+IgnoreUnrecognizedVMOptions -XX:-PrintWarnings -XX:-FlightRecorder
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
@@ -131,12 +136,26 @@ public class seed_database implements Callable<Integer> {
 
     public static void main(String... args) {
         Timing.mark("the JVM started, main");
+        // picocli's start-up work this tool has no use for (its own settings, left to whoever sets them):
+        // looking for Groovy on the class path, and converters for java.time and java.sql types, which
+        // no option has (CommandLineTest checks that). A no-op run is that much sooner done.
+        setIfUnset("picocli.disable.closures", "true");
+        setIfUnset("picocli.converters.excludes", PICOCLI_UNUSED_CONVERTERS);
         // UTF-8 always; under a locale that is not UTF-8 the tool's own symbols in ASCII (see Report.PlainSymbols).
         var utf8 = new PrintWriter(new OutputStreamWriter(System.err, UTF_8), true);
         var err = Report.PlainSymbols.utf8Reader(System.getenv()) ? utf8 : Report.PlainSymbols.around(utf8);
         Runtime.getRuntime().addShutdownHook(Runner.onSignal(err));
         System.exit(execute(args, System.getenv(), Path.of("").toAbsolutePath(), Layout.scriptLocation(),
                 new PrintWriter(new OutputStreamWriter(System.out, UTF_8), true), err));
+    }
+
+    /** The types of picocli's built-in converters that no option of the tool has (regular expressions). */
+    static final String PICOCLI_UNUSED_CONVERTERS = "java\\.time\\..*,java\\.sql\\..*";
+
+    private static void setIfUnset(String property, String value) {
+        if (System.getProperty(property) == null) {
+            System.setProperty(property, value);
+        }
     }
 
     /** Runs one command line; its errors become a paragraph and an exit code in SeedError.Handler. */

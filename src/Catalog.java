@@ -16,6 +16,12 @@ final class Catalog {
      */
     record Table(String schema, String name, Map<String, Column> columns, List<List<String>> uniqueKeys,
                  List<String> primaryKey, List<ForeignKey> references, List<ForeignKey> referencedBy) {
+        /** Its schema and name: agrees with equals, without hashing every column and key at each lookup. */
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(schema, name);
+        }
+
         String qualified() {
             return quote(schema) + "." + quote(name);
         }

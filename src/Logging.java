@@ -7,11 +7,16 @@ import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
-import java.util.logging.SimpleFormatter;
 
 /** Flyway and the driver log through java.util.logging: short lines on stderr; more with --verbose. */
 final class Logging {
-    private static final Formatter FORMATTER = new SimpleFormatter();
+    /** A record's message with its parameters filled in (SimpleFormatter's set-up, reading its format, is not needed for that). */
+    private static final Formatter FORMATTER = new Formatter() {
+        @Override
+        public String format(LogRecord record) {
+            return formatMessage(record);
+        }
+    };
     /** Held here: java.util.logging keeps loggers only weakly, and would forget the level. */
     private static final Logger DRIVER = Logger.getLogger("org.postgresql"), FLYWAY = Logger.getLogger("org.flywaydb");
 

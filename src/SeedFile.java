@@ -21,6 +21,15 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
                 List<String> dependsOn, Removal removal, boolean ownsTable, Map<String, Generated> generated,
                 Map<String, Pos> settings, boolean usesVariables) {
     /**
+     * The file's path and table: equal files have equal ones, so this agrees with equals, without
+     * hashing every row of the file (a YAML file's are all in memory) at each lookup in a map of files.
+     */
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(path, table);
+    }
+
+    /**
      * A position in a file, 1-based, printed the way compilers do: line:column. A position in the
      * CSV file that holds a seed file's rows names that file: where() then says it.
      */

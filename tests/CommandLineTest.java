@@ -34,12 +34,58 @@ class CommandLineTest extends FreshProject {
         var first = jbang(elsewhere, Map.of("DATABASE_URL", db.url(), "SEED_DATABASE_HOME", workspace.toString()));
 
         assertEquals(0, first.exitCode(), first::toString);
+        // The JVM's options (//RUNTIME_OPTIONS: -XX:-FlightRecorder among them, deprecated) print no warning of the JVM's.
+        assertTrue(!first.err().contains("VM warning") && !first.err().contains("deprecated"), first::toString);
         assertTrue(first.out().contains("  seeds        " + workspace.resolve("seeds") + " (from SEED_DATABASE_HOME)"), first::toString);
         assertTrue(first.out().contains("llm_models.yaml → llm_models: 8 inserted, 0 updated, 0 unchanged"), first::toString);
 
         var unreachable = jbang(elsewhere, Map.of("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/x",
                 "SEED_DATABASE_HOME", workspace.toString()));
         assertEquals(3, unreachable.exitCode(), "the exit code passes through JBang:\n" + unreachable);
+    }
+
+    /**
+     * main() turns off picocli's built-in converters of java.time and java.sql types (start-up work):
+     * then no option or parameter of any command may have such a type, or its value would not convert.
+     */
+    @Test
+    void no_option_has_a_type_whose_converter_the_tool_turns_off() {
+        var excluded = java.util.Arrays.stream(seed_database.PICOCLI_UNUSED_CONVERTERS.split(","))
+                .map(java.util.regex.Pattern::compile).toList();
+        var types = new java.util.ArrayList<java.lang.reflect.Type>();
+        var classes = new java.util.ArrayDeque<Class<?>>(List.of(seed_database.class));
+        while (!classes.isEmpty()) {
+            var c = classes.pop();
+            for (var field : c.getDeclaredFields()) {
+                if (field.isAnnotationPresent(picocli.CommandLine.Mixin.class)) {
+                    classes.push(field.getType());
+                } else if (field.isAnnotationPresent(picocli.CommandLine.Option.class)
+                        || field.isAnnotationPresent(picocli.CommandLine.Parameters.class)) {
+                    types.add(field.getGenericType());
+                }
+            }
+            for (var method : c.getDeclaredMethods()) {
+                for (var parameter : method.getParameters()) {
+                    if (parameter.isAnnotationPresent(picocli.CommandLine.Option.class)
+                            || parameter.isAnnotationPresent(picocli.CommandLine.Parameters.class)) {
+                        types.add(parameter.getParameterizedType());
+                    }
+                }
+            }
+        }
+        assertTrue(types.size() > 20, "the options were found: " + types);
+        var named = new java.util.ArrayList<String>();
+        for (var type : types) {
+            named.add(type instanceof java.lang.reflect.ParameterizedType p ? p.getRawType().getTypeName() : type.getTypeName());
+            if (type instanceof java.lang.reflect.ParameterizedType p) {
+                java.util.Arrays.stream(p.getActualTypeArguments()).map(java.lang.reflect.Type::getTypeName).forEach(named::add);
+            }
+        }
+        for (String name : named) {
+            assertTrue(excluded.stream().noneMatch(e -> e.matcher(name).matches()), () -> "an option of type " + name
+                    + ": its converter is one seed_database.PICOCLI_UNUSED_CONVERTERS turns off");
+        }
+        assertTrue(excluded.stream().anyMatch(e -> e.matcher("java.time.Duration").matches()), "the check can fail");
     }
 
     @Test
