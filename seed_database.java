@@ -27,7 +27,7 @@
 // registers its statement event with JFR at its first statement when JFR is there, a tenth of a
 // no-op run's CPU, for recordings nobody makes. -FlightRecorder is deprecated (a warning on every
 // run, which -PrintWarnings keeps off the user's terminal) and, once a JDK drops it, unrecognized
-// (ignored, not a JVM that does not start).
+// (ignored, not a JVM that does not start; so is a mistyped -XX option given with -R or JAVA_TOOL_OPTIONS).
 //RUNTIME_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmx1g -Dfile.encoding=UTF-8
 //RUNTIME_OPTIONS -XX:+IgnoreUnrecognizedVMOptions -XX:-PrintWarnings -XX:-FlightRecorder
 
