@@ -576,6 +576,7 @@ final class Session implements AutoCloseable {
         if (scratchSchema != null) {
             run("DROP SCHEMA IF EXISTS " + scratchSchema + " CASCADE");
         }
+        fireDeferredTriggers();
         prepareSent = true;
         try {
             run("PREPARE TRANSACTION '" + gid + "'");
@@ -623,6 +624,16 @@ final class Session implements AutoCloseable {
         return prepared;
     }
 
+    /**
+     * Fires the deferred triggers the run's writes queued (a removal's, say), before the transaction
+     * ends. At COMMIT or PREPARE they would fire in the top-level transaction, whose id is older than
+     * every proof the run took (SkipProof): a row they wrote there would pass for one the proof saw.
+     * Fired here, they run in the newest subtransaction, whose id is newer than every proof's.
+     */
+    private void fireDeferredTriggers() {
+        run("SET CONSTRAINTS ALL IMMEDIATE");
+    }
+
     /** Undoes everything the run did: how a plan ends. */
     void rollback() {
         // The scratch schema goes with the transaction: a later one names its own.
@@ -635,6 +646,7 @@ final class Session implements AutoCloseable {
     }
 
     void commit() {
+        fireDeferredTriggers();
         try {
             connection.commit();
             committed = true;

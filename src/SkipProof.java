@@ -17,7 +17,9 @@ import java.util.Optional;
  * ids newer than P) and a snapshot S. It records a proof only when S shows no transaction in
  * progress with an id at most P (then every id up to P, but the run's own, has ended: none of them
  * writes again; and the run's own end with it). A subtransaction's id is newer than its parent's,
- * so an open transaction holding any id up to P shows in S by its own. An open transaction of
+ * so an open transaction holding any id up to P shows in S by its own. (The run's own top-level id
+ * is older than P as well, and a deferred trigger fired by COMMIT writes with it: Session.commit and
+ * prepare fire every deferred trigger before, in the newest subtransaction.) An open transaction of
  * another database does not count (pg_stat_activity says where each id's session is connected,
  * pg_prepared_xacts where a prepared transaction was, which has no session: a fleet run's targets
  * on one server; a transaction writes only in its own database); one that cannot be placed does. The run waits
@@ -52,7 +54,8 @@ import java.util.Optional;
  * writes after it, TRUNCATE, delete and insert of the same key, writes with triggers disabled or
  * session_replication_role = replica, VACUUM FREEZE, a restored dump, a statistics reset; and the
  * attacks on it in SkipProofAttackTest (partitions and children swapped, enum labels renamed at
- * any depth, database settings, a row moved between the YAML and the CSV file, now, regclass).
+ * any depth, database settings, a row moved between the YAML and the CSV file, now, regclass, a
+ * deferred trigger that writes the table when the run ends).
  */
 final class SkipProof extends FileContext.Step {
 

@@ -127,6 +127,46 @@ class SkipProofAttackTest extends FreshProject {
     }
 
     /**
+     * A deferred constraint trigger fires when the run ends, in its top-level transaction, whose id
+     * is older than every proof the run took: a row it writes there would look as old as the proof.
+     * Here a removal of one file (which runs after every file's proof) fires one that spoils the row
+     * of a file proved in the same run.
+     */
+    @Test
+    void a_deferred_trigger_that_writes_a_proved_table_when_the_run_ends() {
+        TestDatabase.write(workspace.resolve("migrations/V2__attack.sql"), """
+                CREATE TABLE names (code text PRIMARY KEY, name text NOT NULL);
+                CREATE TABLE flags (code text PRIMARY KEY, is_active boolean NOT NULL DEFAULT true);
+                CREATE FUNCTION spoil() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN UPDATE names SET name = 'Evil' WHERE code = 'x'; RETURN NULL; END $$;
+                CREATE CONSTRAINT TRIGGER spoil AFTER UPDATE ON flags DEFERRABLE INITIALLY DEFERRED
+                    FOR EACH ROW EXECUTE FUNCTION spoil();
+                """);
+        seeds("names.yaml", "table: names\nkey: code\nrows:\n  - {code: x, name: alpha}\n");
+        seeds("flags.yaml", "table: flags\nkey: code\nremoval: deactivate\nrows:\n  - {code: f}\n  - {code: g}\n");
+        runJson();
+        // One run: names.yaml compared and proved anew, then a flag deactivated, which fires the trigger.
+        seeds("names.yaml", "table: names\nkey: code\nrows:\n  - {code: x, name: beta}\n");
+        seeds("flags.yaml", "table: flags\nkey: code\nremoval: deactivate\nrows:\n  - {code: f}\n");
+        assertEquals(1, named(runJson(), "flags.yaml").get("deactivated").asInt());
+        assertEquals("Evil", db.text("SELECT name FROM names WHERE code = 'x'"));
+        var full = named(runJson("plan", "--full"), "names.yaml");
+        var plain = named(runJson(), "names.yaml");
+        assertEquals(1, full.get("updated").asInt(), full::toString);
+        assertEquals(full.get("updated"), plain.get("updated"), () -> "plain " + plain + "\nfull " + full);
+        assertEquals("beta", db.text("SELECT name FROM names WHERE code = 'x'"));
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode named(TestDatabase.Run run, String file) {
+        for (var outcome : run.json().get("seeds")) {
+            if (outcome.get("file").asText().equals(file)) {
+                return outcome;
+            }
+        }
+        throw new AssertionError("no " + file + " in " + run.out());
+    }
+
+    /**
      * With the database's default isolation REPEATABLE READ, a run's snapshot is older than its lock
      * on the table: an update committed while the run waits for the lock is invisible to the run's
      * comparison ("what it compared is what it writes" no longer holds). Not the proof's fault: the
