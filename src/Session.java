@@ -576,10 +576,10 @@ final class Session implements AutoCloseable {
         if (scratchSchema != null) {
             run("DROP SCHEMA IF EXISTS " + scratchSchema + " CASCADE");
         }
-        fireDeferredTriggers();
         prepareSent = true;
         try {
-            run("PREPARE TRANSACTION '" + gid + "'");
+            // One round trip: lost on its way, the PREPARE may have been done.
+            run(FIRE_DEFERRED_TRIGGERS + "; PREPARE TRANSACTION '" + gid + "'");
         } catch (SeedError failed) {
             var cause = SeedError.causeOf(failed, SQLException.class);
             boolean lost;
@@ -625,14 +625,13 @@ final class Session implements AutoCloseable {
     }
 
     /**
-     * Fires the deferred triggers the run's writes queued (a removal's, say), before the transaction
-     * ends. At COMMIT or PREPARE they would fire in the top-level transaction, whose id is older than
-     * every proof the run took (SkipProof): a row they wrote there would pass for one the proof saw.
-     * Fired here, they run in the newest subtransaction, whose id is newer than every proof's.
+     * Fires the deferred triggers the run's writes queued (a removal's, say) before the transaction
+     * ends: commit sends it first, prepare with its PREPARE. At COMMIT or PREPARE they would fire in
+     * the top-level transaction, whose id is older than every proof the run took (SkipProof): a row
+     * they wrote there would pass for one a proof saw. Fired before, they run in the newest
+     * subtransaction, whose id is newer than every proof's.
      */
-    private void fireDeferredTriggers() {
-        run("SET CONSTRAINTS ALL IMMEDIATE");
-    }
+    private static final String FIRE_DEFERRED_TRIGGERS = "SET CONSTRAINTS ALL IMMEDIATE";
 
     /** Undoes everything the run did: how a plan ends. */
     void rollback() {
@@ -646,7 +645,7 @@ final class Session implements AutoCloseable {
     }
 
     void commit() {
-        fireDeferredTriggers();
+        run(FIRE_DEFERRED_TRIGGERS);
         try {
             connection.commit();
             committed = true;

@@ -209,6 +209,39 @@ class SkipProofTest extends FreshProject {
         comparedAndRepaired(null);
     }
 
+    /**
+     * A table with a trigger (here the common one that sets updated_at) is proved only by a run
+     * that wrote none of its rows: the run after a write compares, the runs after that skip.
+     */
+    @Test
+    void a_table_with_a_trigger_is_proved_by_a_run_that_wrote_none_of_its_rows() {
+        db.execute("""
+                ALTER TABLE instruments ADD COLUMN updated_at timestamptz NOT NULL DEFAULT now();
+                CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN NEW.updated_at := clock_timestamp(); RETURN NEW; END $$;
+                CREATE TRIGGER touch BEFORE UPDATE ON instruments FOR EACH ROW EXECUTE FUNCTION touch();
+                """);
+        assertTrue(compared(runJson()), "the table's columns changed: compared");
+        assertFalse(compared(runJson()), "that comparison wrote nothing: its proof holds");
+
+        seeds("instruments.csv", CSV.replace("0.5", "0.25"));
+        var edited = runJson();
+        assertEquals(1, file(edited).get("updated").asInt());
+        var after = runJson();
+        assertTrue(compared(after), "a run that wrote rows of a table with triggers takes no proof");
+        assertEquals(0, file(after).get("updated").asInt());
+        assertFalse(compared(runJson()));
+
+        db.execute("UPDATE instruments SET tick = 2 WHERE symbol = 'A'");
+        var repaired = runJson();
+        assertTrue(compared(repaired));
+        assertEquals(1, file(repaired).get("updated").asInt());
+        assertEquals("0.010000", tick("A"));
+        assertTrue(compared(runJson()));
+        assertFalse(compared(runJson()));
+        assertEquals(3, file(runJson("plan", "--full")).get("unchanged").asInt(), "skipped, and in sync");
+    }
+
     @Test
     void check_skips_a_proved_file_and_finds_a_changed_one() {
         var check = run(0, "check", "--json");
