@@ -136,6 +136,7 @@ public class seed_database implements Callable<Integer> {
 
     public static void main(String... args) {
         Timing.mark("the JVM started, main");
+        Warmup.start();
         // picocli's start-up work this tool has no use for (its own settings, left to whoever sets them):
         // looking for Groovy on the class path, and converters for java.time and java.sql types, which
         // no option has (CommandLineTest checks that). A no-op run is that much sooner done.
@@ -219,6 +220,7 @@ public class seed_database implements Callable<Integer> {
         cli.setOut(tool.out).setErr(tool.err).setExecutionExceptionHandler(tool.failures)
                 .setParameterExceptionHandler(tool.failures);
         cli.setExecutionStrategy(parsed -> {
+            Warmup.await();
             try {
                 CommandOptions.refuseMisplaced(parsed);
             } catch (SeedError misplaced) {

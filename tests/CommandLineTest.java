@@ -172,4 +172,12 @@ class CommandLineTest extends FreshProject {
         assertEquals(0, clustered.exitCode(), clustered::toString);
         assertTrue(clustered.out().startsWith("seed_database " + seed_database.VERSION + "\n"), clustered::toString);
     }
+
+    /** main's warm-up of the libraries a run needs (Warmup): every class and call it names is there, and it ends. */
+    @Test
+    void the_start_up_warm_up_finds_everything_it_names_and_ends() {
+        Warmup.start();
+        Warmup.await();
+        assertEquals(null, Warmup.failure(), "the warm-up failed: a library no longer has what it names");
+    }
 }
