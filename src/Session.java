@@ -23,6 +23,8 @@ final class Session implements AutoCloseable {
     final DatabaseTarget target;
     /** The files staged so far in this run, so that a later file can be checked against them. */
     final List<Staged> staged = new ArrayList<>();
+    /** The tables this run has locked (lockTable): no other transaction writes them until it ends. */
+    final java.util.Set<String> lockedTables = new java.util.HashSet<>();
     final Connection connection;
     final Handle handle;
     private boolean committed;
@@ -398,6 +400,7 @@ final class Session implements AutoCloseable {
             run("SAVEPOINT seed_lock");
             run("LOCK TABLE " + qualified + " IN SHARE ROW EXCLUSIVE MODE");
             run("RELEASE SAVEPOINT seed_lock");
+            lockedTables.add(qualified);
         } catch (SeedError failed) {
             var e = SeedError.causeOf(failed, SQLException.class);
             if (e == null || !"55P03".equals(e.getSQLState())) {

@@ -43,12 +43,23 @@ import java.util.Optional;
  * arrays, ranges and composites, row security), the settings that change what a value's text
  * means (DateStyle, IntervalStyle, TimeZone, array_nulls, …), the server (its system identifier:
  * a dump restored into another cluster is not the same table). Not skipped, ever: a file whose
- * values hold ${VAR} (the environment may have changed), that gives a foreign key column
- * (references read other tables), or a date, time or reg* column (now and a table's name are read
- * anew each time), with a removal mode other than keep (the ownership records), whose table
- * another file seeds too, or is not a plain table alone (partitions, inheritance children and
- * foreign tables bring rows in without writing them); and with --full, in verify, and in a run
- * that applied a migration.
+ * values hold ${VAR} (the environment may have changed), that gives a date, time or reg* column
+ * (now and a table's name are read anew each time), whose table another file seeds too, or is not
+ * a plain table alone (partitions, inheritance children and foreign tables bring rows in without
+ * writing them); and with --full, in verify, and in a run that applied a migration.
+ *
+ * <p>What a comparison reads besides the file's table is proved with it, by the same argument, as
+ * row sets (RowSet): counted under a lock before P, none newer than P later. A file that removes
+ * rows reads which of them it owns and what it listed: the rows of its table in the tool's
+ * ownership tables (Ownership.record locks them, SHARE ROW EXCLUSIVE: runs wait for each other
+ * anyway, on the run lock, and anyone else waits for the run), and the seed files there are (a
+ * file gone hands its rows over), in the fingerprint. Its comparison, in sync, removes nothing: the
+ * rows it would remove are its table's that it owns and does not list (and, to deactivate, still
+ * active), all of which the proof holds fixed; a removal that did remove, after the proof, wrote
+ * newer rows. A file with a foreign key column reads the rows of the tables it refers to (a
+ * reference by key): each such table must have been locked by the run before the file (its own
+ * file comes first), else the file is compared every run; its rows and its shape (for the types of
+ * its unique keys' columns: a date key read as today would be read anew) are in the proof.
  *
  * <p>A table with triggers or rules of its own is proved only by a run that wrote none of its
  * rows for the file: a trigger may store a row otherwise than the file gives it (then every
@@ -73,10 +84,20 @@ final class SkipProof extends FileContext.Step {
 
     /** A proof as recorded. */
     record Recorded(String fingerprint, String tableShape, long tableRows, long upTo,
-                    long fileRows, long notInFile, List<String> notInFileKeys) {}
+                    long fileRows, long notInFile, List<String> notInFileKeys, List<Counted> others) {}
 
     /** What a file's writes left, taken under its lock, recorded when the run records its history. */
-    record Taken(String tableShape, long tableRows, long upTo) {}
+    record Taken(String tableShape, long tableRows, long upTo, List<Counted> others) {}
+
+    /**
+     * Rows besides its table's that a run's work with the file reads, proved by the same argument:
+     * every row of a table the file refers to (ofTable null), or the rows of the file's table in one
+     * of the tool's tables of ownership (ofTable its name). The shape is what must stay the same.
+     */
+    record RowSet(String relation, String ofTable, String shape) {}
+
+    /** A row set as a proof saw it: how many rows it held. */
+    record Counted(RowSet set, long rows) {}
 
     private final String proofs;
     /** The table's shape when the file began, under its lock: what a proof records (a change later voids it). */
@@ -92,16 +113,49 @@ final class SkipProof extends FileContext.Step {
 
     /** Why the file is compared whatever a proof says, and takes none; null when a proof may let it be skipped. */
     String ineligible() {
+        var unlocked = referredTables().filter(referred -> !session.lockedTables.contains(referred)).findFirst();
         return file.usesVariables() ? "its values hold ${…}"
-                : !file.removal().keeps() || file.ownsTable() ? "its removal mode"
                 : !run.otherFilesOf(file, table).isEmpty() ? "another file seeds its table"
                 : c.tableHasSecretCells ? "its table holds values from the environment"
-                : givesForeignKeys() ? "it gives foreign key columns (which may refer to rows by their key)"
+                : unlocked.isPresent() ? "it refers to rows of " + unlocked.get() + ", which no file of this run seeds (none locks it)"
                 : null;
     }
 
-    private boolean givesForeignKeys() {
-        return fileColumns().anyMatch(name -> table.referenceFrom(name).isPresent());
+    /**
+     * The tables besides its own that the file's foreign key columns refer to: a reference by key
+     * reads their rows. Each must be locked by this run before the file is (its file comes first):
+     * then no other transaction writes it between the reading and the proof.
+     */
+    private java.util.stream.Stream<String> referredTables() {
+        return fileColumns().map(table::referenceFrom).flatMap(Optional::stream).map(Catalog.ForeignKey::to)
+                .filter(referred -> !referred.equals(table.qualified())).distinct().sorted();
+    }
+
+    /**
+     * The row sets besides its table's that the file depends on, in a fixed order; null when one
+     * of them cannot hold a proof (a referred table with partitions, say).
+     */
+    private List<RowSet> otherRowSets() {
+        var sets = new java.util.ArrayList<RowSet>();
+        if (!file.removal().keeps() && !file.ownsTable()) {
+            // Which rows the file owns and what it listed: what its ownership and its removal read (Ownership, Removal).
+            var oids = handle.createQuery("SELECT to_regclass(?)::oid::text, to_regclass(?)::oid::text")
+                    .bind(0, run.ownershipTable).bind(1, run.listingsTable)
+                    .map((rs, ctx) -> new String[]{rs.getString(1), rs.getString(2)}).one();
+            if (oids[0] == null || oids[1] == null) {
+                return null;
+            }
+            sets.add(new RowSet(run.ownershipTable, table.qualified(), oids[0]));
+            sets.add(new RowSet(run.listingsTable, table.qualified(), oids[1]));
+        }
+        for (String referred : referredTables().toList()) {
+            String shape = shape(referred, null).text();
+            if (shape == null) {
+                return null;
+            }
+            sets.add(new RowSet(referred, null, shape));
+        }
+        return sets;
     }
 
     /** The columns the file gives: its rows' and its defaults'. */
@@ -111,8 +165,11 @@ final class SkipProof extends FileContext.Step {
 
     /** The file's fingerprint: what, besides its table, its rows' meaning depends on. */
     private String fingerprint() {
+        // A file that removes rows also takes over those that files now gone owned (Ownership): which files there are.
+        String files = file.removal().keeps() ? "" : run.allFiles.stream().map(SeedFile::name).sorted()
+                .collect(java.util.stream.Collectors.joining("/"));
         return SeedFile.sha256(String.join("\n", Config.VERSION, run.environment, file.checksum(), table.qualified(),
-                String.join(",", file.key())).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                String.join(",", file.key()), files).getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     /**
@@ -123,11 +180,21 @@ final class SkipProof extends FileContext.Step {
      * now, today; a reg* type: a name looked up in the catalog) at any depth of its type.
      */
     private Shape shape() {
-        var columns = fileColumns().toArray(String[]::new);
+        return shape(table.qualified(), fileColumns().toArray(String[]::new));
+    }
+
+    /**
+     * The shape of a table as {@link #shape()} takes it, with the types of the given columns; null
+     * columns: those of its unique keys (a table referred to is read by its keys: by a value the
+     * file gives, which may be today's date).
+     */
+    private Shape shape(String relation, String[] columns) {
         return handle.createQuery("""
                         WITH RECURSIVE used(type) AS (
                             SELECT a.atttypid FROM pg_attribute a
-                            WHERE a.attrelid = ?::regclass AND a.attname = ANY (?) AND a.attnum > 0 AND NOT a.attisdropped
+                            WHERE a.attrelid = ?::regclass AND a.attnum > 0 AND NOT a.attisdropped AND CASE WHEN ?
+                                THEN a.attnum IN (SELECT unnest(i.indkey::int2[]) FROM pg_index i WHERE i.indrelid = a.attrelid AND i.indisunique)
+                                ELSE a.attname = ANY (?) END
                           UNION
                             SELECT n.type FROM used u JOIN pg_type y ON y.oid = u.type CROSS JOIN LATERAL (
                                 SELECT y.typbasetype UNION ALL SELECT y.typelem
@@ -155,7 +222,7 @@ final class SkipProof extends FileContext.Step {
                                END,
                                c.relhasrules OR EXISTS (SELECT FROM pg_trigger g WHERE g.tgrelid = c.oid AND NOT g.tgisinternal)
                         FROM pg_class c WHERE c.oid = ?::regclass""")
-                .bind(0, table.qualified()).bind(1, columns).bind(2, table.qualified())
+                .bind(0, relation).bind(1, columns == null).bind(2, columns == null ? new String[0] : columns).bind(3, relation)
                 .map((rs, ctx) -> new Shape(rs.getString(1), rs.getBoolean(2))).one();
     }
 
@@ -174,22 +241,30 @@ final class SkipProof extends FileContext.Step {
      * is in sync, and the proof gives what the file's outcome reports.
      */
     Optional<Recorded> holds() {
-        if (ineligible() != null) {
+        String ineligible = ineligible();
+        if (ineligible != null) {
+            LOG.info(() -> file.name() + ": compared in every run, without a proof: " + ineligible);
             return Optional.empty();
         }
         // Taken before the file is compared: an enum label renamed while it is would void the proof, not hide in it.
         var shape = shape();
         shapeAtStart = shape.text();
         rewrites = shape.rewrites();
-        // --full, verify and a run that migrated compare every file, and take proofs for the next run.
-        if (shapeAtStart == null || run.full || run.migrated || !proofsExist()) {
+        if (shapeAtStart == null) {
+            LOG.info(() -> file.name() + ": compared in every run, without a proof: " + table.name() + " is not a plain table "
+                    + "alone, or a column the file gives is a date, a time or a reg* type (at any depth of its type)");
             return Optional.empty();
         }
+        // --full, verify and a run that migrated compare every file, and take proofs for the next run.
+        if (run.full || run.migrated || !proofsExist()) {
+            return Optional.empty();
+        }
+        // (other_rows through to_jsonb: a table of proofs an older version made has no such column, and no such rows.)
         var recorded = handle.createQuery("SELECT fingerprint, table_shape, table_rows, up_to, file_rows, "
-                        + "not_in_file, ARRAY(SELECT jsonb_array_elements_text(not_in_file_keys)) FROM " + proofs
-                        + " WHERE file = ? AND table_name = ?")
+                        + "not_in_file, ARRAY(SELECT jsonb_array_elements_text(not_in_file_keys)), to_jsonb(p) -> 'other_rows' FROM "
+                        + proofs + " p WHERE file = ? AND table_name = ?")
                 .bind(0, file.name()).bind(1, table.qualified()).map((rs, ctx) -> new Recorded(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4),
-                        rs.getLong(5), rs.getLong(6), List.of((String[]) rs.getArray(7).getArray()))).findOne();
+                        rs.getLong(5), rs.getLong(6), List.of((String[]) rs.getArray(7).getArray()), others(rs.getString(8)))).findOne();
         if (recorded.isEmpty() || !recorded.get().fingerprint().equals(fingerprint()) || !recorded.get().tableShape().equals(shapeAtStart)) {
             return Optional.empty();
         }
@@ -205,10 +280,64 @@ final class SkipProof extends FileContext.Step {
                 .map((rs, ctx) -> new long[]{rs.getLong(1), rs.getLong(2), rs.getLong(3)}).one();
         // The ages are taken from this run's id (the check of the third figure): then newer rows are newer than the proof.
         boolean holds = found[0] == proof.tableRows() && found[1] == 0 && found[2] == now - proof.upTo();
-        LOG.info(() -> file.name() + ": " + (holds ? "not compared: it and " + table.name() + " are as the last run left them"
-                : table.name() + " changed since the last run (" + found[0] + " rows, " + found[1] + " written since; "
-                + proof.tableRows() + " then): compared"));
-        return holds ? recorded : Optional.empty();
+        if (!holds) {
+            LOG.info(() -> file.name() + ": " + table.name() + " changed since the last run (" + found[0] + " rows, " + found[1]
+                    + " written since; " + proof.tableRows() + " then): compared");
+            return Optional.empty();
+        }
+        var expected = otherRowSets();
+        if (expected == null || !expected.equals(proof.others().stream().map(Counted::set).toList())) {
+            LOG.info(() -> file.name() + ": what it refers to or owns is not what the last run proved: compared");
+            return Optional.empty();
+        }
+        for (var other : proof.others()) {
+            var set = other.set();
+            var query = handle.createQuery("SELECT count(*), count(*) FILTER (WHERE age(xmin) < age(?::xid)) FROM " + set.relation()
+                    + (set.ofTable() == null ? "" : " WHERE table_name = ?")).bind(0, Long.toString(proof.upTo() & 0xFFFF_FFFFL));
+            if (set.ofTable() != null) {
+                query.bind(1, set.ofTable());
+            }
+            var counted = query.map((rs, ctx) -> new long[]{rs.getLong(1), rs.getLong(2)}).one();
+            if (counted[0] != other.rows() || counted[1] != 0) {
+                LOG.info(() -> file.name() + ": " + set.relation() + (set.ofTable() == null ? "" : " (of " + table.name() + ")")
+                        + " changed since the last run (" + counted[0] + " rows, " + counted[1] + " written since; " + other.rows()
+                        + " then): compared");
+                return Optional.empty();
+            }
+        }
+        LOG.info(() -> file.name() + ": not compared: it, " + table.name() + " and what it depends on are as the last run left them");
+        return recorded;
+    }
+
+    /** The row sets a proof recorded (its column other_rows, as JSON; none where there is no such column). */
+    private static List<Counted> others(String json) {
+        if (json == null) {
+            return List.of();
+        }
+        return ((List<?>) Json.parse(json)).stream().map(item -> (java.util.Map<?, ?>) item)
+                .map(set -> new Counted(new RowSet((String) set.get("relation"), (String) set.get("of_table"), (String) set.get("shape")),
+                        Long.parseLong(((Json.Literal) set.get("rows")).text())))
+                .toList();
+    }
+
+    private static String json(List<Counted> others) {
+        return Json.compact(others.stream().map(other -> {
+            var set = new java.util.LinkedHashMap<String, Object>();
+            set.put("relation", other.set().relation());
+            set.put("of_table", other.set().ofTable());
+            set.put("shape", other.set().shape());
+            set.put("rows", other.rows());
+            return set;
+        }).toList());
+    }
+
+    /** How many rows a row set holds now. */
+    private long count(RowSet set) {
+        var query = handle.createQuery("SELECT count(*) FROM " + set.relation() + (set.ofTable() == null ? "" : " WHERE table_name = ?"));
+        if (set.ofTable() != null) {
+            query.bind(0, set.ofTable());
+        }
+        return query.mapTo(Long.class).one();
     }
 
     /**
@@ -225,6 +354,12 @@ final class SkipProof extends FileContext.Step {
             return;
         }
         long rows = knownRows >= 0 ? knownRows : handle.createQuery("SELECT count(*) FROM " + table.qualified()).mapTo(Long.class).one();
+        var sets = otherRowSets();
+        if (sets == null) {
+            return;
+        }
+        // Under the run's locks as well: the tables referred to by theirs, the ownership tables by Ownership.record's.
+        var others = sets.stream().map(set -> new Counted(set, count(set))).toList();
         // Temporary normally; in two-phase mode a table of the transaction's scratch schema (Session.proofProbe).
         String probe = session.proofProbe();
         session.run("SAVEPOINT seed_proof");
@@ -254,7 +389,7 @@ final class SkipProof extends FileContext.Step {
                                     WHERE p.transaction::text::bigint = x::text::bigint % 4294967296
                                       AND p.database <> current_database()))
                             FROM pg_current_snapshot() s""").bind(0, upTo).bind(1, upTo).mapTo(Boolean.class).one()) {
-                taken = new Taken(shapeAtStart, rows, upTo);
+                taken = new Taken(shapeAtStart, rows, upTo, others);
                 return;
             }
         }
@@ -295,15 +430,20 @@ final class SkipProof extends FileContext.Step {
                         not_in_file       bigint      NOT NULL,
                         not_in_file_keys  jsonb       NOT NULL,
                         recorded_at       timestamptz NOT NULL DEFAULT now(),
+                        other_rows        jsonb       NOT NULL DEFAULT '[]',
                         PRIMARY KEY (file, table_name)
                     );
                     COMMENT ON TABLE %1$s IS 'Written by seed_database: for each seed file, what lets a run skip it while it and its table are unchanged (SkipProof.java).';
                     """.formatted(proofs));
+        } else if (!handle.createQuery("SELECT EXISTS (SELECT FROM pg_attribute WHERE attrelid = ?::regclass AND attname = 'other_rows' "
+                + "AND NOT attisdropped)").bind(0, proofs).mapTo(Boolean.class).one()) {
+            // Made by an older version of the tool: the row sets besides the table get their column.
+            session.run("ALTER TABLE " + proofs + " ADD COLUMN other_rows jsonb NOT NULL DEFAULT '[]'");
         }
         handle.createUpdate("INSERT INTO " + proofs + " (file, table_name, fingerprint, table_shape, table_rows, up_to, "
-                        + "file_rows, not_in_file, not_in_file_keys) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)")
+                        + "file_rows, not_in_file, not_in_file_keys, other_rows) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb)")
                 .bind(0, file.name()).bind(1, table.qualified()).bind(2, fingerprint()).bind(3, taken.tableShape())
                 .bind(4, taken.tableRows()).bind(5, taken.upTo()).bind(6, (long) c.rowCount)
-                .bind(7, outcome.notInFile()).bind(8, Json.compact(outcome.notInFileKeys())).execute();
+                .bind(7, outcome.notInFile()).bind(8, Json.compact(outcome.notInFileKeys())).bind(9, json(taken.others())).execute();
     }
 }

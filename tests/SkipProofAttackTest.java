@@ -148,22 +148,13 @@ class SkipProofAttackTest extends FreshProject {
         // One run: names.yaml compared and proved anew, then a flag deactivated, which fires the trigger.
         seeds("names.yaml", "table: names\nkey: code\nrows:\n  - {code: x, name: beta}\n");
         seeds("flags.yaml", "table: flags\nkey: code\nremoval: deactivate\nrows:\n  - {code: f}\n");
-        assertEquals(1, named(runJson(), "flags.yaml").get("deactivated").asInt());
+        assertEquals(1, file(runJson(), "flags.yaml").get("deactivated").asInt());
         assertEquals("Evil", db.text("SELECT name FROM names WHERE code = 'x'"));
-        var full = named(runJson("plan", "--full"), "names.yaml");
-        var plain = named(runJson(), "names.yaml");
+        var full = file(runJson("plan", "--full"), "names.yaml");
+        var plain = file(runJson(), "names.yaml");
         assertEquals(1, full.get("updated").asInt(), full::toString);
         assertEquals(full.get("updated"), plain.get("updated"), () -> "plain " + plain + "\nfull " + full);
         assertEquals("beta", db.text("SELECT name FROM names WHERE code = 'x'"));
-    }
-
-    private static com.fasterxml.jackson.databind.JsonNode named(TestDatabase.Run run, String file) {
-        for (var outcome : run.json().get("seeds")) {
-            if (outcome.get("file").asText().equals(file)) {
-                return outcome;
-            }
-        }
-        throw new AssertionError("no " + file + " in " + run.out());
     }
 
     /**

@@ -26,6 +26,10 @@ class SkipProofTest extends FreshProject {
                         CREATE TABLE other (x integer);
                         CREATE TABLE instruments_b (id bigserial PRIMARY KEY, symbol text NOT NULL UNIQUE, name text NOT NULL,
                                                     tick numeric(12,6) NOT NULL);
+                        CREATE TABLE flags (code text PRIMARY KEY, is_active boolean NOT NULL DEFAULT true);
+                        CREATE TABLE venues (id bigserial PRIMARY KEY, code text NOT NULL UNIQUE, name text NOT NULL);
+                        CREATE TABLE listings (id bigserial PRIMARY KEY, symbol text NOT NULL UNIQUE,
+                                               venue_id bigint NOT NULL REFERENCES venues (id));
                         """,
                 "seeds/instruments.yaml", "table: instruments\nkey: symbol\nrows: instruments.csv\n",
                 "seeds/instruments.csv", CSV));
@@ -293,5 +297,95 @@ class SkipProofTest extends FreshProject {
         runJson();
         runJson();
         assertTrue(compared(runJson("--env", "staging")));
+    }
+
+    // ── files that remove rows, and files that refer to others' rows: what else their proof holds ──
+
+    private static final String FLAGS = "table: flags\nkey: code\nremoval: deactivate\nrows:\n  - {code: f}\n  - {code: g}\n";
+
+    /**
+     * A file that removes rows is proved with the rows of the tool's ownership tables for its table:
+     * a run that compared it would remove a row someone made it own since, though neither the file
+     * nor its table changed. (Here a row the application added, h, is claimed for the file by hand.)
+     */
+    @Test
+    void trap_a_row_claimed_for_a_file_that_removes_rows() {
+        db.execute("INSERT INTO flags (code) VALUES ('h')");
+        seeds("flags.yaml", FLAGS);
+        runJson();
+        // (The first run writes its pending keys of ownership after its proof, when it finds h: the second takes it.)
+        runJson();
+        assertFalse(file(runJson(), "flags.yaml").get("compared").asBoolean(), "proved: nothing to remove, h is not its own");
+        assertEquals(1, file(runJson(), "flags.yaml").get("not_in_file").asInt());
+
+        db.execute("INSERT INTO seed_history_rows (table_name, row_key, file) VALUES ('\"public\".\"flags\"', 'h', 'flags.yaml')");
+        var run = file(runJson(), "flags.yaml");
+        assertTrue(run.get("compared").asBoolean(), run::toString);
+        assertEquals(1, run.get("deactivated").asInt(), run::toString);
+        assertEquals("false", db.text("SELECT is_active::text FROM flags WHERE code = 'h'"));
+        runJson();
+        assertFalse(file(runJson(), "flags.yaml").get("compared").asBoolean(), "in sync again, proved again");
+    }
+
+    /** The same for a claim given up by hand: the ownership's rows are fewer than the proof counted. */
+    @Test
+    void trap_a_row_released_by_a_file_that_removes_rows() {
+        seeds("flags.yaml", FLAGS);
+        runJson();
+        seeds("flags.yaml", "table: flags\nkey: code\nremoval: deactivate\nrows:\n  - {code: f}\n  - {code: g}\n  - {code: k}\n");
+        runJson();
+        assertFalse(file(runJson(), "flags.yaml").get("compared").asBoolean());
+        db.execute("DELETE FROM seed_history_rows WHERE row_key = 'k'");
+        assertTrue(file(runJson(), "flags.yaml").get("compared").asBoolean());
+    }
+
+    /** A file that removes rows takes over what files now gone owned: another seed file made or gone voids its proof. */
+    @Test
+    void trap_the_seed_files_there_are_for_a_file_that_removes_rows() {
+        seeds("flags.yaml", FLAGS);
+        runJson();
+        assertFalse(file(runJson(), "flags.yaml").get("compared").asBoolean());
+        seeds("more.yaml", "table: instruments_b\nkey: symbol\nrows:\n  - {symbol: Z, name: Zeta, tick: 1}\n");
+        assertTrue(file(runJson(), "flags.yaml").get("compared").asBoolean());
+        assertFalse(file(runJson(), "flags.yaml").get("compared").asBoolean());
+        assertTrue(file(runJson(), "instruments.yaml").get("unchanged").asInt() == 3);
+    }
+
+    private static final String VENUES = "table: venues\nkey: code\nrows:\n  - {code: a, name: Alpha}\n  - {code: b, name: Beta}\n";
+    private static final String LISTINGS = "table: listings\nkey: symbol\nrows:\n  - {symbol: L, venue_id: {code: a}}\n";
+
+    /**
+     * A file whose references are read in another file's table is proved with that table's rows:
+     * here the keys of two venues are swapped by hand; the venues' file puts their names right, and
+     * the listing, whose table did not change, must then refer to the other row.
+     */
+    @Test
+    void trap_the_rows_a_reference_is_read_in_changed_under_a_file_whose_table_did_not() {
+        seeds("venues.yaml", VENUES);
+        seeds("listings.yaml", LISTINGS);
+        runJson();
+        var proved = runJson();
+        assertFalse(file(proved, "venues.yaml").get("compared").asBoolean(), proved::toString);
+        assertFalse(file(proved, "listings.yaml").get("compared").asBoolean(), proved::toString);
+
+        db.execute("UPDATE venues SET code = CASE code WHEN 'a' THEN 'x' ELSE 'a' END");
+        db.execute("UPDATE venues SET code = 'b' WHERE code = 'x'");
+        var run = runJson();
+        assertTrue(file(run, "listings.yaml").get("compared").asBoolean(), run::toString);
+        assertEquals(1, file(run, "listings.yaml").get("updated").asInt(), run::toString);
+        assertEquals("a", db.text("SELECT v.code FROM listings l JOIN venues v ON v.id = l.venue_id WHERE l.symbol = 'L'"));
+    }
+
+    /** A table referred to that no file of the run seeds is not locked by it: the file is compared every run. */
+    @Test
+    void a_file_that_refers_to_a_table_no_file_of_the_run_seeds_is_always_compared() {
+        db.execute("INSERT INTO venues (code, name) VALUES ('a', 'Alpha')");
+        seeds("listings.yaml", LISTINGS);
+        runJson();
+        assertTrue(file(runJson(), "listings.yaml").get("compared").asBoolean());
+        seeds("venues.yaml", VENUES);
+        runJson();
+        assertFalse(file(runJson(), "listings.yaml").get("compared").asBoolean(), "seeded by the run, venues is locked by it");
+        assertTrue(file(runJson("seed", "listings.yaml"), "listings.yaml").get("compared").asBoolean(), "a run of the one file");
     }
 }

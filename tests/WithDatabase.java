@@ -78,4 +78,14 @@ abstract class WithDatabase {
     static com.fasterxml.jackson.databind.JsonNode file(TestDatabase.Run run) {
         return run.json().get("seeds").get(0);
     }
+
+    /** A seed file's outcome, by its name, in a run's --json document. */
+    static com.fasterxml.jackson.databind.JsonNode file(TestDatabase.Run run, String name) {
+        for (var outcome : run.json().get("seeds")) {
+            if (outcome.get("file").asText().equals(name)) {
+                return outcome;
+            }
+        }
+        throw new AssertionError("no " + name + " in " + run.out());
+    }
 }
