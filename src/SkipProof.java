@@ -104,6 +104,8 @@ final class SkipProof extends FileContext.Step {
     private String shapeAtStart;
     /** Whether the table had triggers or rules of its own when the file began. */
     private boolean rewrites;
+    /** The tables referred to as the file began, as row sets (null when one cannot hold a proof). */
+    private List<RowSet> referredAtStart;
     Taken taken;
 
     SkipProof(FileContext c) {
@@ -132,11 +134,16 @@ final class SkipProof extends FileContext.Step {
     }
 
     /**
-     * The row sets besides its table's that the file depends on, in a fixed order; null when one
-     * of them cannot hold a proof (a referred table with partitions, say).
+     * The row sets besides its table's that the file depends on, in a fixed order: those of the
+     * ownership tables now, and those of the tables referred to as the file began (an enum label of
+     * one renamed while the file is compared voids the proof); null when one of them cannot hold a
+     * proof (a referred table with partitions, say).
      */
     private List<RowSet> otherRowSets() {
         var sets = new java.util.ArrayList<RowSet>();
+        if (referredAtStart == null) {
+            return null;
+        }
         if (!file.removal().keeps() && !file.ownsTable()) {
             // Which rows the file owns and what it listed: what its ownership and its removal read (Ownership, Removal).
             var oids = handle.createQuery("SELECT to_regclass(?)::oid::text, to_regclass(?)::oid::text")
@@ -148,6 +155,13 @@ final class SkipProof extends FileContext.Step {
             sets.add(new RowSet(run.ownershipTable, table.qualified(), oids[0]));
             sets.add(new RowSet(run.listingsTable, table.qualified(), oids[1]));
         }
+        sets.addAll(referredAtStart);
+        return sets;
+    }
+
+    /** The tables referred to as row sets, with their shapes now; null when one of them cannot hold a proof. */
+    private List<RowSet> referredRowSets() {
+        var sets = new java.util.ArrayList<RowSet>();
         for (String referred : referredTables().toList()) {
             String shape = shape(referred, null).text();
             if (shape == null) {
@@ -250,6 +264,7 @@ final class SkipProof extends FileContext.Step {
         var shape = shape();
         shapeAtStart = shape.text();
         rewrites = shape.rewrites();
+        referredAtStart = referredRowSets();
         if (shapeAtStart == null) {
             LOG.info(() -> file.name() + ": compared in every run, without a proof: " + table.name() + " is not a plain table "
                     + "alone, or a column the file gives is a date, a time or a reg* type (at any depth of its type)");

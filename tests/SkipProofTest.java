@@ -376,6 +376,18 @@ class SkipProofTest extends FreshProject {
         assertEquals("a", db.text("SELECT v.code FROM listings l JOIN venues v ON v.id = l.venue_id WHERE l.symbol = 'L'"));
     }
 
+    /** The shape of a table referred to is in the proof: a column added to it, no row written, voids it. */
+    @Test
+    void trap_a_table_referred_to_changed_its_shape() {
+        seeds("venues.yaml", VENUES);
+        seeds("listings.yaml", LISTINGS);
+        runJson();
+        assertFalse(file(runJson(), "listings.yaml").get("compared").asBoolean());
+        db.execute("ALTER TABLE venues ADD COLUMN opens integer");
+        assertTrue(file(runJson(), "listings.yaml").get("compared").asBoolean());
+        assertFalse(file(runJson(), "listings.yaml").get("compared").asBoolean());
+    }
+
     /** A table referred to that no file of the run seeds is not locked by it: the file is compared every run. */
     @Test
     void a_file_that_refers_to_a_table_no_file_of_the_run_seeds_is_always_compared() {
