@@ -48,10 +48,12 @@ final class Ownership extends FileContext.Step {
                     PRIMARY KEY (table_name, file)
                 );
                 COMMENT ON TABLE %2$s IS 'Written by seed_database: the keys a seed file listed when it last recorded its rows in %3$s, how many it owned then, and the keys of a first load that it owns but are not yet there (pending).';
-                -- Runs wait for each other (the run lock); anyone else who would write who owns what waits for this run
-                -- to end: what it reads here and in Removal is what its skip proof records (SkipProof).
-                LOCK TABLE %1$s, %2$s IN SHARE ROW EXCLUSIVE MODE;
                 """.formatted(run.ownershipTable, run.listingsTable, run.ownershipTable.replace("'", "''")));
+        // Runs wait for each other (the run lock); anyone else who would write who owns what waits for this run to end:
+        // what it reads here and in Removal is what its skip proof records (SkipProof).
+        for (String tool : java.util.List.of(run.ownershipTable, run.listingsTable)) {
+            session.lockTable(tool, tool.replace("\"", ""), file.displayPath());
+        }
         // A rerun lists what the file listed when it last recorded them: those keys are still its own if it
         // owns as many rows as it did then (only a run of this file adds to them; another file's claim, or
         // the owner of a file that is gone taking them over, takes some away). Then nothing is written,

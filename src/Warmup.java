@@ -9,8 +9,8 @@ import java.util.concurrent.CountDownLatch;
  * as long to load and initialize the first time: {@link #start} does that on a second thread
  * meanwhile, and {@link #await} waits for it before the run uses any of them.
  *
- * <p>Nothing here reads a file of the user's, the network or the environment, and nothing it
- * makes is kept: only the JVM's state (classes loaded and initialized) carries over. That is why
+ * <p>Nothing here touches the user's files, the database or the network, and nothing it makes is
+ * kept: only the JVM's state (classes loaded and initialized) carries over. That is why
  * the wait comes before the first of those libraries is used, not as each one is: two threads
  * initializing one library's classes at once could wait on each other's class initialization
  * for ever; picocli's (on the first thread) and these share nothing but the JDK's own. A failure
@@ -20,7 +20,7 @@ final class Warmup {
 
     private static final CountDownLatch DONE = new CountDownLatch(1);
     private static volatile boolean started;
-    /** What went wrong in the warm-up, if anything: a name that a new version of a library no longer has, say (WarmupTest). */
+    /** What went wrong in the warm-up, if anything: a name that a new version of a library no longer has, say (CommandLineTest). */
     private static volatile Throwable failure;
 
     private Warmup() {

@@ -181,10 +181,22 @@ class SafetyTest extends FreshProject {
         TestDatabase.write(tutorial, steps.substring(0, steps.indexOf("  - slug: paper-trade\n")));
         assertRowWaitNamesTheHolder("tutorial_steps", "SELECT slug FROM tutorial_steps WHERE slug = 'paper-trade' FOR SHARE");
 
-        // The ownership table: a new step, whose ownership another transaction has inserted, not committed.
+        // The ownership table: a new step, whose ownership another transaction has inserted, not committed. The run
+        // locks the whole table before it reads who owns what (what it reads is what its skip proof records).
         TestDatabase.write(tutorial, steps + "  - {slug: new-step, position: 5, title: New, body: A new step.}\n");
-        assertRowWaitNamesTheHolder("seed_history_rows", "INSERT INTO seed_history_rows VALUES "
-                + "('\"public\".\"tutorial_steps\"', 'new-step', 'elsewhere.yaml')");
+        String before = db.snapshot();
+        try (Connection holder = db.holder("order-router")) {
+            holder.createStatement().execute("INSERT INTO seed_history_rows VALUES ('\"public\".\"tutorial_steps\"', 'new-step', "
+                    + "'elsewhere.yaml')");
+            var pid = holder.createStatement().executeQuery("SELECT pg_backend_pid()");
+            pid.next();
+            var run = run("seed", "--lock-timeout", "1");
+            assertEquals(4, run.exitCode(), run::toString);
+            assertTrue(run.err().contains("gave up after 1 s waiting to lock seed_history_rows, which order-router (pid "
+                    + pid.getInt(1) + ", user "), run::toString);
+            holder.rollback();
+        }
+        assertEquals(before, db.snapshot(), "nothing was written");
     }
 
     private void assertRowWaitNamesTheHolder(String table, String holding) throws Exception {

@@ -39,14 +39,15 @@ class SeedWorkflowTest extends FreshProject {
     void rerun_reports_no_change_and_rewrites_no_row() {
         runOk();
         var before = db.rowVersions("llm_models", "model_id");
-        String snapshot = db.snapshot("seed_history");
+        String snapshot = db.snapshot("seed_history", "seed_history_proofs");
 
         var rerun = runOk();
 
         assertTrue(rerun.out().contains("Migrations: up to date at version 20260208"), rerun::toString);
         assertTrue(rerun.out().contains("llm_models: 0 inserted, 0 updated, 8 unchanged"), rerun::toString);
         assertEquals(before, db.rowVersions("llm_models", "model_id"));
-        assertEquals(snapshot, db.snapshot("seed_history"), "nothing but the run's history record was written");
+        // (A file compared takes its proof anew: the rows of seed_history_proofs are the run's record, as its history is.)
+        assertEquals(snapshot, db.snapshot("seed_history", "seed_history_proofs"), "nothing but the run's history and proofs were written");
     }
 
     @Test

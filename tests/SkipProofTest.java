@@ -388,6 +388,17 @@ class SkipProofTest extends FreshProject {
         assertFalse(file(runJson(), "listings.yaml").get("compared").asBoolean());
     }
 
+    /** A table of proofs made by a version of the tool before other_rows: its proofs hold, and it gets the column. */
+    @Test
+    void a_table_of_proofs_an_older_version_made_is_read_and_given_the_new_column() {
+        db.execute("ALTER TABLE seed_history_proofs DROP COLUMN other_rows");
+        assertFalse(compared(runJson()), "a proof of a file that depends on nothing else holds as it was");
+        assertTrue(compared(runJson("--full")));
+        assertEquals(1, db.count("SELECT count(*) FROM pg_attribute WHERE attrelid = 'seed_history_proofs'::regclass "
+                + "AND attname = 'other_rows' AND NOT attisdropped"));
+        assertFalse(compared(runJson()));
+    }
+
     /** A table referred to that no file of the run seeds is not locked by it: the file is compared every run. */
     @Test
     void a_file_that_refers_to_a_table_no_file_of_the_run_seeds_is_always_compared() {
