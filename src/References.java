@@ -43,7 +43,7 @@ final class References extends FileContext.Step {
         var lookup = List.copyOf(value.entries().keySet());
         var known = references.get(column.name());
         var target = known != null ? known.target() : foreignKey.selfReference() ? table
-                : Catalog.find(handle, foreignKey.toSchema() + "." + foreignKey.toTable()).orElseThrow();
+                : session.table(foreignKey.toSchema() + "." + foreignKey.toTable()).orElseThrow();
         for (String name : lookup) {
             if (!target.columns().containsKey(name)) {
                 throw SeedError.in(file.displayPath(), value.entries().get(name).columnPos(), column.name() + " refers to "
@@ -191,7 +191,7 @@ final class References extends FileContext.Step {
         }
         return shownByKey.computeIfAbsent(column.name(), name -> table.referenceFrom(name).flatMap(foreignKey -> {
             var target = foreignKey.selfReference() ? table
-                    : Catalog.find(handle, foreignKey.toSchema() + "." + foreignKey.toTable()).orElse(null);
+                    : session.table(foreignKey.toSchema() + "." + foreignKey.toTable()).orElse(null);
             if (target == null) {
                 return java.util.Optional.empty();
             }

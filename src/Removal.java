@@ -215,7 +215,7 @@ final class Removal extends FileContext.Step {
     private void refuseWhileReferenced(String where, List<Object> parameters) {
         for (var foreignKey : table.referencedBy()) {
             var from = foreignKey.selfReference() ? table
-                    : Catalog.find(handle, foreignKey.fromSchema() + "." + foreignKey.fromTable()).orElseThrow();
+                    : session.table(foreignKey.fromSchema() + "." + foreignKey.fromTable()).orElseThrow();
             var naming = from.naturalKeys().stream().findFirst().orElse(from.primaryKey());
             String describe = naming == null ? "x.ctid::text" : naming.size() == 1 ? "x." + Catalog.quote(naming.get(0)) + "::text"
                     : "concat_ws(', ', " + naming.stream().map(k -> "x." + Catalog.quote(k) + "::text").collect(Collectors.joining(", ")) + ")";

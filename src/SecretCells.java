@@ -10,8 +10,11 @@ final class SecretCells extends FileContext.Step {
 
     /** Whether the database remembers cells of this file's table that hold a value from the environment. */
     boolean remembered() {
-        return handle.createQuery("SELECT to_regclass(?) IS NOT NULL").bind(0, run.secretCellsTable).mapTo(Boolean.class).one()
-                && handle.createQuery("SELECT EXISTS (SELECT 1 FROM " + run.secretCellsTable + " WHERE table_name = ?)")
+        if (!run.secretCellsExist) {
+            run.secretCellsExist = handle.createQuery("SELECT to_regclass(?) IS NOT NULL").bind(0, run.secretCellsTable)
+                    .mapTo(Boolean.class).one();
+        }
+        return run.secretCellsExist && handle.createQuery("SELECT EXISTS (SELECT 1 FROM " + run.secretCellsTable + " WHERE table_name = ?)")
                 .bind(0, table.qualified()).mapTo(Boolean.class).one();
     }
 

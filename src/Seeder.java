@@ -47,6 +47,10 @@ final class Seeder {
         boolean proofWaited;
         /** The table of the proofs that let a run skip a file that has not changed (SkipProof). */
         final String proofsTable;
+        /** Whether that table is there, once a file has asked (null before): it is made only once every file has been written. */
+        Boolean proofsExist;
+        /** Whether the table of cells from the environment is there, once a file found it (it is never dropped by a run). */
+        boolean secretCellsExist;
 
         Run(Session session, String environment, boolean production, boolean allowDelete, int maxRemovals, boolean dryRun,
             String historyTable, List<SeedFile> allFiles) {

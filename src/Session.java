@@ -25,6 +25,8 @@ final class Session implements AutoCloseable {
     final List<Staged> staged = new ArrayList<>();
     /** The tables this run has locked (lockTable): no other transaction writes them until it ends. */
     final java.util.Set<String> lockedTables = new java.util.HashSet<>();
+    /** The tables described while the run seeds, by the names they were asked by and their own (see {@link #table}). */
+    private final java.util.Map<String, java.util.Optional<Catalog.Table>> described = new java.util.HashMap<>();
     final Connection connection;
     final Handle handle;
     private boolean committed;
@@ -64,6 +66,8 @@ final class Session implements AutoCloseable {
      * comments and dollar quotes is one; nothing else is touched.
      */
     static final class PositionalParameters implements org.jdbi.v3.core.statement.SqlParser {
+        private static final java.util.regex.Pattern DOLLAR_QUOTE = java.util.regex.Pattern.compile("\\$[A-Za-z_]*\\$");
+
         @Override
         public org.jdbi.v3.core.statement.ParsedSql parse(String sql, org.jdbi.v3.core.statement.StatementContext context) {
             var parsed = org.jdbi.v3.core.statement.ParsedSql.builder();
@@ -77,7 +81,7 @@ final class Session implements AutoCloseable {
                 } else if (c == '/' && sql.startsWith("/*", i)) {
                     i = endOf(sql, sql.indexOf("*/", i) + 1);
                 } else if (c == '$') {
-                    var tag = java.util.regex.Pattern.compile("\\$[A-Za-z_]*\\$").matcher(sql).region(i, sql.length());
+                    var tag = DOLLAR_QUOTE.matcher(sql).region(i, sql.length());
                     if (tag.lookingAt()) {
                         i = endOf(sql, sql.indexOf(tag.group(), tag.end()) + tag.group().length() - 1);
                     }
@@ -141,6 +145,21 @@ final class Session implements AutoCloseable {
         } catch (SQLException e) {
             throw SeedError.fromSql(e, target);
         }
+    }
+
+    /**
+     * A table by name as {@link Catalog#find} describes it, once a session: a table that several
+     * files or references name is described once. Only seeding asks, after the migrations: it changes
+     * no table's columns, keys or foreign keys (its own DDL makes scratch tables and the tool's).
+     */
+    java.util.Optional<Catalog.Table> table(String qualifiedName) {
+        var known = described.get(qualifiedName);
+        if (known == null) {
+            known = Catalog.find(handle, qualifiedName);
+            described.put(qualifiedName, known);
+            known.ifPresent(found -> described.put(found.schema() + "." + found.name(), java.util.Optional.of(found)));
+        }
+        return known;
     }
 
     /** A connection to the target, as every connection of the tool is opened: the driver's, with the target's properties. */
@@ -397,9 +416,8 @@ final class Session implements AutoCloseable {
     /** Locks a table against writers for the rest of the run; a timed-out wait names who holds it. */
     void lockTable(String qualified, String displayName, String file) {
         try {
-            run("SAVEPOINT seed_lock");
-            run("LOCK TABLE " + qualified + " IN SHARE ROW EXCLUSIVE MODE");
-            run("RELEASE SAVEPOINT seed_lock");
+            // One round trip: a LOCK that times out leaves the savepoint to roll back to, below.
+            run("SAVEPOINT seed_lock; LOCK TABLE " + qualified + " IN SHARE ROW EXCLUSIVE MODE; RELEASE SAVEPOINT seed_lock");
             lockedTables.add(qualified);
         } catch (SeedError failed) {
             var e = SeedError.causeOf(failed, SQLException.class);

@@ -271,22 +271,32 @@ final class SkipProof extends FileContext.Step {
             return Optional.empty();
         }
         // --full, verify and a run that migrated compare every file, and take proofs for the next run.
-        if (run.full || run.migrated || !proofsExist()) {
+        if (run.full || run.migrated) {
+            return Optional.empty();
+        }
+        // Asked once a run: no file's proof is recorded (nor the table made) before every file has been written.
+        if (run.proofsExist == null) {
+            run.proofsExist = proofsExist();
+        }
+        if (!run.proofsExist) {
             return Optional.empty();
         }
         // (other_rows through to_jsonb: a table of proofs an older version made has no such column, and no such rows.)
+        // With this run's own id: newer than every row's, the table being locked; the age of every id is taken from it.
+        long[] now = new long[1];
         var recorded = handle.createQuery("SELECT fingerprint, table_shape, table_rows, up_to, file_rows, "
-                        + "not_in_file, ARRAY(SELECT jsonb_array_elements_text(not_in_file_keys)), to_jsonb(p) -> 'other_rows' FROM "
-                        + proofs + " p WHERE file = ? AND table_name = ?")
-                .bind(0, file.name()).bind(1, table.qualified()).map((rs, ctx) -> new Recorded(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4),
-                        rs.getLong(5), rs.getLong(6), List.of((String[]) rs.getArray(7).getArray()), others(rs.getString(8)))).findOne();
+                        + "not_in_file, ARRAY(SELECT jsonb_array_elements_text(not_in_file_keys)), to_jsonb(p) -> 'other_rows', "
+                        + "pg_current_xact_id()::text::bigint FROM " + proofs + " p WHERE file = ? AND table_name = ?")
+                .bind(0, file.name()).bind(1, table.qualified()).map((rs, ctx) -> {
+                    now[0] = rs.getLong(9);
+                    return new Recorded(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6),
+                            List.of((String[]) rs.getArray(7).getArray()), others(rs.getString(8)));
+                }).findOne();
         if (recorded.isEmpty() || !recorded.get().fingerprint().equals(fingerprint()) || !recorded.get().tableShape().equals(shapeAtStart)) {
             return Optional.empty();
         }
         var proof = recorded.get();
-        // This run's own id: newer than every row's, the table being locked; the age of every id is taken from it.
-        long now = handle.createQuery("SELECT pg_current_xact_id()::text::bigint").mapTo(Long.class).one();
-        if (now - proof.upTo() <= 0 || now - proof.upTo() >= MAX_AGE) {
+        if (now[0] - proof.upTo() <= 0 || now[0] - proof.upTo() >= MAX_AGE) {
             return Optional.empty();
         }
         var found = handle.createQuery("SELECT count(*), count(*) FILTER (WHERE age(xmin) < age(?::xid)), age(?::xid) FROM "
@@ -294,7 +304,7 @@ final class SkipProof extends FileContext.Step {
                 .bind(0, Long.toString(proof.upTo() & 0xFFFF_FFFFL)).bind(1, Long.toString(proof.upTo() & 0xFFFF_FFFFL))
                 .map((rs, ctx) -> new long[]{rs.getLong(1), rs.getLong(2), rs.getLong(3)}).one();
         // The ages are taken from this run's id (the check of the third figure): then newer rows are newer than the proof.
-        boolean holds = found[0] == proof.tableRows() && found[1] == 0 && found[2] == now - proof.upTo();
+        boolean holds = found[0] == proof.tableRows() && found[1] == 0 && found[2] == now[0] - proof.upTo();
         if (!holds) {
             LOG.info(() -> file.name() + ": " + table.name() + " changed since the last run (" + found[0] + " rows, " + found[1]
                     + " written since; " + proof.tableRows() + " then): compared");

@@ -336,7 +336,7 @@ final class Stage extends FileContext.Step {
             return null;
         }
         var target = foreignKey.selfReference() ? table
-                : Catalog.find(handle, foreignKey.toSchema() + "." + foreignKey.toTable()).orElse(null);
+                : session.table(foreignKey.toSchema() + "." + foreignKey.toTable()).orElse(null);
         var natural = target == null ? null : target.naturalKeys().stream().filter(k -> k.size() == 1).findFirst().orElse(null);
         if (natural == null) {
             return null;
