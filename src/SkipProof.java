@@ -100,10 +100,11 @@ final class SkipProof extends FileContext.Step {
     record Counted(RowSet set, long rows) {}
 
     private final String proofs;
-    /** The table's shape when the file began, under its lock: what a proof records (a change later voids it). */
-    private String shapeAtStart;
-    /** Whether the table had triggers or rules of its own when the file began. */
-    private boolean rewrites;
+    /**
+     * The table's shape when the file began, under its lock (what a proof records: a change later
+     * voids it), and whether it had triggers or rules of its own then; null before holds().
+     */
+    private Shape atStart;
     /** The tables referred to as the file began, as row sets (null when one cannot hold a proof). */
     private List<RowSet> referredAtStart;
     Taken taken;
@@ -261,11 +262,9 @@ final class SkipProof extends FileContext.Step {
             return Optional.empty();
         }
         // Taken before the file is compared: an enum label renamed while it is would void the proof, not hide in it.
-        var shape = shape();
-        shapeAtStart = shape.text();
-        rewrites = shape.rewrites();
+        atStart = shape();
         referredAtStart = referredRowSets();
-        if (shapeAtStart == null) {
+        if (atStart.text() == null) {
             LOG.info(() -> file.name() + ": compared in every run, without a proof: " + table.name() + " is not a plain table "
                     + "alone, or a column the file gives is a date, a time or a reg* type (at any depth of its type)");
             return Optional.empty();
@@ -292,7 +291,7 @@ final class SkipProof extends FileContext.Step {
                     return new Recorded(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6),
                             List.of((String[]) rs.getArray(7).getArray()), others(rs.getString(8)));
                 }).findOne();
-        if (recorded.isEmpty() || !recorded.get().fingerprint().equals(fingerprint()) || !recorded.get().tableShape().equals(shapeAtStart)) {
+        if (recorded.isEmpty() || !recorded.get().fingerprint().equals(fingerprint()) || !recorded.get().tableShape().equals(atStart.text())) {
             return Optional.empty();
         }
         var proof = recorded.get();
@@ -370,10 +369,10 @@ final class SkipProof extends FileContext.Step {
      * else -1), and an id P newer than every row of it. Taken only when no other transaction with an id up to P is in progress.
      */
     void take(long knownRows) {
-        if (shapeAtStart == null || ineligible() != null || run.dryRun) {
+        if (atStart == null || atStart.text() == null || ineligible() != null || run.dryRun) {
             return;
         }
-        if (rewrites && c.inserted + c.updated > 0) {
+        if (atStart.rewrites() && c.inserted + c.updated > 0) {
             LOG.info(() -> file.name() + ": no proof taken (the next run compares it): " + table.name() + " has triggers or "
                     + "rules, and this run wrote rows of it");
             return;
@@ -414,7 +413,7 @@ final class SkipProof extends FileContext.Step {
                                     WHERE p.transaction::text::bigint = x::text::bigint % 4294967296
                                       AND p.database <> current_database()))
                             FROM pg_current_snapshot() s""").bind(0, upTo).bind(1, upTo).mapTo(Boolean.class).one()) {
-                taken = new Taken(shapeAtStart, rows, upTo, others);
+                taken = new Taken(atStart.text(), rows, upTo, others);
                 return;
             }
         }
