@@ -27,7 +27,9 @@ class SkipProofTest extends FreshProject {
                         CREATE TABLE instruments_b (id bigserial PRIMARY KEY, symbol text NOT NULL UNIQUE, name text NOT NULL,
                                                     tick numeric(12,6) NOT NULL);
                         CREATE TABLE flags (code text PRIMARY KEY, is_active boolean NOT NULL DEFAULT true);
-                        CREATE TABLE venues (id bigserial PRIMARY KEY, code text NOT NULL UNIQUE, name text NOT NULL);
+                        CREATE TABLE venues (id bigserial PRIMARY KEY, code text NOT NULL UNIQUE, name text NOT NULL,
+                                             legacy_id bigint UNIQUE);
+                        CREATE TABLE notes (code text PRIMARY KEY, body text);
                         CREATE TABLE listings (id bigserial PRIMARY KEY, symbol text NOT NULL UNIQUE,
                                                venue_id bigint NOT NULL REFERENCES venues (id));
                         """,
@@ -397,6 +399,88 @@ class SkipProofTest extends FreshProject {
         assertEquals(1, db.count("SELECT count(*) FROM pg_attribute WHERE attrelid = 'seed_history_proofs'::regclass "
                 + "AND attname = 'other_rows' AND NOT attisdropped"));
         assertFalse(compared(runJson()));
+    }
+
+    /**
+     * A foreign key moved to another unique column of the table referred to writes no row of either
+     * table, but a reference by key now reads that column: the constraints are in the shape.
+     */
+    @Test
+    void trap_a_foreign_key_moved_to_another_column_of_the_table_referred_to() {
+        seeds("venues.yaml", "table: venues\nkey: code\nrows:\n  - {code: a, id: 1, legacy_id: 2, name: Alpha}\n"
+                + "  - {code: b, id: 2, legacy_id: 1, name: Beta}\n");
+        seeds("listings.yaml", LISTINGS);
+        runJson();
+        assertFalse(file(runJson(), "listings.yaml").get("compared").asBoolean());
+        db.execute("ALTER TABLE listings DROP CONSTRAINT listings_venue_id_fkey; "
+                + "ALTER TABLE listings ADD CONSTRAINT listings_venue_id_fkey FOREIGN KEY (venue_id) REFERENCES venues (legacy_id)");
+        var run = file(runJson(), "listings.yaml");
+        assertTrue(run.get("compared").asBoolean(), run::toString);
+        assertEquals(1, run.get("updated").asInt(), run::toString);
+        assertEquals("a", db.text("SELECT v.code FROM listings l JOIN venues v ON v.legacy_id = l.venue_id WHERE l.symbol = 'L'"));
+    }
+
+    /** A key dropped changes no row, but a comparison would stop: the file is compared, and the run says why it cannot. */
+    @Test
+    void trap_the_key_of_a_proved_file_dropped() {
+        db.execute("ALTER TABLE instruments DROP CONSTRAINT instruments_symbol_key");
+        var run = run(1);
+        assertTrue(run.err().contains("symbol"), run::toString);
+    }
+
+    /** Row security makes the rows a run sees depend on its role and settings: such a table is compared every run. */
+    @Test
+    void a_table_with_row_security_is_always_compared() {
+        db.execute("ALTER TABLE instruments ENABLE ROW LEVEL SECURITY");
+        assertTrue(compared(runJson()));
+        assertTrue(compared(runJson()));
+    }
+
+    /**
+     * A skipped file that removes rows, whose table a later file's trigger writes in the same run:
+     * its removal (after every file's writes) would find the row the trigger brought back. Here
+     * notes.yaml's new row reactivates the flag g, which flags.yaml retired.
+     */
+    @Test
+    void trap_a_later_file_of_the_same_run_writes_the_table_of_a_skipped_file_that_removes_rows() {
+        db.execute("""
+                CREATE FUNCTION activate_flag() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN UPDATE flags SET is_active = true WHERE code = NEW.code AND NOT is_active; RETURN NULL; END $$;
+                CREATE TRIGGER activate_flag AFTER INSERT OR UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION activate_flag();
+                """);
+        seeds("flags.yaml", FLAGS);
+        seeds("notes.yaml", "table: notes\nkey: code\nrows:\n  - {code: f, body: one}\n");
+        runJson();
+        seeds("flags.yaml", "table: flags\nkey: code\nremoval: deactivate\nrows:\n  - {code: f}\n");
+        assertEquals(1, file(runJson(), "flags.yaml").get("deactivated").asInt());
+        runJson();
+        runJson();
+        assertFalse(file(runJson(), "flags.yaml").get("compared").asBoolean(), "proved");
+
+        seeds("notes.yaml", "table: notes\nkey: code\nrows:\n  - {code: f, body: one}\n  - {code: g, body: two}\n");
+        var run = file(runJson(), "flags.yaml");
+        assertTrue(run.get("compared").asBoolean(), run::toString);
+        assertEquals(1, run.get("deactivated").asInt(), run::toString);
+        assertEquals("false", db.text("SELECT is_active::text FROM flags WHERE code = 'g'"));
+    }
+
+    /**
+     * What a run writes after its proofs (its removals, its history, a trigger of the application
+     * on them) is newer than they are: the proof's rolled-back savepoint leaves the run writing in a
+     * subtransaction of its own. Here a trigger on the table of proofs rewrites a row of the file.
+     */
+    @Test
+    void trap_a_write_by_the_run_after_its_proof() {
+        db.execute("""
+                CREATE FUNCTION spoil() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN UPDATE instruments SET name = 'Evil' WHERE symbol = 'A'; RETURN NULL; END $$;
+                CREATE TRIGGER spoil AFTER INSERT ON seed_history_proofs FOR EACH ROW EXECUTE FUNCTION spoil();
+                """);
+        assertTrue(compared(runJson("--full")));
+        assertEquals("Evil", db.text("SELECT name FROM instruments WHERE symbol = 'A'"));
+        var run = runJson();
+        assertTrue(compared(run), run::toString);
+        assertEquals(1, file(run).get("updated").asInt(), run::toString);
     }
 
     /** A table referred to that no file of the run seeds is not locked by it: the file is compared every run. */
