@@ -111,11 +111,17 @@ final class Seeder {
         seeders.forEach(Seeder::write);
         // A file that removes rows, skipped at its turn, whose table a later file's trigger or rule wrote since: a
         // comparison's removal, which comes after every file's writes, would find rows its proof does not hold. It is
-        // compared now (SkipProof.stillHolds).
-        for (var s : seeders) {
-            if (!s.c.compared && !s.c.file.removal().keeps() && !s.proof.stillHolds()) {
-                s.c.compared = true;
-                s.write();
+        // compared now (SkipProof.stillHolds); until no such file is left, since that comparison's writes may fire
+        // triggers too. (Compared this late, it also puts back what the trigger changed in its rows, which a comparison
+        // at its turn would have left to the next run.)
+        for (boolean again = true; again; ) {
+            again = false;
+            for (var s : seeders) {
+                if (!s.c.compared && !s.c.file.removal().keeps() && !s.proof.stillHolds()) {
+                    s.c.compared = true;
+                    s.write();
+                    again = true;
+                }
             }
         }
         // A file its proof skipped is in sync: it has nothing to remove (SkipProof says why).

@@ -42,9 +42,11 @@ import java.util.Optional;
  * oid and storage, columns, the labels of every enum a column's type reaches, through domains,
  * arrays, ranges and composites, row security), the settings that change what a value's text
  * means (DateStyle, IntervalStyle, TimeZone, array_nulls, …), the server (its system identifier:
- * a dump restored into another cluster is not the same table); its constraints and indexes (a
- * foreign key moved to another column, a key dropped: what a reference reads, what the checks of
- * a comparison look at). Not skipped, ever: a file whose values hold ${VAR} (the environment may
+ * a dump restored into another cluster is not the same table); its constraints and indexes, and
+ * those of the domains its columns' types reach (a foreign key moved to another column, a key
+ * dropped: what a reference reads, what the checks of a comparison look at); the database's own =
+ * operators (rows, keys and references are matched by =, and the search for one may find such an
+ * operator before pg_catalog's). Not skipped, ever: a file whose values hold ${VAR} (the environment may
  * have changed), that gives a date, time or reg* column (now and a table's name are read anew each
  * time), whose table another file seeds too, or is not a plain table alone (partitions,
  * inheritance children and foreign tables bring rows in without writing them), or has row security
@@ -244,6 +246,13 @@ final class SkipProof extends FileContext.Step {
                              FROM pg_index i WHERE i.indrelid = c.oid),
                             (SELECT string_agg(e.enumtypid || '=' || e.enumlabel, ',' ORDER BY e.enumtypid, e.enumsortorder)
                              FROM pg_enum e WHERE e.enumtypid IN (SELECT type FROM used)),
+                            -- the constraints of the domains a column's type reaches (what the checks would refuse)
+                            (SELECT string_agg(concat_ws(':', k.contypid, k.conname, pg_get_constraintdef(k.oid)), ',' ORDER BY k.oid)
+                             FROM pg_constraint k WHERE k.contypid IN (SELECT type FROM used)),
+                            -- every = of the database's own: a comparison, a key and a reference match by =, which the
+                            -- search for an operator may find outside pg_catalog (one made or dropped writes no row)
+                            (SELECT string_agg(concat_ws(':', o.oid, o.oprleft, o.oprright, o.oprcode), ',' ORDER BY o.oid)
+                             FROM pg_operator o WHERE o.oprname = '=' AND o.oprnamespace <> 'pg_catalog'::regnamespace),
                             -- the settings that change what a value's text means
                             (SELECT string_agg(current_setting(name), ',') FROM unnest(ARRAY['DateStyle', 'IntervalStyle', 'TimeZone',
                                 'timezone_abbreviations', 'array_nulls', 'extra_float_digits', 'bytea_output', 'standard_conforming_strings',

@@ -428,6 +428,42 @@ class SkipProofTest extends FreshProject {
         assertTrue(run.err().contains("symbol"), run::toString);
     }
 
+    /**
+     * A comparison matches by =, and the search for an operator takes one of the database's own
+     * over pg_catalog's generic one for ranges: such an = dropped writes no row, yet the comparison
+     * it made (every range equal) no longer holds. The database's own = operators are in the shape.
+     */
+    @Test
+    void trap_an_equality_operator_of_the_database_dropped() {
+        db.execute("CREATE TABLE ranges (k text PRIMARY KEY, r int4range)");
+        seeds("ranges.yaml", "table: ranges\nkey: k\nrows:\n  - {k: a, r: '[1,5)'}\n");
+        runJson();
+        db.execute("""
+                CREATE FUNCTION always_equal(int4range, int4range) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT true';
+                CREATE OPERATOR public.= (leftarg = int4range, rightarg = int4range, function = always_equal);
+                UPDATE ranges SET r = '[7,9)';
+                """);
+        assertEquals(0, file(runJson(), "ranges.yaml").get("updated").asInt(), "every range is equal to every other now");
+        assertFalse(file(runJson(), "ranges.yaml").get("compared").asBoolean(), "proved, with that =");
+        db.execute("DROP OPERATOR public.= (int4range, int4range)");
+        var run = file(runJson(), "ranges.yaml");
+        assertTrue(run.get("compared").asBoolean(), run::toString);
+        assertEquals(1, run.get("updated").asInt(), run::toString);
+        assertEquals("[1,5)", db.text("SELECT r::text FROM ranges WHERE k = 'a'"));
+    }
+
+    /** A constraint added to a domain of a column (NOT VALID: no row is checked, none written) would stop a comparison. */
+    @Test
+    void trap_a_constraint_added_to_the_domain_of_a_column() {
+        db.execute("CREATE DOMAIN small AS integer; CREATE TABLE sized (k text PRIMARY KEY, n small)");
+        seeds("sized.yaml", "table: sized\nkey: k\nrows:\n  - {k: a, n: 50}\n");
+        runJson();
+        assertFalse(file(runJson(), "sized.yaml").get("compared").asBoolean());
+        db.execute("ALTER DOMAIN small ADD CONSTRAINT below_ten CHECK (VALUE < 10) NOT VALID");
+        var run = run(1);
+        assertTrue(run.err().contains("below_ten"), run::toString);
+    }
+
     /** Row security makes the rows a run sees depend on its role and settings: such a table is compared every run. */
     @Test
     void a_table_with_row_security_is_always_compared() {
