@@ -151,10 +151,10 @@ final class SkipProof extends FileContext.Step {
      * proof (a referred table with partitions, say).
      */
     private List<RowSet> otherRowSets() {
-        var sets = new java.util.ArrayList<RowSet>();
         if (referredAtStart == null) {
             return null;
         }
+        var sets = new java.util.ArrayList<RowSet>();
         if (!file.removal().keeps() && !file.ownsTable()) {
             // Which rows the file owns and what it listed: what its ownership and its removal read (Ownership, Removal).
             var oids = handle.createQuery("SELECT to_regclass(?)::oid::text, to_regclass(?)::oid::text")
@@ -288,12 +288,12 @@ final class SkipProof extends FileContext.Step {
         }
         // Taken before the file is compared: an enum label renamed while it is would void the proof, not hide in it.
         atStart = shape();
-        referredAtStart = referredRowSets();
         if (atStart.text() == null) {
             LOG.info(() -> file.name() + ": compared in every run, without a proof: " + table.name() + " is not a plain table "
                     + "alone, has row security, or a column the file gives is a date, a time or a reg* type (at any depth of its type)");
             return Optional.empty();
         }
+        referredAtStart = referredRowSets();
         // --full, verify and a run that migrated compare every file, and take proofs for the next run.
         if (run.full || run.migrated) {
             return Optional.empty();
@@ -341,12 +341,7 @@ final class SkipProof extends FileContext.Step {
         }
         for (var other : proof.others()) {
             var set = other.set();
-            var query = handle.createQuery("SELECT count(*), count(*) FILTER (WHERE age(xmin) < age(?::xid)) FROM " + set.relation()
-                    + (set.ofTable() == null ? "" : " WHERE table_name = ?")).bind(0, Long.toString(proof.upTo() & 0xFFFF_FFFFL));
-            if (set.ofTable() != null) {
-                query.bind(1, set.ofTable());
-            }
-            var counted = query.map((rs, ctx) -> new long[]{rs.getLong(1), rs.getLong(2)}).one();
+            var counted = rowsAndNewer(set.relation(), set.ofTable(), proof.upTo());
             if (counted[0] != other.rows() || counted[1] != 0) {
                 LOG.info(() -> file.name() + ": " + set.relation() + (set.ofTable() == null ? "" : " (of " + table.name() + ")")
                         + " changed since the last run (" + counted[0] + " rows, " + counted[1] + " written since; " + other.rows()
@@ -366,8 +361,7 @@ final class SkipProof extends FileContext.Step {
      * comes after all of them.)
      */
     boolean stillHolds() {
-        var found = handle.createQuery("SELECT count(*), count(*) FILTER (WHERE age(xmin) < age(?::xid)) FROM " + table.qualified())
-                .bind(0, Long.toString(held.upTo() & 0xFFFF_FFFFL)).map((rs, ctx) -> new long[]{rs.getLong(1), rs.getLong(2)}).one();
+        var found = rowsAndNewer(table.qualified(), null, held.upTo());
         boolean holds = found[0] == held.tableRows() && found[1] == 0;
         if (!holds) {
             LOG.info(() -> file.name() + ": compared after all: a later file of this run wrote " + table.name()
@@ -397,6 +391,20 @@ final class SkipProof extends FileContext.Step {
             set.put("rows", other.rows());
             return set;
         }).toList());
+    }
+
+    /**
+     * How many rows a relation holds (those of one table_name, when ofTable is given), and how many
+     * of them were written by a transaction newer than upTo: the ages are taken from this run's id,
+     * which holds() has checked against the proof's.
+     */
+    private long[] rowsAndNewer(String relation, String ofTable, long upTo) {
+        var query = handle.createQuery("SELECT count(*), count(*) FILTER (WHERE age(xmin) < age(?::xid)) FROM " + relation
+                + (ofTable == null ? "" : " WHERE table_name = ?")).bind(0, Long.toString(upTo & 0xFFFF_FFFFL));
+        if (ofTable != null) {
+            query.bind(1, ofTable);
+        }
+        return query.map((rs, ctx) -> new long[]{rs.getLong(1), rs.getLong(2)}).one();
     }
 
     /** How many rows a row set holds now. */

@@ -48,6 +48,11 @@ class SkipProofTest extends FreshProject {
         return file(run).get("compared").asBoolean();
     }
 
+    /** Whether the run compared the seed file of that name (false: its proof held). */
+    private static boolean compared(TestDatabase.Run run, String name) {
+        return file(run, name).get("compared").asBoolean();
+    }
+
     private String tick(String symbol) {
         return db.text("SELECT tick::text FROM instruments WHERE symbol = ?", symbol);
     }
@@ -317,7 +322,7 @@ class SkipProofTest extends FreshProject {
         runJson();
         // (The first run writes its pending keys of ownership after its proof, when it finds h: the second takes it.)
         runJson();
-        assertFalse(file(runJson(), "flags.yaml").get("compared").asBoolean(), "proved: nothing to remove, h is not its own");
+        assertFalse(compared(runJson(), "flags.yaml"), "proved: nothing to remove, h is not its own");
         assertEquals(1, file(runJson(), "flags.yaml").get("not_in_file").asInt());
 
         db.execute("INSERT INTO seed_history_rows (table_name, row_key, file) VALUES ('\"public\".\"flags\"', 'h', 'flags.yaml')");
@@ -326,7 +331,7 @@ class SkipProofTest extends FreshProject {
         assertEquals(1, run.get("deactivated").asInt(), run::toString);
         assertEquals("false", db.text("SELECT is_active::text FROM flags WHERE code = 'h'"));
         runJson();
-        assertFalse(file(runJson(), "flags.yaml").get("compared").asBoolean(), "in sync again, proved again");
+        assertFalse(compared(runJson(), "flags.yaml"), "in sync again, proved again");
     }
 
     /** The same for a claim given up by hand: the ownership's rows are fewer than the proof counted. */
@@ -336,9 +341,9 @@ class SkipProofTest extends FreshProject {
         runJson();
         seeds("flags.yaml", "table: flags\nkey: code\nremoval: deactivate\nrows:\n  - {code: f}\n  - {code: g}\n  - {code: k}\n");
         runJson();
-        assertFalse(file(runJson(), "flags.yaml").get("compared").asBoolean());
+        assertFalse(compared(runJson(), "flags.yaml"));
         db.execute("DELETE FROM seed_history_rows WHERE row_key = 'k'");
-        assertTrue(file(runJson(), "flags.yaml").get("compared").asBoolean());
+        assertTrue(compared(runJson(), "flags.yaml"));
     }
 
     /** A file that removes rows takes over what files now gone owned: another seed file made or gone voids its proof. */
@@ -346,10 +351,10 @@ class SkipProofTest extends FreshProject {
     void trap_the_seed_files_there_are_for_a_file_that_removes_rows() {
         seeds("flags.yaml", FLAGS);
         runJson();
-        assertFalse(file(runJson(), "flags.yaml").get("compared").asBoolean());
+        assertFalse(compared(runJson(), "flags.yaml"));
         seeds("more.yaml", "table: instruments_b\nkey: symbol\nrows:\n  - {symbol: Z, name: Zeta, tick: 1}\n");
-        assertTrue(file(runJson(), "flags.yaml").get("compared").asBoolean());
-        assertFalse(file(runJson(), "flags.yaml").get("compared").asBoolean());
+        assertTrue(compared(runJson(), "flags.yaml"));
+        assertFalse(compared(runJson(), "flags.yaml"));
         assertTrue(file(runJson(), "instruments.yaml").get("unchanged").asInt() == 3);
     }
 
@@ -367,13 +372,13 @@ class SkipProofTest extends FreshProject {
         seeds("listings.yaml", LISTINGS);
         runJson();
         var proved = runJson();
-        assertFalse(file(proved, "venues.yaml").get("compared").asBoolean(), proved::toString);
-        assertFalse(file(proved, "listings.yaml").get("compared").asBoolean(), proved::toString);
+        assertFalse(compared(proved, "venues.yaml"), proved::toString);
+        assertFalse(compared(proved, "listings.yaml"), proved::toString);
 
         db.execute("UPDATE venues SET code = CASE code WHEN 'a' THEN 'x' ELSE 'a' END");
         db.execute("UPDATE venues SET code = 'b' WHERE code = 'x'");
         var run = runJson();
-        assertTrue(file(run, "listings.yaml").get("compared").asBoolean(), run::toString);
+        assertTrue(compared(run, "listings.yaml"), run::toString);
         assertEquals(1, file(run, "listings.yaml").get("updated").asInt(), run::toString);
         assertEquals("a", db.text("SELECT v.code FROM listings l JOIN venues v ON v.id = l.venue_id WHERE l.symbol = 'L'"));
     }
@@ -384,10 +389,10 @@ class SkipProofTest extends FreshProject {
         seeds("venues.yaml", VENUES);
         seeds("listings.yaml", LISTINGS);
         runJson();
-        assertFalse(file(runJson(), "listings.yaml").get("compared").asBoolean());
+        assertFalse(compared(runJson(), "listings.yaml"));
         db.execute("ALTER TABLE venues ADD COLUMN opens integer");
-        assertTrue(file(runJson(), "listings.yaml").get("compared").asBoolean());
-        assertFalse(file(runJson(), "listings.yaml").get("compared").asBoolean());
+        assertTrue(compared(runJson(), "listings.yaml"));
+        assertFalse(compared(runJson(), "listings.yaml"));
     }
 
     /** A table of proofs made by a version of the tool before other_rows: its proofs hold, and it gets the column. */
@@ -411,7 +416,7 @@ class SkipProofTest extends FreshProject {
                 + "  - {code: b, id: 2, legacy_id: 1, name: Beta}\n");
         seeds("listings.yaml", LISTINGS);
         runJson();
-        assertFalse(file(runJson(), "listings.yaml").get("compared").asBoolean());
+        assertFalse(compared(runJson(), "listings.yaml"));
         db.execute("ALTER TABLE listings DROP CONSTRAINT listings_venue_id_fkey; "
                 + "ALTER TABLE listings ADD CONSTRAINT listings_venue_id_fkey FOREIGN KEY (venue_id) REFERENCES venues (legacy_id)");
         var run = file(runJson(), "listings.yaml");
@@ -444,7 +449,7 @@ class SkipProofTest extends FreshProject {
                 UPDATE ranges SET r = '[7,9)';
                 """);
         assertEquals(0, file(runJson(), "ranges.yaml").get("updated").asInt(), "every range is equal to every other now");
-        assertFalse(file(runJson(), "ranges.yaml").get("compared").asBoolean(), "proved, with that =");
+        assertFalse(compared(runJson(), "ranges.yaml"), "proved, with that =");
         db.execute("DROP OPERATOR public.= (int4range, int4range)");
         var run = file(runJson(), "ranges.yaml");
         assertTrue(run.get("compared").asBoolean(), run::toString);
@@ -458,7 +463,7 @@ class SkipProofTest extends FreshProject {
         db.execute("CREATE DOMAIN small AS integer; CREATE TABLE sized (k text PRIMARY KEY, n small)");
         seeds("sized.yaml", "table: sized\nkey: k\nrows:\n  - {k: a, n: 50}\n");
         runJson();
-        assertFalse(file(runJson(), "sized.yaml").get("compared").asBoolean());
+        assertFalse(compared(runJson(), "sized.yaml"));
         db.execute("ALTER DOMAIN small ADD CONSTRAINT below_ten CHECK (VALUE < 10) NOT VALID");
         var run = run(1);
         assertTrue(run.err().contains("below_ten"), run::toString);
@@ -491,7 +496,7 @@ class SkipProofTest extends FreshProject {
         assertEquals(1, file(runJson(), "flags.yaml").get("deactivated").asInt());
         runJson();
         runJson();
-        assertFalse(file(runJson(), "flags.yaml").get("compared").asBoolean(), "proved");
+        assertFalse(compared(runJson(), "flags.yaml"), "proved");
 
         seeds("notes.yaml", "table: notes\nkey: code\nrows:\n  - {code: f, body: one}\n  - {code: g, body: two}\n");
         var run = file(runJson(), "flags.yaml");
@@ -525,10 +530,10 @@ class SkipProofTest extends FreshProject {
         db.execute("INSERT INTO venues (code, name) VALUES ('a', 'Alpha')");
         seeds("listings.yaml", LISTINGS);
         runJson();
-        assertTrue(file(runJson(), "listings.yaml").get("compared").asBoolean());
+        assertTrue(compared(runJson(), "listings.yaml"));
         seeds("venues.yaml", VENUES);
         runJson();
-        assertFalse(file(runJson(), "listings.yaml").get("compared").asBoolean(), "seeded by the run, venues is locked by it");
-        assertTrue(file(runJson("seed", "listings.yaml"), "listings.yaml").get("compared").asBoolean(), "a run of the one file");
+        assertFalse(compared(runJson(), "listings.yaml"), "seeded by the run, venues is locked by it");
+        assertTrue(compared(runJson("seed", "listings.yaml"), "listings.yaml"), "a run of the one file");
     }
 }
