@@ -333,7 +333,7 @@ final class CsvRows implements SeedFile.Rows, SeedFile.AsWritten {
                 var known = values.get(h.column());
                 var entries = new LinkedHashMap<String, SeedFile.Value>(known != null && known.entries() != null ? known.entries() : Map.of());
                 entries.put(h.lookup(), placeholder);
-                values.put(h.column(), new SeedFile.Value(SeedFile.Kind.MAP, null, null, entries, h.pos(), h.pos(), null));
+                values.put(h.column(), new SeedFile.Value(SeedFile.Kind.MAP, null, null, entries, h.pos(), h.pos(), null, false));
             }
         }
         return complete.apply(new SeedFile.Row(new SeedFile.Pos(1, 1, displayPath), values, null));
@@ -426,7 +426,7 @@ final class CsvRows implements SeedFile.Rows, SeedFile.AsWritten {
                 // No lookup value at all: no reference (NULL), as an empty field is for a plain column.
                 boolean none = entries.values().stream().allMatch(v -> v.kind() == SeedFile.Kind.NULL);
                 values.put(reference.getKey(), none ? SeedFile.Value.scalar(SeedFile.Kind.NULL, null, first.pos())
-                        : new SeedFile.Value(SeedFile.Kind.MAP, null, null, entries, first.pos(), first.pos(), null));
+                        : new SeedFile.Value(SeedFile.Kind.MAP, null, null, entries, first.pos(), first.pos(), null, false));
             }
         }
         return complete.apply(new SeedFile.Row(new SeedFile.Pos(parser.recordLine, 1, displayPath), values, null));

@@ -69,14 +69,14 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
      * exactly what the file says (NO stays NO, 1.10 stays 1.10); lists and maps keep their items.
      */
     record Value(Kind kind, String text, List<Value> items, Map<String, Value> entries, Pos pos, Pos namePos,
-                 String template) {
+                 String template, boolean substituted) {
         static Value scalar(Kind kind, String text, Pos pos) {
-            return new Value(kind, text, null, null, pos, null, null);
+            return new Value(kind, text, null, null, pos, null, null, false);
         }
 
         /** The value of a column, with where that column's name was written. */
         Value named(Pos at) {
-            return new Value(kind, text, items, entries, pos, at, template);
+            return new Value(kind, text, items, entries, pos, at, template, substituted);
         }
 
         /**
@@ -87,6 +87,16 @@ record SeedFile(Path path, String displayPath, String table, Pos tablePos, List<
             return template != null
                     || items != null && items.stream().anyMatch(Value::fromEnvironment)
                     || entries != null && entries.values().stream().anyMatch(Value::fromEnvironment);
+        }
+
+        /**
+         * Whether the value (or one inside it) was written with ${VAR}, whether or not the environment
+         * gave it (${VAR:-default}): then what it is depends on the environment, not only on the text.
+         */
+        boolean holdsVariable() {
+            return substituted
+                    || items != null && items.stream().anyMatch(Value::holdsVariable)
+                    || entries != null && entries.values().stream().anyMatch(Value::holdsVariable);
         }
 
         /** Where the column of this value is named: errors about the column point there. */

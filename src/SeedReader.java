@@ -349,7 +349,7 @@ final class SeedReader {
                     secrets.add(substituted);
                 }
                 // Text, for PostgreSQL to read as the column's type; a secret only if a variable gave it.
-                return new SeedFile.Value(SeedFile.Kind.TEXT, substituted, null, null, pos, null, tookFromEnvironment ? text : null);
+                return new SeedFile.Value(SeedFile.Kind.TEXT, substituted, null, null, pos, null, tookFromEnvironment ? text : null, true);
             }
             return SeedFile.Value.scalar(kind(scalar), text, pos);
         }
@@ -360,9 +360,9 @@ final class SeedReader {
                 for (Node item : list.getValue()) {
                     items.add(value(item));
                 }
-                result[0] = new SeedFile.Value(SeedFile.Kind.LIST, null, items, null, pos, null, null);
+                result[0] = new SeedFile.Value(SeedFile.Kind.LIST, null, items, null, pos, null, null, false);
             } else {
-                result[0] = new SeedFile.Value(SeedFile.Kind.MAP, null, null, columns(mapping(node, "a mapping")), pos, null, null);
+                result[0] = new SeedFile.Value(SeedFile.Kind.MAP, null, null, columns(mapping(node, "a mapping")), pos, null, null, false);
             }
         });
         return result[0];

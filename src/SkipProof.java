@@ -46,8 +46,7 @@ import java.util.Optional;
  * those of the domains its columns' types reach (a foreign key moved to another column, a key
  * dropped: what a reference reads, what the checks of a comparison look at); the database's own =
  * operators (rows, keys and references are matched by =, and the search for one may find such an
- * operator before pg_catalog's). Not skipped, ever: a file whose values hold ${VAR} (the environment may
- * have changed), that gives a date, time or reg* column (now and a table's name are read anew each
+ * operator before pg_catalog's). Not skipped, ever: a file that gives a date, time or reg* column (now and a table's name are read anew each
  * time), whose table another file seeds too, or is not a plain table alone (partitions,
  * inheritance children and foreign tables bring rows in without writing them), or has row security
  * (the rows a run sees depend on its role, the role's memberships and the settings a policy reads);
@@ -69,6 +68,17 @@ import java.util.Optional;
  * removal comes after every file's writes: a skipped file that removes rows checks again then
  * (stillHolds) that no later file's trigger or rule wrote its table, and is compared if one did.
  *
+ * <p>A file whose values hold ${VAR} has rows that depend on the environment as well, which a proof must
+ * not record (a hash of a short secret could be checked by guessing). Its cells written with ${…}
+ * are checked instead, each time, against the table (variablesHold): the table is as the proof saw
+ * it, in sync with the file's rows as the environment gave them then; the file's other cells are
+ * as they were then; so when each such cell holds, now, the value the environment gives it (read
+ * as its column's type and compared as Diff compares), the file is in sync. A cell is found by its
+ * row's key, so a ${…} in a key, a reference by key or a CSV file's defaults makes the file
+ * ineligible. Which cells took their value from the environment (not the values: a variable set
+ * or not) is in the fingerprint, and the marks SecretCells keeps of them are a row set (locked in
+ * take()): a comparison writes and reads them.
+ *
  * <p>A table with triggers or rules of its own is proved only by a run that wrote none of its
  * rows for the file: a trigger may store a row otherwise than the file gives it (then every
  * comparison finds it changed, and a proof after the write would call it in sync), but a
@@ -81,7 +91,9 @@ import java.util.Optional;
  * session_replication_role = replica, VACUUM FREEZE, a restored dump, a statistics reset; and the
  * attacks on it in SkipProofAttackTest (partitions and children swapped, enum labels renamed at
  * any depth, database settings, a row moved between the YAML and the CSV file, now, regclass, a
- * deferred trigger that writes the table when the run ends).
+ * deferred trigger that writes the table when the run ends); for ${VAR}, in SkipProofTest: a value
+ * the same as the file's default but now from the environment, a mark removed, a value too long for
+ * its varchar(5) that a cast would cut to its cell's, a value the column's domain now refuses.
  */
 final class SkipProof extends FileContext.Step {
 
@@ -127,11 +139,130 @@ final class SkipProof extends FileContext.Step {
     /** Why the file is compared whatever a proof says, and takes none; null when a proof may let it be skipped. */
     String ineligible() {
         var unlocked = referredTables().filter(referred -> !session.lockedTables.contains(referred)).findFirst();
-        return file.usesVariables() ? "its values hold ${…}"
-                : !run.otherFilesOf(file, table).isEmpty() ? "another file seeds its table"
-                : c.tableHasSecretCells ? "its table holds values from the environment"
+        return !run.otherFilesOf(file, table).isEmpty() ? "another file seeds its table"
                 : unlocked.isPresent() ? "it refers to rows of " + unlocked.get() + ", which no file of this run seeds (none locks it)"
-                : null;
+                : variables().unprovable();
+    }
+
+    /** A cell of the file written with ${…}: its row (by index) and column. */
+    private record Variable(int row, String column) {}
+
+    /** The file's cells written with ${…}; unprovable says why they cannot be checked one by one (then they are none). */
+    private record Variables(List<Variable> cells, String unprovable) {}
+
+    private Variables variables;
+
+    /**
+     * The cells whose values depend on the environment (${VAR}, whether it gives the value or the
+     * file's default does): a proof holds for them only when each value is, now, the one its cell
+     * holds (variablesHold). Each is found by its row's key, so a ${…} in a key, in a reference by
+     * key or in a CSV file's defaults (its rows are not read one by one) makes the file be compared.
+     */
+    private Variables variables() {
+        if (variables != null) {
+            return variables;
+        }
+        if (!file.usesVariables()) {
+            return variables = new Variables(List.of(), null);
+        }
+        if (rows.asWritten() != null) {
+            return variables = new Variables(List.of(), "its defaults hold ${…} (a CSV file's rows are not checked one by one)");
+        }
+        var cells = new java.util.ArrayList<Variable>();
+        String[] unprovable = {null};
+        rows.forEach((row, i) -> row.values().forEach((name, value) -> {
+            if (!value.holdsVariable() || unprovable[0] != null) {
+                return;
+            }
+            if (file.key().contains(name) || value.kind() == SeedFile.Kind.MAP && table.referenceFrom(name).isPresent()) {
+                unprovable[0] = "a ${…} gives " + (file.key().contains(name) ? "a key" : "a reference by key") + " (" + name + ")";
+            } else {
+                cells.add(new Variable(i, name));
+            }
+        }));
+        return variables = unprovable[0] != null ? new Variables(List.of(), unprovable[0]) : new Variables(List.copyOf(cells), null);
+    }
+
+    /**
+     * Whether each cell written with ${…} holds, now, the value the environment gives it: then the
+     * file, whose other cells are as the proof saw them, is in sync. A cell's text must be the
+     * value's (so that no cast below shortens or rounds it: the value fits its column), and its
+     * value the value's, read as the column's type and compared as Diff compares. Nothing of a
+     * value is kept: it is compared with the table, never recorded. A value that cannot be read as
+     * its column's type, or a key that cannot be read, makes the file be compared (its comparison
+     * says why).
+     */
+    private boolean variablesHold() {
+        var cells = variables().cells();
+        if (cells.isEmpty()) {
+            return true;
+        }
+        // A value its cell's text reads as, but not as its type (a domain's check that the cell predates): compared.
+        session.run("SAVEPOINT seed_variables");
+        try {
+            boolean hold = cellsHold(cells);
+            session.run("RELEASE SAVEPOINT seed_variables");
+            return hold;
+        } catch (org.jdbi.v3.core.JdbiException refused) {
+            session.run("ROLLBACK TO SAVEPOINT seed_variables; RELEASE SAVEPOINT seed_variables");
+            return false;
+        }
+    }
+
+    private boolean cellsHold(List<Variable> cells) {
+        var keyColumns = file.key().stream().map(k -> table.columns().get(k)).toList();
+        var byColumn = cells.stream().collect(java.util.stream.Collectors.groupingBy(Variable::column,
+                java.util.TreeMap::new, java.util.stream.Collectors.toList()));
+        for (var entry : byColumn.entrySet()) {
+            var column = table.columns().get(entry.getKey());
+            int n = entry.getValue().size();
+            var keys = new String[keyColumns.size()][n];
+            var values = new String[n];
+            for (int j = 0; j < n; j++) {
+                var row = rows.get(entry.getValue().get(j).row());
+                try {
+                    for (int k = 0; k < keyColumns.size(); k++) {
+                        keys[k][j] = Values.text(row.values().get(keyColumns.get(k).name()), keyColumns.get(k), file);
+                    }
+                    values[j] = Values.text(row.values().get(column.name()), column, file);
+                } catch (SeedError unreadable) {
+                    return false;
+                }
+                int at = j;
+                if (values[j] == null || java.util.Arrays.stream(keys).anyMatch(key -> key[at] == null)) {
+                    return false;
+                }
+            }
+            var sql = new StringBuilder("SELECT count(*) FROM unnest(");
+            for (int k = 0; k < keyColumns.size(); k++) {
+                sql.append("?::text[], ");
+            }
+            sql.append("?::text[]) AS v(");
+            for (int k = 0; k < keyColumns.size(); k++) {
+                sql.append("k").append(k).append(", ");
+            }
+            sql.append("value) JOIN ").append(table.qualified()).append(" t ON ");
+            for (int k = 0; k < keyColumns.size(); k++) {
+                var key = keyColumns.get(k);
+                sql.append(k == 0 ? "" : " AND ").append("t.").append(Catalog.quote(key.name())).append(" = v.k").append(k).append("::")
+                        .append(key.stagedType());
+            }
+            // The text first (CASE keeps the order), but for json and jsonb: a cast of text to varchar(n), char(n) or bit(n)
+            // cuts what a COPY would refuse, but not of a value that is its cell's text (it fits). Json has no such length.
+            String cell = "t." + Catalog.quote(column.name());
+            String same = column.comparableValue(cell) + " IS NOT DISTINCT FROM " + column.comparableValue("(v.value::" + column.stagedType() + ")");
+            sql.append(" WHERE ").append(column.json() && !column.array() ? same
+                    : "CASE WHEN " + cell + "::text = v.value THEN " + same + " ELSE false END");
+            var query = handle.createQuery(sql.toString());
+            for (int k = 0; k < keyColumns.size(); k++) {
+                query.bind(k, keys[k]);
+            }
+            query.bind(keyColumns.size(), values);
+            if (query.mapTo(Long.class).one() != n) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -166,6 +297,13 @@ final class SkipProof extends FileContext.Step {
             sets.add(new RowSet(run.ownershipTable, table.qualified(), oids[0]));
             sets.add(new RowSet(run.listingsTable, table.qualified(), oids[1]));
         }
+        if (file.usesVariables() || c.tableHasSecretCells) {
+            // Which of its cells hold values from the environment: what its comparison's SecretCells reads and writes.
+            String oid = handle.createQuery("SELECT to_regclass(?)::oid::text").bind(0, run.secretCellsTable).mapTo(String.class).one();
+            if (oid != null) {
+                sets.add(new RowSet(run.secretCellsTable, table.qualified(), oid));
+            }
+        }
         sets.addAll(referredAtStart);
         return sets;
     }
@@ -193,8 +331,11 @@ final class SkipProof extends FileContext.Step {
         // A file that removes rows also takes over those that files now gone owned (Ownership): which files there are.
         String files = file.removal().keeps() ? "" : run.allFiles.stream().map(SeedFile::name).sorted()
                 .collect(java.util.stream.Collectors.joining("/"));
+        // Which cells took their value from the environment (not the values): what SecretCells marks, and a diff masks.
+        String fromEnvironment = c.secretCells.stream().map(cell -> cell.row() + ":" + cell.column() + ":" + cell.template())
+                .collect(java.util.stream.Collectors.joining("/"));
         return SeedFile.sha256(String.join("\n", Config.VERSION, run.environment, file.checksum(), table.qualified(),
-                String.join(",", file.key()), files).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                String.join(",", file.key()), files, fromEnvironment).getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     /**
@@ -281,6 +422,9 @@ final class SkipProof extends FileContext.Step {
      * is in sync, and the proof gives what the file's outcome reports.
      */
     Optional<Recorded> holds() {
+        if (c.refusal != null) {
+            return Optional.empty();   // its comparison says why
+        }
         String ineligible = ineligible();
         if (ineligible != null) {
             LOG.info(() -> file.name() + ": compared in every run, without a proof: " + ineligible);
@@ -348,6 +492,10 @@ final class SkipProof extends FileContext.Step {
                         + " then): compared");
                 return Optional.empty();
             }
+        }
+        if (!variablesHold()) {
+            LOG.info(() -> file.name() + ": a value it takes from the environment (${…}) is not what its cell holds: compared");
+            return Optional.empty();
         }
         LOG.info(() -> file.name() + ": not compared: it, " + table.name() + " and what it depends on are as the last run left them");
         held = proof;
@@ -434,7 +582,13 @@ final class SkipProof extends FileContext.Step {
         if (sets == null) {
             return;
         }
-        // Under the run's locks as well: the tables referred to by theirs, the ownership tables by Ownership.record's.
+        // Under the run's locks as well: the tables referred to by theirs (ineligible() says), the ownership tables by
+        // Ownership.record's, the table of secret cells by this one (SecretCells writes it only when cells are marked).
+        for (var set : sets) {
+            if (set.ofTable() != null && !session.lockedTables.contains(set.relation())) {
+                session.lockTable(set.relation(), set.relation().replace("\"", ""), file.displayPath());
+            }
+        }
         var others = sets.stream().map(set -> new Counted(set, count(set))).toList();
         // Temporary normally; in two-phase mode a table of the transaction's scratch schema (Session.proofProbe).
         String probe = session.proofProbe();

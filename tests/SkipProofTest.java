@@ -32,6 +32,7 @@ class SkipProofTest extends FreshProject {
                         CREATE TABLE notes (code text PRIMARY KEY, body text);
                         CREATE TABLE listings (id bigserial PRIMARY KEY, symbol text NOT NULL UNIQUE,
                                                venue_id bigint NOT NULL REFERENCES venues (id));
+                        CREATE TABLE labels (code text PRIMARY KEY, name varchar(5), meta jsonb);
                         """,
                 "seeds/instruments.yaml", "table: instruments\nkey: symbol\nrows: instruments.csv\n",
                 "seeds/instruments.csv", CSV));
@@ -279,14 +280,129 @@ class SkipProofTest extends FreshProject {
         assertFalse(compared(runJson()), "and takes a proof for the next run");
     }
 
+    // ── files whose values come from the environment (${VAR}): each such cell is checked against its table ──
+
+    private static final String NAMED = "table: instruments\nkey: symbol\nrows:\n  - {symbol: A, name: '${NAME:-Alpha}', tick: 0.01}\n";
+
+    /** A run with NAME set to name (null: unset). */
+    private TestDatabase.Run withName(String name) {
+        return name == null ? runJson() : run(0, Map.of("NAME", name), "--json");
+    }
+
+    private String name(String symbol) {
+        return db.text("SELECT name FROM instruments WHERE symbol = ?", symbol);
+    }
+
     @Test
-    void a_file_whose_values_come_from_the_environment_is_always_compared() {
-        seeds("instruments.yaml", "table: instruments\nkey: symbol\nrows:\n  - {symbol: A, name: '${NAME:-Alpha}', tick: 0.01}\n");
+    void a_file_whose_values_come_from_the_environment_is_skipped_while_each_value_is_what_its_cell_holds() {
+        seeds("instruments.yaml", NAMED);
+        assertTrue(compared(runJson()), "the file was edited");
+        assertFalse(compared(runJson()), "the default, which the cell holds");
+        assertTrue(compared(withName("Renamed")));
+        assertEquals("Renamed", name("A"));
+        var again = withName("Renamed");
+        assertFalse(compared(again), "the same value again");
+        assertFalse(again.out().contains("Renamed"), again::toString);
+        assertTrue(compared(withName("Other")), "another value");
+        assertEquals("Other", name("A"));
+        assertTrue(compared(runJson()), "unset: the file's default, which the cell does not hold");
+        assertEquals("Alpha", name("A"));
+        assertFalse(compared(runJson()));
+        withName("Renamed");
+        assertFalse(compared(withName("Renamed")));
+        // The proof holds no value from the environment, nor anything made of one.
+        String proofs = db.text("SELECT string_agg(p::text, ' ') FROM seed_history_proofs p");
+        assertFalse(proofs.contains("Renamed"), proofs);
+        assertFalse(proofs.contains(sha256("Renamed")), proofs);
+    }
+
+    private static String sha256(String text) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void trap_a_variable_set_to_the_value_its_default_gave() {
+        seeds("instruments.yaml", NAMED);
+        runJson();
+        assertFalse(compared(runJson()));
+        // The same value, but now from the environment: its cell is marked, so that no output shows it.
+        assertTrue(compared(withName("Alpha")));
+        assertEquals(1, db.count("SELECT count(*) FROM seed_history_secrets WHERE column_name = 'name'"));
+        assertFalse(compared(withName("Alpha")));
+        assertTrue(compared(runJson()), "unset again: the mark goes");
+        assertEquals(0, db.count("SELECT count(*) FROM seed_history_secrets WHERE column_name = 'name'"));
+    }
+
+    @Test
+    void trap_the_mark_of_a_cell_from_the_environment_removed() {
+        seeds("instruments.yaml", NAMED);
+        withName("Secret");
+        assertFalse(compared(withName("Secret")));
+        db.execute("DELETE FROM seed_history_secrets");
+        assertTrue(compared(withName("Secret")));
+        assertEquals(1, db.count("SELECT count(*) FROM seed_history_secrets WHERE column_name = 'name'"));
+        assertFalse(compared(withName("Secret")));
+    }
+
+    @Test
+    void trap_a_value_too_long_for_its_column_that_a_cast_would_cut_to_what_its_cell_holds() {
+        seeds("labels.yaml", "table: labels\nkey: code\nrows:\n  - {code: a, name: '${LABEL:-Alpha}'}\n");
+        runJson();
+        assertFalse(compared(runJson(), "labels.yaml"));
+        // 'AlphaX'::varchar(5) is 'Alpha', the cell; COPY refuses it.
+        String before = db.snapshot("seed_history", "seed_history_proofs");
+        var refused = run(1, Map.of("LABEL", "AlphaX"));
+        assertTrue(refused.err().contains("labels.yaml"), refused::toString);
+        assertFalse(refused.out().contains("AlphaX") || refused.err().contains("AlphaX"), refused::toString);
+        assertEquals(before, db.snapshot("seed_history", "seed_history_proofs"), "nothing was written");
+    }
+
+    @Test
+    void a_value_from_the_environment_inside_json_is_compared_as_json() {
+        seeds("labels.yaml", "table: labels\nkey: code\nrows:\n  - {code: a, meta: {url: '${URL:-http://a}', n: 1}}\n");
+        runJson();
+        assertFalse(compared(runJson(), "labels.yaml"));
+        assertTrue(compared(run(0, Map.of("URL", "http://b"), "--json"), "labels.yaml"));
+        assertEquals("http://b", db.text("SELECT meta->>'url' FROM labels WHERE code = 'a'"));
+        assertFalse(compared(run(0, Map.of("URL", "http://b"), "--json"), "labels.yaml"));
+        assertTrue(compared(runJson(), "labels.yaml"));
+        assertEquals("http://a", db.text("SELECT meta->>'url' FROM labels WHERE code = 'a'"));
+    }
+
+    @Test
+    void trap_a_value_that_its_cell_holds_but_its_column_now_refuses() {
+        // A check that reads a table: a row of it changes what the domain refuses, and the shape of labels with it not.
+        db.execute("""
+                CREATE TABLE banned (url text);
+                CREATE FUNCTION allowed(j jsonb) RETURNS boolean LANGUAGE sql STABLE
+                    AS $$ SELECT NOT EXISTS (SELECT FROM banned WHERE url = j->>'url') $$;
+                CREATE DOMAIN checked_json AS jsonb CHECK (allowed(VALUE));
+                ALTER TABLE labels ALTER COLUMN meta TYPE checked_json;""");
+        seeds("labels.yaml", "table: labels\nkey: code\nrows:\n  - {code: a, meta: {url: '${URL:-http://a}'}}\n");
+        run(0, Map.of("URL", "http://b"));
+        assertFalse(compared(run(0, Map.of("URL", "http://b"), "--json"), "labels.yaml"));
+        db.execute("INSERT INTO banned VALUES ('http://b')");
+        // Reading the value as the column's type fails: the file is compared, and its comparison says why (not an SQL error).
+        var refused = run(1, Map.of("URL", "http://b"));
+        assertTrue(refused.err().contains("labels.yaml") && refused.err().contains("checked_json"), refused::toString);
+        assertFalse(refused.err().contains("aborted"), refused::toString);
+    }
+
+    @Test
+    void a_file_with_a_variable_in_a_key_or_in_a_csv_files_defaults_is_always_compared() {
+        seeds("instruments.yaml", "table: instruments\nkey: symbol\nrows:\n  - {symbol: '${SYMBOL:-A}', name: Alpha, tick: 0.01}\n");
+        runJson();
         assertTrue(compared(runJson()));
-        assertTrue(compared(runJson()));
-        var changed = run(0, Map.of("NAME", "Renamed"), "--json");
-        assertTrue(compared(changed));
-        assertEquals("Renamed", db.text("SELECT name FROM instruments WHERE symbol = 'A'"));
+        seeds("labels.yaml", "table: labels\nkey: code\ndefaults: {name: '${LABEL:-Alpha}'}\nrows: labels.csv\n");
+        seeds("labels.csv", "code\na\nb\n");
+        runJson();
+        assertTrue(compared(runJson(), "labels.yaml"));
+        assertEquals(2, db.count("SELECT count(*) FROM labels WHERE name = 'Alpha'"));
     }
 
     @Test
