@@ -233,32 +233,36 @@ final class SkipProof extends FileContext.Step {
                     return false;
                 }
             }
-            var sql = new StringBuilder("SELECT count(*) FROM unnest(");
+            // Each cell's key finds exactly one row (under a key column's collation, which may be case-insensitive, a
+            // key may match two rows that a unique index in another collation tells apart), and its cell holds the value.
+            var sql = new StringBuilder("SELECT count(*) = ? AND count(DISTINCT v.cell) = ? AND coalesce(bool_and(");
+            // The text first (CASE keeps the order), byte for byte (COLLATE "C": under a nondeterministic collation, text
+            // that is not the same may be equal), but for json and jsonb: a cast of text to varchar(n), char(n) or bit(n)
+            // cuts what a COPY would refuse, but not of a value that is its cell's text (it fits). Json has no such length.
+            String cell = "t." + Catalog.quote(column.name());
+            String same = column.comparableValue(cell) + " IS NOT DISTINCT FROM " + column.comparableValue("(v.value::" + column.stagedType() + ")");
+            sql.append(column.json() && !column.array() ? same
+                    : "CASE WHEN " + cell + "::text COLLATE \"C\" = v.value COLLATE \"C\" THEN " + same + " ELSE false END");
+            sql.append("), false) FROM unnest(");
             for (int k = 0; k < keyColumns.size(); k++) {
                 sql.append("?::text[], ");
             }
-            sql.append("?::text[]) AS v(");
+            sql.append("?::text[]) WITH ORDINALITY AS v(");
             for (int k = 0; k < keyColumns.size(); k++) {
                 sql.append("k").append(k).append(", ");
             }
-            sql.append("value) JOIN ").append(table.qualified()).append(" t ON ");
+            sql.append("value, cell) JOIN ").append(table.qualified()).append(" t ON ");
             for (int k = 0; k < keyColumns.size(); k++) {
                 var key = keyColumns.get(k);
                 sql.append(k == 0 ? "" : " AND ").append("t.").append(Catalog.quote(key.name())).append(" = v.k").append(k).append("::")
                         .append(key.stagedType());
             }
-            // The text first (CASE keeps the order), but for json and jsonb: a cast of text to varchar(n), char(n) or bit(n)
-            // cuts what a COPY would refuse, but not of a value that is its cell's text (it fits). Json has no such length.
-            String cell = "t." + Catalog.quote(column.name());
-            String same = column.comparableValue(cell) + " IS NOT DISTINCT FROM " + column.comparableValue("(v.value::" + column.stagedType() + ")");
-            sql.append(" WHERE ").append(column.json() && !column.array() ? same
-                    : "CASE WHEN " + cell + "::text = v.value THEN " + same + " ELSE false END");
-            var query = handle.createQuery(sql.toString());
+            var query = handle.createQuery(sql.toString()).bind(0, n).bind(1, n);
             for (int k = 0; k < keyColumns.size(); k++) {
-                query.bind(k, keys[k]);
+                query.bind(2 + k, keys[k]);
             }
-            query.bind(keyColumns.size(), values);
-            if (query.mapTo(Long.class).one() != n) {
+            query.bind(2 + keyColumns.size(), values);
+            if (!query.mapTo(Boolean.class).one()) {
                 return false;
             }
         }
@@ -286,22 +290,23 @@ final class SkipProof extends FileContext.Step {
             return null;
         }
         var sets = new java.util.ArrayList<RowSet>();
-        if (!file.removal().keeps() && !file.ownsTable()) {
-            // Which rows the file owns and what it listed: what its ownership and its removal read (Ownership, Removal).
-            var oids = handle.createQuery("SELECT to_regclass(?)::oid::text, to_regclass(?)::oid::text")
-                    .bind(0, run.ownershipTable).bind(1, run.listingsTable)
-                    .map((rs, ctx) -> new String[]{rs.getString(1), rs.getString(2)}).one();
-            if (oids[0] == null || oids[1] == null) {
-                return null;
+        boolean owns = !file.removal().keeps() && !file.ownsTable();
+        boolean marks = file.usesVariables() || c.tableHasSecretCells;
+        if (owns || marks) {
+            var oids = handle.createQuery("SELECT to_regclass(?)::oid::text, to_regclass(?)::oid::text, to_regclass(?)::oid::text")
+                    .bind(0, run.ownershipTable).bind(1, run.listingsTable).bind(2, run.secretCellsTable)
+                    .map((rs, ctx) -> new String[]{rs.getString(1), rs.getString(2), rs.getString(3)}).one();
+            if (owns) {
+                // Which rows the file owns and what it listed: what its ownership and its removal read (Ownership, Removal).
+                if (oids[0] == null || oids[1] == null) {
+                    return null;
+                }
+                sets.add(new RowSet(run.ownershipTable, table.qualified(), oids[0]));
+                sets.add(new RowSet(run.listingsTable, table.qualified(), oids[1]));
             }
-            sets.add(new RowSet(run.ownershipTable, table.qualified(), oids[0]));
-            sets.add(new RowSet(run.listingsTable, table.qualified(), oids[1]));
-        }
-        if (file.usesVariables() || c.tableHasSecretCells) {
-            // Which of its cells hold values from the environment: what its comparison's SecretCells reads and writes.
-            String oid = handle.createQuery("SELECT to_regclass(?)::oid::text").bind(0, run.secretCellsTable).mapTo(String.class).one();
-            if (oid != null) {
-                sets.add(new RowSet(run.secretCellsTable, table.qualified(), oid));
+            if (marks && oids[2] != null) {
+                // Which of its cells hold values from the environment: what its comparison's SecretCells reads and writes.
+                sets.add(new RowSet(run.secretCellsTable, table.qualified(), oids[2]));
             }
         }
         sets.addAll(referredAtStart);
@@ -483,9 +488,11 @@ final class SkipProof extends FileContext.Step {
             LOG.info(() -> file.name() + ": what it refers to or owns is not what the last run proved: compared");
             return Optional.empty();
         }
-        for (var other : proof.others()) {
+        var countedNow = rowsAndNewer(expected, proof.upTo());
+        for (int i = 0; i < expected.size(); i++) {
+            var other = proof.others().get(i);
             var set = other.set();
-            var counted = rowsAndNewer(set.relation(), set.ofTable(), proof.upTo());
+            var counted = countedNow.get(i);
             if (counted[0] != other.rows() || counted[1] != 0) {
                 LOG.info(() -> file.name() + ": " + set.relation() + (set.ofTable() == null ? "" : " (of " + table.name() + ")")
                         + " changed since the last run (" + counted[0] + " rows, " + counted[1] + " written since; " + other.rows()
@@ -509,7 +516,7 @@ final class SkipProof extends FileContext.Step {
      * comes after all of them.)
      */
     boolean stillHolds() {
-        var found = rowsAndNewer(table.qualified(), null, held.upTo());
+        var found = rowsAndNewer(List.of(new RowSet(table.qualified(), null, null)), held.upTo()).get(0);
         boolean holds = found[0] == held.tableRows() && found[1] == 0;
         if (!holds) {
             LOG.info(() -> file.name() + ": compared after all: a later file of this run wrote " + table.name()
@@ -542,17 +549,31 @@ final class SkipProof extends FileContext.Step {
     }
 
     /**
-     * How many rows a relation holds (those of one table_name, when ofTable is given), and how many
-     * of them were written by a transaction newer than upTo: the ages are taken from this run's id,
-     * which holds() has checked against the proof's.
+     * How many rows each row set holds (a relation's, or those of one table_name in it), and how many
+     * of them were written by a transaction newer than upTo, in one query: the ages are taken from
+     * this run's id, which holds() has checked against the proof's.
      */
-    private long[] rowsAndNewer(String relation, String ofTable, long upTo) {
-        var query = handle.createQuery("SELECT count(*), count(*) FILTER (WHERE age(xmin) < age(?::xid)) FROM " + relation
-                + (ofTable == null ? "" : " WHERE table_name = ?")).bind(0, Long.toString(upTo & 0xFFFF_FFFFL));
-        if (ofTable != null) {
-            query.bind(1, ofTable);
+    private List<long[]> rowsAndNewer(List<RowSet> sets, long upTo) {
+        if (sets.isEmpty()) {
+            return List.of();
         }
-        return query.map((rs, ctx) -> new long[]{rs.getLong(1), rs.getLong(2)}).one();
+        var sql = new StringBuilder();
+        for (int i = 0; i < sets.size(); i++) {
+            var set = sets.get(i);
+            sql.append(i == 0 ? "" : " UNION ALL ").append("SELECT ").append(i).append(", count(*), count(*) FILTER (WHERE age(xmin) < ")
+                    .append("age(?::xid)) FROM ").append(set.relation()).append(set.ofTable() == null ? "" : " WHERE table_name = ?");
+        }
+        var query = handle.createQuery(sql.toString());
+        int parameter = 0;
+        for (var set : sets) {
+            query.bind(parameter++, Long.toString(upTo & 0xFFFF_FFFFL));
+            if (set.ofTable() != null) {
+                query.bind(parameter++, set.ofTable());
+            }
+        }
+        var counted = new long[sets.size()][];
+        query.map((rs, ctx) -> counted[rs.getInt(1)] = new long[]{rs.getLong(2), rs.getLong(3)}).forEach(row -> { });
+        return List.of(counted);
     }
 
     /** How many rows a row set holds now. */

@@ -363,6 +363,21 @@ class SkipProofTest extends FreshProject {
     }
 
     @Test
+    void trap_a_value_too_long_for_its_column_that_its_cell_equals_under_a_case_insensitive_collation() {
+        db.execute("""
+                CREATE COLLATION case_insensitive (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+                CREATE TABLE items (id serial PRIMARY KEY, code text NOT NULL UNIQUE, val varchar(4) COLLATE case_insensitive);""");
+        seeds("items.yaml", "table: items\nkey: code\nrows:\n  - {code: a, val: '${X}'}\n");
+        run(0, Map.of("X", "abcd"));
+        assertFalse(compared(run(0, Map.of("X", "abcd"), "--json"), "items.yaml"));
+        // Equal to the cell under the collation (a soft hyphen is ignored), five characters: COPY refuses it, a cast cuts it.
+        String before = db.snapshot("seed_history", "seed_history_proofs");
+        var refused = run(1, Map.of("X", "ABCD\u00ad"));
+        assertTrue(refused.err().contains("items.yaml") && refused.err().contains("too long"), refused::toString);
+        assertEquals(before, db.snapshot("seed_history", "seed_history_proofs"), "nothing was written");
+    }
+
+    @Test
     void a_value_from_the_environment_inside_json_is_compared_as_json() {
         seeds("labels.yaml", "table: labels\nkey: code\nrows:\n  - {code: a, meta: {url: '${URL:-http://a}', n: 1}}\n");
         runJson();
