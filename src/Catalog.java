@@ -63,8 +63,13 @@ final class Catalog {
         }
     }
 
+    /**
+     * A column; collation is the column's own when it is nondeterministic (case-insensitive, say:
+     * then text that is not the same may be equal), qualified and quoted, else null (equal is the same).
+     */
     record Column(String name, String type, char category, String baseType, boolean array, char elementCategory,
-                  String elementType, boolean notNull, boolean hasDefault, boolean generated, boolean identityAlways) {
+                  String elementType, boolean notNull, boolean hasDefault, boolean generated, boolean identityAlways,
+                  String collation) {
 
         /**
          * The scale of a numeric(p,s) column, or of the elements of a numeric(p,s)[] column: values
@@ -84,6 +89,14 @@ final class Catalog {
         /** The type a value is staged as: a numeric(p,s) one as numeric, so that more decimals are refused, not rounded. */
         String stagedType() {
             return numericScale() == null ? type : array ? "numeric[]" : "numeric";
+        }
+
+        /**
+         * A stage's column for this one: of its staged type, in its collation when that is nondeterministic,
+         * so that the stage tells two keys apart exactly when the table does (a and A, case-insensitively, are one).
+         */
+        String stagedColumn() {
+            return stagedType() + (collation == null ? "" : " COLLATE " + collation);
         }
 
         boolean json() {
@@ -175,7 +188,10 @@ final class Catalog {
         handle.createQuery("""
                         SELECT a.attname, format_type(a.atttypid, a.atttypmod), bt.typcategory, bt.typname,
                                bt.typcategory = 'A', coalesce(et.typcategory, ' '), et.typname,
-                               a.attnotnull, a.atthasdef OR a.attidentity <> '', a.attgenerated <> '', a.attidentity = 'a'
+                               a.attnotnull, a.atthasdef OR a.attidentity <> '', a.attgenerated <> '', a.attidentity = 'a',
+                               (SELECT quote_ident(n.nspname) || '.' || quote_ident(co.collname) FROM pg_collation co
+                                JOIN pg_namespace n ON n.oid = co.collnamespace
+                                WHERE co.oid = a.attcollation AND NOT co.collisdeterministic)
                         FROM pg_attribute a
                         JOIN pg_type t ON t.oid = a.atttypid
                         JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
@@ -185,7 +201,7 @@ final class Catalog {
                 .bind(0, oid)
                 .map((rs, ctx) -> new Column(rs.getString(1), rs.getString(2), rs.getString(3).charAt(0),
                         rs.getString(4), rs.getBoolean(5), rs.getString(6).charAt(0), rs.getString(7),
-                        rs.getBoolean(8), rs.getBoolean(9), rs.getBoolean(10), rs.getBoolean(11)))
+                        rs.getBoolean(8), rs.getBoolean(9), rs.getBoolean(10), rs.getBoolean(11), rs.getString(12)))
                 .forEach(c -> columns.put(c.name(), c));
         var uniqueKeys = new ArrayList<List<String>>();
         List<List<String>> primaryKey = new ArrayList<>();
@@ -197,6 +213,12 @@ final class Catalog {
                         WHERE i.indrelid = ? AND i.indisunique AND i.indimmediate AND i.indisvalid
                           AND i.indpred IS NULL AND i.indexprs IS NULL AND k.position <= i.indnkeyatts
                         GROUP BY i.indexrelid
+                        -- A key is matched by = in its columns' collations: an index in another collation is a key only
+                        -- when both are deterministic (then equal is the same text in each); one that is unique byte for
+                        -- byte over a case-insensitive column would let one key of a file find two rows.
+                        HAVING bool_and(i.indcollation[k.position - 1] = a.attcollation OR NOT EXISTS (
+                            SELECT FROM pg_collation co WHERE co.oid IN (i.indcollation[k.position - 1], a.attcollation)
+                                                          AND NOT co.collisdeterministic))
                         ORDER BY bool_or(i.indisprimary) DESC, i.indexrelid""")
                 .bind(0, oid)
                 .map((rs, ctx) -> Map.entry(List.of((String[]) rs.getArray(1).getArray()), rs.getBoolean(2)))

@@ -64,9 +64,9 @@ final class Stage extends FileContext.Step {
     private void stageRows(List<Catalog.Column> used, List<Map.Entry<References.Reference, String>> lookups, long[] staged) {
         c.stage = session.scratchTable(stageName(), ROW + " integer, " + GROUP + " integer, " + LAYER
                 + " integer NOT NULL DEFAULT 0"
-                + used.stream().map(c -> ", " + Catalog.quote(c.name()) + " " + c.stagedType()).collect(Collectors.joining())
+                + used.stream().map(c -> ", " + Catalog.quote(c.name()) + " " + c.stagedColumn()).collect(Collectors.joining())
                 + lookups.stream().map(l -> ", " + l.getKey().stageColumn(l.getValue()) + " "
-                        + l.getKey().target().columns().get(l.getValue()).stagedType()).collect(Collectors.joining()));
+                        + l.getKey().target().columns().get(l.getValue()).stagedColumn()).collect(Collectors.joining()));
         String copy = "COPY " + c.stage + " (" + ROW + ", " + GROUP
                 + used.stream().map(c -> ", " + Catalog.quote(c.name())).collect(Collectors.joining())
                 + lookups.stream().map(l -> ", " + l.getKey().stageColumn(l.getValue())).collect(Collectors.joining())
@@ -139,7 +139,7 @@ final class Stage extends FileContext.Step {
         for (var c : used) {
             var given = csv.header().stream().anyMatch(h -> h.column().equals(c.name()) && h.lookup() == null);
             // A numeric(p,s) column is staged as numeric: a value with more decimals is an error below, not a rounding.
-            columns.append(", ").append(Catalog.quote(c.name())).append(' ').append(c.stagedType());
+            columns.append(", ").append(Catalog.quote(c.name())).append(' ').append(c.stagedColumn());
             var value = shape.values().get(c.name());
             if (!given && value != null && value.kind() != SeedFile.Kind.MAP) {
                 // A default of the file (defaults:, or the active flag of removal: deactivate), given to every row by
@@ -155,7 +155,7 @@ final class Stage extends FileContext.Step {
         for (var reference : references.values()) {
             for (String lookup : reference.lookup()) {
                 columns.append(", ").append(reference.stageColumn(lookup)).append(' ')
-                        .append(reference.target().columns().get(lookup).stagedType());
+                        .append(reference.target().columns().get(lookup).stagedColumn());
             }
         }
         for (var setting : defaults) {
@@ -348,11 +348,14 @@ final class Stage extends FileContext.Step {
     }
 
     /**
-     * The header position of a CSV file's key, when its text is the key's value (text, varchar):
+     * The header position of a CSV file's key, when its text is the key's value (text, varchar, in a
+     * deterministic collation):
      * then keys are compared by their hashes as the file goes to COPY. Else -1: the database groups them.
      */
     private int keyField(SeedFile.AsWritten csv) {
-        if (file.key().size() != 1 || !Set.of("text", "varchar").contains(table.columns().get(file.key().get(0)).baseType())) {
+        var key = table.columns().get(file.key().get(0));
+        // (Not in a nondeterministic collation: there, two texts may be one key.)
+        if (file.key().size() != 1 || !Set.of("text", "varchar").contains(key.baseType()) || key.collation() != null) {
             return -1;
         }
         for (int i = 0; i < csv.header().size(); i++) {

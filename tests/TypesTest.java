@@ -306,4 +306,44 @@ class TypesTest extends FreshProject {
         assertTrue(run.out().contains("at: 2026-01-21 09:00:00+00 → 2026-01-22 09:00:00+00"), run::toString);
         assertTrue(run.out().contains("tags: {alpha,\"beta, gamma\""), run::toString);
     }
+
+    // ── keys in a case-insensitive (nondeterministic) collation: two spellings may be one key ──
+
+    private static final String CASE_INSENSITIVE = "CREATE COLLATION case_insensitive (provider = icu, "
+            + "locale = 'und-u-ks-level2', deterministic = false);";
+
+    @Test
+    void two_spellings_of_one_key_under_its_collation_are_a_key_given_twice_in_yaml_and_in_csv() {
+        run(0);
+        db.execute(CASE_INSENSITIVE + "CREATE TABLE codes (code text COLLATE case_insensitive PRIMARY KEY, val text);"
+                + "INSERT INTO codes VALUES ('a', 'P');");
+        String before = db.snapshot();
+        seeds("codes.yaml", "table: codes\nkey: code\nrows:\n  - {code: a, val: P}\n  - {code: A, val: Q}\n");
+        var yaml = run(1);
+        assertTrue(yaml.err().contains("codes.yaml") && yaml.err().contains("twice"), yaml::toString);
+        assertEquals(before, db.snapshot(), "nothing was written");
+        seeds("codes.yaml", "table: codes\nkey: code\nrows: codes.csv\n");
+        seeds("codes.csv", "code,val\na,P\nA,Q\n");
+        var csv = run(1);
+        assertTrue(csv.err().contains("codes.csv") && csv.err().contains("twice"), csv::toString);
+        assertEquals(before, db.snapshot(), "nothing was written");
+        // One spelling of it finds the row the other stored.
+        seeds("codes.csv", "code,val\nA,Q\n");
+        run(0);
+        assertEquals("a|Q", db.text("SELECT code || '|' || val FROM codes"));
+    }
+
+    @Test
+    void an_index_unique_byte_for_byte_over_a_case_insensitive_column_is_no_key_for_it() {
+        // Under the column's =, the key a would find both a and A.
+        run(0);
+        db.execute(CASE_INSENSITIVE + "CREATE TABLE codes (id serial PRIMARY KEY, code text COLLATE case_insensitive NOT NULL, "
+                + "val text); CREATE UNIQUE INDEX codes_code ON codes (code COLLATE \"C\"); "
+                + "INSERT INTO codes (code, val) VALUES ('A', 'same'), ('a', 'same');");
+        String before = db.snapshot();
+        seeds("codes.yaml", "table: codes\nkey: code\nrows:\n  - {code: a, val: other}\n");
+        var run = run(1);
+        assertTrue(run.err().contains("codes.yaml") && run.err().contains("not unique"), run::toString);
+        assertEquals(before, db.snapshot(), "nothing was written");
+    }
 }
