@@ -40,9 +40,10 @@ final class Diff extends FileContext.Step {
                     .append(c.comparable("t")).append(" IS DISTINCT FROM ").append(c.comparable("s"));
         }
         if (c.tableHasSecretCells) {
-            // The columns of the row whose stored values came from the environment: shown as *** ever after.
+            // The columns of the row whose stored values came from the environment: shown as *** ever after (marked by
+            // the stored row's key, which the file may spell otherwise).
             select.append(", ARRAY(SELECT m.column_name FROM ").append(run.secretCellsTable).append(" m WHERE m.table_name = ? ")
-                    .append("AND m.key_columns = ?::text[] AND m.row_key = ").append(keyExpression("s")).append(")");
+                    .append("AND m.key_columns = ?::text[] AND m.row_key = ").append(keyExpression("t")).append(")");
         }
         if (c.differing == null) {
             c.differing = session.scratchTable("seed_changes_" + session.staged.size(),

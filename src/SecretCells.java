@@ -36,6 +36,8 @@ final class SecretCells extends FileContext.Step {
     /**
      * The database remembers which cells hold a value from the environment (table, key, column; never
      * the value), so that the value is masked when a later file no longer uses the variable. A cell
+     * is named by its row's key as the table holds it, not as the file spells it (1.00 for a numeric
+     * 1.0, QUOTES for a citext quotes): every reader of the marks looks them up by the stored row. A cell
      * this file writes forgets its mark when its value is no longer from the environment.
      */
     void record(java.util.Collection<FileContext.Group> groups) {
@@ -50,8 +52,9 @@ final class SecretCells extends FileContext.Step {
             // Only the marks of cells this file now writes with a value not from the environment go: a rerun
             // that marks the same cells rewrites none of them.
             for (var group : groups) {
-                handle.createUpdate("DELETE FROM " + run.secretCellsTable + " m USING " + c.stage + " s WHERE m.table_name = ? "
-                                + "AND m.key_columns = ?::text[] AND m.row_key = " + keyExpression("s") + " AND s." + GROUP + " = ? "
+                handle.createUpdate("DELETE FROM " + run.secretCellsTable + " m USING " + c.stage + " s, " + table.qualified()
+                                + " t WHERE " + keyMatch("t", "s") + " AND m.table_name = ? "
+                                + "AND m.key_columns = ?::text[] AND m.row_key = " + keyExpression("t") + " AND s." + GROUP + " = ? "
                                 + "AND m.column_name = ANY (?) AND m.column_name <> ALL (?) AND NOT EXISTS (SELECT 1 FROM "
                                 + "unnest(?::int[], ?::text[]) AS c(row_index, column_name) WHERE c.row_index = s." + ROW
                                 + " AND c.column_name = m.column_name)")
@@ -63,7 +66,8 @@ final class SecretCells extends FileContext.Step {
             }
         }
         String insert = "INSERT INTO " + run.secretCellsTable + " AS m (table_name, key_columns, row_key, column_name, template) "
-                + "SELECT ?, ?, " + keyExpression("s") + ", c.column_name, c.template FROM " + c.stage + " s ";
+                + "SELECT ?, ?, " + keyExpression("t") + ", c.column_name, c.template FROM " + c.stage + " s JOIN " + table.qualified()
+                + " t ON " + keyMatch("t", "s") + " ";
         String upsert = " ON CONFLICT (table_name, key_columns, row_key, column_name) DO UPDATE SET template = EXCLUDED.template"
                 + " WHERE m.template IS DISTINCT FROM EXCLUDED.template";
         if (!everyRow.isEmpty()) {

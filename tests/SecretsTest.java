@@ -35,6 +35,7 @@ class SecretsTest extends FreshProject {
                             qty  integer NOT NULL,
                             site text
                         );
+                        CREATE TABLE feeds (code numeric PRIMARY KEY, token text);
                         """,
                 "seeds/notes.yaml", """
                         table: notes
@@ -80,6 +81,29 @@ class SecretsTest extends FreshProject {
         assertEquals(0, db.count("SELECT count(*) FROM seed_history_secrets"));
         seeds("notes.yaml", "table: notes\nkey: code\nrows:\n  - {code: n1, note: again}\n  - {code: n2, note: plain}\n");
         assertTrue(runWithToken(0, null, "plan").out().contains("note: rotated → again"));
+    }
+
+    @Test
+    void a_cell_is_marked_by_its_row_as_the_table_holds_it_not_as_the_file_spells_the_key() {
+        deleteSeed("notes.yaml");
+        // 1.0 and 1.00 are one numeric key; the table holds it as 1.0.
+        seeds("feeds.yaml", "table: feeds\nkey: code\nrows:\n  - {code: 1.0, token: \"${API_TOKEN}\"}\n");
+        runWithToken(0, TOKEN);
+        seeds("feeds.yaml", "table: feeds\nkey: code\nrows:\n  - {code: 1.00, token: rotated}\n");
+        var plan = runWithToken(0, null, "plan");
+        var applied = runWithToken(0, null, "--json");
+        for (var shown : List.of(plan, applied, runWithToken(0, null, "history", "--json"))) {
+            assertFalse(shown.output().contains(TOKEN), shown::toString);
+        }
+        assertTrue(plan.out().contains("token: *** → rotated"), plan::toString);
+        assertFalse(db.text("SELECT string_agg(changes::text, ' ') FROM seed_history").contains(TOKEN));
+
+        // Marked while the file spells the key otherwise than the table: export writes the cell as its variable.
+        seeds("feeds.yaml", "table: feeds\nkey: code\nrows:\n  - {code: 1.00, token: \"${API_TOKEN}\"}\n");
+        runWithToken(0, TOKEN);
+        var export = runWithToken(0, null, "export", "feeds");
+        assertFalse(export.output().contains(TOKEN), export::toString);
+        assertTrue(export.out().contains("token: \"${API_TOKEN}\""), export::toString);
     }
 
     @Test
