@@ -45,62 +45,19 @@ import java.util.function.Supplier;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ScopeType;
-import picocli.CommandLine.Spec;
 
 /**
  * seed_database: one command that migrates a PostgreSQL database with Flyway, then upserts the
  * reference data in seeds/*.yaml, writing only the rows that differ, all in one transaction.
  * Each command here turns the options into a Config and hands it to a Runner, which its Mode
  * steers; an error a user can cause is a SeedError, said once by {@link SeedError.Handler}.
+ * The tool itself and its shared options are modelled for picocli by hand ({@link #commandSpec},
+ * {@link Options#spec}), the commands by their annotations (each read only when named).
  */
-@Command(name = "seed_database", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT,
-        version = {"seed_database " + seed_database.VERSION, "Java ${java.version} (${java.vendor})"},
-        sortOptions = false, usageHelpAutoWidth = true,
-        description = {
-                "Keeps a PostgreSQL database's reference data in step with this repository:",
-                "applies the Flyway migrations in migrations/, then upserts the rows of",
-                "seeds/*.yaml, writing only the rows that differ. All of it happens in one",
-                "transaction: a run applies completely or not at all.",
-                "",
-                "Without a command: migrate, then seed.",
-                ""},
-        // The command methods below are added in COMMANDS' order (picocli would sort them by name).
-        addMethodSubcommands = false,
-        footerHeading = "%nWhere things are found:%n",
-        footer = {
-                "  The database: --url, else DATABASE_URL, else the libpq variables PGHOST,",
-                "  PGPORT, PGDATABASE, PGUSER and PGPASSWORD, else libpq's defaults: the",
-                "  operating system's user, the database named after it, the Unix socket in",
-                "  /var/run/postgresql or /tmp when a server listens there, else localhost:5432.",
-                "  A maintenance database (postgres, template*) is written only when named.",
-                "  A URL is postgresql://user:password@host:5432/database (or postgres://,",
-                "  postgresql+psycopg2://, postgresql+asyncpg://, jdbc:postgresql://), or libpq's",
-                "  host=... port=... dbname=... user=... password=...; a host that begins with /",
-                "  is a socket directory: postgresql:///database?host=/var/run/postgresql.",
-                "  A password not given: PGPASSWORD, else PGPASSFILE, else $HOME/.pgpass.",
-                "  The directories: --migrations and --seeds, else the migrations/ and seeds/",
-                "  of $SEED_DATABASE_HOME, else those beside seed_database.java when ./jbang runs",
-                "  it (it says where the script is), else those of the nearest of the working",
-                "  directory and its parents that holds seed_database.java or a seeds/ directory."},
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {
-                "0:success",
-                "1:a seed file, a migration or the data is wrong (the message names the file); nothing was written. "
-                        + "For check: the database is not in sync. For export: no such table or column, or no key to use",
-                "2:usage error: an unknown option, a directory that is not there, a URL that is not PostgreSQL's; or a "
-                        + "server where a run is not safe (CockroachDB, a YugabyteDB without advisory locks or transactional DDL, "
-                        + "a Citus worker, PostgreSQL before 13); nothing was written",
-                "3:the database is unreachable or does not exist, refused the connection or the credentials, or the "
-                        + "connection was lost; nothing was written",
-                "4:a lock wait or a statement took longer than --lock-timeout or --statement-timeout allow; nothing was written",
-                "5:the tool ran out of memory (its heap is bounded: -Xmx1g) or of stack; nothing was written",
-                "130:interrupted (SIGINT, Ctrl-C): the run was rolled back",
-                "143:terminated (SIGTERM): the run was rolled back"})
 public class seed_database implements Callable<Integer> {
 
     static final String VERSION = Config.VERSION;
@@ -109,8 +66,9 @@ public class seed_database implements Callable<Integer> {
     private static final List<String> COMMANDS = List.of("migrate", "seed", "plan", "check", "info", "history", "verify",
             "export", "completion");
 
-    @Mixin Options options;
-    @Spec CommandSpec spec;
+    final Options options;
+    /** The tool as picocli models it, once its command line is built. */
+    private CommandSpec spec;
 
     /** The process environment and working directory; tests hand in their own. */
     private final Map<String, String> env;
@@ -209,7 +167,7 @@ public class seed_database implements Callable<Integer> {
      * failure handed to the tool's handler.
      */
     private static CommandLine commandLine(seed_database tool, Set<String> commands) {
-        var cli = new CommandLine(tool);
+        var cli = new CommandLine(commandSpec(tool));
         COMMANDS.stream().filter(commands::contains).forEach(name -> cli.addSubcommand(new CommandLine(
                 CommandLine.getCommandMethods(seed_database.class, name).get(0))));
         if (commands.contains("help")) {
@@ -229,6 +187,76 @@ public class seed_database implements Callable<Integer> {
             return new CommandLine.RunLast().execute(parsed);
         });
         return cli;
+    }
+
+    /**
+     * The tool as picocli models it: what --help says of it, its version, the exit codes, and the
+     * shared options (inherited by every command, as are the standard --help and --version). Built
+     * by hand, without picocli's reflection over an annotated class, for a shorter start-up.
+     */
+    private static CommandSpec commandSpec(seed_database tool) {
+        var spec = CommandSpec.wrapWithoutInspection(tool).name("seed_database").scopeType(ScopeType.INHERIT)
+                .version("seed_database " + VERSION, "Java ${java.version} (${java.vendor})");
+        spec.usageMessage().sortOptions(false).autoWidth(true)
+                .description(
+                        "Keeps a PostgreSQL database's reference data in step with this repository:",
+                        "applies the Flyway migrations in migrations/, then upserts the rows of",
+                        "seeds/*.yaml, writing only the rows that differ. All of it happens in one",
+                        "transaction: a run applies completely or not at all.",
+                        "",
+                        "Without a command: migrate, then seed.",
+                        "")
+                .footerHeading("%nWhere things are found:%n")
+                .footer(
+                        "  The database: --url, else DATABASE_URL, else the libpq variables PGHOST,",
+                        "  PGPORT, PGDATABASE, PGUSER and PGPASSWORD, else libpq's defaults: the",
+                        "  operating system's user, the database named after it, the Unix socket in",
+                        "  /var/run/postgresql or /tmp when a server listens there, else localhost:5432.",
+                        "  A maintenance database (postgres, template*) is written only when named.",
+                        "  A URL is postgresql://user:password@host:5432/database (or postgres://,",
+                        "  postgresql+psycopg2://, postgresql+asyncpg://, jdbc:postgresql://), or libpq's",
+                        "  host=... port=... dbname=... user=... password=...; a host that begins with /",
+                        "  is a socket directory: postgresql:///database?host=/var/run/postgresql.",
+                        "  A password not given: PGPASSWORD, else PGPASSFILE, else $HOME/.pgpass.",
+                        "  The directories: --migrations and --seeds, else the migrations/ and seeds/",
+                        "  of $SEED_DATABASE_HOME, else those beside seed_database.java when ./jbang runs",
+                        "  it (it says where the script is), else those of the nearest of the working",
+                        "  directory and its parents that holds seed_database.java or a seeds/ directory.")
+                .exitCodeListHeading("%nExit codes:%n")
+                .exitCodeList(exitCodes(
+                        "0", "success",
+                        "1", "a seed file, a migration or the data is wrong (the message names the file); nothing was written. "
+                                + "For check: the database is not in sync. For export: no such table or column, or no key to use",
+                        "2", "usage error: an unknown option, a directory that is not there, a URL that is not PostgreSQL's; or "
+                                + "a server where a run is not safe (CockroachDB, a YugabyteDB without advisory locks or "
+                                + "transactional DDL, a Citus worker, PostgreSQL before 13); nothing was written",
+                        "3", "the database is unreachable or does not exist, refused the connection or the credentials, or the "
+                                + "connection was lost; nothing was written",
+                        "4", "a lock wait or a statement took longer than --lock-timeout or --statement-timeout allow; nothing "
+                                + "was written",
+                        "5", "the tool ran out of memory (its heap is bounded: -Xmx1g) or of stack; nothing was written",
+                        "130", "interrupted (SIGINT, Ctrl-C): the run was rolled back",
+                        "143", "terminated (SIGTERM): the run was rolled back"));
+        // --help and --version after the shared options, as every command lists them (CommandOptions.prune).
+        spec.addMixin("options", tool.options.spec()).mixinStandardHelpOptions(true);
+        tool.spec = spec;
+        return spec;
+    }
+
+    /** Codes and what each means, in order. */
+    private static Map<String, String> exitCodes(String... codesAndMeanings) {
+        var codes = new java.util.LinkedHashMap<String, String>();
+        for (int i = 0; i < codesAndMeanings.length; i += 2) {
+            codes.put(codesAndMeanings[i], codesAndMeanings[i + 1]);
+        }
+        return codes;
+    }
+
+    /** Every command, as picocli models them: what CommandLineTest looks through. */
+    static CommandLine everyCommand() {
+        var none = new PrintWriter(java.io.Writer.nullWriter());
+        return commandLine(new seed_database(Map.of(), Path.of(""), null, new Secrets(), none, none),
+                CommandOptions.everyCommand(COMMANDS));
     }
 
     // ── the commands ────────────────────────────────────────────────────────────────────────

@@ -52,35 +52,20 @@ class CommandLineTest extends FreshProject {
     void no_option_has_a_type_whose_converter_the_tool_turns_off() {
         var excluded = java.util.Arrays.stream(seed_database.PICOCLI_UNUSED_CONVERTERS.split(","))
                 .map(java.util.regex.Pattern::compile).toList();
-        var types = new java.util.ArrayList<java.lang.reflect.Type>();
-        var classes = new java.util.ArrayDeque<Class<?>>(List.of(seed_database.class));
-        while (!classes.isEmpty()) {
-            var c = classes.pop();
-            for (var field : c.getDeclaredFields()) {
-                if (field.isAnnotationPresent(picocli.CommandLine.Mixin.class)) {
-                    classes.push(field.getType());
-                } else if (field.isAnnotationPresent(picocli.CommandLine.Option.class)
-                        || field.isAnnotationPresent(picocli.CommandLine.Parameters.class)) {
-                    types.add(field.getGenericType());
-                }
-            }
-            for (var method : c.getDeclaredMethods()) {
-                for (var parameter : method.getParameters()) {
-                    if (parameter.isAnnotationPresent(picocli.CommandLine.Option.class)
-                            || parameter.isAnnotationPresent(picocli.CommandLine.Parameters.class)) {
-                        types.add(parameter.getParameterizedType());
-                    }
-                }
-            }
-        }
-        assertTrue(types.size() > 20, "the options were found: " + types);
+        // Every option and parameter of every command, as picocli models it (the shared ones by hand, the commands'
+        // from their annotations): the types picocli converts to.
         var named = new java.util.ArrayList<String>();
-        for (var type : types) {
-            named.add(type instanceof java.lang.reflect.ParameterizedType p ? p.getRawType().getTypeName() : type.getTypeName());
-            if (type instanceof java.lang.reflect.ParameterizedType p) {
-                java.util.Arrays.stream(p.getActualTypeArguments()).map(java.lang.reflect.Type::getTypeName).forEach(named::add);
+        var commands = new java.util.ArrayDeque<picocli.CommandLine>(List.of(seed_database.everyCommand()));
+        while (!commands.isEmpty()) {
+            var command = commands.pop();
+            commands.addAll(command.getSubcommands().values());
+            for (var arg : command.getCommandSpec().args()) {
+                named.add(arg.type().getTypeName());
+                java.util.Arrays.stream(arg.auxiliaryTypes()).map(Class::getTypeName).forEach(named::add);
             }
         }
+        assertTrue(named.size() > 40 && named.contains("java.nio.file.Path") && named.contains("java.util.Map"),
+                "the options were found: " + named);
         for (String name : named) {
             assertTrue(excluded.stream().noneMatch(e -> e.matcher(name).matches()), () -> "an option of type " + name
                     + ": its converter is one seed_database.PICOCLI_UNUSED_CONVERTERS turns off");
