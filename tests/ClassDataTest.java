@@ -96,7 +96,7 @@ class ClassDataTest extends FreshProject {
     }
 
     /**
-     * On JDK 25 and later (which ./jbang runs with JBANG_WRAPPER_NEWEST_JDK=1): a run records, the next
+     * On JDK 25 and later (which ./jbang runs by default where one is installed): a run records, the next
      * makes the AOT cache from that record in the background, a run after that checks and keeps it,
      * and the runs after map it; all print alike.
      */
@@ -131,6 +131,21 @@ class ClassDataTest extends FreshProject {
         assertEquals(withoutDurations(making), withoutDurations(mapped));
         assertTrue(Files.readString(log).lines().anyMatch(line -> line.contains(" seed_database ")
                 && line.contains("shared objects file")), "the tool's own classes come from the cache");
+    }
+
+    /** ./jbang runs the tool on the newest JDK installed unless told otherwise; 0 keeps the PATH's. */
+    @Test
+    void the_newest_jdk_installed_runs_the_tool_by_default_and_0_keeps_the_one_on_the_path() throws Exception {
+        Path launch = LauncherTest.wrapperCache("class-data-cache");
+        java.util.function.Function<TestDatabase.Run, String> java = run -> run.out().lines()
+                .filter(l -> l.startsWith("Java ")).findFirst().orElseThrow(() -> new AssertionError(run.toString()));
+        String byDefault = java.apply(newestJdk(launch, Map.of("JBANG_WRAPPER_NEWEST_JDK", ""), "--version"));
+        assertEquals(java.apply(newestJdk(launch, Map.of(), "--version")), byDefault);
+        var path = new ProcessBuilder("java", "-XshowSettings:properties", "-version").redirectErrorStream(true).start();
+        String pathVersion = new String(path.getInputStream().readAllBytes()).lines().filter(l -> l.contains("java.version = "))
+                .findFirst().orElseThrow().replaceAll(".*java.version = ", "");
+        assertTrue(java.apply(tool(launch, Map.of(), "--version")).startsWith("Java " + pathVersion + " "),
+                "JBANG_WRAPPER_NEWEST_JDK=0: the PATH's " + pathVersion);
     }
 
     @Test
