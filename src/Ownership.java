@@ -75,7 +75,7 @@ final class Ownership extends FileContext.Step {
             // keys, or may remove rows). A million of them cost a first load a second, not a second INSERT of a
             // million rows; a rerun that lists the same keys never writes them.
             handle.createUpdate("INSERT INTO " + run.listingsTable + " AS l (table_name, file, listing, owned, pending) SELECT ?, ?, ?, "
-                            + "count(*), array_agg(" + keyExpression("s") + ") FROM " + c.stage + " s ON CONFLICT (table_name, file) DO UPDATE "
+                            + "count(*), array_agg(" + keyExpression("t") + ") FROM " + storedRows() + " ON CONFLICT (table_name, file) DO UPDATE "
                             + "SET listing = EXCLUDED.listing, owned = EXCLUDED.owned, pending = EXCLUDED.pending")
                     .bind(0, table.qualified()).bind(1, file.name()).bind(2, listing).execute();
             return;
@@ -90,13 +90,24 @@ final class Ownership extends FileContext.Step {
         }
         // Only the staged keys that this file does not own yet are written.
         handle.createUpdate("INSERT INTO " + run.ownershipTable + " AS o (table_name, row_key, file) SELECT ?, "
-                        + keyExpression("s") + ", ? FROM " + c.stage + " s LEFT JOIN " + run.ownershipTable + " x ON x.table_name = ? "
-                        + "AND x.row_key = " + keyExpression("s") + " WHERE x.file IS DISTINCT FROM ? "
+                        + keyExpression("t") + ", ? FROM " + storedRows() + " LEFT JOIN " + run.ownershipTable + " x ON x.table_name = ? "
+                        + "AND x.row_key = " + keyExpression("t") + " WHERE x.file IS DISTINCT FROM ? "
                         + "ON CONFLICT (table_name, row_key) DO UPDATE SET file = EXCLUDED.file WHERE o.file IS DISTINCT FROM EXCLUDED.file")
                 .bind(0, table.qualified()).bind(1, file.name()).bind(2, table.qualified()).bind(3, file.name()).execute();
         handle.createUpdate("INSERT INTO " + run.listingsTable + " (table_name, file, listing, owned) VALUES (?, ?, ?, ?) "
                         + "ON CONFLICT (table_name, file) DO UPDATE SET listing = EXCLUDED.listing, owned = EXCLUDED.owned")
                 .bind(0, table.qualified()).bind(1, file.name()).bind(2, listing).bind(3, owned()).execute();
+    }
+
+    /**
+     * The table's rows that the file's staged rows are, as t: a row is owned by its key as the table
+     * holds it, which Removal and every other reader of ownership look up by the stored row (a numeric
+     * key the file writes 1.00 is the stored 1.0; a citext QUOTES is quotes). After a first load the
+     * stage is the table itself.
+     */
+    private String storedRows() {
+        return c.stage.equals(table.qualified()) ? table.qualified() + " t"
+                : c.stage + " s JOIN " + table.qualified() + " t ON " + keyMatch("t", "s");
     }
 
     /** What the listings table remembers of a file: what it listed (as listing() says it), and how many rows it owned. */

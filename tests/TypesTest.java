@@ -346,4 +346,20 @@ class TypesTest extends FreshProject {
         assertTrue(run.err().contains("codes.yaml") && run.err().contains("not unique"), run::toString);
         assertEquals(before, db.snapshot(), "nothing was written");
     }
+
+    @Test
+    void a_row_is_owned_by_its_key_as_the_table_holds_it_so_a_file_that_spells_the_key_otherwise_still_removes_it() {
+        run(0);
+        // 1.00 and 1.0 are one numeric key; the table holds it as 1.0.
+        db.execute("CREATE TABLE rates (code numeric PRIMARY KEY, name text, is_active boolean NOT NULL DEFAULT true);"
+                + "INSERT INTO rates VALUES (1.0, 'one', true);");
+        seeds("rates.yaml", "table: rates\nkey: code\nremoval: {deactivate: is_active}\nrows:\n  - {code: 1.00, name: uno}\n"
+                + "  - {code: 2, name: two}\n");
+        run(0);
+        assertEquals("1.0|uno", db.text("SELECT code || '|' || name FROM rates WHERE code = 1"));
+        seeds("rates.yaml", "table: rates\nkey: code\nremoval: {deactivate: is_active}\nrows:\n  - {code: 2, name: two}\n");
+        var removed = run(0);
+        assertTrue(removed.out().contains("1 deactivated"), removed::toString);
+        assertEquals("false", db.text("SELECT is_active::text FROM rates WHERE code = 1"));
+    }
 }
