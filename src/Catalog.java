@@ -157,105 +157,143 @@ final class Catalog {
 
     /** A table by name (schema.name, or name on the search path), exactly as the catalog spells it. */
     static java.util.Optional<Table> find(Handle handle, String qualifiedName) {
-        String schema = null, name = qualifiedName;
-        int dot = name.indexOf('.');
-        if (dot > 0 && dot == name.lastIndexOf('.')) {
-            schema = name.substring(0, dot);
-            name = name.substring(dot + 1);
+        return findAll(handle, List.of(qualifiedName)).get(qualifiedName);
+    }
+
+    /**
+     * Tables by name, each as {@link #find} finds it, in a few queries for all of them (a run's
+     * files: each query is planned once, not once a table).
+     */
+    static Map<String, java.util.Optional<Table>> findAll(Handle handle, java.util.Collection<String> qualifiedNames) {
+        var names = List.copyOf(new java.util.LinkedHashSet<>(qualifiedNames));
+        var schemas = new String[names.size()];
+        var relations = new String[names.size()];
+        for (int i = 0; i < names.size(); i++) {
+            String name = names.get(i);
+            int dot = name.indexOf('.');
+            boolean qualified = dot > 0 && dot == name.lastIndexOf('.');
+            schemas[i] = qualified ? name.substring(0, dot) : null;
+            relations[i] = qualified ? name.substring(dot + 1) : name;
         }
         // The schemas first, then each one's table by the catalog's unique indexes: a join of pg_class with pg_namespace
         // filtered by the search path would be planned, without statistics, as a loop over every schema (a database of a
         // thousand tenant schemas: most of a second per lookup).
-        return handle.createQuery("""
-                        SELECT c.oid::bigint
-                        FROM unnest(CASE WHEN ?::text IS NULL THEN current_schemas(false) ELSE ARRAY[?::name] END)
-                             WITH ORDINALITY AS s (nspname, position)
-                        JOIN pg_namespace n ON n.nspname = s.nspname
-                        JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = ?
-                        WHERE c.relkind IN ('r', 'p')
-                        ORDER BY s.position
-                        LIMIT 1""")
-                .bind(0, schema).bind(1, schema).bind(2, name)
-                .mapTo(Long.class).findOne().map(oid -> table(handle, oid));
+        var oids = new Long[names.size()];
+        handle.createQuery("""
+                        SELECT q.i, (SELECT c.oid::bigint
+                                     FROM unnest(CASE WHEN q.schema IS NULL THEN current_schemas(false) ELSE ARRAY[q.schema::name] END)
+                                          WITH ORDINALITY AS s (nspname, position)
+                                     JOIN pg_namespace n ON n.nspname = s.nspname
+                                     JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = q.name
+                                     WHERE c.relkind IN ('r', 'p')
+                                     ORDER BY s.position
+                                     LIMIT 1)
+                        FROM unnest(?::text[], ?::text[]) WITH ORDINALITY AS q (schema, name, i)""")
+                .bind(0, schemas).bind(1, relations)
+                .map((rs, ctx) -> oids[rs.getInt(1) - 1] = rs.getObject(2) == null ? null : rs.getLong(2)).forEach(oid -> { });
+        var described = describe(handle, java.util.Arrays.stream(oids).filter(java.util.Objects::nonNull).distinct().toList());
+        var found = new LinkedHashMap<String, java.util.Optional<Table>>();
+        for (int i = 0; i < names.size(); i++) {
+            found.put(names.get(i), java.util.Optional.ofNullable(oids[i] == null ? null : described.get(oids[i])));
+        }
+        return found;
     }
 
     /** A table by its oid, described. */
     static Table table(Handle handle, long oid) {
-        var names = handle.createQuery("SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                        + "WHERE c.oid = ?")
-                .bind(0, oid).map((rs, ctx) -> new String[]{rs.getString(1), rs.getString(2)}).one();
-        var columns = new LinkedHashMap<String, Column>();
+        return describe(handle, List.of(oid)).get(oid);
+    }
+
+    /** Tables by their oids, described: one query for their names, one for their columns, keys, foreign keys. */
+    static Map<Long, Table> describe(Handle handle, List<Long> oids) {
+        var described = new LinkedHashMap<Long, Table>();
+        if (oids.isEmpty()) {
+            return described;
+        }
+        Long[] relations = oids.toArray(Long[]::new);
+        var names = new java.util.HashMap<Long, String[]>();
+        handle.createQuery("SELECT c.oid::bigint, n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                        + "WHERE c.oid = ANY (?::oid[])")
+                .bind(0, relations).map((rs, ctx) -> names.put(rs.getLong(1), new String[]{rs.getString(2), rs.getString(3)}))
+                .forEach(name -> { });
+        var columns = new java.util.HashMap<Long, Map<String, Column>>();
         handle.createQuery("""
                         SELECT a.attname, format_type(a.atttypid, a.atttypmod), bt.typcategory, bt.typname,
                                bt.typcategory = 'A', coalesce(et.typcategory, ' '), et.typname,
                                a.attnotnull, a.atthasdef OR a.attidentity <> '', a.attgenerated <> '', a.attidentity = 'a',
                                (SELECT quote_ident(n.nspname) || '.' || quote_ident(co.collname) FROM pg_collation co
                                 JOIN pg_namespace n ON n.oid = co.collnamespace
-                                WHERE co.oid = a.attcollation AND NOT co.collisdeterministic)
+                                WHERE co.oid = a.attcollation AND NOT co.collisdeterministic),
+                               a.attrelid::bigint
                         FROM pg_attribute a
                         JOIN pg_type t ON t.oid = a.atttypid
                         JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
                         LEFT JOIN pg_type et ON et.oid = bt.typelem AND bt.typcategory = 'A'
-                        WHERE a.attrelid = ? AND a.attnum > 0 AND NOT a.attisdropped
-                        ORDER BY a.attnum""")
-                .bind(0, oid)
-                .map((rs, ctx) -> new Column(rs.getString(1), rs.getString(2), rs.getString(3).charAt(0),
+                        WHERE a.attrelid = ANY (?::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
+                        ORDER BY a.attrelid, a.attnum""")
+                .bind(0, relations)
+                .map((rs, ctx) -> Map.entry(rs.getLong(13), new Column(rs.getString(1), rs.getString(2), rs.getString(3).charAt(0),
                         rs.getString(4), rs.getBoolean(5), rs.getString(6).charAt(0), rs.getString(7),
-                        rs.getBoolean(8), rs.getBoolean(9), rs.getBoolean(10), rs.getBoolean(11), rs.getString(12)))
-                .forEach(c -> columns.put(c.name(), c));
-        var uniqueKeys = new ArrayList<List<String>>();
-        List<List<String>> primaryKey = new ArrayList<>();
+                        rs.getBoolean(8), rs.getBoolean(9), rs.getBoolean(10), rs.getBoolean(11), rs.getString(12))))
+                .forEach(c -> columns.computeIfAbsent(c.getKey(), k -> new LinkedHashMap<>()).put(c.getValue().name(), c.getValue()));
+        var uniqueKeys = new java.util.HashMap<Long, List<List<String>>>();
+        var primaryKeys = new java.util.HashMap<Long, List<String>>();
         handle.createQuery("""
-                        SELECT array_agg(a.attname::text ORDER BY k.position), bool_or(i.indisprimary)
+                        SELECT array_agg(a.attname::text ORDER BY k.position), bool_or(i.indisprimary), i.indrelid::bigint
                         FROM pg_index i
                         CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, position)
                         JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-                        WHERE i.indrelid = ? AND i.indisunique AND i.indimmediate AND i.indisvalid
+                        WHERE i.indrelid = ANY (?::oid[]) AND i.indisunique AND i.indimmediate AND i.indisvalid
                           AND i.indpred IS NULL AND i.indexprs IS NULL AND k.position <= i.indnkeyatts
-                        GROUP BY i.indexrelid
+                        GROUP BY i.indrelid, i.indexrelid
                         -- A key is matched by = in its columns' collations: an index in another collation is a key only
                         -- when both are deterministic (then equal is the same text in each); one that is unique byte for
                         -- byte over a case-insensitive column would let one key of a file find two rows.
                         HAVING bool_and(i.indcollation[k.position - 1] = a.attcollation OR NOT EXISTS (
                             SELECT FROM pg_collation co WHERE co.oid IN (i.indcollation[k.position - 1], a.attcollation)
                                                           AND NOT co.collisdeterministic))
-                        ORDER BY bool_or(i.indisprimary) DESC, i.indexrelid""")
-                .bind(0, oid)
-                .map((rs, ctx) -> Map.entry(List.of((String[]) rs.getArray(1).getArray()), rs.getBoolean(2)))
-                .forEach(k -> {
-                    uniqueKeys.add(k.getKey());
-                    if (k.getValue()) {
-                        primaryKey.add(k.getKey());
+                        ORDER BY i.indrelid, bool_or(i.indisprimary) DESC, i.indexrelid""")
+                .bind(0, relations)
+                .map((rs, ctx) -> {
+                    long relation = rs.getLong(3);
+                    var key = List.of((String[]) rs.getArray(1).getArray());
+                    uniqueKeys.computeIfAbsent(relation, r -> new ArrayList<>()).add(key);
+                    if (rs.getBoolean(2)) {
+                        primaryKeys.putIfAbsent(relation, key);
                     }
-                });
-        var references = new ArrayList<ForeignKey>();
-        var referencedBy = new ArrayList<ForeignKey>();
-        handle.createQuery("""
+                    return key;
+                })
+                .forEach(key -> { });
+        record Found(long from, long to, ForeignKey key) {}
+        var foreignKeys = handle.createQuery("""
                         SELECT c.conname, fn.nspname, fc.relname,
                                array(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY k(n, i)
                                      JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.i),
                                tn.nspname, tc.relname,
                                array(SELECT a.attname::text FROM unnest(c.confkey) WITH ORDINALITY k(n, i)
                                      JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n ORDER BY k.i),
-                               c.conrelid = ?
+                               c.conrelid::bigint, c.confrelid::bigint
                         FROM pg_constraint c
                         JOIN pg_class fc ON fc.oid = c.conrelid JOIN pg_namespace fn ON fn.oid = fc.relnamespace
                         JOIN pg_class tc ON tc.oid = c.confrelid JOIN pg_namespace tn ON tn.oid = tc.relnamespace
-                        WHERE c.contype = 'f' AND (c.conrelid = ? OR c.confrelid = ?)
+                        WHERE c.contype = 'f' AND (c.conrelid = ANY (?::oid[]) OR c.confrelid = ANY (?::oid[]))
                         ORDER BY c.conname""")
-                .bind(0, oid).bind(1, oid).bind(2, oid)
-                .map((rs, ctx) -> Map.entry(rs.getBoolean(8), new ForeignKey(rs.getString(1), rs.getString(2), rs.getString(3),
-                        List.of((String[]) rs.getArray(4).getArray()), rs.getString(5), rs.getString(6),
+                .bind(0, relations).bind(1, relations)
+                .map((rs, ctx) -> new Found(rs.getLong(8), rs.getLong(9), new ForeignKey(rs.getString(1), rs.getString(2),
+                        rs.getString(3), List.of((String[]) rs.getArray(4).getArray()), rs.getString(5), rs.getString(6),
                         List.of((String[]) rs.getArray(7).getArray()))))
-                .forEach(f -> {
-                    if (f.getKey()) {
-                        references.add(f.getValue());
-                    }
-                    if (f.getValue().to().equals(quote(names[0]) + "." + quote(names[1]))) {
-                        referencedBy.add(f.getValue());
-                    }
-                });
-        return new Table(names[0], names[1], columns, uniqueKeys, primaryKey.isEmpty() ? null : primaryKey.get(0), references,
-                referencedBy);
+                .list();
+        for (long oid : oids) {
+            var name = names.get(oid);
+            if (name == null) {
+                continue;   // dropped since it was found
+            }
+            var references = foreignKeys.stream().filter(f -> f.from() == oid).map(Found::key).toList();
+            var referencedBy = foreignKeys.stream().filter(f -> f.to() == oid).map(Found::key).toList();
+            described.put(oid, new Table(name[0], name[1], columns.getOrDefault(oid, new LinkedHashMap<>()),
+                    uniqueKeys.getOrDefault(oid, new ArrayList<>()), primaryKeys.get(oid), new ArrayList<>(references),
+                    new ArrayList<>(referencedBy)));
+        }
+        return described;
     }
 }

@@ -23,7 +23,9 @@ final class FileOrder {
      * A cycle is an error that names its tables.
      */
     static List<Planned> order(Session session, List<SeedFile> files, List<SeedFile> known) {
-        // (Catalog.table for a table that is not there: its error names the file and the closest table.)
+        // Every file's table described at once; Catalog.table for a table that is not there: its error names the file and
+        // the closest table.
+        session.describe(files.stream().map(SeedFile::table).toList());
         var planned = files.stream().map(f -> new Planned(f, session.table(f.table())
                 .orElseGet(() -> Catalog.table(session.handle, f)))).toList();
         var after = new LinkedHashMap<Planned, Set<Planned>>();

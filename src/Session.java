@@ -153,13 +153,20 @@ final class Session implements AutoCloseable {
      * no table's columns, keys or foreign keys (its own DDL makes scratch tables and the tool's).
      */
     java.util.Optional<Catalog.Table> table(String qualifiedName) {
-        var known = described.get(qualifiedName);
-        if (known == null) {
-            known = Catalog.find(handle, qualifiedName);
-            described.put(qualifiedName, known);
-            known.ifPresent(found -> described.put(found.schema() + "." + found.name(), java.util.Optional.of(found)));
+        describe(List.of(qualifiedName));
+        return described.get(qualifiedName);
+    }
+
+    /** Describes the tables of these names that are not described yet, all in a few queries (Catalog.findAll). */
+    void describe(java.util.Collection<String> qualifiedNames) {
+        var unknown = qualifiedNames.stream().filter(name -> !described.containsKey(name)).distinct().toList();
+        if (unknown.isEmpty()) {
+            return;
         }
-        return known;
+        Catalog.findAll(handle, unknown).forEach((name, known) -> {
+            described.put(name, known);
+            known.ifPresent(found -> described.putIfAbsent(found.schema() + "." + found.name(), java.util.Optional.of(found)));
+        });
     }
 
     /** A connection to the target, as every connection of the tool is opened: the driver's, with the target's properties. */
