@@ -162,6 +162,30 @@ class ClassDataTest extends FreshProject {
     }
 
     @Test
+    void an_archive_of_a_class_path_rebuilt_since_is_dropped_and_its_classes_recorded_again() throws Exception {
+        Path launch = LauncherTest.wrapperCache("class-data-cache");
+        seed(launch, Map.of());   // JBang is asked for the command; it is remembered
+        seed(launch, Map.of());   // records
+        seed(launch, Map.of());   // checks and keeps
+        assertEquals(1, files(launch, "*.jsa").size(), "one archive kept");
+        // The script's jar as JBang leaves it when it builds it anew for a run on another JDK (the same path, a newer
+        // file): the JVM would refuse the archive on every run, silently.
+        Path remembered;
+        try (Stream<Path> entries = Files.list(launch)) {
+            remembered = entries.filter(Files::isRegularFile).filter(f -> Files.isDirectory(Path.of(f + ".classes"))).findFirst()
+                    .orElseThrow();
+        }
+        Path jar = Path.of(Files.readAllLines(remembered).get(1));
+        Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.from(java.time.Instant.now()));
+        var after = seed(launch, Map.of());
+        assertEquals("", after.err(), after::toString);
+        assertEquals(List.of(), files(launch, "*.jsa"), "the archive of the old jar is gone");
+        assertEquals(1, files(launch, "written.*").size(), "and the run recorded the classes anew");
+        seed(launch, Map.of());
+        assertEquals(1, files(launch, "*.jsa").size(), "which the next run checks and keeps");
+    }
+
+    @Test
     void an_archive_cut_short_is_removed_not_used() throws Exception {
         Path launch = LauncherTest.wrapperCache("class-data-cache");
         seed(launch, Map.of());
