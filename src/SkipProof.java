@@ -46,8 +46,8 @@ import java.util.Optional;
  * those of the domains its columns' types reach (a foreign key moved to another column, a key
  * dropped: what a reference reads, what the checks of a comparison look at); the database's own =
  * operators (rows, keys and references are matched by =, and the search for one may find such an
- * operator before pg_catalog's). Not skipped, ever: a file that gives a date, time or reg* column (now and a table's name are read anew each
- * time), whose table another file seeds too, or is not a plain table alone (partitions,
+ * operator before pg_catalog's). Not skipped, ever: a file that gives a date, time or reg* column
+ * (now and a table's name are read anew each time), whose table another file seeds too, or is not a plain table alone (partitions,
  * inheritance children and foreign tables bring rows in without writing them), or has row security
  * (the rows a run sees depend on its role, the role's memberships and the settings a policy reads);
  * and with --full, in verify, and in a run that applied a migration.
@@ -144,11 +144,14 @@ final class SkipProof extends FileContext.Step {
                 : variables().unprovable();
     }
 
-    /** A cell of the file written with ${…}: its row (by index) and column. */
-    private record Variable(int row, String column) {}
+    /** A cell of the file written with ${…}: its column, its row's key and its value, as COPY would get them. */
+    private record Variable(String column, String[] key, String value) {}
 
     /** The file's cells written with ${…}; unprovable says why they cannot be checked one by one (then they are none). */
     private record Variables(List<Variable> cells, String unprovable) {}
+
+    /** At most this many cells of a file are checked one by one (beyond, comparing the file costs about as much). */
+    private static final int MAX_VARIABLES = 10_000;
 
     private Variables variables;
 
@@ -156,7 +159,9 @@ final class SkipProof extends FileContext.Step {
      * The cells whose values depend on the environment (${VAR}, whether it gives the value or the
      * file's default does): a proof holds for them only when each value is, now, the one its cell
      * holds (variablesHold). Each is found by its row's key, so a ${…} in a key, in a reference by
-     * key or in a CSV file's defaults (its rows are not read one by one) makes the file be compared.
+     * key or in a CSV file's defaults (its rows are not read one by one) makes the file be compared,
+     * and so do more than MAX_VARIABLES of them, or a value or key that cannot be read (then its
+     * comparison says why). Read in one pass over the rows (a large YAML file's are read as a stream).
      */
     private Variables variables() {
         if (variables != null) {
@@ -168,6 +173,7 @@ final class SkipProof extends FileContext.Step {
         if (rows.asWritten() != null) {
             return variables = new Variables(List.of(), "its defaults hold ${…} (a CSV file's rows are not checked one by one)");
         }
+        var keyColumns = file.key().stream().map(k -> table.columns().get(k)).toList();
         var cells = new java.util.ArrayList<Variable>();
         String[] unprovable = {null};
         rows.forEach((row, i) -> row.values().forEach((name, value) -> {
@@ -176,8 +182,25 @@ final class SkipProof extends FileContext.Step {
             }
             if (file.key().contains(name) || value.kind() == SeedFile.Kind.MAP && table.referenceFrom(name).isPresent()) {
                 unprovable[0] = "a ${…} gives " + (file.key().contains(name) ? "a key" : "a reference by key") + " (" + name + ")";
-            } else {
-                cells.add(new Variable(i, name));
+                return;
+            }
+            if (cells.size() == MAX_VARIABLES) {
+                unprovable[0] = "more than " + MAX_VARIABLES + " of its values hold ${…}";
+                return;
+            }
+            try {
+                var key = new String[keyColumns.size()];
+                for (int k = 0; k < key.length; k++) {
+                    key[k] = Values.text(row.values().get(keyColumns.get(k).name()), keyColumns.get(k), file);
+                }
+                String text = Values.text(value, table.columns().get(name), file);
+                if (text == null || java.util.Arrays.asList(key).contains(null)) {
+                    unprovable[0] = "a key or a value from ${…} is missing (its comparison says why)";
+                } else {
+                    cells.add(new Variable(name, key, text));
+                }
+            } catch (SeedError unreadable) {
+                unprovable[0] = "a key or a value from ${…} cannot be read (its comparison says why)";
             }
         }));
         return variables = unprovable[0] != null ? new Variables(List.of(), unprovable[0]) : new Variables(List.copyOf(cells), null);
@@ -189,8 +212,7 @@ final class SkipProof extends FileContext.Step {
      * value's (so that no cast below shortens or rounds it: the value fits its column), and its
      * value the value's, read as the column's type and compared as Diff compares. Nothing of a
      * value is kept: it is compared with the table, never recorded. A value that cannot be read as
-     * its column's type, or a key that cannot be read, makes the file be compared (its comparison
-     * says why).
+     * its column's type makes the file be compared (its comparison says why).
      */
     private boolean variablesHold() {
         var cells = variables().cells();
@@ -219,19 +241,11 @@ final class SkipProof extends FileContext.Step {
             var keys = new String[keyColumns.size()][n];
             var values = new String[n];
             for (int j = 0; j < n; j++) {
-                var row = rows.get(entry.getValue().get(j).row());
-                try {
-                    for (int k = 0; k < keyColumns.size(); k++) {
-                        keys[k][j] = Values.text(row.values().get(keyColumns.get(k).name()), keyColumns.get(k), file);
-                    }
-                    values[j] = Values.text(row.values().get(column.name()), column, file);
-                } catch (SeedError unreadable) {
-                    return false;
+                var cell = entry.getValue().get(j);
+                for (int k = 0; k < keyColumns.size(); k++) {
+                    keys[k][j] = cell.key()[k];
                 }
-                int at = j;
-                if (values[j] == null || java.util.Arrays.stream(keys).anyMatch(key -> key[at] == null)) {
-                    return false;
-                }
+                values[j] = cell.value();
             }
             // Each cell's key finds exactly one row (under a key column's collation, which may be case-insensitive, a
             // key may match two rows that a unique index in another collation tells apart), and its cell holds the value.

@@ -409,6 +409,18 @@ class SkipProofTest extends FreshProject {
     }
 
     @Test
+    void a_file_with_more_values_from_the_environment_than_are_checked_one_by_one_is_always_compared() {
+        var rows = new StringBuilder("table: instruments\nkey: symbol\ndefaults: {name: '${NAME:-Alpha}', tick: 1}\nrows:\n");
+        for (int i = 0; i <= 10_000; i++) {
+            rows.append("  - {symbol: S").append(i).append("}\n");
+        }
+        seeds("instruments.yaml", rows.toString());
+        runJson();
+        assertTrue(compared(runJson()));
+        assertEquals(10_001, db.count("SELECT count(*) FROM instruments WHERE name = 'Alpha' AND symbol LIKE 'S%'"));
+    }
+
+    @Test
     void a_file_with_a_variable_in_a_key_or_in_a_csv_files_defaults_is_always_compared() {
         seeds("instruments.yaml", "table: instruments\nkey: symbol\nrows:\n  - {symbol: '${SYMBOL:-A}', name: Alpha, tick: 0.01}\n");
         runJson();
