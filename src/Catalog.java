@@ -172,7 +172,8 @@ final class Catalog {
             String name = names.get(i);
             int dot = name.indexOf('.');
             boolean qualified = dot > 0 && dot == name.lastIndexOf('.');
-            schemas[i] = qualified ? name.substring(0, dot) : null;
+            // "" for none, not a null element: under the database's array_nulls = off the driver's NULL would be a name.
+            schemas[i] = qualified ? name.substring(0, dot) : "";
             relations[i] = qualified ? name.substring(dot + 1) : name;
         }
         // The schemas first, then each one's table by the catalog's unique indexes: a join of pg_class with pg_namespace
@@ -181,7 +182,7 @@ final class Catalog {
         var oids = new Long[names.size()];
         handle.createQuery("""
                         SELECT q.i, (SELECT c.oid::bigint
-                                     FROM unnest(CASE WHEN q.schema IS NULL THEN current_schemas(false) ELSE ARRAY[q.schema::name] END)
+                                     FROM unnest(CASE WHEN q.schema = '' THEN current_schemas(false) ELSE ARRAY[q.schema::name] END)
                                           WITH ORDINALITY AS s (nspname, position)
                                      JOIN pg_namespace n ON n.nspname = s.nspname
                                      JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = q.name
