@@ -247,12 +247,12 @@ final class Catalog {
                         WHERE i.indrelid = ANY (?::oid[]) AND i.indisunique AND i.indimmediate AND i.indisvalid
                           AND i.indpred IS NULL AND i.indexprs IS NULL AND k.position <= i.indnkeyatts
                         GROUP BY i.indrelid, i.indexrelid
-                        -- A key is matched by = in its columns' collations: an index in another collation is a key only
-                        -- when both are deterministic (then equal is the same text in each); one that is unique byte for
-                        -- byte over a case-insensitive column would let one key of a file find two rows.
+                        -- A key is matched by = in its columns' collations: an index in another collation is a key of a
+                        -- column whose collation is deterministic (there equal is the same text, and an index unique in any
+                        -- collation lets no two rows be the same text), but not of a case-insensitive column (an index
+                        -- unique byte for byte there would let one key of a file find two rows).
                         HAVING bool_and(i.indcollation[k.position - 1] = a.attcollation OR NOT EXISTS (
-                            SELECT FROM pg_collation co WHERE co.oid IN (i.indcollation[k.position - 1], a.attcollation)
-                                                          AND NOT co.collisdeterministic))
+                            SELECT FROM pg_collation co WHERE co.oid = a.attcollation AND NOT co.collisdeterministic))
                         ORDER BY i.indrelid, bool_or(i.indisprimary) DESC, i.indexrelid""")
                 .bind(0, relations)
                 .map((rs, ctx) -> {

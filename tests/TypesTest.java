@@ -348,6 +348,19 @@ class TypesTest extends FreshProject {
     }
 
     @Test
+    void an_index_unique_case_insensitively_over_a_column_that_is_not_is_a_key_for_it() {
+        // Stricter than the column's =: no two rows are the same text, so a key finds at most one row.
+        run(0);
+        db.execute(CASE_INSENSITIVE + "CREATE TABLE codes (code text NOT NULL, val text); "
+                + "CREATE UNIQUE INDEX codes_code ON codes (code COLLATE case_insensitive);");
+        seeds("codes.yaml", "table: codes\nkey: code\nrows:\n  - {code: a, val: x}\n");
+        run(0);
+        seeds("codes.yaml", "table: codes\nkey: code\nrows:\n  - {code: a, val: y}\n");
+        run(0);
+        assertEquals("a|y", db.text("SELECT string_agg(code || '|' || val, ',') FROM codes"));
+    }
+
+    @Test
     void a_row_is_owned_by_its_key_as_the_table_holds_it_so_a_file_that_spells_the_key_otherwise_still_removes_it() {
         run(0);
         // 1.00 and 1.0 are one numeric key; the table holds it as 1.0.
