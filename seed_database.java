@@ -46,6 +46,7 @@ import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ScopeType;
@@ -173,6 +174,10 @@ public class seed_database implements Callable<Integer> {
         if (commands.contains("help")) {
             cli.addSubcommand(new CommandLine.HelpCommand());
         }
+        standardHelpOptions(cli.getCommandSpec(), false);
+        cli.getSubcommands().values().stream().map(CommandLine::getCommandSpec)
+                .filter(sub -> sub.findOption("--help") == null)   // the help command has its own
+                .forEach(sub -> standardHelpOptions(sub, true));
         CommandOptions.prune(cli);
         // Set once every subcommand is there: picocli hands these down to the subcommands it has.
         cli.setOut(tool.out).setErr(tool.err).setExecutionExceptionHandler(tool.failures)
@@ -237,10 +242,22 @@ public class seed_database implements Callable<Integer> {
                         "5", "the tool ran out of memory (its heap is bounded: -Xmx1g) or of stack; nothing was written",
                         "130", "interrupted (SIGINT, Ctrl-C): the run was rolled back",
                         "143", "terminated (SIGTERM): the run was rolled back"));
-        // --help and --version after the shared options, as every command lists them (CommandOptions.prune).
-        spec.addMixin("options", tool.options.spec()).mixinStandardHelpOptions(true);
+        spec.addMixin("options", tool.options.spec());
         tool.spec = spec;
         return spec;
+    }
+
+    /**
+     * --help and --version, as picocli's mixinStandardHelpOptions words them, after the shared
+     * options (CommandOptions.prune lists them last in every command too). Built by hand: picocli
+     * builds its own by reflection over an annotated class of its, once for every command, about a
+     * tenth of a no-op run's time; CommandLineTest checks that the help is what it was.
+     */
+    private static void standardHelpOptions(CommandSpec spec, boolean inherited) {
+        spec.addOption(OptionSpec.builder("-h", "--help").type(boolean.class).usageHelp(true).inherited(inherited)
+                .description("Show this help message and exit.").build());
+        spec.addOption(OptionSpec.builder("-V", "--version").type(boolean.class).versionHelp(true).inherited(inherited)
+                .description("Print version information and exit.").build());
     }
 
     /** Codes and what each means, in order. */

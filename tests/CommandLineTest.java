@@ -89,6 +89,36 @@ class CommandLineTest extends FreshProject {
     }
 
     @Test
+    void every_command_ends_its_options_with_help_and_version_and_takes_them() {
+        var tool = seed_database.everyCommand();
+        var commands = new java.util.ArrayList<picocli.CommandLine>(List.of(tool));
+        commands.addAll(tool.getSubcommands().values());
+        for (var command : commands) {
+            var options = command.getCommandSpec().options();
+            String name = command.getCommandName();
+            if (name.equals("help")) {
+                continue;   // picocli's own help command, with its own --help
+            }
+            var help = options.get(options.size() - 2);
+            var version = options.get(options.size() - 1);
+            assertEquals(List.of("-h", "--help"), List.of(help.names()), name);
+            assertTrue(help.usageHelp(), name);
+            assertEquals("Show this help message and exit.", help.description()[0], name);
+            assertEquals(List.of("-V", "--version"), List.of(version.names()), name);
+            assertTrue(version.versionHelp(), name);
+            assertEquals("Print version information and exit.", version.description()[0], name);
+            var shown = TestDatabase.runWith(Map.of(), workspace, command == tool ? new String[]{"-V"} : new String[]{name, "-V"});
+            assertEquals(0, shown.exitCode(), shown::toString);
+            assertTrue(shown.out().startsWith("seed_database " + seed_database.VERSION + "\n"), shown::toString);
+            var usage = TestDatabase.runWith(Map.of(), workspace, command == tool ? new String[]{"-h"} : new String[]{name, "-h"});
+            assertEquals(0, usage.exitCode(), usage::toString);
+            assertTrue(java.util.regex.Pattern.compile("\n  -h, --help +Show this help message and exit\\.\n"
+                    + "  -V, --version +Print version information and exit\\.\n").matcher(usage.out()).find(), usage::toString);
+        }
+        assertTrue(commands.size() >= 10, "every command: " + commands.size());
+    }
+
+    @Test
     void options_with_values_that_make_no_sense_are_usage_errors() throws Exception {
         assertEquals(2, TestDatabase.runWith(Map.of(), workspace, "plan", "--color=bogus").exitCode());
         for (String limit : new String[]{"0", "-1"}) {
