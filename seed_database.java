@@ -105,8 +105,10 @@ public class seed_database implements Callable<Integer> {
         var utf8 = new PrintWriter(new OutputStreamWriter(System.err, UTF_8), true);
         var err = Report.PlainSymbols.utf8Reader(System.getenv()) ? utf8 : Report.PlainSymbols.around(utf8);
         Runtime.getRuntime().addShutdownHook(Runner.onSignal(err));
-        System.exit(execute(args, System.getenv(), Path.of("").toAbsolutePath(), Layout.scriptLocation(),
-                new PrintWriter(new OutputStreamWriter(System.out, UTF_8), true), err));
+        int exitCode = execute(args, System.getenv(), Path.of("").toAbsolutePath(), Layout.scriptLocation(),
+                new PrintWriter(new OutputStreamWriter(System.out, UTF_8), true), err);
+        Layout.tellTheWrapperIfUnfitToRecord(Session.everConnected());
+        System.exit(exitCode);
     }
 
     /** The types of picocli's built-in converters that no option of the tool has (regular expressions). */

@@ -28,6 +28,25 @@ record Layout(Path migrations, String migrationsFrom, Path seeds, String seedsFr
         return file.getFileName().toString().equals("seed_database.java") && Files.isRegularFile(file) ? file.getParent() : null;
     }
 
+    /**
+     * ./jbang records the classes of one run to start the runs after it faster (its section 6), and
+     * tells that run where to say it is no run to record from: in the system property
+     * jbang.wrapper.unfit, a file to make. A run that never reached a database (a usage error, a
+     * server that was down: a new user's first run, often) loaded too few of the classes a run
+     * needs for an archive of them to help; the wrapper then lets a later run record instead.
+     */
+    static void tellTheWrapperIfUnfitToRecord(boolean reachedADatabase) {
+        String unfit = DatabaseTarget.blankToNull(System.getProperty("jbang.wrapper.unfit"));
+        if (unfit == null || reachedADatabase) {
+            return;
+        }
+        try {
+            Files.newOutputStream(Path.of(unfit)).close();
+        } catch (java.io.IOException | RuntimeException e) {
+            // only start-up time is at stake: the wrapper then keeps the archive of this run
+        }
+    }
+
     static Layout resolve(Path migrationsOption, Path seedsOption, Map<String, String> env, Path workingDir, Path scriptDir,
                           boolean needMigrations, boolean needSeeds) {
         Path home = null;

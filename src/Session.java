@@ -169,9 +169,20 @@ final class Session implements AutoCloseable {
         });
     }
 
+    /** Whether this process has opened a connection (Layout.tellTheWrapperIfUnfitToRecord). */
+    private static volatile boolean everConnected;
+
     /** A connection to the target, as every connection of the tool is opened: the driver's, with the target's properties. */
     static Connection open(DatabaseTarget target) throws SQLException {
-        return new org.postgresql.Driver().connect(target.jdbcUrl(), target.properties());
+        var connection = new org.postgresql.Driver().connect(target.jdbcUrl(), target.properties());
+        if (connection != null) {
+            everConnected = true;
+        }
+        return connection;
+    }
+
+    static boolean everConnected() {
+        return everConnected;
     }
 
     /** The session's settings, then the run lock when asked for (runs wait for each other here). */

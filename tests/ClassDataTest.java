@@ -23,13 +23,25 @@ class ClassDataTest extends FreshProject {
     }
 
     private TestDatabase.Run tool(Path launch, Map<String, String> extra, String... args) throws Exception {
+        return newestJdk(launch, pathJdk(extra), args);
+    }
+
+    /** extra, on the PATH's JDK (JBANG_WRAPPER_NEWEST_JDK=0) unless it says otherwise. */
+    private static Map<String, String> pathJdk(Map<String, String> extra) {
         var env = new java.util.HashMap<>(Map.of("JBANG_WRAPPER_NEWEST_JDK", "0"));
         env.putAll(extra);
-        return newestJdk(launch, env, args);
+        return env;
     }
 
     /** The tool through ./jbang on the newest JDK, 25 or later, when there is one (JBANG_WRAPPER_NEWEST_JDK=1). */
     private TestDatabase.Run newestJdk(Path launch, Map<String, String> extra, String... args) throws Exception {
+        var run = launched(launch, extra, args);
+        assertEquals(0, run.exitCode(), run::toString);
+        return run;
+    }
+
+    /** The tool through ./jbang, whatever its exit code (on the PATH's JDK unless extra says otherwise). */
+    private TestDatabase.Run launched(Path launch, Map<String, String> extra, String... args) throws Exception {
         var env = LauncherTest.cronEnvironment();
         env.put("JBANG_WRAPPER_NEWEST_JDK", "1");
         env.put("JBANG_WRAPPER_CACHE", launch.getParent().getParent().toString());
@@ -39,9 +51,7 @@ class ClassDataTest extends FreshProject {
         env.putAll(extra);
         var command = new java.util.ArrayList<>(List.of(TestDatabase.PROJECT.resolve("seed_database.java").toString()));
         command.addAll(List.of(args));
-        var run = LauncherTest.launch(env, workspace, command.toArray(String[]::new));
-        assertEquals(0, run.exitCode(), run::toString);
-        return run;
+        return LauncherTest.launch(env, workspace, command.toArray(String[]::new));
     }
 
     private static List<Path> files(Path launch, String glob) throws IOException {
@@ -155,6 +165,7 @@ class ClassDataTest extends FreshProject {
         assertTrue(tool(launch, Map.of(), "--version").out().startsWith("seed_database "));
         assertEquals(0, tool(launch, Map.of(), "help", "seed").exitCode());
         assertEquals(0, tool(launch, Map.of(), "-qV").exitCode());
+        assertTrue(tool(launch, Map.of(), "completion", "bash").out().contains("complete"));
         assertEquals(List.of(), files(launch, "*"), "no archive of the few classes that printing a version loads");
 
         seed(launch, Map.of());
@@ -197,12 +208,76 @@ class ClassDataTest extends FreshProject {
 
         var after = seed(launch, Map.of());
         assertEquals("", after.err(), after::toString);
-        assertEquals(List.of(), files(launch, "written.*"), "the cut archive is gone");
-        assertEquals(List.of(), files(launch, "*.jsa"), "and was not kept");
+        assertEquals(List.of(), files(launch, "*.jsa"), "the cut archive was not kept");
+        assertFalse(files(launch, "written.*").contains(written), "the cut archive is gone");
         try (Stream<Path> left = Files.list(workspace)) {
             assertFalse(left.anyMatch(f -> f.getFileName().toString().startsWith("hs_err")), "the check's crash left no report behind");
         }
-        seed(launch, Map.of());   // and later runs go on without an archive
+        // Nothing was kept of the first recording: the run recorded again, and the next keeps that.
+        assertEquals(1, files(launch, "written.*").size(), "recorded anew");
+        assertEquals(2, files(launch, "try.*").size(), "the second recording");
+        seed(launch, Map.of());
+        assertEquals(1, files(launch, "*.jsa").size(), "the second archive kept");
+    }
+
+    /**
+     * A new user's first run often reaches no database (none is running yet, the URL is wrong): it
+     * loads too few classes for an archive of them to help every run after it. It says so, and the
+     * wrapper lets the next run record instead; after three recordings it keeps what it has.
+     */
+    @Test
+    void a_run_that_reaches_no_database_leaves_the_recording_to_a_later_run() throws Exception {
+        Path launch = LauncherTest.wrapperCache("class-data-cache");
+        seed(launch, Map.of());   // JBang is asked for the command; it is remembered
+        var nowhere = Map.of("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/nowhere");
+        var unreachable = launched(launch, pathJdk(nowhere), "--json");
+        assertEquals(3, unreachable.exitCode(), unreachable::toString);
+        assertEquals(1, files(launch, "unfit.*").size(), "the run said it was no run to record");
+        assertEquals(1, files(launch, "written.*").size(), "and the JVM recorded it all the same");
+
+        var real = seed(launch, Map.of());
+        assertEquals("", real.err(), real::toString);
+        assertEquals(List.of(), files(launch, "unfit.*"));
+        assertEquals(2, files(launch, "try.*").size(), "the unfit recording was dropped, and this run recorded");
+        seed(launch, Map.of());
+        assertEquals(1, files(launch, "*.jsa").size(), "the real run's archive is kept");
+        assertEquals(List.of(), files(launch, "written.*"));
+
+        // Where every run fails, the third recording is kept all the same: an archive of few classes beats none.
+        Path other = LauncherTest.wrapperCache("class-data-cache");
+        seed(other, Map.of());
+        for (int i = 1; i <= 3; i++) {
+            assertEquals(3, launched(other, pathJdk(nowhere), "--json").exitCode());
+            assertEquals(i, files(other, "try.*").size(), "recording " + i);
+        }
+        assertEquals(3, launched(other, pathJdk(nowhere), "--json").exitCode());
+        assertEquals(1, files(other, "*.jsa").size(), "the third recording kept");
+        assertEquals(List.of(), files(other, "unfit.*"));
+    }
+
+    /** A recording whose maker was killed (JDK 25 makes its AOT cache in the background) leaves the next run to record again. */
+    @Test
+    void a_recording_whose_maker_was_killed_is_recorded_again() throws Exception {
+        Path launch = LauncherTest.wrapperCache("class-data-cache");
+        seed(launch, Map.of());   // JBang is asked for the command; it is remembered
+        seed(launch, Map.of());   // records: try.1, written.PID
+        Path written = files(launch, "written.*").get(0);
+        Path dir = written.getParent();
+        // As a maker killed with its cache half made leaves the directory: the record, the half-made cache, and the
+        // maker's pid (2^22 + 1: above any pid Linux gives, so no process has it).
+        String recorder = written.getFileName().toString().replace("written.", "");
+        Files.move(written, dir.resolve("creating." + recorder));
+        Files.writeString(dir.resolve("making." + recorder), "half");
+        Files.writeString(dir.resolve("maker." + recorder), "4194305\n");
+        var after = seed(launch, Map.of());
+        assertEquals("", after.err(), after::toString);
+        assertEquals(List.of(), files(launch, "creating.*"), "the dead maker's files are gone");
+        assertEquals(List.of(), files(launch, "making.*"));
+        assertEquals(List.of(), files(launch, "maker.*"));
+        assertEquals(1, files(launch, "written.*").size(), "and the run recorded again");
+        assertEquals(2, files(launch, "try.*").size());
+        seed(launch, Map.of());
+        assertEquals(1, files(launch, "*.jsa").size(), "which the next run keeps");
     }
 
     @Test
