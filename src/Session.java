@@ -193,21 +193,22 @@ final class Session implements AutoCloseable {
             // What the server is (Citus, CockroachDB, YugabyteDB, which PostgreSQL), before anything is written: one where a run is not safe is refused here.
             ServerKind.require(this);
         }
-        // Timestamps written without an offset mean UTC, whatever the server's or the machine's zone.
-        run("SET TIME ZONE 'UTC'");
-        String schema = handle.createQuery("SELECT set_config('lock_timeout', ?, false), set_config('statement_timeout', ?, "
-                        + "false), current_schema()")
+        // In one statement: timestamps written without an offset mean UTC, whatever the server's or the machine's
+        // zone; the limits; and, on PostgreSQL 14 and later, a backend that notices within seconds that this
+        // process died, and rolls back (CASE evaluates its branch only when the condition holds: the setting is
+        // unknown before 14, and set_config, being volatile, is never folded ahead of it).
+        String schema = handle.createQuery("SELECT set_config('TimeZone', 'UTC', false), set_config('lock_timeout', ?, false), "
+                        + "set_config('statement_timeout', ?, false), current_schema(), "
+                        + "CASE WHEN current_setting('server_version_num')::int >= 140000 "
+                        + "THEN set_config('client_connection_check_interval', '2s', false) END")
                 .bind(0, limits.lockTimeoutSeconds() + "s").bind(1, limits.statementTimeoutSeconds() + "s")
-                .map((rows, context) -> rows.getString(3)).one();
+                .map((rows, context) -> rows.getString(4)).one();
         if (schema == null && target.schema() != null) {
             // Nothing of the search_path exists: unqualified names would resolve nowhere (or fail far from here).
             throw SeedError.usage("the schema " + target.schema() + " (currentSchema) does not exist in the database "
                     + target.database(), "create it first (CREATE SCHEMA), or name a schema that is there");
         }
         runLock = runLock(schema);
-        // If this process dies, its backend notices within seconds and rolls back (PostgreSQL 14+).
-        run("DO $$ BEGIN IF current_setting('server_version_num')::int >= 140000 THEN "
-                + "PERFORM set_config('client_connection_check_interval', '2s', false); END IF; END $$");
         if (twoPhase) {
             requireTwoPhase();
         }

@@ -66,6 +66,8 @@ final class Warmup {
             java.text.NumberFormat.getIntegerInstance();
             new java.util.GregorianCalendar();
             java.util.TimeZone.getDefault();
+            // The security providers, which the first SHA-256 (a seed file's checksum) looks through.
+            java.security.MessageDigest.getInstance("SHA-256");
             // Jdbi: its configuration registry, made for every handle (nothing connects: the factory is never called).
             org.jdbi.v3.core.Jdbi.create(() -> {
                 throw new java.sql.SQLException("the warm-up never connects");

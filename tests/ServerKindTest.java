@@ -125,6 +125,44 @@ class ServerKindTest extends FreshProject {
         }
     }
 
+    /**
+     * A session's settings, set in one statement: UTC, the limits, and from PostgreSQL 14 on a
+     * backend that notices a vanished client; before 14, where that setting does not exist, the
+     * statement must not name it to the server (CASE evaluates its branch only when it holds).
+     */
+    @Test
+    void a_session_sets_utc_its_limits_and_on_14_and_later_the_client_check() throws SQLException {
+        var limits = new Session.Limits(7, 9);
+        try (var session = Session.connect(DatabaseTarget.resolve(db.url(), Map.of()), true)) {
+            session.begin(limits, true, note -> { });
+            var shown = session.handle.createQuery("SELECT current_setting('TimeZone'), current_setting('lock_timeout'), "
+                    + "current_setting('statement_timeout'), current_setting('client_connection_check_interval')")
+                    .map((rows, context) -> List.of(rows.getString(1), rows.getString(2), rows.getString(3), rows.getString(4)))
+                    .one();
+            assertEquals(List.of("UTC", "7s", "9s", "2s"), shown);
+        }
+        // As PostgreSQL 13 reports itself to the one-argument current_setting the statement reads (the fake schema
+        // comes before pg_catalog on the search path): the setting it lacks is never set.
+        db.execute("""
+                CREATE SCHEMA thirteen;
+                CREATE FUNCTION thirteen.current_setting(name text) RETURNS text LANGUAGE sql STABLE AS $$
+                    SELECT CASE WHEN $1 = 'server_version_num' THEN '130016' ELSE pg_catalog.current_setting($1) END $$;
+                CREATE FUNCTION thirteen.set_config(name text, value text, local boolean) RETURNS text LANGUAGE sql AS $$
+                    SELECT CASE WHEN $1 = 'client_connection_check_interval'
+                                THEN pg_catalog.set_config('seed_test.named', $1, false) END;
+                    SELECT pg_catalog.set_config($1, $2, $3) $$;
+                """);
+        db.execute("ALTER DATABASE " + db.name + " SET search_path = public, thirteen, pg_catalog");
+        try (var session = Session.connect(DatabaseTarget.resolve(db.url(), Map.of()), true)) {
+            session.begin(limits, true, note -> { });
+            assertEquals("", session.handle.createQuery("SELECT current_setting('seed_test.named', true)")
+                    .mapTo(String.class).findOne().orElse(""), "client_connection_check_interval was never named");
+            assertEquals("0", session.handle.createQuery("SELECT pg_catalog.current_setting('client_connection_check_interval')")
+                    .mapTo(String.class).one());
+            assertEquals("7s", session.handle.createQuery("SELECT current_setting('lock_timeout')").mapTo(String.class).one());
+        }
+    }
+
     // ── refused end to end: exit code 2, the server named, nothing written ───────────────────
 
     @Test
