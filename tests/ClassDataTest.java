@@ -269,11 +269,15 @@ class ClassDataTest extends FreshProject {
         Files.move(written, dir.resolve("creating." + recorder));
         Files.writeString(dir.resolve("making." + recorder), "half");
         Files.writeString(dir.resolve("maker." + recorder), "4194305\n");
+        // and what a run killed between saying it was unfit and its exit, or a maker's pid written after it ended, leave
+        Files.writeString(dir.resolve("unfit.4194306"), "");
+        Files.writeString(dir.resolve("maker.4194307"), "4194308\n");
         var after = seed(launch, Map.of());
         assertEquals("", after.err(), after::toString);
         assertEquals(List.of(), files(launch, "creating.*"), "the dead maker's files are gone");
         assertEquals(List.of(), files(launch, "making.*"));
         assertEquals(List.of(), files(launch, "maker.*"));
+        assertEquals(List.of(), files(launch, "unfit.*"));
         assertEquals(1, files(launch, "written.*").size(), "and the run recorded again");
         assertEquals(2, files(launch, "try.*").size());
         seed(launch, Map.of());
