@@ -1,4 +1,5 @@
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -374,5 +375,33 @@ class TypesTest extends FreshProject {
         var removed = run(0);
         assertTrue(removed.out().contains("1 deactivated"), removed::toString);
         assertEquals("false", db.text("SELECT is_active::text FROM rates WHERE code = 1"));
+    }
+
+    /**
+     * Which rows a file owns is kept by their keys' text, and a key's text depends on settings of
+     * the database (an interval's on IntervalStyle, a bytea's on bytea_output): a database that
+     * changes them must not make a file's own rows look like rows it no longer lists.
+     */
+    @Test
+    void a_database_that_prints_its_keys_otherwise_leaves_the_rows_a_file_owns_its_own() {
+        run(0);
+        db.execute("CREATE TABLE windows (span interval PRIMARY KEY, name text, is_active boolean NOT NULL DEFAULT true);"
+                + "CREATE TABLE blobs (tag bytea PRIMARY KEY, name text, is_active boolean NOT NULL DEFAULT true);");
+        seeds("windows.yaml", "table: windows\nkey: span\nremoval: {deactivate: is_active}\nrows:\n"
+                + "  - {span: 1 day 02:00:00, name: one}\n  - {span: 30 minutes, name: two}\n");
+        seeds("blobs.yaml", "table: blobs\nkey: tag\nremoval: {deactivate: is_active}\nrows:\n"
+                + "  - {tag: '\\x01ff', name: one}\n  - {tag: '\\x02', name: two}\n");
+        run(0);
+        String database = Catalog.quote(db.text("SELECT current_database()"));
+        db.execute("ALTER DATABASE " + database + " SET IntervalStyle = 'iso_8601'");
+        db.execute("ALTER DATABASE " + database + " SET bytea_output = 'escape'");
+        var rerun = run(0);
+        assertFalse(rerun.out().contains("deactivated"), rerun::toString);
+        assertEquals("2", db.text("SELECT count(*) FROM windows WHERE is_active"), rerun::toString);
+        assertEquals("2", db.text("SELECT count(*) FROM blobs WHERE is_active"), rerun::toString);
+        seeds("windows.yaml", "table: windows\nkey: span\nremoval: {deactivate: is_active}\nrows:\n  - {span: 30 minutes, name: two}\n");
+        var dropped = run(0);
+        assertTrue(dropped.out().contains("1 deactivated"), dropped::toString);
+        assertEquals("false", db.text("SELECT is_active::text FROM windows WHERE span = '1 day 2 hours'"));
     }
 }
