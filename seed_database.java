@@ -141,22 +141,27 @@ public class seed_database implements Callable<Integer> {
         var out = new PrintWriter(maskedOut, true);
         var err = new PrintWriter(maskedErr, true);
         Supplier<seed_database> newTool = () -> new seed_database(env, workingDir, scriptDir, secrets, out, err);
-        var named = CommandOptions.commandsNamed(COMMANDS, args);
-        var tool = newTool.get();
-        var cli = commandLine(tool, named);
-        if (!named.equals(CommandOptions.everyCommand(COMMANDS)) && !CommandOptions.parses(cli, args)) {
-            // A mistake is worded with every command at hand (did you mean, the commands there are), by a tool not yet read into.
-            tool = newTool.get();
-            cli = commandLine(tool, CommandOptions.everyCommand(COMMANDS));
-        }
-        Timing.mark("picocli: the commands built");
         try {
-            return cli.execute(args);
-        } catch (VirtualMachineError e) {
-            // picocli hands its handler Exceptions only; memory or stack running out comes here.
-            var parsed = cli.getParseResult();
-            return tool.failures.report(e, parsed == null ? cli : parsed.asCommandLineList().get(parsed.asCommandLineList()
-                    .size() - 1));
+            if (args.length == 0) {
+                return withoutCommandLine(newTool.get());
+            }
+            var named = CommandOptions.commandsNamed(COMMANDS, args);
+            var tool = newTool.get();
+            var cli = commandLine(tool, named);
+            if (!named.equals(CommandOptions.everyCommand(COMMANDS)) && !CommandOptions.parses(cli, args)) {
+                // A mistake is worded with every command at hand (did you mean, the commands there are), by a tool not yet read into.
+                tool = newTool.get();
+                cli = commandLine(tool, CommandOptions.everyCommand(COMMANDS));
+            }
+            Timing.mark("picocli: the commands built");
+            try {
+                return cli.execute(args);
+            } catch (VirtualMachineError e) {
+                // picocli hands its handler Exceptions only; memory or stack running out comes here.
+                var parsed = cli.getParseResult();
+                return tool.failures.report(e, parsed == null ? cli : parsed.asCommandLineList().get(parsed.asCommandLineList()
+                        .size() - 1));
+            }
         } finally {
             out.flush();
             err.flush();
@@ -166,6 +171,26 @@ public class seed_database implements Callable<Integer> {
             } catch (IOException e) {
                 // a closed stdout or stderr: nothing more can be said
             }
+        }
+    }
+
+    /**
+     * The daily run, with nothing on its command line, without picocli: there is nothing for it to
+     * read, and what it would do is what this does. Reading no arguments, picocli sets every option
+     * to its initial value, which is what a new Options holds (CommandLineTest checks both, field by
+     * field, and that no command-line check applies to a line without a command), runs the tool
+     * (call) after the warm-up (the execution strategy of commandLine), and hands what call throws
+     * to the tool's handler, as the run of the tool itself (Mode.RUN). Building the command line
+     * costs a tenth of a no-op run and more: picocli's classes are loaded from its jar in every run
+     * (it is compiled for Java 5, and the JVM archives no such class; see the README).
+     */
+    private static int withoutCommandLine(seed_database tool) {
+        Timing.mark("no command line to read: picocli not needed");
+        try {
+            Warmup.awaitReading();
+            return tool.call();
+        } catch (Exception | VirtualMachineError e) {
+            return tool.failures.report(e, Mode.RUN);
         }
     }
 
@@ -190,7 +215,7 @@ public class seed_database implements Callable<Integer> {
         cli.setOut(tool.out).setErr(tool.err).setExecutionExceptionHandler(tool.failures)
                 .setParameterExceptionHandler(tool.failures);
         cli.setExecutionStrategy(parsed -> {
-            Warmup.await();
+            Warmup.awaitReading();
             try {
                 CommandOptions.refuseMisplaced(parsed);
             } catch (SeedError misplaced) {
@@ -411,7 +436,7 @@ public class seed_database implements Callable<Integer> {
 
     /** What every command does first: logging, then its settings, so that an error names the database. */
     private Config config(Mode mode, List<String> files) {
-        Timing.mark("picocli: the command line read");
+        Timing.mark("the command line read, the warm-up done");
         Logging.configure(options.verbose, err);
         var config = Config.of(mode, options, files, env, workingDir, scriptDir, secrets, out, err);
         Timing.mark("the configuration");

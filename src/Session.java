@@ -174,6 +174,7 @@ final class Session implements AutoCloseable {
 
     /** A connection to the target, as every connection of the tool is opened: the driver's, with the target's properties. */
     static Connection open(DatabaseTarget target) throws SQLException {
+        Warmup.awaitConnecting();
         var connection = new org.postgresql.Driver().connect(target.jdbcUrl(), target.properties());
         if (connection != null) {
             everConnected = true;

@@ -1,24 +1,32 @@
-// Start-up on two cores: what every run needs next is made ready on a second thread while the first reads the command line.
+// Start-up on two cores: what every run needs next is made ready on a second thread while the first gets there.
 
 import java.util.concurrent.CountDownLatch;
 
 /**
- * A run spends its first tenth of a second in picocli, building the command line by reflection,
- * on one core. The libraries it needs right after (SnakeYAML for the seed files, the JDBC driver
- * with the locale and time zone data it reads while it connects, Jdbi's configuration) take about
- * as long to load and initialize the first time: {@link #start} does that on a second thread
- * meanwhile, and {@link #await} waits for it before the run uses any of them.
+ * The libraries a run needs first (SnakeYAML for the seed files, then the JDBC driver with the
+ * locale and time zone data it reads while it connects, and Jdbi's configuration) take a tenth of
+ * a second and more to load and initialize the first time: {@link #start} does that on a second
+ * thread, from the first line of main, while the first reads the command line (picocli's work, when
+ * there is one), the configuration and the seed files. In two stages, each awaited just before the
+ * run first uses what it made ready: {@link #awaitReading} before the command runs (the seed files
+ * are read with SnakeYAML, and checksummed with SHA-256), {@link #awaitConnecting} in Session.open,
+ * where every connection is opened.
  *
  * <p>Nothing here touches the user's files, the database or the network, and nothing it makes is
- * kept: only the JVM's state (classes loaded and initialized) carries over. That is why
- * the wait comes before the first of those libraries is used, not as each one is: two threads
- * initializing one library's classes at once could wait on each other's class initialization
- * for ever; picocli's (on the first thread) and these share nothing but the JDK's own. A failure
- * here costs only time: the same step fails again where the run takes it, and says so there.
+ * kept: only the JVM's state (classes loaded and initialized) carries over. That is why each wait
+ * comes before the first of its libraries is used, not as each class is: two threads initializing
+ * one library's classes at once could wait on each other's class initialization for ever. While
+ * the first stage runs, the first thread runs picocli (or nothing) and the tool's own classes; while
+ * the second runs, the tool's configuration, the reading of the seed files (SnakeYAML, ready by
+ * then) and the checksums. The two share nothing but the JDK's own classes, and one class of the
+ * driver: its PGProperty, whose names the configuration checks a URL's parameters against, and
+ * whose initialization uses only the JDK and PGProperty itself (so the first thread, initializing
+ * it, waits on nothing of the driver's, and a second thread that needs it only waits for it). A
+ * failure here costs only time: the same step fails again where the run takes it, and says so there.
  */
 final class Warmup {
 
-    private static final CountDownLatch DONE = new CountDownLatch(1);
+    private static final CountDownLatch READING = new CountDownLatch(1), CONNECTING = new CountDownLatch(1);
     private static volatile boolean started;
     /** What went wrong in the warm-up, if anything: a name that a new version of a library no longer has, say (CommandLineTest). */
     private static volatile Throwable failure;
@@ -34,14 +42,28 @@ final class Warmup {
         thread.start();
     }
 
-    /** Before the first use of those libraries: returns once the warm-up is done (or at once, when none was started). */
+    /** Before the command runs: returns once SnakeYAML and SHA-256 are ready (or at once, when no warm-up was started). */
+    static void awaitReading() {
+        await(READING);
+    }
+
+    /** Before the first connection: returns once the driver and Jdbi are ready, and everything before them. */
+    static void awaitConnecting() {
+        await(CONNECTING);
+    }
+
+    /** The whole warm-up, done. */
     static void await() {
+        await(CONNECTING);
+    }
+
+    private static void await(CountDownLatch stage) {
         if (!started) {
             return;
         }
         try {
             // Not bounded: going on while the warm-up still initializes a library is what the wait is for avoiding.
-            DONE.await();
+            stage.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -57,6 +79,11 @@ final class Warmup {
             // SnakeYAML: a parser as YamlSyntax builds one for every seed file (safe construction; nodes only).
             new org.yaml.snakeyaml.Yaml(new org.yaml.snakeyaml.constructor.SafeConstructor(new org.yaml.snakeyaml.LoaderOptions()))
                     .compose(new java.io.StringReader("warm: [up, 1]\n"));
+            // The security providers, which the first SHA-256 (a seed file's checksum) looks through; and the JDK's
+            // logging, which the configuration (Logging) sets up while the driver, in the stage after, asks it for loggers.
+            java.security.MessageDigest.getInstance("SHA-256");
+            java.util.logging.Logger.getLogger("");
+            READING.countDown();
             // pgjdbc while it connects: its classes, the locale's number format (ServerVersion), a calendar
             // (TimestampUtils) and the default time zone (the startup packet's TimeZone).
             Class.forName("org.postgresql.Driver");
@@ -66,8 +93,6 @@ final class Warmup {
             java.text.NumberFormat.getIntegerInstance();
             new java.util.GregorianCalendar();
             java.util.TimeZone.getDefault();
-            // The security providers, which the first SHA-256 (a seed file's checksum) looks through.
-            java.security.MessageDigest.getInstance("SHA-256");
             // Jdbi: its configuration registry, made for every handle (nothing connects: the factory is never called).
             org.jdbi.v3.core.Jdbi.create(() -> {
                 throw new java.sql.SQLException("the warm-up never connects");
@@ -75,7 +100,8 @@ final class Warmup {
         } catch (Throwable e) {
             failure = e;   // only time was at stake (see above)
         } finally {
-            DONE.countDown();
+            READING.countDown();
+            CONNECTING.countDown();
         }
     }
 }

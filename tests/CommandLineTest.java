@@ -88,6 +88,61 @@ class CommandLineTest extends FreshProject {
         assertTrue(seedHelp.out().contains("--url=URL"), "the options work after the command too:\n" + seedHelp);
     }
 
+    /**
+     * A run with nothing on its command line goes without picocli (seed_database.withoutCommandLine):
+     * sound only while picocli, reading no arguments, leaves every option as a new Options holds it,
+     * runs the tool itself, and has no check that a line without a command could fail.
+     */
+    @Test
+    void picocli_reading_nothing_leaves_every_option_as_a_new_options_holds_it() throws Exception {
+        var cli = seed_database.everyCommand();
+        var tool = (seed_database) cli.getCommandSpec().userObject();
+        var fields = Options.class.getDeclaredFields();
+        // Every option away from its initial value first, so that a parse that set nothing could not pass.
+        var changed = cli.parseArgs("--url", "postgresql://x/y", "--dry-run", "--max-deletes", "3", "--only", "a,b",
+                "--color", "never", "--parallel", "2", "-q", "-v");
+        assertTrue(changed.matchedOptions().size() >= 8);
+        var parsed = cli.parseArgs();
+        assertTrue(parsed.matchedOptions().isEmpty() && !parsed.hasSubcommand() && parsed.unmatched().isEmpty());
+        var fresh = new Options();
+        int compared = 0;
+        for (var field : fields) {
+            if (java.lang.reflect.Modifier.isStatic(field.getModifiers())) {
+                continue;
+            }
+            field.setAccessible(true);
+            assertEquals(field.get(fresh), field.get(tool.options), "--" + field.getName() + " as picocli leaves it reading nothing");
+            compared++;
+        }
+        assertTrue(compared >= 25, "every option compared: " + compared);
+        // And the one check picocli's execution strategy makes beyond the parse has nothing to say of such a line.
+        CommandOptions.refuseMisplaced(parsed);
+    }
+
+    /** The same run with nothing on its command line (no picocli) and with "--" only (picocli reads it): alike. */
+    @Test
+    void a_run_without_arguments_and_one_picocli_reads_do_the_same() {
+        for (int i = 0; i < 3; i++) {   // migrated, seeded, and every file's proof taken: the runs after print alike
+            var settling = TestDatabase.runWith(Map.of("DATABASE_URL", db.url()), workspace);
+            assertEquals(0, settling.exitCode(), settling::toString);
+        }
+        var first = TestDatabase.runWith(Map.of("DATABASE_URL", db.url()), workspace);
+        var read = TestDatabase.runWith(Map.of("DATABASE_URL", db.url()), workspace, "--");
+        assertEquals(0, read.exitCode(), read::toString);
+        java.util.function.UnaryOperator<String> timeless = text -> text.replaceAll("Done in [0-9.]+ m?s", "Done in _");
+        assertEquals(timeless.apply(first.out()), timeless.apply(read.out()));
+        assertTrue(first.out().contains("not compared"), first::toString);
+        assertEquals(first.err(), read.err());
+        // A failure is said alike too: the tool's handler, as the run of the tool (exit code 3, one paragraph).
+        var nowhere = Map.of("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/nowhere");
+        var bare = TestDatabase.runWith(nowhere, workspace);
+        var dashes = TestDatabase.runWith(nowhere, workspace, "--");
+        assertEquals(3, bare.exitCode(), bare::toString);
+        assertEquals(bare.exitCode(), dashes.exitCode());
+        assertEquals(bare.err(), dashes.err());
+        assertEquals(bare.out(), dashes.out());
+    }
+
     @Test
     void every_command_ends_its_options_with_help_and_version_and_takes_them() {
         var tool = seed_database.everyCommand();
