@@ -41,7 +41,7 @@ record Layout(Path migrations, String migrationsFrom, Path seeds, String seedsFr
             return;
         }
         try {
-            Files.newOutputStream(Path.of(unfit)).close();
+            Files.newOutputStream(Path.of(unfit), java.nio.file.StandardOpenOption.CREATE_NEW).close();   // never over a file
         } catch (java.io.IOException | RuntimeException e) {
             // only start-up time is at stake: the wrapper then keeps the archive of this run
         }
