@@ -52,11 +52,6 @@ final class Warmup {
         await(CONNECTING);
     }
 
-    /** The whole warm-up, done. */
-    static void await() {
-        await(CONNECTING);
-    }
-
     private static void await(CountDownLatch stage) {
         if (!started) {
             return;
