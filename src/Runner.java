@@ -75,20 +75,11 @@ final class Runner {
         var gitCommit = recorded ? CompletableFuture.supplyAsync(() -> History.gitCommit(layout.seeds()))
                 : CompletableFuture.<String>completedFuture(null);
         var host = recorded ? CompletableFuture.supplyAsync(Runner::hostName) : CompletableFuture.<String>completedFuture(null);
-        var ahead = connectAhead();
-        Environments declared;
-        Environments.Environment chosen;
-        List<SeedFile> seedFiles;
-        try {
-            declared = Environments.read(layout.seeds(), config.workingDir(), config.followSymlinks());
-            chosen = declared.choose(config.environmentOption(), config.env());
-            // Every seed file is read and checked before the database is written, or its answer heard (connectAhead).
-            seedFiles = mode.seeds() ? readSeedFiles(layout, declared) : List.<SeedFile>of();
-        } catch (RuntimeException | Error e) {
-            ahead.thenAccept(connected -> connected.close());
-            throw e;
-        }
+        var declared = Environments.read(layout.seeds(), config.workingDir(), config.followSymlinks());
+        var chosen = declared.choose(config.environmentOption(), config.env());
         String environment = chosen.name();
+        // Every seed file is read and checked before the database is touched.
+        var seedFiles = mode.seeds() ? readSeedFiles(layout, declared) : List.<SeedFile>of();
         Timing.mark("the seed files read");
         var selected = selection(seedFiles);
         report.only = selected.size() < seedFiles.size() ? selected.stream().map(SeedFile::name).toList() : null;
@@ -98,7 +89,7 @@ final class Runner {
         Timing.mark("the report's header");
 
         record Done(Migrations.Outcome migrated, List<Results.FileOutcome> seeded, String recordedIn) {}
-        var done = withRetries(ahead, session -> {
+        var done = withRetries(session -> {
             try (var progress = Progress.onTerminal(config.err(), config.processEnvironment())) {
                 Timing.mark("connected, the run lock taken");
                 var migrated = mode.migrates() ? Migrations.apply(session, layout.migrations(), config.workingDir(),
@@ -149,7 +140,7 @@ final class Runner {
         report.header(null, config.target(), environment, declared.describe(chosen), layout, true, true);
         record Status(List<Migrations.Info> migrations, Migrations.Outcome migrated, List<Results.FileOutcome> seeded,
                       History.Entry lastRun) {}
-        var status = withRetries(null, session -> {
+        var status = withRetries(session -> {
             var migrations = Migrations.info(session, layout.migrations(), config.workingDir());
             var migrated = Migrations.apply(session, layout.migrations(), config.workingDir(), null);
             var seeded = seed(session, seedFiles, seedFiles, chosen, Progress.NONE, migrated);
@@ -169,102 +160,20 @@ final class Runner {
     }
 
     /**
-     * A session connected and settled ahead (connectAhead), when, or what stopped it there, with the
-     * session if it was connected.
-     */
-    private record Connected(Session session, RuntimeException failure, long settledAt) {
-        void close() {
-            if (session != null) {
-                session.close();
-            }
-        }
-    }
-
-    /**
-     * The first attempt's session, connected and settled on a thread of its own while this one
-     * reads the seed files: connecting runs the driver's code for the first time, which a second
-     * core does meanwhile. Nothing is written, waited for or told there: the run lock is taken,
-     * and what the thread met (a failure, say) is heard, only once the files are read, as if the
-     * session were opened then (withRetries): a bad file is still the error of a run whose
-     * database is down as well. (The thread uses no class that this one may be initializing: the
-     * tool's own it uses are initialized already, or need only the JDK's, and the driver's wait
-     * for the warm-up, as every connection does: Warmup.)
-     */
-    private CompletableFuture<Connected> connectAhead() {
-        var target = config.target();
-        var limits = config.limits();
-        boolean twoPhase = config.prepareAs() != null;
-        return CompletableFuture.supplyAsync(() -> {
-            Session session = null;
-            try {
-                session = Session.connect(target, true);
-                // From the first statement: a temporary table touched at any point would make PREPARE fail.
-                session.twoPhase = twoPhase;
-                session.settle(limits, true);
-                // Outside a transaction while it waits: no idle_in_transaction_session_timeout ends it meanwhile.
-                session.endSettling();
-                return new Connected(session, null, System.nanoTime());
-            } catch (RuntimeException e) {
-                return new Connected(session, e, 0);
-            }
-        }, task -> {
-            var thread = new Thread(task, "seed_database connect");
-            thread.setDaemon(true);
-            thread.start();
-        });
-    }
-
-    /**
-     * What was connected ahead, for the first attempt; null when that attempt must open its own
-     * session: the files took long to read, and the server (idle_session_timeout) or something on
-     * the way ended the idle session meanwhile (nothing was done in it, so the attempt opens one
-     * now, as if none had been ahead).
-     */
-    private static Connected joined(CompletableFuture<Connected> ahead) {
-        Connected connected;
-        try {
-            connected = ahead.join();
-        } catch (java.util.concurrent.CompletionException e) {
-            if (e.getCause() instanceof Error error) {
-                throw error;   // only an Error gets past connectAhead's catch
-            }
-            throw e;
-        }
-        if (connected.failure() != null || !connected.session().endedAfterIdling(System.nanoTime() - connected.settledAt())) {
-            return connected;
-        }
-        connected.close();
-        java.util.logging.Logger.getLogger("seed_database.connection").info(
-                "the session connected while the seed files were read was ended meanwhile (idle): connecting again");
-        return null;
-    }
-
-    /**
      * One attempt after another, each on a session of its own that takes the run lock, until one
      * ends without a lost connection or --retries are used up. Nothing of a failed attempt was
-     * committed, so the next starts from the beginning. The first attempt's session is ahead's,
-     * when there is one.
+     * committed, so the next starts from the beginning.
      */
-    private <T> T withRetries(CompletableFuture<Connected> ahead, Function<Session, T> attempt) {
+    private <T> T withRetries(Function<Session, T> attempt) {
         var target = config.target();
         for (int attempts = 1; ; attempts++) {
             Session session = null;
             RuntimeException failure;
             try {
-                var connected = attempts == 1 && ahead != null ? joined(ahead) : null;
-                if (connected != null) {
-                    // Kept in session before anything is thrown: the attempt judges and closes it, as its own.
-                    session = connected.session();
-                    if (connected.failure() != null) {
-                        throw connected.failure();
-                    }
-                    session.lockRun(config::note);
-                } else {
-                    session = Session.connect(target, true);
-                    // From the first statement: a temporary table touched at any point would make PREPARE fail.
-                    session.twoPhase = config.prepareAs() != null;
-                    session.begin(config.limits(), true, config::note);
-                }
+                session = Session.connect(target, true);
+                // From the first statement: a temporary table touched at any point would make PREPARE fail.
+                session.twoPhase = config.prepareAs() != null;
+                session.begin(config.limits(), true, config::note);
                 return attempt.apply(session);
             } catch (RuntimeException e) {
                 failure = e;

@@ -136,7 +136,7 @@ final class Session implements AutoCloseable {
             target.requireANamedDatabaseToWrite();
         }
         try {
-            var connection = connectTo(target);
+            var connection = open(target);
             // READ COMMITTED whatever the database's default: each statement sees what committed before it, so what a
             // run reads after it locks a table is the table as it is (a snapshot taken earlier would miss a write).
             connection.setTransactionIsolation(java.sql.Connection.TRANSACTION_READ_COMMITTED);
@@ -169,25 +169,17 @@ final class Session implements AutoCloseable {
         });
     }
 
-    /**
-     * Whether this process has used a connection (Layout.tellTheWrapperIfUnfitToRecord): one it
-     * opened itself, or a session it began. (Not one connected ahead of a run whose seed files
-     * then fail to read: that run never got to its database.)
-     */
+    /** Whether this process has opened a connection (Layout.tellTheWrapperIfUnfitToRecord). */
     private static volatile boolean everConnected;
 
     /** A connection to the target, as every connection of the tool is opened: the driver's, with the target's properties. */
     static Connection open(DatabaseTarget target) throws SQLException {
-        var connection = connectTo(target);
+        Warmup.awaitConnecting();
+        var connection = new org.postgresql.Driver().connect(target.jdbcUrl(), target.properties());
         if (connection != null) {
             everConnected = true;
         }
         return connection;
-    }
-
-    private static Connection connectTo(DatabaseTarget target) throws SQLException {
-        Warmup.awaitConnecting();
-        return new org.postgresql.Driver().connect(target.jdbcUrl(), target.properties());
     }
 
     static boolean everConnected() {
@@ -196,22 +188,9 @@ final class Session implements AutoCloseable {
 
     /** The session's settings, then the run lock when asked for (runs wait for each other here). */
     void begin(Limits limits, boolean lock, java.util.function.Consumer<String> note) {
-        everConnected = true;
-        settle(limits, lock);
-        if (lock) {
-            lockRun(note);
-        }
-    }
-
-    /**
-     * All of {@link #begin} but the run lock: the session's settings and, for a run (toWrite),
-     * what the server is. It waits for nothing, tells nothing, and leaves the session as the
-     * connection left it, but for the session's own settings.
-     */
-    void settle(Limits limits, boolean toWrite) {
         this.limits = limits;
         lastLimits = limits;
-        if (toWrite) {
+        if (lock) {
             // What the server is (Citus, CockroachDB, YugabyteDB, which PostgreSQL), before anything is written: one where a run is not safe is refused here.
             ServerKind.require(this);
         }
@@ -219,17 +198,12 @@ final class Session implements AutoCloseable {
         // zone; the limits; and, on PostgreSQL 14 and later, a backend that notices within seconds that this
         // process died, and rolls back (CASE evaluates its branch only when the condition holds: the setting is
         // unknown before 14, and set_config, being volatile, is never folded ahead of it).
-        // And how long the server lets a session sit idle (idle_session_timeout, from 14 on: "5min" read as an interval).
         String schema = handle.createQuery("SELECT set_config('TimeZone', 'UTC', false), set_config('lock_timeout', ?, false), "
                         + "set_config('statement_timeout', ?, false), current_schema(), "
                         + "CASE WHEN current_setting('server_version_num')::int >= 140000 "
-                        + "THEN set_config('client_connection_check_interval', '2s', false) END, "
-                        + "(extract(epoch FROM current_setting('idle_session_timeout', true)::interval) * 1000)::bigint")
+                        + "THEN set_config('client_connection_check_interval', '2s', false) END")
                 .bind(0, limits.lockTimeoutSeconds() + "s").bind(1, limits.statementTimeoutSeconds() + "s")
-                .map((rows, context) -> {
-                    idleTimeoutMillis = rows.getLong(6);
-                    return rows.getString(4);
-                }).one();
+                .map((rows, context) -> rows.getString(4)).one();
         if (schema == null && target.schema() != null) {
             // Nothing of the search_path exists: unqualified names would resolve nowhere (or fail far from here).
             throw SeedError.usage("the schema " + target.schema() + " (currentSchema) does not exist in the database "
@@ -239,47 +213,13 @@ final class Session implements AutoCloseable {
         if (twoPhase) {
             requireTwoPhase();
         }
-    }
-
-    /**
-     * Ends the transaction that settling began (its settings are the session's, and stay): a
-     * session settled ahead of its run waits outside any transaction.
-     */
-    void endSettling() {
-        try {
-            connection.commit();
-        } catch (SQLException e) {
-            throw SeedError.fromSql(e, target);
+        if (lock) {
+            takeRunLock(note);
+            RUNNING.add(this);
         }
-    }
-
-    /**
-     * Whether a session idle outside a transaction for this long may have been ended meanwhile, and
-     * the server no longer answers on its connection: by idle_session_timeout, or by something on the
-     * way (a proxy, a firewall) that ends a connection long idle. Asked of the server only then.
-     */
-    boolean endedAfterIdling(long idleNanos) {
-        long idleMillis = idleNanos / 1_000_000;
-        if (idleMillis < 10_000 && (idleTimeoutMillis <= 0 || idleMillis * 2 < idleTimeoutMillis)) {
-            return false;
-        }
-        try {
-            return !connection.isValid(5);
-        } catch (SQLException e) {
-            return true;
-        }
-    }
-
-    /** Takes the run lock (runs wait for each other here); from then on, a signal rolls this session back. */
-    void lockRun(java.util.function.Consumer<String> note) {
-        everConnected = true;
-        takeRunLock(note);
-        RUNNING.add(this);
     }
 
     Limits limits;
-    /** How long the server lets this session sit idle outside a transaction (idle_session_timeout); 0: for ever. */
-    private long idleTimeoutMillis;
     /** The run lock of the schema this session writes in: {@link #runLock(String)}. */
     private long runLock = RUN_LOCK;
 

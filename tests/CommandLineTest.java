@@ -247,8 +247,7 @@ class CommandLineTest extends FreshProject {
     @Test
     void the_start_up_warm_up_finds_everything_it_names_and_ends() {
         Warmup.start();
-        Warmup.awaitConnecting();
-        Warmup.awaitReading();   // done by the warm-up, or else here: either way, done when this returns
+        Warmup.awaitConnecting();   // the whole warm-up: its last stage
         assertEquals(null, Warmup.failure(), "the warm-up failed: a library no longer has what it names");
     }
 }

@@ -293,11 +293,7 @@ class ConnectionTest extends FreshProject {
         assertFalse(run.output().contains("Hunter2-Secret"), run::toString);
     }
 
-    /**
-     * The run's session is connected while the seed files are read (Runner.connectAhead), but a file
-     * that cannot be read is still the error of a run whose server cannot be reached either, as when
-     * the files were read before connecting.
-     */
+    /** The seed files are read before the database is touched: a file that cannot be read is the error, whatever the server. */
     @Test
     void a_seed_file_that_cannot_be_read_is_the_error_even_when_the_server_cannot_be_reached() {
         TestDatabase.write(workspace.resolve("seeds/llm_models.yaml"), "table: llm_models\nkey: model_id\nrows: [\n");
@@ -305,28 +301,6 @@ class ConnectionTest extends FreshProject {
         assertEquals(1, run.exitCode(), run::toString);
         assertTrue(run.err().startsWith("error: seeds/llm_models.yaml:4:1: invalid YAML"), run::toString);
         assertFalse(run.err().contains("127.0.0.1:1"), run::toString);
-    }
-
-    /**
-     * A session connected ahead that the server ends while the files are read (here by
-     * idle_session_timeout; a proxy or a firewall may do as much) is replaced by one opened then:
-     * the run goes on, as the first attempt, without a retry or a word but --verbose's.
-     */
-    @Test
-    void a_session_ended_while_the_seed_files_are_read_is_opened_again() {
-        var rows = new StringBuilder("table: llm_models\nkey: model_id\nrows:\n");
-        for (int i = 0; i < 60_000; i++) {
-            rows.append("  - {model_id: m").append(i).append(", provider: test, display_name: Model ").append(i).append(", max_tokens: ")
-                    .append(1000 + i).append(", description: a model of the test described at some length to take long}\n");
-        }
-        TestDatabase.write(workspace.resolve("seeds/llm_models.yaml"), rows.toString());
-        db.execute("ALTER DATABASE " + db.name + " SET idle_session_timeout = '100ms'");
-        // The other files refer to models this one no longer lists: only this one is applied (all are read).
-        var run = db.run(workspace, "--only", "llm_models", "--verbose");
-        assertEquals(0, run.exitCode(), run::toString);
-        assertTrue(run.err().contains("was ended meanwhile (idle): connecting again"), run::toString);
-        assertFalse(run.output().contains("Retrying"), run::toString);
-        assertEquals(60_000, db.count("SELECT count(*) FROM llm_models"));
     }
 
     @Test
