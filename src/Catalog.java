@@ -112,16 +112,27 @@ final class Catalog {
             return comparableValue(alias + "." + quote(name));
         }
 
-        /** The same for any expression of this column's type (its default, say). */
+        /**
+         * The same for any expression of this column's type (its default, say). Text is compared
+         * byte for byte where its own = would not: in a nondeterministic collation (case-insensitive,
+         * say) and as citext, ALICE equals Alice, and a file that changes only a value's case would
+         * never be written. (A key is still matched by its column's =: Diff's keyMatch.)
+         */
         String comparableValue(String column) {
             // An enum by its label: PostgreSQL finds no = for a domain over a domain over an enum.
             if (array) {
-                return elementJson() || elementCategory == 'G' || elementCategory == 'E' || "xml".equals(elementType) ? column + "::text" : column;
+                return elementJson() || elementCategory == 'G' || elementCategory == 'E' || "xml".equals(elementType)
+                        || "citext".equals(elementType) ? column + "::text" : exact(column);
             }
             if (baseType.equals("json")) {
                 return column + "::jsonb";
             }
-            return category == 'G' || category == 'E' || baseType.equals("xml") ? column + "::text" : column;
+            return category == 'G' || category == 'E' || baseType.equals("xml") || baseType.equals("citext") ? column + "::text"
+                    : exact(column);
+        }
+
+        private String exact(String column) {
+            return collation == null ? column : "(" + column + ") COLLATE \"C\"";
         }
     }
 

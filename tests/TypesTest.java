@@ -334,6 +334,25 @@ class TypesTest extends FreshProject {
         assertEquals("a|Q", db.text("SELECT code || '|' || val FROM codes"));
     }
 
+    /**
+     * A value that changes only its case is a change, in a case-insensitive collation and as citext
+     * (whose = ignores it): the table holds what the file says, and the next run finds it in sync.
+     */
+    @Test
+    void a_value_whose_case_alone_changes_is_written_in_a_case_insensitive_column_and_as_citext() {
+        run(0);
+        db.execute(CASE_INSENSITIVE + "CREATE EXTENSION IF NOT EXISTS citext; CREATE TABLE codes (code text PRIMARY KEY, "
+                + "name text COLLATE case_insensitive, tags text[] COLLATE case_insensitive, title citext, aliases citext[]);"
+                + "INSERT INTO codes VALUES ('a', 'Alice', '{x,Y}', 'Dr', '{p}');");
+        seeds("codes.yaml", "table: codes\nkey: code\nrows:\n  - {code: a, name: ALICE, tags: [X, y], title: DR, aliases: [P]}\n");
+        var run = runOk();
+        assertTrue(run.out().contains("0 inserted, 1 updated, 0 unchanged"), run::toString);
+        assertTrue(run.out().contains("name: Alice → ALICE") && run.out().contains("title: Dr → DR"), run::toString);
+        assertEquals("ALICE|{X,y}|DR|{P}", db.text("SELECT name || '|' || tags::text || '|' || title || '|' || aliases::text FROM codes"));
+        var again = runOk("--full");
+        assertTrue(again.out().contains("0 inserted, 0 updated, 1 unchanged"), again::toString);
+    }
+
     @Test
     void an_index_unique_byte_for_byte_over_a_case_insensitive_column_is_no_key_for_it() {
         // Under the column's =, the key a would find both a and A.
