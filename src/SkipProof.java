@@ -38,7 +38,9 @@ import java.util.Optional;
  * only look newer than P, which makes the file be compared, never skipped.
  *
  * <p>What else a file's rows depend on is in its fingerprint, or makes it ineligible: its text
- * and its CSV file (the checksum), the environment, the tool's version; the table's shape (its
+ * and its CSV file (the checksum), the environment, the tool's version, how each of its columns is
+ * compared (a proof says what that comparison found: a tool that compares a column otherwise
+ * compares again); the table's shape (its
  * oid and storage, columns, the labels of every enum a column's type reaches, through domains,
  * arrays, ranges and composites, row security), the settings that change what a value's text
  * means (DateStyle, IntervalStyle, TimeZone, array_nulls, …), the server (its system identifier:
@@ -353,8 +355,13 @@ final class SkipProof extends FileContext.Step {
         // Which cells took their value from the environment (not the values): what SecretCells marks, and a diff masks.
         String fromEnvironment = c.secretCells.stream().map(cell -> cell.row() + ":" + cell.column() + ":" + cell.template())
                 .collect(java.util.stream.Collectors.joining("/"));
+        // How each of its columns is compared (Catalog.Column.comparableValue): "in sync" is what the comparison of the
+        // run that took the proof found, and a tool that compares a column otherwise (text byte for byte, say, where it
+        // once took the column's =) must compare again before it may skip.
+        String compared = fileColumns().map(name -> table.columns().get(name)).filter(java.util.Objects::nonNull)
+                .map(column -> column.comparableValue("v")).collect(java.util.stream.Collectors.joining("/"));
         return SeedFile.sha256(String.join("\n", Config.VERSION, run.environment, file.checksum(), table.qualified(),
-                String.join(",", file.key()), files, fromEnvironment).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                String.join(",", file.key()), files, fromEnvironment, compared).getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     /**

@@ -353,6 +353,32 @@ class TypesTest extends FreshProject {
         assertTrue(again.out().contains("0 inserted, 0 updated, 1 unchanged"), again::toString);
     }
 
+    /**
+     * A proof vouches for what the comparison of the run that took it found: one taken by a tool
+     * that compared a column by its = (ALICE equal to Alice) must not let a tool that compares it
+     * byte for byte skip the file. The proof's fingerprint holds how each column is compared; here
+     * a proof is made as that older tool made it (its fingerprint without that part, over the file
+     * as it is now, the table untouched since), and the run compares, and writes, all the same.
+     */
+    @Test
+    void a_proof_taken_by_a_tool_that_compared_a_column_otherwise_does_not_let_the_file_be_skipped() {
+        run(0);
+        db.execute(CASE_INSENSITIVE + "CREATE TABLE codes (code text PRIMARY KEY, name text COLLATE case_insensitive);");
+        seeds("codes.yaml", "table: codes\nkey: code\nrows:\n  - {code: a, name: Alice}\n");
+        runOk();
+        assertTrue(runOk().out().contains("(not compared: file and table as the last run left them)"), "the proof holds");
+        String text = "table: codes\nkey: code\nrows:\n  - {code: a, name: ALICE}\n";
+        seeds("codes.yaml", text);
+        String table = db.text("SELECT table_name FROM seed_history_proofs WHERE file = 'codes.yaml'");
+        String older = SeedFile.sha256(String.join("\n", Config.VERSION, "development",
+                SeedFile.sha256(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)), table, "code", "", "")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        db.execute("UPDATE seed_history_proofs SET fingerprint = '" + older + "' WHERE file = 'codes.yaml'");
+        var run = runOk();
+        assertTrue(run.out().contains("0 inserted, 1 updated, 0 unchanged"), run::toString);
+        assertEquals("ALICE", db.text("SELECT name FROM codes"));
+    }
+
     @Test
     void an_index_unique_byte_for_byte_over_a_case_insensitive_column_is_no_key_for_it() {
         // Under the column's =, the key a would find both a and A.
