@@ -116,7 +116,7 @@ final class Catalog {
          * The same for any expression of this column's type (its default, say). Text is compared
          * byte for byte where its own = would not: in a nondeterministic collation (case-insensitive,
          * say) and as citext, ALICE equals Alice, and a file that changes only a value's case would
-         * never be written. (A key is still matched by its column's =: Diff's keyMatch.)
+         * never be written. (A key is still matched by its column's =: FileContext's keyMatch.)
          */
         String comparableValue(String column) {
             // An enum by its label: PostgreSQL finds no = for a domain over a domain over an enum.
